@@ -1,0 +1,111 @@
+"""create_app(): the Bolt app with its unit of work, middleware and every feature's listeners."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.notifier import Sender
+from bot.settings import Settings
+from bot.slack_client import make_client
+from domain.clock import utcnow
+from handlers import register_all
+from handlers.context import DB, FAILED, NOW
+from handlers.errors import failure_response
+from handlers.registry import Registered
+from storage.db import session_factory
+
+log = logging.getLogger(__name__)
+
+INLINE_DELIVERY_BUDGET = 1.5  # seconds
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What listeners share: settings, database and the Slack client."""
+
+    settings: Settings
+    engine: Engine
+    factory: sessionmaker[Session]
+    client: WebClient
+    sender: Sender
+    clock: Callable[[], datetime] = utcnow  # what "now" is for a request (the sandbox has a clock of its own)
+
+
+class PmbotApp(App):
+    """A Bolt app whose every request runs in one database transaction.
+
+    Bolt's sync middleware cannot wrap listeners (`next()` only sets a flag), so the unit of work
+    wraps `dispatch` itself: it serves HTTP and Socket Mode alike. Messages queued in the outbox
+    during the request are delivered once the transaction has committed.
+    """
+
+    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runtime = runtime
+        self.registered = Registered()
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        session = self.runtime.factory()
+        req.context[DB] = session
+        req.context[NOW] = self.runtime.clock()
+        try:
+            response = super().dispatch(req)
+            if req.context.get(FAILED) or response.status >= 500:
+                session.rollback()
+                return response
+            keys = list(session.info.get("outbox_keys", []))
+            session.commit()
+        except Exception as err:  # the commit itself failed: nothing was saved, and the person must know
+            session.rollback()
+            return failure_response(err, req.body, client=self.runtime.client)
+        finally:
+            session.close()
+        if keys:
+            self._deliver(keys)
+        return response
+
+    def _deliver(self, keys: list[tuple[int, str]]) -> None:
+        """Send what this request queued, within a budget that keeps Slack's 3-second answer in reach.
+
+        The change is committed already; a failure here only leaves messages for the scheduler.
+        """
+        try:
+            self.runtime.sender.deliver_due(now=self.runtime.clock(), keys=keys, budget=INLINE_DELIVERY_BUDGET)
+        except Exception:
+            log.exception("delivering a request's messages failed; the scheduler will retry them")
+
+
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    *,
+    client: WebClient | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> PmbotApp:
+    """Build the app: fresh each call, so every test and process gets its own. `clock` answers "now"."""
+    settings.require("SLACK_BOT_TOKEN")
+    client = client or make_client(settings, patient=False)
+    factory = session_factory(engine)
+    runtime = Runtime(settings, engine, factory, client, Sender(factory, client), clock)
+    app = PmbotApp(
+        runtime,
+        token=settings.bot_token,
+        signing_secret=settings.signing_secret or "unused-in-socket-mode",
+        client=client,
+        # Listeners finish (and commit) before Slack gets its answer: a retry can never see half a change.
+        process_before_response=True,
+        # Bolt would call auth.test at start; do it lazily so a Slack outage cannot stop the process.
+        token_verification_enabled=False,
+        request_verification_enabled=bool(settings.signing_secret),
+    )
+    app.registered = register_all(app)
+    return app

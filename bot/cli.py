@@ -1,0 +1,165 @@
+"""The `pmbot` command: sandbox, serve, socket, scheduler, run-due, migrate, manifest."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("pmbot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a pmbot command; return the process exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command in REQUIRES:
+            settings.require(*REQUIRES[args.command])
+    except SettingsError as err:
+        print(f"pmbot: {err}", file=sys.stderr)
+        return 2
+    from bot.logs import configure
+
+    configure(settings.log_level, settings.secrets())
+    return int(COMMANDS[args.command](settings, args) or 0)
+
+
+REQUIRES = {
+    "serve": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
+    "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),
+    "scheduler": ("SLACK_BOT_TOKEN",),
+    "run-due": ("SLACK_BOT_TOKEN",),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pmbot", description="pmbot: a Slack bot for IT project coordination")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    from bot.sandbox.options import add_arguments
+
+    sandbox = sub.add_parser("sandbox", help="try pmbot in a Slack-like page on port 3000: no Slack, no set-up")
+    add_arguments(sandbox, instant=_instant)
+    sub.add_parser("serve", help="serve the app over HTTP (POST /slack/events, GET /healthz) on $PORT")
+    sub.add_parser("socket", help="run the app over Socket Mode (needs SLACK_APP_TOKEN)")
+    sub.add_parser("scheduler", help="run the scheduler process that does all timed work")
+    due = sub.add_parser("run-due", help="run the scheduled work due at an instant, once, and exit")
+    due.add_argument(
+        "--now",
+        type=_instant,
+        default=None,
+        metavar="2026-11-23T17:00:00Z",
+        help="the instant to run for (default: now); ISO 8601, UTC if no offset is given",
+    )
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest with request URLs filled in")
+    manifest.add_argument("--url", default="https://pmbot.example.com", help="the public base URL of `pmbot serve`")
+    manifest.add_argument("--socket", action="store_true", help="a manifest for Socket Mode (no request URLs)")
+    return parser
+
+
+def _instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 instant: {text!r}") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _database(settings: Settings, *, migrate: bool = True):  # type: ignore[no-untyped-def]
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return engine
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    _database(settings)
+    log.info("database schema is up to date")
+    return 0
+
+
+def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.app import create_app
+    from bot.web import make_wsgi, serve
+    from domain.dates import warm_up
+
+    engine = _database(settings)
+    warm_up()  # dateparser's first call loads language data: pay for it now, not in a user's request
+    serve(make_wsgi(create_app(settings, engine), engine), host="0.0.0.0", port=settings.port)
+    return 0
+
+
+def cmd_socket(settings: Settings, _args: argparse.Namespace) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+    from domain.dates import warm_up
+
+    engine = _database(settings)
+    warm_up()
+    SocketModeHandler(create_app(settings, engine), settings.app_token).start()  # type: ignore[no-untyped-call]
+    return 0
+
+
+def cmd_scheduler(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot import scheduler
+    from bot.slack_client import make_client
+    from storage.db import session_factory
+
+    engine = _database(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    # The outbox retries failed sends itself (honouring Retry-After), so the sender's client does not.
+    client = make_client(settings, patient=False)
+    scheduler.run(engine, session_factory(engine), client, every=settings.tick_seconds, stop=stop)
+    return 0
+
+
+def cmd_run_due(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.jobs import run_due
+    from bot.slack_client import make_client
+    from domain.clock import utcnow
+    from storage.db import session_factory
+
+    engine = _database(settings)
+    report = run_due(session_factory(engine), make_client(settings, patient=False), now=args.now or utcnow())
+    print(report.summary())
+    return 0  # failed sends stay queued and are retried; the summary says how many
+
+
+def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.sandbox.runner import run
+
+    return run(args, log_level=settings.log_level)
+
+
+def cmd_manifest(_settings: Settings, args: argparse.Namespace) -> int:
+    from bot.manifest import render
+
+    print(render(base_url=args.url, socket_mode=args.socket), end="")
+    return 0
+
+
+COMMANDS = {
+    "sandbox": cmd_sandbox,
+    "serve": cmd_serve,
+    "socket": cmd_socket,
+    "scheduler": cmd_scheduler,
+    "run-due": cmd_run_due,
+    "migrate": cmd_migrate,
+    "manifest": cmd_manifest,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

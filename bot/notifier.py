@@ -1,0 +1,189 @@
+"""The sender: delivers due outbox messages through the Web API and records the result."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from domain import outbox
+from domain.clock import utcnow
+from storage.db import unit_of_work
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+# Errors that sending again cannot fix: give up on the message (and log it) rather than retry forever.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "account_inactive",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+        "cannot_dm_bot",
+        "user_disabled",
+        "invalid_arguments",
+        "message_not_found",
+        "cant_update_message",
+        "restricted_action",
+        "unknown_method",
+        "not_authed",
+        "invalid_auth",
+        "token_revoked",
+        "missing_scope",
+    }
+)
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery pass did."""
+
+    sent: int = 0
+    failed: int = 0
+    gave_up: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Sender:
+    """Deliver queued messages; safe to run in many threads and processes at once (each claim is leased)."""
+
+    def __init__(
+        self, factory: sessionmaker[Session], client: WebClient, *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.factory = factory
+        self.client = client
+        self.clock = clock
+
+    def deliver_due(
+        self,
+        *,
+        now: datetime,
+        keys: Sequence[tuple[int, str]] = (),
+        limit: int = 1000,
+        budget: float | None = None,
+    ) -> DeliveryReport:
+        """Send every due message (or only those with `keys`), in order per conversation.
+
+        Passes repeat while they make progress: a message queued behind one that has just gone
+        becomes due in the next pass. With a `budget` (seconds), stop starting new sends once it is
+        spent; what is left stays queued for the scheduler.
+        """
+        report = DeliveryReport()
+        stalled: set[str] = set()
+        deadline = None if budget is None else time.monotonic() + budget
+        while True:
+            progress = report.sent + report.gave_up
+            with unit_of_work(self.factory) as session:
+                due = outbox.due(session, now=now, clock=self.clock(), limit=limit, keys=keys)
+            for message_id, channel in due:
+                if deadline is not None and time.monotonic() > deadline:
+                    return report
+                if channel in stalled:  # an earlier message to it failed or is in flight: keep the order
+                    report.skipped += 1
+                elif not self._deliver_one(message_id, now=now, report=report):
+                    stalled.add(channel)
+            if not due or report.sent + report.gave_up == progress:
+                return report
+
+    def _deliver_one(self, message_id: int, *, now: datetime, report: DeliveryReport) -> bool:
+        """Send one message; return False if its conversation must wait."""
+        token = uuid.uuid4().hex  # one per claim: only this attempt may complete or fail it
+        with unit_of_work(self.factory) as session:
+            message = outbox.claim(session, message_id, token=token, clock=self.clock())
+            if message is None:  # done, leased to another sender, or behind an earlier message
+                report.skipped += 1
+                return False
+            method, payload = message.method, self._resolve(session, message)
+        if isinstance(payload, str):
+            permanent = payload == "reference_missing"
+            self._record_failure(message_id, token, now=now, error=payload, permanent=permanent, retry_after=None)
+            if permanent:
+                report.gave_up += 1
+            return permanent
+        try:
+            response = self.client.api_call(method, json=payload)
+        except SlackApiError as err:
+            return self._failed(message_id, token, now=now, err=err, report=report)
+        except Exception as err:  # connection refused, timeout: transient
+            self._record_failure(message_id, token, now=now, error=repr(err), permanent=False, retry_after=None)
+            report.failed += 1
+            return False
+        data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
+        with unit_of_work(self.factory) as session:
+            outbox.mark_sent(
+                session,
+                message_id,
+                token=token,
+                now=now,
+                channel=str(data.get("channel") or payload.get("channel") or "") or None,
+                ts=str(data.get("ts") or data.get("message_ts") or "") or None,
+            )
+        report.sent += 1
+        return True
+
+    def _resolve(self, session: Session, message: OutboxMessage) -> dict[str, Any] | str:
+        """Fill in a reference to a message this outbox posted earlier; or say why it cannot be yet."""
+        payload = dict(message.payload)
+        # ts_of: update that message; thread_ts_of: reply in its thread.
+        for ref_field, fills in (("ts_of", "ts"), ("thread_ts_of", "thread_ts")):
+            ref = payload.pop(ref_field, None)
+            if ref is None:
+                continue
+            earlier = outbox.find(session, workspace_id=message.workspace_id, key=str(ref))
+            if earlier is None or earlier.gave_up:
+                return "reference_missing"
+            if earlier.result_ts is None:
+                return "reference_not_sent_yet"
+            payload["channel"], payload[fills] = earlier.result_channel, earlier.result_ts
+        return payload
+
+    def _failed(
+        self, message_id: int, token: str, *, now: datetime, err: SlackApiError, report: DeliveryReport
+    ) -> bool:
+        status = err.response.status_code
+        code = str(err.response.get("error", "")) if isinstance(err.response.data, dict) else ""
+        retry_after = None
+        if status == 429:
+            headers = {k.lower(): v for k, v in (err.response.headers or {}).items()}
+            retry_after = float(headers.get("retry-after", 30))
+        permanent = status < 500 and status != 429 and code in PERMANENT_ERRORS
+        self._record_failure(
+            message_id, token, now=now, error=f"{status} {code}".strip(), permanent=permanent, retry_after=retry_after
+        )
+        report.errors.append(code or str(status))
+        if permanent:
+            log.error("outbox message %s given up: %s", message_id, code)
+            report.gave_up += 1
+            return True
+        report.failed += 1
+        return False
+
+    def _record_failure(
+        self, message_id: int, token: str, *, now: datetime, error: str, permanent: bool, retry_after: float | None
+    ) -> None:
+        with unit_of_work(self.factory) as session:
+            outbox.mark_failed(
+                session,
+                message_id,
+                token=token,
+                now=now,
+                error=error,
+                permanent=permanent,
+                retry_after=retry_after,
+            )

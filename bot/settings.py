@@ -1,0 +1,133 @@
+"""Settings: read once from the environment (and a `.env` file), typed, frozen, validated at start."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything pmbot reads from its environment."""
+
+    bot_token: str | None
+    signing_secret: str | None
+    app_token: str | None
+    database_url: str
+    slack_api_url: str
+    port: int
+    log_level: str
+    tick_seconds: int
+
+    def require(self, *names: str) -> Settings:
+        """Return self, or raise SettingsError naming the first required setting that is absent."""
+        for name in names:
+            if not getattr(self, _FIELD_OF[name]):
+                raise SettingsError(f"{name} is not set: {_WHERE[name]}")
+        return self
+
+    def secrets(self) -> list[str]:
+        """Return the secret values (the database password too), so logging can redact them."""
+        password = make_url(self.database_url).password
+        return [s for s in (self.bot_token, self.signing_secret, self.app_token, password) if s]
+
+
+_FIELD_OF = {
+    "SLACK_BOT_TOKEN": "bot_token",
+    "SLACK_SIGNING_SECRET": "signing_secret",
+    "SLACK_APP_TOKEN": "app_token",
+}
+_WHERE = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...) from your Slack app's OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "the Signing Secret from your Slack app's Basic Information page",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-...) with connections:write, from Basic Information",
+}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
+    """Read and validate settings; raise SettingsError naming the first bad one."""
+    env = dict(os.environ if environ is None else environ)
+    if dotenv is not None and dotenv.is_file():
+        from dotenv import dotenv_values
+
+        for key, value in dotenv_values(dotenv).items():
+            if value is not None:
+                env.setdefault(key, value)
+    return Settings(
+        bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-"),
+        signing_secret=_signing_secret(env),
+        app_token=_token(env, "SLACK_APP_TOKEN", "xapp-"),
+        database_url=_database_url(env.get("DATABASE_URL", "")),
+        slack_api_url=_api_url(env.get("SLACK_API_URL", "")),
+        port=_int(env, "PORT", 3000, 1, 65535),
+        log_level=_log_level(env.get("LOG_LEVEL", "")),
+        tick_seconds=_int(env, "PMBOT_TICK_SECONDS", 30, 1, 3600),
+    )
+
+
+def _token(env: Mapping[str, str], name: str, prefix: str) -> str | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if not value.startswith(prefix) or len(value) < len(prefix) + 4:
+        raise SettingsError(f"{name} is malformed: it should start with {prefix}")
+    return value
+
+
+def _signing_secret(env: Mapping[str, str]) -> str | None:
+    value = env.get("SLACK_SIGNING_SECRET", "").strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"[0-9A-Za-z]{8,}", value):
+        raise SettingsError("SLACK_SIGNING_SECRET is malformed: it should be the hex string Slack shows")
+    return value
+
+
+def _database_url(raw: str) -> str:
+    value = raw.strip() or f"sqlite:///{Path.cwd() / 'pmbot.db'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    value = re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", value)
+    try:
+        url = make_url(value)
+        url.port  # noqa: B018  (a non-numeric port only fails when read)
+    except (ArgumentError, ValueError):
+        raise SettingsError("DATABASE_URL is malformed: expected a URL such as sqlite:///pmbot.db") from None
+    if url.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+        raise SettingsError("DATABASE_URL is malformed: pmbot supports sqlite:/// and postgresql:// URLs")
+    return value
+
+
+def _api_url(raw: str) -> str:
+    value = raw.strip() or SLACK_API_DEFAULT
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise SettingsError("SLACK_API_URL is malformed: expected an http(s) URL such as https://slack.com/api/")
+    return value if value.endswith("/") else value + "/"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(f"{name} is malformed: expected a whole number from {low} to {high}")
+    return int(raw)
+
+
+def _log_level(raw: str) -> str:
+    value = (raw.strip() or "INFO").upper()
+    if value not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL is malformed: expected one of {', '.join(LOG_LEVELS)}")
+    return value

@@ -1,0 +1,825 @@
+"""Read the due-date phrases people type ("friday", "tomorrow 5pm", "by Dec 3") into aware UTC datetimes.
+
+Pure: no Slack, no database, no clock; ``now`` is always passed in. Phrases are read in the creator's IANA
+time zone and Slack locale. A small regex layer handles the common phrases quickly; ``dateparser`` is the
+fallback for anything else, and is only ever given short candidates.
+
+Rules worth knowing (the product spec in one place):
+
+* A date without a time of day means the end of that working day (``hours.end`` local).
+* A weekday ("friday") is its next occurrence still ahead; "next friday" is the first one after today.
+* A month/day without a year is its next occurrence still ahead; a date with a year that is past is refused.
+* "in N minutes/hours" is exact elapsed time; "in N days/weeks/months" is a calendar day, at ``hours.end``.
+* A bare time ("5pm", "noon") is today if still ahead, otherwise tomorrow.
+* "EOD"/"COB": the end of today's working day. On a non-working day it is the end of the next working day
+  (the person is plainly asking for "the end of the next day we work"); on a working day whose end has
+  passed it is refused, because silently moving it to tomorrow would hide the slip.
+* "EOW"/"end of week" and "end of month": the end of the last working day of this week/month; refused once
+  that has passed (including on the weekend after it), with a hint to say "end of next week" or similar.
+  The working week starts on the first working day after the longest break (Monday for Mon-Fri, Sunday for
+  Sun-Thu), so "this week" and "next week" follow the team's own week.
+* "next week": the start (``hours.start``) of next week's first working day.
+* Only EOD moves off a non-working day. A day the person named keeps its day even if nobody works then:
+  "saturday", "today" on a Sunday, or "in 3 days" typed on a Wednesday (Saturday, 17:00).
+* "Dec 3" typed on Dec 3 after the end of the working day is next year's Dec 3, by the "still ahead" rule
+  (as "friday" typed on a Friday evening is next Friday).
+* Local times that do not exist (DST gap) move forward by the gap (02:30 becomes 03:30); ambiguous local
+  times (DST end) take the first occurrence.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.errors import DueDateError
+
+__all__ = [
+    "WorkingHours",
+    "describe",
+    "end_of_working_day",
+    "is_working_day",
+    "next_working_day",
+    "parse_when",
+    "split_due",
+    "start_of_working_day",
+    "warm_up",
+]
+
+HINT = 'Try "tomorrow 5pm", "friday", "in 3 days", "Dec 3" or "2026-12-03".'
+
+# Our own layer only looks at phrases this long; longer text cannot be one of the phrases it knows.
+_OWN_MAX_CHARS = 60
+# dateparser is slow-ish and generous; only short candidates are worth (and safe) giving it.
+_DATEPARSER_MAX_CHARS = 40
+# The longest due clause we look for at the end of a title ("Fri, December 3rd, 2026 at 2:30 pm" is 7).
+_MAX_CLAUSE_TOKENS = 8
+
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH_NAMES: tuple[str, ...] = ("January", "February", "March", "April", "May", "June", "July", "August")
+_MONTH_NAMES += ("September", "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """The team's working day and working week; ``days`` uses Monday=0 ... Sunday=6."""
+
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    days: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+
+    def __post_init__(self) -> None:
+        """Reject working hours that no date could be computed from."""
+        if not self.start < self.end:
+            raise ValueError("working day must start before it ends")
+        if not self.days or not self.days <= frozenset(range(7)):
+            raise ValueError("working days must be a non-empty set of weekdays 0-6")
+
+
+class _DefiniteRefusal(DueDateError):
+    """A refusal for a phrase that can only be a date (EOD, EOW...), so it stands even without a keyword."""
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """Everything a phrase is read against."""
+
+    now: datetime  # aware, UTC
+    local_now: datetime  # aware, in zone
+    zone: ZoneInfo
+    tz: str
+    month_first: bool
+    hours: WorkingHours
+
+    @property
+    def today(self) -> date:
+        """Return the creator's local date."""
+        return self.local_now.date()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Calendar helpers (public)
+
+
+def is_working_day(day: date, hours: WorkingHours) -> bool:
+    """Return whether ``day`` is one of the working days."""
+    return day.weekday() in hours.days
+
+
+def next_working_day(day: date, hours: WorkingHours) -> date:
+    """Return the first working day strictly after ``day``."""
+    candidate = day + timedelta(days=1)
+    while not is_working_day(candidate, hours):
+        candidate += timedelta(days=1)
+    return candidate
+
+
+def end_of_working_day(day: date, *, tz: str, hours: WorkingHours) -> datetime:
+    """Return the end of the working day on ``day`` in ``tz``, as aware UTC."""
+    return _local(day, hours.end, _zone(tz))
+
+
+def start_of_working_day(day: date, *, tz: str, hours: WorkingHours) -> datetime:
+    """Return the start of the working day on ``day`` in ``tz``, as aware UTC."""
+    return _local(day, hours.start, _zone(tz))
+
+
+def describe(dt: datetime, *, tz: str) -> str:
+    """Render an aware datetime in ``tz`` as plain text, e.g. 'Fri 4 Dec 2026, 17:00 (Europe/Berlin)'."""
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError("describe() needs an aware datetime")
+    local = dt.astimezone(_zone(tz))
+    weekday = _WEEKDAY_NAMES[local.weekday()][:3]
+    month = _MONTH_NAMES[local.month - 1][:3]
+    return f"{weekday} {local.day} {month} {local.year}, {local:%H:%M} ({tz})"
+
+
+def warm_up() -> None:
+    """Make the first real dateparser call now (its first call is slow: it loads language data)."""
+    ctx = _context(datetime(2026, 1, 5, 12, 0, tzinfo=UTC), "UTC", None, WorkingHours())
+    _read_with_dateparser("a week from now", ctx)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Entry points
+
+
+def parse_when(
+    text: str,
+    *,
+    now: datetime,
+    tz: str,
+    locale: str | None = None,
+    hours: WorkingHours = WorkingHours(),
+) -> datetime:
+    """Read a standalone date/time phrase; return a future aware UTC datetime, or raise DueDateError."""
+    ctx = _context(now, tz, locale, hours)
+    phrase = _strip_keyword(_normalize(text))
+    if not phrase:
+        raise DueDateError("Please give a due date.", hint=HINT)
+    due = _read(phrase, ctx, bare=False)
+    if due is None:
+        raise _unreadable(text)
+    return _future(due, ctx)
+
+
+_KEYWORDS = frozenset({"by", "due", "before", "on"})
+_TOKEN = re.compile(r"\S+")
+_SPACE = re.compile(r"\s")
+_SEPARATORS = ",;:-\u2013\u2014"
+
+
+def split_due(
+    text: str,
+    *,
+    now: datetime,
+    tz: str,
+    locale: str | None = None,
+    hours: WorkingHours = WorkingHours(),
+) -> tuple[str, datetime | None]:
+    """Split an action title from a trailing due-date clause; return (title, due or None).
+
+    Only the end of the text is looked at, longest candidate first. A candidate introduced by a keyword
+    (by, due, before, on; "due by" counts as one) is read with the full parser when it looks meant as a date
+    (see ``_meant_as_date``); if it is meant as a date but cannot be read, or is past, that refusal is raised
+    unless a shorter trailing candidate reads fine. A bare candidate (no keyword) counts only when our own
+    layer reads it as a future date; otherwise it stays in the title, except for EOD/EOW/EOM refusals.
+    """
+    ctx = _context(now, tz, locale, hours)
+    tokens = _tail_tokens(text)
+    refusal: DueDateError | None = None
+    for index, token in enumerate(tokens):
+        clause = _normalize(text[token.start() :])
+        keyword = _keyword_before(tokens, index)
+        if keyword is not None and _meant_as_date(text[token.start() :], after_due=keyword[1]):
+            try:
+                return _title(text, keyword[0]), _read_meant(clause, ctx)
+            except DueDateError as err:
+                refusal = refusal or err  # a shorter trailing clause may still read fine
+            continue
+        due = _read_bare(clause, ctx)
+        if due is not None:  # "by noon" reads fine without being a date attempt; drop the keyword too
+            return _title(text, keyword[0] if keyword else token.start()), due
+    if refusal is not None:
+        raise refusal
+    return text.strip(), None
+
+
+def _read_meant(clause: str, ctx: _Ctx) -> datetime:
+    """Read a clause meant as a date; refuse it if it cannot be read or is past."""
+    due = _read(clause, ctx, bare=False)
+    if due is None:
+        raise _unreadable(clause)
+    return _future(due, ctx)
+
+
+def _read_bare(clause: str, ctx: _Ctx) -> datetime | None:
+    """Read a clause without a keyword; only a future date counts, and only EOD/EOW/EOM refusals stand."""
+    try:
+        due = _read(clause, ctx, bare=True)
+    except _DefiniteRefusal:
+        raise
+    except DueDateError:
+        return None  # "notes from 31/02" or "the call yesterday": part of the title, not a due date
+    return due if due is not None and due > ctx.now else None
+
+
+def _tail_tokens(text: str) -> list[re.Match[str]]:
+    """Return the last few whitespace-separated tokens after any Slack token or URL."""
+    floor = max(0, len(text) - 400)
+    start = max(floor, _guard_end(text))
+    tokens = list(_TOKEN.finditer(text, start))
+    if tokens and tokens[0].start() == start > 0 and not text[start - 1].isspace():
+        tokens = tokens[1:]  # a fragment cut off, or glued to a Slack token
+    return tokens[-_MAX_CLAUSE_TOKENS:]
+
+
+def _guard_end(text: str) -> int:
+    """Return where the last Slack token (<@U1>, <#C1|x>, <https://x|y>) or bare URL ends."""
+    ends = [text.rfind(">") + 1]
+    for marker in ("://", "www."):
+        at = text.rfind(marker)
+        if at >= 0:
+            space = _SPACE.search(text, at)
+            ends.append(space.start() if space else len(text))
+    return max(ends)
+
+
+def _keyword_before(tokens: list[re.Match[str]], index: int) -> tuple[int, bool] | None:
+    """Return where the keyword before ``tokens[index]`` starts ("due by" as one) and whether it has "due"."""
+    if index == 0:
+        return None
+    word = _bare_word(tokens[index - 1].group())
+    if word not in _KEYWORDS:
+        return None
+    if word != "due" and index >= 2 and _bare_word(tokens[index - 2].group()) == "due":
+        return tokens[index - 2].start(), True
+    return tokens[index - 1].start(), word == "due"
+
+
+def _bare_word(token: str) -> str:
+    """Return a token lowercased, without surrounding punctuation."""
+    return token.lower().strip(".,;:!?()[]\"'")
+
+
+# Words that make a by/before/on clause a date attempt on their own. Left out on purpose: "sat", "sun" and
+# "wed" (everyday words), "day", "week", "morning" & co. ("work on week planning"), and month names, which
+# only count next to a number because "by Jan" or "by June" is as likely a person as a month.
+_DATE_WORDS = frozenset(
+    {"today", "tonight", "tomorrow", "tmrw", "tmr", "yesterday", "eod", "cob", "eob", "eow", "eom"}
+    | {"days", "weeks", "months", "fortnight"}
+    | {name.lower() for name in _WEEKDAY_NAMES}
+    | {"mon", "tue", "tues", "weds", "thu", "thur", "thurs", "fri"}
+)
+_MONTH_WORDS = frozenset({name.lower() for name in _MONTH_NAMES} | {name[:3].lower() for name in _MONTH_NAMES})
+# A number shaped like a date or time: 2026-12-03, 3/12, 3.12., 17:30, 5pm, 3rd. "50%", "50/50", "2027" or
+# the version number "3.12" are not.
+_DATE_SHAPED = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|(?<![0-9])(?:[0-2]?[0-9]|3[01])/(?:[0-2]?[0-9]|3[01])(?![0-9])"
+    r"|[0-9]{1,2}\.[0-9]{1,2}\.|[0-9]{1,2}:[0-9]{2}|[0-9]{1,2} ?[ap]\.?m\b|[0-9]{1,2}(?:st|nd|rd|th)\b",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def _meant_as_date(clause: str, *, after_due: bool) -> bool:
+    """Decide whether a keyword clause is meant as a date: always after "due", else if it has date words.
+
+    After by/before/on the clause counts when it has a number shaped like a date or time, a weekday or
+    relative-date word, or a month name next to a number ("by Dec 3"). "by Alice", "on the parser",
+    "before the demo", "by June" and "by 50%" do not.
+    """
+    if after_due or _DATE_SHAPED.search(clause):
+        return True
+    words = [_bare_word(word) for word in clause.split()]
+    has_number = any(ch.isdigit() for ch in clause)
+    return any(word in _DATE_WORDS or (has_number and word in _MONTH_WORDS) for word in words)
+
+
+def _title(text: str, end: int) -> str:
+    """Return the title before ``end``, without trailing separators."""
+    title = text[:end].rstrip()
+    while title and title[-1] in _SEPARATORS:
+        title = title[:-1].rstrip()
+    return title.strip()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Shared reading
+
+
+def _context(now: datetime, tz: str, locale: str | None, hours: WorkingHours) -> _Ctx:
+    """Bundle the reading context; ``now`` must be aware."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime")
+    zone = _zone(tz)
+    month_first = (locale or "en-US").replace("_", "-").lower() == "en-us"
+    return _Ctx(now.astimezone(UTC), now.astimezone(zone), zone, tz, month_first, hours)
+
+
+@lru_cache(maxsize=512)
+def _zone(tz: str) -> ZoneInfo:
+    """Return the ZoneInfo for an IANA name; refuse unknown names in words a person can act on."""
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as err:
+        raise DueDateError(
+            f'I don\'t know the time zone "{_shown(tz)}".',
+            hint="Set a time zone such as Europe/Berlin in Slack.",
+        ) from err
+
+
+def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """Return local ``day`` at ``at`` as aware UTC (fold=0: gap times move forward, folds take the first)."""
+    try:
+        return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+    except (OverflowError, ValueError) as err:
+        raise DueDateError("That date is too far away for me to handle.", hint=HINT) from err
+
+
+def _normalize(text: str) -> str:
+    """Lowercase, collapse whitespace and drop trailing sentence punctuation."""
+    return " ".join(text.lower().split()).rstrip(".!?,;:")
+
+
+_LEADING_KEYWORD = re.compile(r"^(?:due(?: (?:by|on|before))?|by|on|before)\b[ :]*")
+
+
+def _strip_keyword(phrase: str) -> str:
+    """Drop a leading connecting keyword ("by friday" reads as "friday")."""
+    return _LEADING_KEYWORD.sub("", phrase, count=1)
+
+
+def _future(due: datetime, ctx: _Ctx) -> datetime:
+    """Return ``due`` if it is ahead of now; refuse it, naming the date understood, otherwise."""
+    if due <= ctx.now:
+        raise DueDateError(f"I read that as {describe(due, tz=ctx.tz)}, which is in the past.", hint=HINT)
+    return due
+
+
+def _unreadable(text: str) -> DueDateError:
+    """Build the refusal for a phrase nobody could read."""
+    return DueDateError(f'I couldn\'t read "{_shown(text)}" as a date.', hint=HINT)
+
+
+def _shown(text: str) -> str:
+    """Quote user text safely in a Slack message: printable, short, with Slack's three escapes applied."""
+    shown = "".join(ch if ch.isprintable() else " " for ch in text.strip())
+    shown = shown if len(shown) <= 40 else shown[:39] + "\u2026"
+    return shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _read(phrase: str, ctx: _Ctx, *, bare: bool) -> datetime | None:
+    """Read a normalized phrase with our layer, then (unless ``bare``) with dateparser; None if unreadable."""
+    if len(phrase) <= _OWN_MAX_CHARS:
+        due = _read_own(phrase.removeprefix("the "), ctx, bare=bare)
+        if due is not None:
+            return due
+    if bare or len(phrase) > _DATEPARSER_MAX_CHARS:
+        return None
+    return _read_with_dateparser(phrase, ctx)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Our own layer
+
+
+@dataclass(frozen=True)
+class _On:
+    """A fixed calendar day."""
+
+    day: date
+
+
+@dataclass(frozen=True)
+class _Weekday:
+    """A weekday; ``strict`` means after today ("next fri"), else the next one still ahead."""
+
+    weekday: int
+    strict: bool
+
+
+@dataclass(frozen=True)
+class _Annual:
+    """A month and day without a year: the next occurrence still ahead."""
+
+    month: int
+    day: int
+
+
+@dataclass(frozen=True)
+class _Monthly:
+    """A day of the month ("the 3rd"): the next occurrence still ahead."""
+
+    day: int
+
+
+_DateSpec = _On | _Weekday | _Annual | _Monthly
+
+_WD = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|mon|tues|tue|weds|wed|thurs|thur|thu|fri|sat|sun)"
+)
+_MON = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"
+)
+_COUNTED = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_NUMBER_WORDS = {"a": 1, "an": 1} | {word: n for n, word in enumerate(_COUNTED, start=1)}
+_NUM = rf"(?:[0-9]{{1,4}} ?|(?:{'|'.join(_NUMBER_WORDS)}) )"
+_TIME_SRC = (
+    r"(?:[0-9]{1,2}(?::[0-9]{2})? ?(?:am|pm|a\.m\.?|p\.m\.?)|[0-9]{1,2}:[0-9]{2}"
+    r"|noon|midday|morning|eod|cob|end of (?:the )?day)"
+)
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    """Compile an ASCII-only pattern (so other scripts' digits are left to dateparser)."""
+    return re.compile(pattern, re.ASCII)
+
+
+_TIME = _rx(
+    r"(?P<h>[0-9]{1,2})(?::(?P<m>[0-9]{2}))? ?(?P<ap>[ap])\.?m\.?|(?P<h24>[0-9]{1,2}):(?P<m24>[0-9]{2})"
+    r"|(?P<word>noon|midday|morning|eod|cob|end of (?:the )?day)"
+)
+_BARE_TIME = _rx(rf"(?:at |@ ?)?(?P<time>{_TIME_SRC})")
+_DATE_THEN_TIME = _rx(rf"(?P<date>.+?),?(?: at | ?@ ?| )(?P<time>{_TIME_SRC})")
+_TIME_THEN_DATE = _rx(rf"(?:at |@ ?)?(?P<time>{_TIME_SRC}),? (?:on )?(?P<date>.+)")
+_IN_DURATION = _rx(rf"(?:in (?P<n>{_NUM})(?P<unit>[a-z]+)|(?P<n2>{_NUM})(?P<unit2>[a-z]+) from (?:now|today))")
+_DURATION_UNITS: dict[str, tuple[str, int]] = {
+    **dict.fromkeys(("minute", "minutes", "min", "mins", "m"), ("minutes", 1)),
+    **dict.fromkeys(("hour", "hours", "hr", "hrs", "h"), ("hours", 1)),
+    **dict.fromkeys(("day", "days", "d"), ("days", 1)),
+    **dict.fromkeys(("week", "weeks", "wk", "wks", "w"), ("days", 7)),
+    **dict.fromkeys(("month", "months"), ("months", 1)),
+}
+_RELATIVE_DAY = _rx(r"today|tomorrow|tmrw|tmr|yesterday|day after tomorrow")
+_WEEKDAY = _rx(rf"(?:(?P<mode>next|this) )?(?P<wd>{_WD})")
+_ISO = _rx(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})")
+_NUMERIC = _rx(r"(?P<a>[0-9]{1,2})/(?P<b>[0-9]{1,2})(?:/(?P<y>[0-9]{4}|[0-9]{2}))?")
+_DOTTED = _rx(r"(?P<a>[0-9]{1,2})\.(?P<b>[0-9]{1,2})(?:\.(?P<y>[0-9]{4}|[0-9]{2})?)?")
+_MONTH_DAY = _rx(
+    rf"(?:(?P<wd>{_WD}),? )?(?P<mon>{_MON})\.? (?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?(?:,? (?P<y>[0-9]{{4}}))?"
+)
+_DAY_MONTH = _rx(
+    rf"(?:(?P<wd>{_WD}),? )?(?:the )?(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<mon>{_MON})\.?"
+    rf"(?:,? (?P<y>[0-9]{{4}}))?"
+)
+_ORDINAL = _rx(r"(?:the )?(?P<d>[0-9]{1,2})(?:st|nd|rd|th)")
+# Weekday abbreviations that are also everyday words; without a keyword they stay in the title.
+_AMBIGUOUS_BARE = frozenset({"sat", "sun", "wed"})
+
+
+def _read_own(phrase: str, ctx: _Ctx, *, bare: bool) -> datetime | None:
+    """Read the common phrases with regexes; None if the phrase is not one of them."""
+    if bare and phrase in _AMBIGUOUS_BARE:
+        return None
+    if match := _BARE_TIME.fullmatch(phrase):
+        phrase = match["time"]  # "at eod" is "eod"
+    special = _SPECIALS.get(phrase)
+    if special is not None:
+        return special(ctx)
+    duration = _IN_DURATION.fullmatch(phrase)
+    if duration and (unit := _duration_unit(duration)) in ("minutes", "hours"):
+        minutes = _duration_amount(duration) * (60 if unit == "hours" else 1)
+        return ctx.now + timedelta(minutes=minutes)
+    if match:
+        return _bare_time(_time_of(phrase, ctx.hours), phrase, ctx)
+    parsed = _date_spec(phrase, ctx, bare=bare)
+    if parsed is not None:
+        return _resolve(*parsed, ctx.hours.end, ctx)
+    for pattern in (_DATE_THEN_TIME, _TIME_THEN_DATE):
+        match = pattern.fullmatch(phrase)
+        if match and (parsed := _date_spec(match["date"].rstrip(","), ctx, bare=bare)) is not None:
+            return _resolve(*parsed, _time_of(match["time"], ctx.hours), ctx)
+    return None
+
+
+def _time_of(text: str, hours: WorkingHours) -> time:
+    """Return the time of day a time phrase names; refuse impossible times such as 13pm or 25:00."""
+    match = _TIME.fullmatch(text)
+    if match is None:  # pragma: no cover - callers only pass text matched by _TIME_SRC
+        raise _unreadable(text)
+    if match["word"]:
+        word = match["word"]
+        return {"noon": time(12), "midday": time(12), "morning": hours.start}.get(word, hours.end)
+    if match["ap"]:
+        hour, minute = int(match["h"]), int(match["m"] or 0)
+        if not 1 <= hour <= 12 or minute > 59:
+            raise DueDateError(f'"{text}" is not a time of day.', hint=HINT)
+        return time(hour % 12 + (12 if match["ap"] == "p" else 0), minute)
+    hour, minute = int(match["h24"]), int(match["m24"])
+    if hour > 23 or minute > 59:
+        raise DueDateError(f'"{text}" is not a time of day.', hint=HINT)
+    return time(hour, minute)
+
+
+def _bare_time(at: time, text: str, ctx: _Ctx) -> datetime | None:
+    """Return today at ``at`` if still ahead, else tomorrow; "morning" alone is too vague to count."""
+    if text == "morning":
+        return None
+    due = _local(ctx.today, at, ctx.zone)
+    return due if due > ctx.now else _local(ctx.today + timedelta(days=1), at, ctx.zone)
+
+
+def _duration_unit(match: re.Match[str]) -> str | None:
+    """Return the unit of an "in N units" phrase: minutes, hours, days or months; None if unknown."""
+    unit = _DURATION_UNITS.get(match["unit"] or match["unit2"])
+    return unit[0] if unit else None
+
+
+def _duration_amount(match: re.Match[str]) -> int:
+    """Return N of an "in N units" phrase in the unit ``_duration_unit`` names (weeks count as 7 days)."""
+    number = (match["n"] or match["n2"]).strip()
+    unit = _DURATION_UNITS[match["unit"] or match["unit2"]]
+    return (_NUMBER_WORDS[number] if number in _NUMBER_WORDS else int(number)) * unit[1]
+
+
+def _in_days(match: re.Match[str], ctx: _Ctx) -> _On | None:
+    """Return the day "in N days/weeks/months" names, or None for minutes and hours."""
+    unit = _duration_unit(match)
+    if unit == "days":
+        return _On(ctx.today + timedelta(days=_duration_amount(match)))
+    if unit == "months":
+        return _On(_add_months(ctx.today, _duration_amount(match)))
+    return None
+
+
+def _add_months(day: date, months: int) -> date:
+    """Return ``day`` moved by whole months, clamped to the end of shorter months."""
+    year, month0 = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month0 + 1, min(day.day, calendar.monthrange(year, month0 + 1)[1]))
+
+
+def _date_spec(text: str, ctx: _Ctx, *, bare: bool) -> tuple[_DateSpec, int | None] | None:
+    """Read a date without a time; return the spec and the weekday it was said to be, or None."""
+    if (duration := _IN_DURATION.fullmatch(text)) and (day := _in_days(duration, ctx)):
+        return day, None
+    if _RELATIVE_DAY.fullmatch(text):
+        offsets = {"yesterday": -1, "today": 0, "day after tomorrow": 2}
+        return _On(ctx.today + timedelta(days=offsets.get(text, 1))), None
+    if match := _WEEKDAY.fullmatch(text):
+        return _Weekday(_weekday_index(match["wd"]), match["mode"] == "next"), None
+    if match := _ISO.fullmatch(text):
+        return _On(_valid_date(int(match["y"]), int(match["m"]), int(match["d"]), text)), None
+    if match := _NUMERIC.fullmatch(text):
+        return _numeric(match, text, month_first=ctx.month_first), None
+    # 3.12. / 3.12.2026 are day-first wherever people write them; without a year "3.12" may be a version.
+    if (match := _DOTTED.fullmatch(text)) and (match["y"] or not bare):
+        return _numeric(match, text, month_first=False), None
+    for pattern in (_MONTH_DAY, _DAY_MONTH):
+        if match := pattern.fullmatch(text):
+            month = _month_index(match["mon"])
+            said = _weekday_index(match["wd"]) if match["wd"] else None
+            return _month_day(int(match["d"]), month, match["y"], text), said
+    if not bare and (match := _ORDINAL.fullmatch(text)):
+        if not 1 <= int(match["d"]) <= 31:
+            raise DueDateError(f'"{text}" is not a day of the month.', hint=HINT)
+        return _Monthly(int(match["d"])), None
+    return None
+
+
+def _weekday_index(name: str) -> int:
+    """Return Monday=0 ... Sunday=6 for a weekday name or abbreviation."""
+    return ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(name[:3])
+
+
+def _month_index(name: str) -> int:
+    """Return 1-12 for a month name or abbreviation."""
+    return [m[:3].lower() for m in _MONTH_NAMES].index(name[:3]) + 1
+
+
+def _valid_date(year: int, month: int, day: int, text: str) -> date:
+    """Return the date, or refuse a date that does not exist."""
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise DueDateError(f'"{text}" is not a date that exists.', hint=HINT) from None
+
+
+def _numeric(match: re.Match[str], text: str, *, month_first: bool) -> _DateSpec:
+    """Read 3/12 or 3/12/2027 as month/day (en-US) or day/month (every other locale)."""
+    first, second = int(match["a"]), int(match["b"])
+    month, day = (first, second) if month_first else (second, first)
+    if match["y"] is None:
+        try:
+            date(2000, month, day)  # a leap year, so 29 Feb is allowed
+        except ValueError:
+            order = "month/day" if month_first else "day/month"
+            raise DueDateError(f'"{text}" is not a date (read as {order}).', hint=HINT) from None
+        return _Annual(month, day)
+    year = int(match["y"]) + (2000 if len(match["y"]) == 2 else 0)
+    return _On(_valid_date(year, month, day, text))
+
+
+def _month_day(day: int, month: int, year: str | None, text: str) -> _DateSpec:
+    """Return a fixed date when the year is given, else the next occurrence of month and day."""
+    if year is not None:
+        return _On(_valid_date(int(year), month, day, text))
+    _valid_date(2000, month, day, text)  # a leap year, so Feb 29 is allowed
+    return _Annual(month, day)
+
+
+def _resolve(spec: _DateSpec, said_weekday: int | None, at: time, ctx: _Ctx) -> datetime:
+    """Turn a date spec and a time of day into an aware UTC datetime."""
+    due = _resolve_spec(spec, at, ctx)
+    if said_weekday is not None:
+        local = due.astimezone(ctx.zone)
+        if local.weekday() != said_weekday:
+            day = f"{local.day} {_MONTH_NAMES[local.month - 1]} {local.year}"
+            actual, said = _WEEKDAY_NAMES[local.weekday()], _WEEKDAY_NAMES[said_weekday]
+            raise DueDateError(f"{day} is a {actual}, not a {said}.", hint=HINT)
+    return due
+
+
+def _resolve_spec(spec: _DateSpec, at: time, ctx: _Ctx) -> datetime:
+    """Pick the concrete day for a spec: fixed days as given, the others at their next occurrence ahead."""
+    match spec:
+        case _On(day):
+            return _local(day, at, ctx.zone)
+        case _Weekday(weekday, strict):
+            ahead = (weekday - ctx.today.weekday()) % 7 or (7 if strict else 0)
+            due = _local(ctx.today + timedelta(days=ahead), at, ctx.zone)
+            return due if due > ctx.now else _local(ctx.today + timedelta(days=ahead + 7), at, ctx.zone)
+        case _Annual(month, day):
+            years = range(ctx.today.year, ctx.today.year + 9)  # Feb 29 may be up to 8 years away
+            return _first_ahead([(year, month, day) for year in years], at, ctx)
+        case _Monthly(day):
+            firsts = [_add_months(ctx.today.replace(day=1), n) for n in range(5)]
+            return _first_ahead([(first.year, first.month, day) for first in firsts], at, ctx)
+
+
+def _first_ahead(candidates: list[tuple[int, int, int]], at: time, ctx: _Ctx) -> datetime:
+    """Return the first (year, month, day) that exists and whose time ``at`` is still ahead."""
+    for year, month, day in candidates:
+        try:
+            due = _local(date(year, month, day), at, ctx.zone)
+        except ValueError:
+            continue  # Feb 29 in a common year, or the 31st of a short month
+        if due > ctx.now:
+            return due
+    raise DueDateError("I couldn't find that date in the coming years.", hint=HINT)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Phrases about working days and weeks
+
+
+def _week_start(hours: WorkingHours) -> int:
+    """Return the weekday the working week starts on: the first working day after the longest break."""
+    if len(hours.days) == 7:
+        return 0
+    best: tuple[int, int] | None = None
+    for weekday in hours.days:
+        gap = 0
+        while (weekday - gap - 1) % 7 not in hours.days:
+            gap += 1
+        if gap and (best is None or (-gap, weekday) < best):
+            best = (-gap, weekday)
+    return best[1] if best else 0  # some working day always follows a break when not every day is one
+
+
+def _week_of(day: date, hours: WorkingHours) -> list[date]:
+    """Return the seven days of the working week that contains ``day``."""
+    start = day - timedelta(days=(day.weekday() - _week_start(hours)) % 7)
+    return [start + timedelta(days=n) for n in range(7)]
+
+
+def _working(days: list[date], hours: WorkingHours) -> list[date]:
+    """Return the working days among ``days``."""
+    return [day for day in days if is_working_day(day, hours)]
+
+
+def _month_days(day: date, months_ahead: int) -> list[date]:
+    """Return every day of the month ``months_ahead`` after the one containing ``day``."""
+    first = _add_months(day.replace(day=1), months_ahead)
+    length = calendar.monthrange(first.year, first.month)[1]
+    return [first + timedelta(days=n) for n in range(length)]
+
+
+def _end_of_day(ctx: _Ctx) -> datetime:
+    """Return the end of today's working day (or of the next one on a non-working day)."""
+    if not is_working_day(ctx.today, ctx.hours):
+        return _local(next_working_day(ctx.today, ctx.hours), ctx.hours.end, ctx.zone)
+    end = _local(ctx.today, ctx.hours.end, ctx.zone)
+    if end <= ctx.now:
+        raise _DefiniteRefusal(
+            f"End of today's working day ({ctx.hours.end:%H:%M}) has already passed.",
+            hint=f'Try "tomorrow" or "tomorrow {_spoken(ctx.hours.end)}".',
+        )
+    return end
+
+
+def _end_of_week(ctx: _Ctx) -> datetime:
+    """Return the end of this week's last working day; refuse once it has passed."""
+    end = _local(_working(_week_of(ctx.today, ctx.hours), ctx.hours)[-1], ctx.hours.end, ctx.zone)
+    if end <= ctx.now:
+        raise _DefiniteRefusal(
+            f"This week's last working day ended {describe(end, tz=ctx.tz)}.",
+            hint='Try "end of next week" or "next week".',
+        )
+    return end
+
+
+def _end_of_next_week(ctx: _Ctx) -> datetime:
+    """Return the end of next week's last working day."""
+    week = _week_of(ctx.today + timedelta(days=7), ctx.hours)
+    return _local(_working(week, ctx.hours)[-1], ctx.hours.end, ctx.zone)
+
+
+def _next_week(ctx: _Ctx) -> datetime:
+    """Return the start of next week's first working day."""
+    week = _week_of(ctx.today + timedelta(days=7), ctx.hours)
+    return _local(_working(week, ctx.hours)[0], ctx.hours.start, ctx.zone)
+
+
+def _end_of_month(ctx: _Ctx) -> datetime:
+    """Return the end of this month's last working day; refuse once it has passed."""
+    end = _local(_working(_month_days(ctx.today, 0), ctx.hours)[-1], ctx.hours.end, ctx.zone)
+    if end <= ctx.now:
+        raise _DefiniteRefusal(
+            f"This month's last working day ended {describe(end, tz=ctx.tz)}.",
+            hint='Try "end of next month" or "next week".',
+        )
+    return end
+
+
+def _end_of_next_month(ctx: _Ctx) -> datetime:
+    """Return the end of next month's last working day."""
+    return _local(_working(_month_days(ctx.today, 1), ctx.hours)[-1], ctx.hours.end, ctx.zone)
+
+
+def _next_month(ctx: _Ctx) -> datetime:
+    """Return the start of next month's first working day."""
+    return _local(_working(_month_days(ctx.today, 1), ctx.hours)[0], ctx.hours.start, ctx.zone)
+
+
+def _spoken(at: time) -> str:
+    """Render a time the way people type it: 5pm, 5:30pm."""
+    hour = at.hour % 12 or 12
+    minutes = f":{at.minute:02d}" if at.minute else ""
+    return f"{hour}{minutes}{'am' if at.hour < 12 else 'pm'}"
+
+
+_SPECIALS: dict[str, Callable[[_Ctx], datetime]] = {
+    **dict.fromkeys(
+        (
+            "eod",
+            "cob",
+            "eob",
+            "close of business",
+            "end of day",
+            "end of the day",
+            "end of today",
+            "end of business",
+            "end of the working day",
+            "end of working day",
+            "end of business day",
+        ),
+        _end_of_day,
+    ),
+    **dict.fromkeys(
+        ("eow", "end of week", "end of the week", "end of this week", "end of the working week"), _end_of_week
+    ),
+    **dict.fromkeys(("end of next week", "end of the next week"), _end_of_next_week),
+    **dict.fromkeys(("eom", "end of month", "end of the month", "end of this month"), _end_of_month),
+    **dict.fromkeys(("end of next month", "end of the next month"), _end_of_next_month),
+    "next week": _next_week,
+    "next month": _next_month,
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# dateparser fallback
+
+
+def _read_with_dateparser(phrase: str, ctx: _Ctx) -> datetime | None:
+    """Read a short phrase with dateparser; a date without a time lands at the end of the working day."""
+    from dateparser.date import DateDataParser  # imported late: it is slow to import and rarely needed
+
+    settings = {
+        "RELATIVE_BASE": ctx.local_now.replace(tzinfo=None),
+        "TIMEZONE": ctx.tz,
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "PREFER_DATES_FROM": "future",
+        "DATE_ORDER": "MDY" if ctx.month_first else "DMY",
+        "RETURN_TIME_AS_PERIOD": True,  # tells us whether a time of day was given
+    }
+    try:
+        data = DateDataParser(languages=["en"], settings=settings).get_date_data(phrase)
+    except Exception:  # a third-party parser fed arbitrary user text: any failure just means "unreadable"
+        return None
+    found, period = data.date_obj, str(data.period or "day")
+    if found is None:
+        return None
+    if period in ("time", "part_of_day"):
+        # Re-localize the wall time with zoneinfo so DST gaps and folds follow the same rule as our layer.
+        return _local(found.date(), found.time(), ctx.zone)
+    if period in ("day", "week"):
+        return _local(found.date(), ctx.hours.end, ctx.zone)
+    raise DueDateError(f'I read "{_shown(phrase)}" as a whole {period}; please name a day.', hint=HINT)

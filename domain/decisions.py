@@ -1,0 +1,219 @@
+"""The decision log: record, revise (never in place), supersede, approve or reject, list and search.
+
+Search ranks by relevance with the engine's own full-text search: PostgreSQL's tsvector/tsquery with
+ts_rank, SQLite's FTS5 with bm25. Both match every word given (stemmed, English).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from domain import sequences
+from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from domain.text import escape
+from domain.workspaces import is_lead
+from storage.models import Decision, DecisionRevision, Project
+
+STATEMENT_LIMIT = 1000
+TEXT_LIMIT = 2900
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What a revision says."""
+
+    statement: str
+    context: str = ""
+    options: str = ""
+    rationale: str = ""
+
+    def validate(self) -> Wording:
+        statement = " ".join(self.statement.split())
+        if not statement:
+            raise InvalidInput("What was decided? The statement is empty.", field="statement")
+        if len(statement) > STATEMENT_LIMIT:
+            raise InvalidInput(f"Keep the statement under {STATEMENT_LIMIT} characters.", field="statement")
+        for name in ("context", "options", "rationale"):
+            if len(getattr(self, name)) > TEXT_LIMIT:
+                raise InvalidInput(f"The {name} can be at most {TEXT_LIMIT} characters.", field=name)
+        return Wording(statement, self.context.strip(), self.options.strip(), self.rationale.strip())
+
+
+def create(
+    session: Session,
+    *,
+    project: Project,
+    creator: str,
+    wording: Wording,
+    now: datetime,
+    status: str = "approved",
+    decided_by: list[str] | None = None,
+    approver: str | None = None,
+    needed_by: datetime | None = None,
+    links: list[str] | None = None,
+    permalink: str | None = None,
+) -> Decision:
+    """Record a decision and its first revision."""
+    wording = wording.validate()
+    if status not in ("proposed", "approved", "rejected"):
+        raise InvalidInput("A new decision is proposed, approved or rejected.", field="status")
+    if status == "proposed" and needed_by is not None and needed_by <= now:
+        raise InvalidInput("The needed-by date is in the past.", field="needed_by")
+    number = sequences.next_number(session, workspace_id=project.workspace_id, kind="decision")
+    decision = Decision(
+        workspace_id=project.workspace_id,
+        project_id=project.id,
+        number=number,
+        status=status,
+        creator_id=creator,
+        statement=wording.statement,
+        context=wording.context,
+        options=wording.options,
+        rationale=wording.rationale,
+        decided_by=decided_by or [creator],
+        approver_id=approver,
+        needed_by=needed_by,
+        links=links or [],
+        permalink=permalink,
+        created_at=now,
+        decided_at=None if status == "proposed" else now,
+        revision=1,
+    )
+    decision.project = project
+    session.add(decision)
+    session.flush()
+    _revision(session, decision, author=creator, now=now)
+    return decision
+
+
+def get(session: Session, *, workspace_id: int, ref: str, for_update: bool = False) -> Decision:
+    """Return the decision for a short id like `D-9`."""
+    digits = ref.strip().upper().removeprefix("D-").removeprefix("D")
+    if not digits.isdigit() or len(digits) > 9:
+        raise InvalidInput(f"`{escape(ref[:20])}` is not a decision id.", hint="Decision ids look like `D-9`.")
+    stmt = select(Decision).where(Decision.workspace_id == workspace_id, Decision.number == int(digits))
+    decision = session.scalar(stmt.with_for_update() if for_update else stmt)
+    if decision is None:
+        raise NotFound(f"There is no decision D-{int(digits)}.")
+    return decision
+
+
+def may_change(decision: Decision, user_id: str) -> bool:
+    """The creator, those who decided, the approver or a project lead may revise or supersede."""
+    involved = {decision.creator_id, decision.approver_id, *decision.decided_by}
+    return user_id in involved or is_lead(decision.project, user_id)
+
+
+def require_may_change(decision: Decision, actor: str, verb: str) -> None:
+    """Raise PermissionDenied unless the actor may revise or supersede the decision."""
+    if not may_change(decision, actor):
+        raise PermissionDenied(f"Only {decision.ref}'s decision makers, its approver or a project lead can {verb} it.")
+
+
+def revise(session: Session, decision: Decision, *, actor: str, wording: Wording, now: datetime) -> DecisionRevision:
+    """Write a new revision; the old wording stays readable in the history."""
+    require_may_change(decision, actor, "revise")
+    if decision.status == "superseded":
+        raise Conflict(f"{decision.ref} is superseded; revise the decision that replaced it.")
+    wording = wording.validate()
+    current = Wording(decision.statement, decision.context, decision.options, decision.rationale)
+    if wording == current:
+        raise Conflict(f"{decision.ref} already says that.")
+    decision.statement, decision.context = wording.statement, wording.context
+    decision.options, decision.rationale = wording.options, wording.rationale
+    decision.revision += 1
+    return _revision(session, decision, author=actor, now=now)
+
+
+def supersede(session: Session, old: Decision, new: Decision, *, actor: str, now: datetime) -> None:
+    """Link a new decision as replacing an old one, both ways; the old one's status becomes superseded."""
+    require_may_change(old, actor, "supersede")
+    if old.status == "superseded":
+        raise Conflict(f"{old.ref} is already superseded.")
+    old.status, old.superseded_by_id, new.supersedes_id = "superseded", new.id, old.id
+    old.revision += 1
+    _revision(session, old, author=actor, now=now)
+
+
+def decide(session: Session, decision: Decision, *, actor: str, approve: bool, now: datetime) -> DecisionRevision:
+    """The approver approves or rejects a proposed decision."""
+    if decision.approver_id is None or actor != decision.approver_id:
+        raise PermissionDenied(f"Only {decision.ref}'s approver can approve or reject it.")
+    if decision.status != "proposed":
+        raise Conflict(f"{decision.ref} is already {decision.status}.")
+    decision.status, decision.decided_at = ("approved" if approve else "rejected"), now
+    decision.revision += 1
+    return _revision(session, decision, author=actor, now=now)
+
+
+def revisions(session: Session, decision: Decision) -> list[DecisionRevision]:
+    """Every wording and status the decision has had, oldest first."""
+    return list(
+        session.scalars(
+            select(DecisionRevision)
+            .where(DecisionRevision.decision_id == decision.id)
+            .order_by(DecisionRevision.number)
+        )
+    )
+
+
+def list_for(session: Session, *, project_id: int, pending: bool = False, limit: int = 200) -> list[Decision]:
+    """Decisions of a project, newest first; `pending`: proposed ones, soonest needed first."""
+    stmt = select(Decision).where(Decision.project_id == project_id)
+    if pending:
+        stmt = stmt.where(Decision.status == "proposed").order_by(Decision.needed_by.is_(None), Decision.needed_by)
+    else:
+        stmt = stmt.order_by(Decision.number.desc())
+    return list(session.scalars(stmt.limit(limit)))
+
+
+def search(session: Session, *, project_id: int, query: str, limit: int = 20) -> list[Decision]:
+    """Decisions whose statement, context or rationale match every word of `query`, best match first."""
+    words = re.findall(r"\w+", query.lower())[:12]
+    if not words:
+        raise InvalidInput("Search for what?", hint="Like `/decision search database vendor`.")
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            # search_vector: a stored, generated tsvector with a GIN index (migration 0008), parsed once on write.
+            text(
+                "SELECT id FROM decision, plainto_tsquery('english', :q) AS query "
+                "WHERE project_id = :p AND search_vector @@ query "
+                "ORDER BY ts_rank(search_vector, query) DESC, id DESC LIMIT :n"
+            ),
+            {"q": " ".join(words), "p": project_id, "n": limit},
+        )
+    else:
+        match = " ".join(f'"{w}"' for w in words)  # quoted: user text is never FTS5 syntax
+        rows = session.execute(
+            text(
+                "SELECT decision.id FROM decision_fts JOIN decision ON decision.id = decision_fts.rowid "
+                "WHERE decision_fts MATCH :q AND decision.project_id = :p "
+                "ORDER BY bm25(decision_fts), decision.id DESC LIMIT :n"
+            ),
+            {"q": match, "p": project_id, "n": limit},
+        )
+    ids = [row[0] for row in rows]
+    found = {d.id: d for d in session.scalars(select(Decision).where(Decision.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def _revision(session: Session, decision: Decision, *, author: str, now: datetime) -> DecisionRevision:
+    revision = DecisionRevision(
+        decision_id=decision.id,
+        number=decision.revision,
+        statement=decision.statement,
+        context=decision.context,
+        options=decision.options,
+        rationale=decision.rationale,
+        author_id=author,
+        created_at=now,
+        status=decision.status,
+    )
+    session.add(revision)
+    session.flush()
+    return revision

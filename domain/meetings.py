@@ -1,0 +1,202 @@
+"""Meetings: start and end, attendees, notes and captured items, recurring series, and the minutes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from domain import sequences
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.text import escape
+from storage.models import ActionItem, Decision, Meeting, MeetingSeries, Project, Risk
+
+AUTO_CLOSE_AFTER = timedelta(hours=3)
+TITLE_LIMIT = 200
+CAPTURE = re.compile(r"^\s*(ACTION|DECISION|RISK|NOTE)\s*:\s*(.+)$", re.IGNORECASE | re.DOTALL)
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def open_meeting(session: Session, *, project_id: int) -> Meeting | None:
+    """Return the channel's open meeting, if any."""
+    return session.scalar(select(Meeting).where(Meeting.project_id == project_id, Meeting.ended_at.is_(None)))
+
+
+def start(
+    session: Session,
+    *,
+    project: Project,
+    by: str,
+    title: str,
+    now: datetime,
+    invited: list[str] | None = None,
+    agenda: str = "",
+    series_id: int | None = None,
+) -> Meeting:
+    """Open a meeting in the project's channel (one at a time)."""
+    if open_meeting(session, project_id=project.id) is not None:
+        raise Conflict("A meeting is already open in this channel.", hint="End it with `/meeting end`.")
+    title = " ".join(title.split())[:TITLE_LIMIT] or f"Meeting {now:%Y-%m-%d}"
+    meeting = Meeting(
+        workspace_id=project.workspace_id,
+        project_id=project.id,
+        series_id=series_id,
+        number=sequences.next_number(session, workspace_id=project.workspace_id, kind="meeting"),
+        title=title,
+        agenda=agenda,
+        started_by=by,
+        started_at=now,
+        attendees=[by],
+        invited=list(invited or []),
+        notes=[],
+        captured=[],
+    )
+    meeting.project = project
+    session.add(meeting)
+    session.flush()
+    return meeting
+
+
+def end(session: Session, meeting: Meeting, *, now: datetime) -> Meeting:
+    """Close the meeting."""
+    if meeting.ended_at is not None:
+        raise Conflict(f"{meeting.ref} has already ended.")
+    meeting.ended_at = now
+    return meeting
+
+
+def attend(meeting: Meeting, user_id: str) -> None:
+    """Note that someone took part."""
+    if user_id not in meeting.attendees:
+        meeting.attendees = [*meeting.attendees, user_id]
+
+
+def note(meeting: Meeting, *, user_id: str, text: str, now: datetime) -> None:
+    """Add a note to the minutes."""
+    meeting.notes = [*meeting.notes, {"user": user_id, "text": text[:2900], "at": now.isoformat()}]
+
+
+def record_capture(meeting: Meeting, *, kind: str, ref: str) -> None:
+    """Remember an item captured during the meeting, for the minutes."""
+    meeting.captured = [*meeting.captured, {"kind": kind, "ref": ref}]
+
+
+def get(session: Session, *, workspace_id: int, ref: str) -> Meeting:
+    """Return a meeting by its short id (M-3)."""
+    digits = ref.strip().upper().removeprefix("M-").removeprefix("M")
+    if not digits.isdigit() or len(digits) > 9:
+        raise InvalidInput(f"`{escape(ref[:20])}` is not a meeting id.", hint="Meeting ids look like `M-3`.")
+    meeting = session.scalar(select(Meeting).where(Meeting.workspace_id == workspace_id, Meeting.number == int(digits)))
+    if meeting is None:
+        raise NotFound(f"There is no meeting M-{int(digits)}.")
+    return meeting
+
+
+def latest(session: Session, *, project_id: int) -> Meeting:
+    """Return the channel's most recent meeting."""
+    meeting = session.scalar(select(Meeting).where(Meeting.project_id == project_id).order_by(Meeting.id.desc()))
+    if meeting is None:
+        raise NotFound("This channel has had no meeting yet.", hint="Start one with `/meeting start <title>`.")
+    return meeting
+
+
+def overdue_open(session: Session, *, now: datetime) -> list[Meeting]:
+    """Meetings left open for more than three hours."""
+    return list(
+        session.scalars(select(Meeting).where(Meeting.ended_at.is_(None), Meeting.started_at < now - AUTO_CLOSE_AFTER))
+    )
+
+
+@dataclass(frozen=True)
+class CapturedItem:
+    """An item captured in a meeting, as the minutes show it."""
+
+    kind: str
+    ref: str
+    text: str
+    owner: str | None
+    due: datetime | None
+
+
+def captured_items(session: Session, meeting: Meeting) -> list[CapturedItem]:
+    """Look up each captured item as it stands now."""
+    found: list[CapturedItem] = []
+    for entry in meeting.captured:
+        kind, ref = str(entry["kind"]), str(entry["ref"])
+        number = int(ref.split("-")[1])
+        if kind == "action":
+            a = session.scalar(
+                select(ActionItem).where(ActionItem.workspace_id == meeting.workspace_id, ActionItem.number == number)
+            )
+            if a:
+                found.append(CapturedItem(kind, ref, a.title, a.owner_id, a.due_at))
+        elif kind == "risk":
+            r = session.scalar(select(Risk).where(Risk.workspace_id == meeting.workspace_id, Risk.number == number))
+            if r:
+                found.append(CapturedItem(kind, ref, f"{r.title} (score {r.score})", r.owner_id, r.review_at))
+        elif kind == "decision":
+            d = session.scalar(
+                select(Decision).where(Decision.workspace_id == meeting.workspace_id, Decision.number == number)
+            )
+            if d:
+                found.append(CapturedItem(kind, ref, d.statement, d.decided_by[0] if d.decided_by else None, None))
+    return found
+
+
+def parse_schedule(text: str) -> tuple[str, int, int]:
+    """Read `"Weekly sync" every tuesday 10:00` into (title, weekday, minute)."""
+    match = re.match(r'^\s*"([^"]+)"\s+every\s+(\w+)\s+(\d{1,2})[:.](\d{2})\s*$', text, re.IGNORECASE)
+    if not match:
+        raise InvalidInput(
+            "I can't read that schedule.", hint='Say it like `/meeting schedule "Weekly sync" every tuesday 10:00`.'
+        )
+    title, day, hour, minute = match.group(1), match.group(2).lower(), int(match.group(3)), int(match.group(4))
+    weekday = next((i for i, name in enumerate(WEEKDAYS) if name.startswith(day[:3])), None)
+    if weekday is None or hour > 23 or minute > 59:
+        raise InvalidInput("I can't read that day or time.", hint="A weekday and a 24-hour time, like `tuesday 10:00`.")
+    return " ".join(title.split())[:TITLE_LIMIT], weekday, hour * 60 + minute
+
+
+def schedule(session: Session, *, project: Project, by: str, text: str, now: datetime) -> MeetingSeries:
+    """Create a recurring meeting."""
+    title, weekday, minute = parse_schedule(text)
+    series = MeetingSeries(
+        project_id=project.id, title=title, weekday=weekday, minute=minute, created_by=by, created_at=now
+    )
+    series.project = project
+    session.add(series)
+    session.flush()
+    return series
+
+
+def minutes_markdown(meeting: Meeting, items: list[CapturedItem], *, names: dict[str, str]) -> str:
+    """The minutes as a Markdown document (names in plain text: a file pings nobody)."""
+
+    def who(user: str | None) -> str:
+        return f"@{names.get(user, user)}" if user else "-"
+
+    ended = meeting.ended_at or meeting.started_at
+    minutes = round((ended - meeting.started_at).total_seconds() / 60)
+    lines = [
+        f"# {meeting.title} ({meeting.ref})",
+        "",
+        f"- Date: {meeting.started_at:%Y-%m-%d %H:%M} UTC",
+        f"- Duration: {minutes} min",
+        f"- Attendees: {', '.join(who(u) for u in dict.fromkeys([*meeting.attendees, *meeting.invited]))}",
+        "",
+    ]
+    if meeting.agenda:
+        lines += ["## Agenda", "", meeting.agenda, ""]
+    lines += ["## Notes", ""] + ([f"- {n['text']} ({who(str(n['user']))})" for n in meeting.notes] or ["- none"]) + [""]
+    for kind, heading in (("decision", "Decisions"), ("action", "Action items"), ("risk", "Risks")):
+        rows = [i for i in items if i.kind == kind]
+        lines += [f"## {heading}", ""]
+        lines += [
+            f"- {i.ref}: {i.text} (owner {who(i.owner)}" + (f", due {i.due:%Y-%m-%d %H:%M} UTC" if i.due else "") + ")"
+            for i in rows
+        ] or ["- none"]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,338 @@
+"""Stand-ups: configure, record answers and skips, time away and holidays, blockers, reports and stats."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from domain.standup_schedule import Participant, Plan, prompt_at
+from domain.zones import zone
+from storage.models import Away, Blocker, Holiday, Member, Project, Standup, StandupAnswer
+from storage.models.standups import DEFAULT_QUESTIONS
+
+ANSWER_LIMIT = 2900
+NO_BLOCKER = re.compile(r"^\s*(no|none|nope|nothing|n/?a|-+|no blockers?|nothing blocking( me)?)\s*[.!]*\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What `/standup setup` asks for."""
+
+    questions: list[str]
+    days: list[int]
+    prompt_minute: int
+    participants: list[str]
+    summary_mode: str
+    summary_minute: int
+    summary_after_hours: int
+    reminder_minutes: int
+    mention_missing: bool
+
+
+def find(session: Session, project: Project) -> Standup | None:
+    """Return the project's stand-up, if it has one."""
+    return session.scalar(select(Standup).where(Standup.project_id == project.id))
+
+
+def require(session: Session, project: Project) -> Standup:
+    """Return the project's stand-up or explain how to set one up."""
+    standup = find(session, project)
+    if standup is None:
+        raise NotFound("This channel has no stand-up yet.", hint="Set one up with `/standup setup`.")
+    return standup
+
+
+def get(session: Session, standup_id: int, *, workspace_id: int) -> Standup:
+    """Return a stand-up by id, within the workspace."""
+    standup = session.get(Standup, standup_id)
+    if standup is None or standup.workspace_id != workspace_id:
+        raise NotFound("That stand-up no longer exists.")
+    return standup
+
+
+def configure(session: Session, project: Project, settings: Settings, *, now: datetime) -> Standup:
+    """Create or change the project's stand-up."""
+    questions = [" ".join(q.split())[:300] for q in settings.questions if q.strip()][:10]
+    if not questions:
+        raise InvalidInput("Ask at least one question.", field="questions")
+    if not settings.days:
+        raise InvalidInput("Pick at least one day.", field="days")
+    if not settings.participants:
+        raise InvalidInput("Pick at least one participant.", field="participants")
+    if settings.summary_mode not in ("fixed", "after_last"):
+        raise InvalidInput("Choose when the summary is posted.", field="summary_mode")
+    standup = find(session, project) or Standup(
+        workspace_id=project.workspace_id, project_id=project.id, created_at=now
+    )
+    standup.project = project
+    standup.questions = questions
+    standup.days = sorted(set(settings.days))
+    standup.prompt_minute = settings.prompt_minute
+    standup.participants = list(dict.fromkeys(settings.participants))
+    standup.summary_mode = settings.summary_mode
+    standup.summary_minute = settings.summary_minute
+    standup.summary_after_hours = max(0, min(settings.summary_after_hours, 23))
+    standup.reminder_minutes = max(0, min(settings.reminder_minutes, 24 * 60))
+    standup.mention_missing = settings.mention_missing
+    session.add(standup)
+    session.flush()
+    return standup
+
+
+def default_settings(participants: list[str]) -> Settings:
+    """Return the settings a new stand-up starts with."""
+    return Settings(
+        questions=list(DEFAULT_QUESTIONS),
+        days=[0, 1, 2, 3, 4],
+        prompt_minute=9 * 60 + 30,
+        participants=participants,
+        summary_mode="after_last",
+        summary_minute=17 * 60,
+        summary_after_hours=3,
+        reminder_minutes=60,
+        mention_missing=False,
+    )
+
+
+def plan(session: Session, standup: Standup) -> Plan:
+    """Return the stand-up's timing rules, holidays included."""
+    holidays = session.scalars(select(Holiday.day).where(Holiday.project_id == standup.project_id))
+    return Plan(days=frozenset(standup.days), prompt_minute=standup.prompt_minute, holidays=frozenset(holidays))
+
+
+def participants(session: Session, standup: Standup) -> list[Participant]:
+    """Return the participants with their current time zones (project zone if unknown) and time away."""
+    return participants_of(session, [standup])[standup.id]
+
+
+def participants_of(session: Session, standups: Iterable[Standup]) -> dict[int, list[Participant]]:
+    """Return each stand-up's participants, loading zones and time away for all of them in two queries."""
+    standups = list(standups)
+    users = {u for s in standups for u in s.participants}
+    workspaces = {s.workspace_id for s in standups}
+    zones: dict[tuple[int, str], str] = {}
+    away: dict[tuple[int, str], list[tuple[date, date]]] = {}
+    if users:
+        for row in session.execute(
+            select(Member.workspace_id, Member.user_id, Member.time_zone).where(
+                Member.workspace_id.in_(workspaces), Member.user_id.in_(users)
+            )
+        ):
+            zones[(row.workspace_id, row.user_id)] = row.time_zone
+        for a in session.scalars(select(Away).where(Away.workspace_id.in_(workspaces), Away.user_id.in_(users))):
+            away.setdefault((a.workspace_id, a.user_id), []).append((a.first_day, a.last_day))
+    return {
+        s.id: [
+            Participant(
+                u, zones.get((s.workspace_id, u), s.project.time_zone), tuple(away.get((s.workspace_id, u), ()))
+            )
+            for u in s.participants
+        ]
+        for s in standups
+    }
+
+
+def answers_for(session: Session, standup: Standup, days: Iterable[date]) -> dict[tuple[date, str], StandupAnswer]:
+    """Return the answers (and skips) of the given days, by (day, user)."""
+    rows = session.scalars(
+        select(StandupAnswer).where(StandupAnswer.standup_id == standup.id, StandupAnswer.day.in_(set(days)))
+    )
+    return {(a.day, a.user_id): a for a in rows}
+
+
+def record_answer(
+    session: Session,
+    standup: Standup,
+    *,
+    user_id: str,
+    day: date,
+    answers: list[str],
+    now: datetime,
+    late: bool,
+) -> tuple[StandupAnswer, bool]:
+    """Store a person's answers for a day (a second submission replaces the first); return it and whether it is new."""
+    if user_id not in standup.participants:
+        raise PermissionDenied(
+            "You are not a participant of this stand-up.", hint="A lead can add you with `/standup setup`."
+        )
+    cleaned = [a.strip()[:ANSWER_LIMIT] for a in answers]
+    if not any(cleaned):
+        raise InvalidInput("Your answer is empty.", field="q0")
+    existing = answers_for(session, standup, [day]).get((day, user_id))
+    if existing is not None:
+        if existing.skipped:  # a skip turned into an answer is judged on time or late now
+            existing.late = late
+        existing.answers, existing.skipped, existing.submitted_at = cleaned, False, now
+        return existing, False
+    answer = StandupAnswer(
+        standup_id=standup.id, day=day, user_id=user_id, answers=cleaned, skipped=False, submitted_at=now, late=late
+    )
+    session.add(answer)
+    session.flush()
+    return answer, True
+
+
+def skip(session: Session, standup: Standup, *, user_id: str, day: date, now: datetime) -> StandupAnswer:
+    """Record that a person skips a day (not counted as missing)."""
+    existing = answers_for(session, standup, [day]).get((day, user_id))
+    if existing is not None:
+        raise Conflict("You already answered that day." if not existing.skipped else "You already skipped that day.")
+    answer = StandupAnswer(standup_id=standup.id, day=day, user_id=user_id, answers=[], skipped=True, submitted_at=now)
+    session.add(answer)
+    session.flush()
+    return answer
+
+
+def blocker_question(standup: Standup) -> int | None:
+    """Return the index of the question that asks about blockers, if any."""
+    return next((i for i, q in enumerate(standup.questions) if "block" in q.lower()), None)
+
+
+def blocker_text(standup: Standup, answers: list[str]) -> str | None:
+    """Return the blocker in a set of answers, or None if the person said they are not blocked."""
+    index = blocker_question(standup)
+    if index is None or index >= len(answers):
+        return None
+    text = answers[index].strip()
+    return None if not text or NO_BLOCKER.match(text) else text
+
+
+def track_blocker(session: Session, standup: Standup, answer: StandupAnswer, *, now: datetime) -> Blocker | None:
+    """Open (or update) the tracked blocker raised by an answer."""
+    text = blocker_text(standup, list(answer.answers))
+    existing = session.scalar(select(Blocker).where(Blocker.answer_id == answer.id))
+    if text is None:
+        if existing is not None and existing.status == "open":
+            existing.status, existing.resolved_at, existing.resolved_by = "resolved", now, answer.user_id
+        return None
+    if existing is not None:
+        existing.text = text
+        return existing
+    blocker = Blocker(
+        workspace_id=standup.workspace_id,
+        project_id=standup.project_id,
+        answer_id=answer.id,
+        owner_id=answer.user_id,
+        text=text,
+        status="open",
+        created_at=now,
+    )
+    session.add(blocker)
+    session.flush()
+    return blocker
+
+
+def resolve_blocker(
+    session: Session, blocker_id: int, *, workspace_id: int, user_id: str, is_lead: bool, now: datetime
+) -> Blocker:
+    """Mark a blocker resolved (by the person blocked or a lead)."""
+    blocker = session.get(Blocker, blocker_id)
+    if blocker is None or blocker.workspace_id != workspace_id:
+        raise NotFound("That blocker no longer exists.")
+    if user_id != blocker.owner_id and not is_lead:
+        raise PermissionDenied("Only the person blocked or a project lead can resolve a blocker.")
+    if blocker.status != "open":
+        raise Conflict("That blocker is already resolved.")
+    blocker.status, blocker.resolved_at, blocker.resolved_by = "resolved", now, user_id
+    return blocker
+
+
+def open_blockers(session: Session, *, project_id: int) -> list[Blocker]:
+    """Return a project's unresolved blockers, oldest first."""
+    return list(
+        session.scalars(
+            select(Blocker).where(Blocker.project_id == project_id, Blocker.status == "open").order_by(Blocker.id)
+        )
+    )
+
+
+def add_away(session: Session, *, workspace_id: int, user_id: str, first: date, last: date, now: datetime) -> Away:
+    """Record time away (inclusive dates)."""
+    if last < first:
+        raise InvalidInput("The end of your time away is before its start.")
+    if (last - first).days > 366:
+        raise InvalidInput("Time away can be at most a year at once.")
+    away = Away(workspace_id=workspace_id, user_id=user_id, first_day=first, last_day=last, created_at=now)
+    session.add(away)
+    return away
+
+
+def add_holiday(session: Session, project: Project, day: date) -> bool:
+    """Mark a project holiday; return False if it already was one."""
+    if session.scalar(select(Holiday).where(Holiday.project_id == project.id, Holiday.day == day)) is not None:
+        return False
+    session.add(Holiday(project_id=project.id, day=day))
+    return True
+
+
+def answers_between(
+    session: Session, standup: Standup, *, first: date, last: date, user_id: str | None = None
+) -> list[StandupAnswer]:
+    """Return answers (not skips) in a date range, by day then person."""
+    stmt = select(StandupAnswer).where(
+        StandupAnswer.standup_id == standup.id,
+        StandupAnswer.day >= first,
+        StandupAnswer.day <= last,
+        StandupAnswer.skipped.is_(False),
+    )
+    if user_id:
+        stmt = stmt.where(StandupAnswer.user_id == user_id)
+    return list(session.scalars(stmt.order_by(StandupAnswer.day, StandupAnswer.user_id)))
+
+
+@dataclass(frozen=True)
+class MemberStats:
+    """A participant's response over a period."""
+
+    user_id: str
+    asked: int
+    answered: int
+    on_time: int
+    late: int
+    skipped: int
+
+    @property
+    def rate(self) -> float:
+        return self.answered / self.asked if self.asked else 0.0
+
+
+def stats(session: Session, standup: Standup, *, now: datetime, working_days: int = 30) -> list[MemberStats]:
+    """Return each participant's response rate over their last `working_days` stand-up days before today."""
+    the_plan = plan(session, standup)
+    result = []
+    people = participants(session, standup)
+    earliest = now.date() - timedelta(days=working_days * 2 + 14)
+    answers = {
+        (a.day, a.user_id): a
+        for a in session.scalars(
+            select(StandupAnswer).where(StandupAnswer.standup_id == standup.id, StandupAnswer.day >= earliest)
+        )
+    }
+    for person in people:
+        day = now.astimezone(zone(person.tz)).date()
+        if prompt_at(the_plan, person, day) > now:  # today's prompt has not come yet: count from yesterday
+            day -= timedelta(days=1)
+        asked_days: list[date] = []
+        while len(asked_days) < working_days and day >= max(earliest, standup.created_at.date()):
+            if the_plan.asks(person, day):
+                asked_days.append(day)
+            day -= timedelta(days=1)
+        mine = [answers.get((d, person.user_id)) for d in asked_days]
+        answered = [a for a in mine if a is not None and not a.skipped]
+        result.append(
+            MemberStats(
+                person.user_id,
+                asked=len(asked_days) - sum(1 for a in mine if a is not None and a.skipped),
+                answered=len(answered),
+                on_time=sum(1 for a in answered if not a.late),
+                late=sum(1 for a in answered if a.late),
+                skipped=sum(1 for a in mine if a is not None and a.skipped),
+            )
+        )
+    return result

@@ -1,0 +1,74 @@
+"""Text that pmbot repeats to people: escaped so it can never ping anyone, dates as Slack date tokens."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+SECTION_TEXT_LIMIT = 3000
+MESSAGE_TEXT_LIMIT = 40000
+PLAIN_TEXT_LIMIT = 150  # header blocks, button labels and modal titles are far shorter than sections
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def escape(text: str) -> str:
+    """Escape user text for mrkdwn: `&`, `<` and `>`, so `<!channel>` or `<@U1>` shows literally."""
+    return _CONTROL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's own escaping of `&`, `<` and `>` in text it sends us (slash command text, messages)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def truncate(text: str, limit: int) -> str:
+    """Shorten text to at most `limit` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def date_token(moment: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
+    """Render an aware datetime as `<!date^...>` so every reader sees it in their own time zone."""
+    if moment.tzinfo is None:
+        raise ValueError("date_token needs an aware datetime")
+    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{fmt}|{fallback}>"
+
+
+def user_mention(user_id: str) -> str:
+    """Mention a Slack user by id (a deliberate ping; ids are never taken from free text)."""
+    if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user_id):
+        raise ValueError(f"not a Slack user id: {user_id!r}")
+    return f"<@{user_id}>"
+
+
+def channel_mention(channel_id: str) -> str:
+    """Link a Slack channel by id."""
+    if not re.fullmatch(r"[CGD][A-Z0-9]{2,}", channel_id):
+        raise ValueError(f"not a Slack channel id: {channel_id!r}")
+    return f"<#{channel_id}>"
+
+
+_SLACK_TOKEN = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>|<(https?://[^>|]+)(?:\|([^>]*))?>")
+
+
+def plain_from_slack(text: str, *, name_of: Callable[[str], str] | None = None) -> str:
+    """Turn Slack-formatted text (as a slash command or message delivers it) into plain text to store.
+
+    `<@U1|pm>` becomes `@pm`, `<#C1|proj>` `#proj`, `<!channel>` `@channel`, links their URL; then
+    Slack's own escaping is undone. The result is shown again only through `escape`, so nothing in it
+    can ever become a mention.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        sigil, ident, label, url, url_label = match.groups()
+        if url:
+            return str(url_label or url) if url_label and url_label != url else str(url)
+        if sigil == "@":
+            return "@" + (label or (name_of(ident) if name_of else ident))
+        if sigil == "#":
+            return "#" + (label or ident)
+        return "@" + (label or ident.split("^")[0]).lstrip("@")  # <!channel>, <!here>, <!subteam^S1|@team>
+
+    return unescape(_SLACK_TOKEN.sub(replace, text))

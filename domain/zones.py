@@ -1,0 +1,16 @@
+"""Time zones by name, loaded once per process.
+
+zoneinfo keeps only eight zones strongly cached; with more (a team in nine zones) each lookup reads the
+zone file from disk again, thousands of times per scheduler tick.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from zoneinfo import ZoneInfo
+
+
+@cache
+def zone(name: str) -> ZoneInfo:
+    """Return the ZoneInfo for an IANA name (raises ZoneInfoNotFoundError for an unknown one)."""
+    return ZoneInfo(name)

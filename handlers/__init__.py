@@ -1,0 +1,32 @@
+"""The Slack edge: each feature module registers its listeners on the app."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.registry import Listeners, Registered
+
+
+def register_all(app: App) -> Registered:
+    """Register middleware, the error path and every feature's listeners; return what was registered."""
+    from handlers import (
+        actions,
+        decisions,
+        digests,
+        errors,
+        help,
+        home,
+        meetings,
+        members,
+        messages,
+        middleware,
+        risks,
+        standups,
+    )
+
+    middleware.register(app)
+    errors.register(app)
+    listeners = Listeners(app)
+    for feature in (help, actions, standups, risks, decisions, meetings, digests, home, members, messages):
+        feature.register(listeners)
+    return listeners.registered

@@ -1,0 +1,118 @@
+"""What follows from a change to an action item: the channel card, DMs, and stopping reminders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from domain import outbox
+from handlers import outgoing
+from handlers.render import actions as render
+from storage.models import ActionEvent, ActionItem
+
+CONFIRM_EPHEMERAL = "ephemeral"
+
+
+def card_key(item: ActionItem) -> str:
+    return f"action:{item.id}:card"
+
+
+def posts_card(item: ActionItem) -> bool:
+    """Return whether the project shows confirmations in the channel (the default) rather than ephemerally."""
+    return (item.project.settings or {}).get("action_confirmation") != CONFIRM_EPHEMERAL
+
+
+def created(session: Session, item: ActionItem, *, now: datetime, answered: bool = False) -> None:
+    """Post the card in the channel (or show it to the creator alone, unless `answered` already did), and tell
+    the owner, unless they made it themselves."""
+    text, blocks = render.card(item, now=now)
+    if posts_card(item):
+        outgoing.post(
+            session,
+            workspace_id=item.workspace_id,
+            key=card_key(item),
+            channel=item.project.channel_id,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
+    elif not answered:
+        outgoing.ephemeral(
+            session,
+            workspace_id=item.workspace_id,
+            key=f"{card_key(item)}:ephemeral",
+            channel=item.project.channel_id,
+            user=item.creator_id,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
+    if item.owner_id != item.creator_id:
+        tell_owner(session, item, by=item.creator_id, now=now)
+
+
+def tell_owner(session: Session, item: ActionItem, *, by: str, now: datetime) -> None:
+    """DM the (new) owner with Accept and Done."""
+    text, blocks = render.assigned(item, by=by)
+    key = f"action:{item.id}:assigned:{item.owner_id}:r{item.revision}"
+    outgoing.post(
+        session, workspace_id=item.workspace_id, key=key, channel=item.owner_id, text=text, blocks=blocks, now=now
+    )
+
+
+def changed(
+    session: Session,
+    item: ActionItem,
+    event: ActionEvent,
+    *,
+    now: datetime,
+    clicked: tuple[str, str] | None = None,
+) -> None:
+    """Refresh the card (and the message whose button was clicked); notify and stop reminders as the change needs."""
+    text, blocks = render.card(item, now=now)
+    if posts_card(item):
+        outgoing.update(
+            session,
+            workspace_id=item.workspace_id,
+            key=f"{card_key(item)}:r{item.revision}",
+            of_key=card_key(item),
+            conversation=item.project.channel_id,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
+    if clicked is not None:
+        channel, ts = clicked
+        outgoing.update(
+            session,
+            workspace_id=item.workspace_id,
+            key=f"action:{item.id}:msg:{channel}:{ts}:r{item.revision}",
+            channel=channel,
+            ts=ts,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
+    if event.kind in ("done", "deleted"):
+        stop_reminders(session, item, kinds=("remind:", "escalation:"))
+    elif event.kind in ("snoozed", "reassigned"):
+        stop_reminders(session, item, kinds=("remind:",))
+    if event.kind == "done" and item.completed_by != item.creator_id:
+        text, blocks = render.completed_notice(item)
+        outgoing.post(
+            session,
+            workspace_id=item.workspace_id,
+            key=f"action:{item.id}:done-notice:r{item.revision}",
+            channel=item.creator_id,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
+    if event.kind == "reassigned" and item.owner_id != event.actor_id:
+        tell_owner(session, item, by=event.actor_id, now=now)
+
+
+def stop_reminders(session: Session, item: ActionItem, *, kinds: tuple[str, ...]) -> None:
+    """Drop reminders (and escalations) still waiting to be sent: completing an item stops all of it."""
+    outbox.cancel_pending(session, workspace_id=item.workspace_id, key_prefix=f"action:{item.id}:", kinds=kinds)

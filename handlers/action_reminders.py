@@ -1,0 +1,93 @@
+"""Scheduled work for action items: reminders in the owner's working hours, and escalation to leads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from bot.jobs import producer
+from domain import actions, outbox, reminders
+from domain.outbox import Outgoing
+from domain.workspaces import working_hours
+from handlers.render import actions as render
+from storage.models import ActionItem, Member
+from storage.models.actions import OPEN
+
+# How far ahead a due date can be for its "day before" reminder to have arrived (a long weekend and a
+# Sun-Thu week included).
+LOOKAHEAD = timedelta(days=7)
+DEFAULT_ESCALATION_DAYS = 2
+
+
+def _owner_zones(session: Session, items: list[ActionItem]) -> dict[tuple[int, str], str]:
+    owners = {(i.workspace_id, i.owner_id) for i in items}
+    rows = session.execute(
+        select(Member.workspace_id, Member.user_id, Member.time_zone).where(Member.user_id.in_({o for _, o in owners}))
+    )
+    return {(r.workspace_id, r.user_id): r.time_zone for r in rows if (r.workspace_id, r.user_id) in owners}
+
+
+@producer("action reminders")
+def queue_action_reminders(session: Session, now: datetime) -> int:
+    """Queue each open item's current reminder and any escalation it has reached; return how many were new."""
+    items = list(
+        session.scalars(
+            select(ActionItem)
+            .options(joinedload(ActionItem.project, innerjoin=True))
+            .where(ActionItem.status == OPEN, ActionItem.due_at.is_not(None), ActionItem.due_at <= now + LOOKAHEAD)
+            # An item being completed right now is locked: skip it this tick rather than remind about it after.
+            .with_for_update(skip_locked=True, of=ActionItem)
+        )
+    )
+    zones = _owner_zones(session, items)
+    messages: list[tuple[int, Outgoing]] = []
+    for item in items:
+        assert item.due_at is not None
+        hours = working_hours(item.project)
+        tz = zones.get((item.workspace_id, item.owner_id), item.project.time_zone)
+        current = reminders.current_reminder(
+            due_at=item.due_at,
+            created_at=item.created_at,
+            snoozed_until=item.snoozed_until,
+            tz=tz,
+            hours=hours,
+            now=now,
+        )
+        if current is not None:
+            text, blocks = render.reminder(item, current)
+            payload = {"channel": item.owner_id, "text": text, "blocks": blocks}
+            key = f"action:{item.id}:remind:{item.owner_id}:{current.key_part}"
+            messages.append((item.workspace_id, Outgoing(key, "chat.postMessage", item.owner_id, payload, current.at)))
+        messages += _escalations(session, item, now=now)
+    return outbox.enqueue_many(session, messages, now=now)
+
+
+def _escalations(session: Session, item: ActionItem, *, now: datetime) -> list[tuple[int, Outgoing]]:
+    """Escalate once per level reached, to each lead and the escalation channel."""
+    assert item.due_at is not None
+    project = item.project
+    threshold = int((project.settings or {}).get("escalation_days", DEFAULT_ESCALATION_DAYS))
+    level = reminders.escalation_level(
+        due_at=item.due_at, threshold_days=threshold, tz=project.time_zone, hours=working_hours(project), now=now
+    )
+    recipients = [*project.lead_user_ids, *([project.escalation_channel_id] if project.escalation_channel_id else [])]
+    if level <= item.escalation_level or not recipients:
+        return []
+    actions.escalate(session, item, level=level, now=now)
+    due_key = item.due_at.strftime("%Y%m%dT%H%M")  # a new due date is a new promise, escalated afresh
+    text, blocks = render.escalation(item, level=level)
+    return [
+        (
+            item.workspace_id,
+            Outgoing(
+                f"action:{item.id}:escalation:{due_key}:{level}:{to}",
+                "chat.postMessage",
+                to,
+                {"channel": to, "text": text, "blocks": blocks},
+                now,
+            ),
+        )
+        for to in recipients
+    ]

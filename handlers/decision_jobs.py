@@ -1,0 +1,53 @@
+"""Scheduled work for decisions: nudge the approver of a pending decision past its needed-by date, daily."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from bot.jobs import producer
+from domain import outbox
+from domain.outbox import Outgoing
+from domain.reminders import in_working_hours
+from domain.workspaces import working_hours
+from handlers.render import decisions as render
+from storage.models import Decision, Member
+
+
+@producer("decision nudges")
+def queue_decision_nudges(session: Session, now: datetime) -> int:
+    """Once per day of the approver's, in their working hours, remind them of each overdue pending decision."""
+    pending = list(
+        session.scalars(
+            select(Decision)
+            .options(joinedload(Decision.project, innerjoin=True))
+            .where(
+                Decision.status == "proposed",
+                Decision.needed_by.is_not(None),
+                Decision.needed_by < now,
+                Decision.approver_id.is_not(None),
+            )
+        )
+    )
+    approvers = {d.approver_id for d in pending}
+    zones = {
+        (r.workspace_id, r.user_id): r.time_zone
+        for r in session.execute(
+            select(Member.workspace_id, Member.user_id, Member.time_zone).where(Member.user_id.in_(approvers))
+        )
+    }
+    messages: list[tuple[int, Outgoing]] = []
+    for decision in pending:
+        assert decision.approver_id is not None
+        tz = zones.get((decision.workspace_id, decision.approver_id), decision.project.time_zone)
+        if not in_working_hours(now, tz=tz, hours=working_hours(decision.project)):
+            continue
+        day = now.astimezone(ZoneInfo(tz)).date()
+        text, blocks = render.nudge(decision)
+        payload = {"channel": decision.approver_id, "text": text, "blocks": blocks}
+        key = f"decision:{decision.id}:nudge:{day.isoformat()}"
+        messages.append((decision.workspace_id, Outgoing(key, "chat.postMessage", decision.approver_id, payload, now)))
+    return outbox.enqueue_many(session, messages, now=now)

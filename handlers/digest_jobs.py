@@ -1,0 +1,129 @@
+"""Scheduled digests: the weekly status digest, the daily escalation digest, and program managers' roll-ups."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.jobs import producer
+from domain import outbox
+from domain import status as status_rules
+from domain.dates import is_working_day
+from domain.standup_schedule import local_moment
+from domain.workspaces import find_project, working_hours
+from handlers import digest_posts
+from handlers.render import digests as render
+from storage.models import DigestSubscription, Member, Project
+
+WEEKLY_DAY, WEEKLY_MINUTE = 4, 16 * 60  # Friday 16:00, project time zone
+ESCALATION_MINUTE = 9 * 60  # 09:00, in the lead's (or, for a channel, the project's) time zone
+GRACE = timedelta(hours=12)  # a digest missed in downtime still goes out the same day
+
+
+def _due_today(now: datetime, tz: str, minute: int) -> date | None:
+    """Return the local date whose `minute` has passed within the grace, else None."""
+    today = now.astimezone(ZoneInfo(tz)).date()
+    at = local_moment(today, minute, tz)
+    return today if at <= now < at + GRACE else None
+
+
+@producer("digests")
+def queue_digests(session: Session, now: datetime) -> int:
+    """Queue each digest whose time has come (once per day or week, by key); return how many messages."""
+    queued = 0
+    for project in session.scalars(select(Project)):
+        settings = project.settings or {}
+        day = _due_today(now, project.time_zone, int(settings.get("weekly_digest_minute", WEEKLY_MINUTE)))
+        if day is not None and day.weekday() == int(settings.get("weekly_digest_day", WEEKLY_DAY)):
+            queued += _weekly(session, project, day, now)
+        queued += _escalation(session, project, now)
+    for subscription in session.scalars(select(DigestSubscription)):
+        queued += _rollup(session, subscription, now)
+    return queued
+
+
+def _weekly(session: Session, project: Project, day: date, now: datetime) -> int:
+    key = f"digest:weekly:{project.id}:{day.isoformat()}"
+    if outbox.find(session, workspace_id=project.workspace_id, key=key):
+        return 0
+    text, blocks = render.weekly(status_rules.snapshot(session, project, now=now))
+    return digest_posts.post(
+        session,
+        workspace_id=project.workspace_id,
+        key=key,
+        channel=project.channel_id,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
+
+
+def _escalation(session: Session, project: Project, now: datetime) -> int:
+    """To the escalation channel at 09:00 project time, or to each lead's DM at 09:00 their time; silent if empty."""
+    minute = int((project.settings or {}).get("escalation_digest_minute", ESCALATION_MINUTE))
+    hours = working_hours(project)
+    targets: list[tuple[str, str]] = []
+    if project.escalation_channel_id:
+        targets.append((project.escalation_channel_id, project.time_zone))
+    else:
+        rows = session.execute(
+            select(Member.user_id, Member.time_zone).where(
+                Member.workspace_id == project.workspace_id, Member.user_id.in_(project.lead_user_ids)
+            )
+        )
+        zones = {row.user_id: row.time_zone for row in rows}
+        targets += [(lead, zones.get(lead, project.time_zone)) for lead in project.lead_user_ids]
+    queued, snap = 0, None
+    for to, tz in targets:
+        day = _due_today(now, tz, minute)
+        key = f"digest:escalation:{project.id}:{day}:{to}"
+        if (
+            day is None
+            or not is_working_day(day, hours)
+            or outbox.find(session, workspace_id=project.workspace_id, key=key)
+        ):
+            continue
+        snap = snap or status_rules.snapshot(session, project, now=now)
+        items = status_rules.escalations(snap)
+        if items:
+            text, blocks = render.escalation_digest(snap, items)
+            queued += digest_posts.post(
+                session, workspace_id=project.workspace_id, key=key, channel=to, text=text, blocks=blocks, now=now
+            )
+    return queued
+
+
+def _rollup(session: Session, subscription: DigestSubscription, now: datetime) -> int:
+    """One DM on Fridays at 16:00 in the subscriber's zone: each project's status and numbers."""
+    member = session.scalar(
+        select(Member).where(Member.workspace_id == subscription.workspace_id, Member.user_id == subscription.user_id)
+    )
+    tz = member.time_zone if member else "UTC"
+    day = _due_today(now, tz, WEEKLY_MINUTE)
+    key = f"digest:rollup:{subscription.id}:{day}"
+    if (
+        day is None
+        or day.weekday() != WEEKLY_DAY
+        or outbox.find(session, workspace_id=subscription.workspace_id, key=key)
+    ):
+        return 0
+    blocks: list[dict[str, object]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Your projects this week"}}
+    ]
+    for channel in subscription.channel_ids:
+        project = find_project(session, workspace_id=subscription.workspace_id, channel_id=str(channel))
+        if project is not None:
+            blocks += render.status(status_rules.snapshot(session, project, now=now))[1]
+            blocks.append({"type": "divider"})
+    return digest_posts.post(
+        session,
+        workspace_id=subscription.workspace_id,
+        key=key,
+        channel=subscription.user_id,
+        text="Weekly roll-up of your projects",
+        blocks=blocks,
+        now=now,
+    )

@@ -1,0 +1,180 @@
+"""`/status` and `/digest`: the project's status now, digests on demand, roll-up subscriptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from domain import status as status_rules
+from domain.errors import InvalidInput, PermissionDenied
+from domain.text import escape, plain_from_slack, user_mention
+from domain.workspaces import may_configure
+from handlers import digest_posts, outgoing
+from handlers.context import db, now, workspace
+from handlers.directory import channel_ids_in, member, project
+from handlers.ids import Action, Command
+from handlers.registry import Listeners
+from handlers.render import digests as render
+from handlers.render.help import CommandHelp
+from handlers.render.split import fit
+from storage.models import DigestSubscription, Project
+
+STATUS_HELP = CommandHelp(
+    command=Command.STATUS,
+    summary="the project's status (Green, Amber, Red by stated rules) and headline numbers.",
+    usages=(
+        ("/status", "the status now, why, and the numbers (only you see it)"),
+        (
+            "/status set amber waiting on the vendor",
+            "a lead overrides the status with a note (shown beside the computed one)",
+        ),
+        ("/status clear", "back to the computed status"),
+    ),
+)
+DIGEST_HELP = CommandHelp(
+    command=Command.DIGEST,
+    summary="the weekly status digest (Fridays 16:00) and the daily escalation digest, on demand.",
+    usages=(
+        ("/digest preview weekly", "the next weekly digest, only to you (`preview escalation` for the other)"),
+        ("/digest send weekly", "post it in the channel now (`send escalation` too)"),
+        ("/digest subscribe #proj-a #proj-b", "a weekly roll-up of several projects in your DM"),
+        ("/digest unsubscribe", "stop the roll-up"),
+    ),
+)
+
+
+def register(listeners: Listeners) -> None:
+    listeners.command(Command.STATUS, on_status)
+    listeners.command(Command.DIGEST, on_digest)
+    listeners.action(Action.DIGEST_ACKNOWLEDGE, on_acknowledge)
+
+
+def _project(command: dict[str, Any], context: BoltContext) -> Project:
+    return project(context, command["channel_id"], name=command.get("channel_name", ""))
+
+
+def on_status(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """`/status [set <green|amber|red> <why> | clear | help]`."""
+    word, _, rest = (command.get("text") or "").strip().partition(" ")
+    proj = _project(command, context)
+    if word.lower() == "help":
+        ack(response_type="ephemeral", text=STATUS_HELP.text())
+        return
+    if word.lower() in ("set", "clear"):
+        caller = member(context, client, command["user_id"])
+        if not may_configure(proj, caller.user_id, is_admin=caller.is_admin):
+            raise PermissionDenied("Only this project's leads can set its status.")
+        settings = dict(proj.settings or {})
+        if word.lower() == "clear":
+            settings.pop("status_override", None)
+        else:
+            chosen, _, note = rest.strip().partition(" ")
+            if chosen.lower() not in render.STATUS_EMOJI:
+                raise InvalidInput(
+                    "Set the status to green, amber or red, with why.",
+                    hint="Like `/status set amber waiting on the vendor`.",
+                )
+            if not note.strip():
+                raise InvalidInput(
+                    "Say why.", hint=f"Like `/status set {escape(chosen.lower())} waiting on the vendor`."
+                )
+            settings["status_override"] = {
+                "status": chosen.lower(),
+                "note": plain_from_slack(note.strip())[:500],
+                "by": caller.user_id,
+                "at": now(context).isoformat(),
+            }
+        proj.settings = settings
+    elif word:
+        raise InvalidInput(f"I don't know `/status {escape(word[:30])}`.", hint="See `/status help`.")
+    text, blocks = render.status(status_rules.snapshot(db(context), proj, now=now(context)))
+    ack(response_type="ephemeral", text=text, blocks=blocks)
+
+
+def on_digest(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """`/digest preview|send [weekly|escalation]`, `subscribe #a #b`, `unsubscribe`."""
+    word, _, rest = (command.get("text") or "").strip().partition(" ")
+    verb, kind = word.lower() or "help", (rest.strip().lower() or "weekly")
+    if verb == "help":
+        ack(response_type="ephemeral", text=DIGEST_HELP.text())
+        return
+    if verb in ("subscribe", "unsubscribe"):
+        ack(response_type="ephemeral", text=_subscribe(command, rest, context, on=verb == "subscribe"))
+        return
+    if verb not in ("preview", "send") or kind not in ("weekly", "escalation"):
+        raise InvalidInput(
+            "Say `preview` or `send`, then `weekly` or `escalation`.", hint="Like `/digest preview escalation`."
+        )
+    proj = _project(command, context)
+    snap = status_rules.snapshot(db(context), proj, now=now(context))
+    if kind == "weekly":
+        text, blocks = render.weekly(snap)
+    else:
+        items = status_rules.escalations(snap)
+        if not items:
+            ack(response_type="ephemeral", text="Nothing is over a threshold: no escalation digest to send. :tada:")
+            return
+        text, blocks = render.escalation_digest(snap, items)
+    if verb == "preview":
+        ack(response_type="ephemeral", text=text, blocks=fit(blocks)[0])
+        return
+    key = f"digest:{kind}:{proj.id}:manual:{int(now(context).timestamp())}"
+    digest_posts.post(
+        db(context),
+        workspace_id=proj.workspace_id,
+        key=key,
+        channel=proj.channel_id,
+        text=text,
+        blocks=blocks,
+        now=now(context),
+    )
+    ack(response_type="ephemeral", text=f"Posted the {kind} digest.")
+
+
+def _subscribe(command: dict[str, Any], rest: str, context: BoltContext, *, on: bool) -> str:
+    session, workspace_id = db(context), workspace(context).id
+    found = session.scalar(
+        select(DigestSubscription).where(
+            DigestSubscription.workspace_id == workspace_id, DigestSubscription.user_id == command["user_id"]
+        )
+    )
+    if not on:
+        if found is not None:
+            session.delete(found)
+        return "Your weekly roll-up is off."
+    channels = channel_ids_in(rest)
+    if not channels:
+        raise InvalidInput("Name the project channels.", hint="Like `/digest subscribe #proj-a #proj-b`.")
+    if found is None:
+        found = DigestSubscription(workspace_id=workspace_id, user_id=command["user_id"], created_at=now(context))
+        session.add(found)
+    found.channel_ids = channels[:20]
+    return f"Every Friday you'll get one roll-up of {len(found.channel_ids)} project(s) in your DM."
+
+
+def on_acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Acknowledge an escalated item: the channel sees who has it in hand."""
+    kind, _, ref = str(body["actions"][0]["value"]).partition("|")
+    channel = (body.get("channel") or {}).get("id")
+    user = body["user"]["id"]
+    if channel:
+        outgoing.post(
+            db(context),
+            workspace_id=workspace(context).id,
+            key=f"digest:ack:{kind}:{ref}:{user}:{int(now(context).timestamp())}",
+            channel=channel,
+            text=f"{user_mention(user)} acknowledged {escape(ref)}.",
+            blocks=[
+                {
+                    "type": "context",
+                    "elements": [
+                        {"type": "mrkdwn", "text": f":eyes: {user_mention(user)} acknowledged {escape(ref)}."}
+                    ],
+                }
+            ],
+            now=now(context),
+        )
+    ack()

@@ -1,0 +1,94 @@
+"""The one error path: domain errors become an ephemeral answer; anything else is logged with an id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_sdk import WebClient
+from sqlalchemy.exc import DBAPIError
+
+from domain.errors import PmbotError
+from handlers.context import FAILED
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = (
+    ":hourglass: pmbot's database is temporarily unavailable. Nothing was saved; please try again in a minute."
+)
+
+
+def register(app: App) -> None:
+    app.error(on_error)
+
+
+def on_error(error: Exception, body: dict[str, Any], context: BoltContext, client: WebClient) -> BoltResponse:
+    """Roll back the request and tell the person what went wrong, where they are looking."""
+    context[FAILED] = True
+    return failure_response(error, body, client=client)
+
+
+def failure_response(error: Exception, body: dict[str, Any], *, client: WebClient | None) -> BoltResponse:
+    """Turn an error into the answer Slack should get for this kind of request."""
+    if isinstance(error, DBAPIError) and body.get("type") == "event_callback":
+        # Answer 500 so Slack retries the event; its id was rolled back with everything else.
+        log.warning("database error on an event; Slack will retry it")
+        return BoltResponse(status=500, body="")
+    if isinstance(error, PmbotError):
+        text = error.user_text()
+    elif isinstance(error, DBAPIError):
+        log.exception("database error", exc_info=error)
+        text = UNAVAILABLE
+    else:
+        error_id = uuid.uuid4().hex[:8]
+        log.error("unhandled error %s", error_id, exc_info=error)
+        text = (
+            f":warning: Something went wrong on my side (error id `{error_id}`). Nothing was saved; please try again."
+        )
+    return _answer(body, text, client=client, field=getattr(error, "field", None))
+
+
+def _answer(body: dict[str, Any], text: str, *, client: WebClient | None, field: str | None) -> BoltResponse:
+    kind = body.get("type") or ("slash_command" if "command" in body else "")
+    if kind == "slash_command":
+        return _json({"response_type": "ephemeral", "text": text})
+    if kind == "view_submission":
+        if field:
+            return _json({"response_action": "errors", "errors": {field: text}})
+        return _json({"response_action": "push", "view": _problem_view(text)})
+    if kind in ("block_actions", "message_action", "shortcut") and client is not None:
+        _tell(client, body, text)
+    # Events and everything else: a 200 so Slack does not retry what would fail the same way.
+    return BoltResponse(status=200, body="")
+
+
+def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
+    user = (body.get("user") or {}).get("id")
+    channel = (body.get("channel") or {}).get("id")
+    attempts: list[tuple[Any, dict[str, str]]] = []
+    if user and channel:
+        attempts.append((client.chat_postEphemeral, {"channel": channel, "user": user, "text": text}))
+    if user:  # where pmbot cannot post in the channel, the DM still reaches the person
+        attempts.append((client.chat_postMessage, {"channel": user, "text": text}))
+    for method, arguments in attempts:
+        try:
+            method(**arguments)
+            return
+        except Exception:
+            log.warning("could not tell the user about an error this way; trying the next")
+
+
+def _problem_view(text: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Something is off"},
+        "close": {"type": "plain_text", "text": "Back"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
+    }
+
+
+def _json(payload: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})

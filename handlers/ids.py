@@ -1,0 +1,105 @@
+"""Every slash command, action_id, callback_id and block_id pmbot uses, as constants."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    PM = "/pm"
+    ACTION = "/action"
+    STANDUP = "/standup"
+    RISK = "/risk"
+    DECISION = "/decision"
+    DIGEST = "/digest"
+    STATUS = "/status"
+    MEETING = "/meeting"
+
+
+class Event(StrEnum):
+    APP_HOME_OPENED = "app_home_opened"
+    USER_CHANGE = "user_change"
+    MESSAGE = "message"  # subscribed as message.im: replies in pmbot's DM
+
+
+class Shortcut(StrEnum):
+    """Message shortcuts (callback ids)."""
+
+    CREATE_ACTION = "action_from_message"
+    LOG_DECISION = "decision_from_message"
+
+
+class Action(StrEnum):
+    """Button and select action ids."""
+
+    ACTION_DONE = "action_done"
+    ACTION_ACCEPT = "action_accept"
+    ACTION_SNOOZE = "action_snooze"
+    ACTION_EDIT = "action_edit"
+    ACTION_REOPEN = "action_reopen"
+    STANDUP_ANSWER = "standup_answer"
+    STANDUP_SKIP = "standup_skip"
+    STANDUP_AWAY = "standup_away"
+    BLOCKER_RESOLVED = "blocker_resolved"
+    RISK_STILL_VALID = "risk_still_valid"
+    RISK_UPDATE = "risk_update"
+    RISK_CLOSE = "risk_close"
+    DECISION_APPROVE = "decision_approve"
+    DECISION_REJECT = "decision_reject"
+    DECISION_REVISE = "decision_revise"
+    DIGEST_ACKNOWLEDGE = "digest_acknowledge"
+
+
+class View(StrEnum):
+    """Modal callback ids."""
+
+    ACTION_CREATE = "action_create"
+    ACTION_EDIT = "action_edit_submit"
+    STANDUP_SETUP = "standup_setup"
+    STANDUP_ANSWER = "standup_answer_submit"
+    STANDUP_AWAY = "standup_away_submit"
+    RISK_CREATE = "risk_create"
+    RISK_UPDATE = "risk_update_submit"
+    RISK_CLOSE = "risk_close_submit"
+    DECISION_CREATE = "decision_create"
+    DECISION_REVISE = "decision_revise_submit"
+
+
+class Block(StrEnum):
+    """Modal input block ids (field errors are shown beside these)."""
+
+    TITLE = "title"
+    OWNER = "owner"
+    DUE_DATE = "due_date"
+    DUE_TIME = "due_time"
+    NOTES = "notes"
+    QUESTIONS = "questions"
+    DAYS = "days"
+    PROMPT_TIME = "prompt_time"
+    PARTICIPANTS = "participants"
+    SUMMARY_MODE = "summary_mode"
+    SUMMARY_TIME = "summary_time"
+    SUMMARY_AFTER = "summary_after"
+    REMINDER = "reminder"
+    MENTION_MISSING = "mention_missing"
+    AWAY_FIRST = "away_first"
+    AWAY_LAST = "away_last"
+    KIND = "kind"
+    DESCRIPTION = "description"
+    CATEGORY = "category"
+    PROBABILITY = "probability"
+    IMPACT = "impact"
+    MITIGATION = "mitigation"
+    CONTINGENCY = "contingency"
+    REVIEW_DATE = "review_date"
+    OPPORTUNITY = "opportunity"
+    REASON = "reason"
+    STATEMENT = "statement"
+    CONTEXT = "context"
+    OPTIONS = "options"
+    RATIONALE = "rationale"
+    DECIDED_BY = "decided_by"
+    APPROVER = "approver"
+    STATUS = "status"
+    NEEDED_BY = "needed_by"
+    LINKS = "links"

@@ -1,0 +1,177 @@
+"""`/meeting`: start and end a meeting, capture ACTION:/DECISION:/RISK:/NOTE: lines, post and export minutes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from domain import meetings
+from domain.errors import InvalidInput, PmbotError
+from domain.text import escape, plain_from_slack
+from domain.workspaces import find_project
+from handlers import actions, decisions, digest_posts, outgoing, risks
+from handlers.context import db, now, workspace
+from handlers.directory import project, user_ids_in
+from handlers.ids import Command
+from handlers.registry import Listeners
+from handlers.render import meetings as render
+from handlers.render.help import CommandHelp
+from storage.models import Meeting, Member
+
+HELP = CommandHelp(
+    command=Command.MEETING,
+    summary="meetings with minutes: ACTION:, DECISION:, RISK: and NOTE: lines are captured while one is open.",
+    usages=(
+        ("/meeting start Sprint review @lead @pm", "open a meeting (mentions are invited)"),
+        ("/meeting end", "close it and post the minutes"),
+        ("/meeting minutes M-3", "upload a meeting's minutes as a Markdown file (the latest without an id)"),
+        ('/meeting schedule "Weekly sync" every tuesday 10:00', "a recurring meeting: agenda an hour before"),
+    ),
+)
+CAPTURE_REACTION = "memo"
+
+
+def register(listeners: Listeners) -> None:
+    listeners.command(Command.MEETING, on_meeting)
+
+
+def on_meeting(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Route `/meeting start|end|minutes|schedule`."""
+    word, _, rest = (command.get("text") or "").strip().partition(" ")
+    proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
+    verb = word.lower() or "help"
+    if verb == "start":
+        title = plain_from_slack(" ".join(part for part in rest.split() if not part.startswith("<@")))
+        meeting = meetings.start(
+            db(context), project=proj, by=command["user_id"], title=title, now=now(context), invited=user_ids_in(rest)
+        )
+        text, blocks = render.started(meeting)
+        outgoing.post(
+            db(context),
+            workspace_id=proj.workspace_id,
+            key=f"meeting:{meeting.id}:started",
+            channel=proj.channel_id,
+            text=text,
+            blocks=blocks,
+            now=now(context),
+        )
+        ack(response_type="ephemeral", text=f"Started {meeting.ref}.")
+    elif verb == "end":
+        current = meetings.open_meeting(db(context), project_id=proj.id)
+        if current is None:
+            raise InvalidInput("No meeting is open in this channel.", hint="Start one with `/meeting start <title>`.")
+        close(db(context), current, now=now(context))
+        ack(response_type="ephemeral", text=f"Ended {current.ref}; the minutes are in the channel.")
+    elif verb == "minutes":
+        meeting = (
+            meetings.get(db(context), workspace_id=workspace(context).id, ref=rest)
+            if rest.strip()
+            else meetings.latest(db(context), project_id=proj.id)
+        )
+        client.files_upload_v2(
+            channel=proj.channel_id,
+            content=markdown(db(context), meeting).encode(),
+            filename=f"minutes-{meeting.ref}.md",
+            title=f"Minutes: {meeting.title}",
+        )
+        ack(response_type="ephemeral", text=f"Uploaded the minutes of {meeting.ref}.")
+    elif verb == "schedule":
+        series = meetings.schedule(
+            db(context), project=proj, by=command["user_id"], text=plain_from_slack(rest), now=now(context)
+        )
+        day = meetings.WEEKDAYS[series.weekday].capitalize()
+        ack(
+            response_type="ephemeral",
+            text=f"Scheduled *{escape(series.title)}* every {day} at "
+            f"{series.minute // 60:02d}:{series.minute % 60:02d} ({proj.time_zone}); "
+            "the agenda comes an hour before.",
+        )
+    elif verb == "help":
+        ack(response_type="ephemeral", text=HELP.text())
+    else:
+        raise InvalidInput(f"I don't know `/meeting {escape(word[:30])}`.", hint="See `/meeting help`.")
+
+
+def close(session: Session, meeting: Meeting, *, now: datetime) -> None:
+    """End the meeting and post its minutes in the channel (split if long)."""
+    meetings.end(session, meeting, now=now)
+    text, blocks = render.minutes(meeting, meetings.captured_items(session, meeting))
+    digest_posts.post(
+        session,
+        workspace_id=meeting.workspace_id,
+        key=f"meeting:{meeting.id}:minutes",
+        channel=meeting.project.channel_id,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
+
+
+def markdown(session: Session, meeting: Meeting) -> str:
+    """The minutes as Markdown, with people's names."""
+    people = {*meeting.attendees, *meeting.invited}
+    items = meetings.captured_items(session, meeting)
+    people |= {i.owner for i in items if i.owner}
+    rows = session.execute(
+        select(Member.user_id, Member.name).where(
+            Member.workspace_id == meeting.workspace_id, Member.user_id.in_(people)
+        )
+    )
+    return meetings.minutes_markdown(meeting, items, names={r.user_id: r.name for r in rows})
+
+
+def on_channel_message(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """While a meeting is open, note who speaks and capture ACTION:/DECISION:/RISK:/NOTE: lines."""
+    proj = find_project(db(context), workspace_id=workspace(context).id, channel_id=str(event.get("channel")))
+    meeting = meetings.open_meeting(db(context), project_id=proj.id) if proj else None
+    if meeting is None:
+        return
+    user, text = str(event["user"]), str(event["text"])
+    meetings.attend(meeting, user)
+    match = meetings.CAPTURE.match(text)
+    if not match:
+        return
+    kind, body = match.group(1).lower(), match.group(2).strip()
+    command = {"channel_id": meeting.project.channel_id, "user_id": user, "channel_name": meeting.project.name}
+    try:
+        if kind == "note":
+            meetings.note(meeting, user_id=user, text=plain_from_slack(body), now=now(context))
+        elif kind == "action":
+            meetings.record_capture(meeting, kind="action", ref=actions.create_item(command, body, context, client).ref)
+        elif kind == "decision":
+            meetings.record_capture(meeting, kind="decision", ref=decisions.record(command, body, context, client).ref)
+        else:
+            meetings.record_capture(meeting, kind="risk", ref=risks.create_risk(command, body, context, client).ref)
+    except PmbotError as err:  # the line is kept in the channel; tell its author what was wrong
+        outgoing.ephemeral(
+            db(context),
+            workspace_id=meeting.workspace_id,
+            key=f"meeting:{meeting.id}:err:{event.get('ts')}",
+            channel=meeting.project.channel_id,
+            user=user,
+            text=err.user_text(),
+            now=now(context),
+        )
+        return
+    _react(context, meeting, event)
+
+
+def _react(context: BoltContext, meeting: Meeting, event: dict[str, Any]) -> None:
+    """Acknowledge a captured line with a reaction (queued: sent once, after the capture is saved)."""
+    from domain import outbox
+    from domain.outbox import Outgoing
+
+    channel, ts = str(event["channel"]), str(event.get("ts"))
+    message = Outgoing(
+        key=f"meeting:{meeting.id}:react:{ts}",
+        method="reactions.add",
+        channel=channel,
+        payload={"channel": channel, "timestamp": ts, "name": CAPTURE_REACTION},
+        not_before=now(context),
+    )
+    outbox.enqueue(db(context), workspace_id=meeting.workspace_id, message=message, now=now(context))

@@ -1,0 +1,40 @@
+"""Global middleware: resolve the workspace, drop retried events."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+
+from domain.events import first_sight
+from domain.workspaces import workspace_for
+from handlers.context import WORKSPACE, db, now
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.middleware(attach_workspace)
+    app.middleware(drop_retried_events)
+
+
+def attach_workspace(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
+    """Put the request's workspace into the context, creating it on first sight."""
+    team_id = context.team_id or body.get("team_id") or (body.get("team") or {}).get("id")
+    if team_id:
+        context[WORKSPACE] = workspace_for(db(context), team_id=str(team_id), now=now(context))
+    next()
+
+
+def drop_retried_events(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+    """Answer a retried or duplicate event with 200 and do nothing; the first delivery did the work."""
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    if event_id and not first_sight(
+        db(context), event_id=str(event_id), team_id=str(context.team_id or ""), now=now(context)
+    ):
+        log.info("event %s already processed; ignoring the retry", event_id)
+        return BoltResponse(status=200, body="")
+    next()
+    return None

@@ -1,0 +1,82 @@
+"""Queue messages in the outbox from a handler or a scheduled job (delivered after the transaction commits)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from domain import outbox
+from domain.outbox import Outgoing
+
+
+def post(
+    session: Session,
+    *,
+    workspace_id: int,
+    key: str,
+    channel: str,
+    text: str,
+    blocks: list[dict[str, Any]],
+    now: datetime,
+    not_before: datetime | None = None,
+    thread_of: str | None = None,
+    broadcast: bool = False,
+) -> bool:
+    """Queue a chat.postMessage (to a channel, or to a user id for their DM with pmbot).
+
+    `thread_of` names the outbox key of a message to reply under; `broadcast` also shows the reply in the channel.
+    """
+    payload: dict[str, Any] = {"channel": channel, "text": text, "blocks": blocks, "unfurl_links": False}
+    if thread_of:
+        payload["thread_ts_of"] = thread_of
+        payload["reply_broadcast"] = broadcast
+    message = Outgoing(
+        key=key, method="chat.postMessage", channel=channel, payload=payload, not_before=not_before or now
+    )
+    return outbox.enqueue(session, workspace_id=workspace_id, message=message, now=now)
+
+
+def update(
+    session: Session,
+    *,
+    workspace_id: int,
+    key: str,
+    text: str,
+    blocks: list[dict[str, Any]],
+    now: datetime,
+    of_key: str | None = None,
+    channel: str | None = None,
+    ts: str | None = None,
+    conversation: str | None = None,
+) -> bool:
+    """Queue a chat.update of a message this outbox posted (`of_key`) or of a known channel and ts."""
+    payload: dict[str, Any] = {"text": text, "blocks": blocks}
+    if of_key:
+        payload["ts_of"] = of_key
+    else:
+        payload.update(channel=channel, ts=ts)
+    # An update travels in the conversation of the message it changes, so it never overtakes it.
+    target = conversation or channel or ""
+    message = Outgoing(key=key, method="chat.update", channel=target, payload=payload, not_before=now)
+    return outbox.enqueue(session, workspace_id=workspace_id, message=message, now=now)
+
+
+def ephemeral(
+    session: Session,
+    *,
+    workspace_id: int,
+    key: str,
+    channel: str,
+    user: str,
+    text: str,
+    now: datetime,
+    blocks: list[dict[str, Any]] | None = None,
+) -> bool:
+    """Queue an ephemeral message to one person in a channel."""
+    payload: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+    if blocks:
+        payload["blocks"] = blocks
+    message = Outgoing(key=key, method="chat.postEphemeral", channel=channel, payload=payload, not_before=now)
+    return outbox.enqueue(session, workspace_id=workspace_id, message=message, now=now)

@@ -1,0 +1,49 @@
+"""Registration that remembers what it registered, so a test can hold the manifest against the listeners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App
+
+
+@dataclass
+class Registered:
+    """Every command, event, shortcut, action and view callback pmbot listens for."""
+
+    commands: set[str] = field(default_factory=set)
+    events: set[str] = field(default_factory=set)
+    shortcuts: set[str] = field(default_factory=set)
+    actions: set[str] = field(default_factory=set)
+    views: set[str] = field(default_factory=set)
+
+
+class Listeners:
+    """A thin front on Bolt's decorators that records each id before handing it to Bolt."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.registered = Registered()
+
+    def command(self, name: str, func: Callable[..., Any]) -> None:
+        self.registered.commands.add(name)
+        self.app.command(name)(func)
+
+    def event(self, name: str, func: Callable[..., Any], *, manifest_names: tuple[str, ...] = ()) -> None:
+        """Listen for an event; `manifest_names` are its subscription names where they differ (message.im...)."""
+        self.registered.events.update(manifest_names or (name,))
+        self.app.event(name)(func)
+
+    def shortcut(self, callback_id: str, func: Callable[..., Any]) -> None:
+        self.registered.shortcuts.add(callback_id)
+        self.app.shortcut(callback_id)(func)
+
+    def action(self, action_id: str, func: Callable[..., Any]) -> None:
+        self.registered.actions.add(action_id)
+        self.app.action(action_id)(func)
+
+    def view(self, callback_id: str, func: Callable[..., Any]) -> None:
+        self.registered.views.add(callback_id)
+        self.app.view(callback_id)(func)

@@ -1,0 +1,119 @@
+"""Block Kit for /status, the weekly status digest and the escalation digest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.status import EscalationItem, Snapshot
+from domain.text import channel_mention, date_token, escape, truncate, user_mention
+from handlers.ids import Action
+from handlers.render.actions import snooze_menu
+
+STATUS_EMOJI = {"green": ":large_green_circle:", "amber": ":large_orange_circle:", "red": ":red_circle:"}
+
+
+def _text(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _section(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "section", "text": _text(text), **extra}
+
+
+def status_line(snap: Snapshot) -> str:
+    """`:red_circle: *Red*` with a lead's override shown beside the computed status."""
+    computed = snap.computed[0]
+    line = f"{STATUS_EMOJI[computed]} *{computed.capitalize()}* (computed)"
+    if snap.override:
+        chosen = str(snap.override.get("status", computed))
+        note = escape(truncate(str(snap.override.get("note", "")), 300))
+        by = snap.override.get("by")
+        who = f" by {user_mention(str(by))}" if by else ""
+        line = f"{STATUS_EMOJI.get(chosen, '')} *{chosen.capitalize()}* (set{who}: {note}) · computed: {computed}"
+    return line
+
+
+def headline_numbers(snap: Snapshot) -> str:
+    high = sum(1 for r in snap.open_risks if r.score >= 10 and r.kind == "risk")
+    rate = f"{snap.response_rate:.0%}" if snap.response_rate is not None else "n/a"
+    return (
+        f"{len(snap.open_actions)} open actions ({len(snap.overdue)} overdue) · {high} high/critical risks · "
+        f"{len(snap.late_decisions)} late decisions · {len(snap.open_blockers)} open blockers · "
+        f"stand-up response {rate}"
+    )
+
+
+def status(snap: Snapshot) -> tuple[str, list[dict[str, Any]]]:
+    """/status: the status, why, and the headline numbers."""
+    reasons = "\n".join(f"• {escape(r)}" for r in snap.computed[1][:15])
+    blocks = [
+        _section(f"*Status of {channel_mention(snap.project.channel_id)}:* {status_line(snap)}"),
+        _section(f"*Why:*\n{reasons}"),
+        {"type": "context", "elements": [_text(headline_numbers(snap))]},
+    ]
+    return f"Status: {snap.status}", blocks
+
+
+def _item_lines(title: str, lines: list[str]) -> list[dict[str, Any]]:
+    if not lines:
+        return [_section(f"*{title}:* none")]
+    return [_section(f"*{title} ({len(lines)})*\n" + "\n".join(lines))]
+
+
+def weekly(snap: Snapshot) -> tuple[str, list[dict[str, Any]]]:
+    """The weekly status digest: status with reasons, done, due, overdue, risks, decisions, stand-ups, blockers."""
+
+    def action(a: Any) -> str:
+        due = f" · due {date_token(a.due_at)}" if a.due_at else ""
+        return f"• *{a.ref}* {escape(truncate(a.title, 200))} · {user_mention(a.owner_id)}{due}"
+
+    reasons = "\n".join(f"• {escape(r)}" for r in snap.computed[1][:20])
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Weekly status"}},
+        _section(f"{channel_mention(snap.project.channel_id)}: {status_line(snap)}\n{reasons}"),
+        {"type": "context", "elements": [_text(headline_numbers(snap))]},
+        {"type": "divider"},
+    ]
+    blocks += _item_lines("Done this week", [action(a) for a in snap.done_this_week])
+    blocks += _item_lines("Due next week", [action(a) for a in snap.due_next_week])
+    blocks += _item_lines("Overdue", [action(a) for a in snap.overdue])
+    blocks += _item_lines(
+        "New and changed risks",
+        [f"• *{r.ref}* {escape(truncate(r.title, 200))} · score {r.score}" for r in snap.changed_risks],
+    )
+    blocks += _item_lines(
+        "Decisions made", [f"• *{d.ref}* {escape(truncate(d.statement, 200))}" for d in snap.decisions_made]
+    )
+    blocks += _item_lines(
+        "Open blockers", [f"• {user_mention(b.owner_id)}: {escape(truncate(b.text, 200))}" for b in snap.open_blockers]
+    )
+    return f"Weekly status: {snap.status}", blocks
+
+
+AGE_WORDS = {"action": "overdue", "risk": "open", "review": "review due", "blocker": "open", "decision": "needed by"}
+
+
+def escalation_digest(snap: Snapshot, items: list[EscalationItem]) -> tuple[str, list[dict[str, Any]]]:
+    """Only what crossed a threshold, oldest first, each with its age, owner and Acknowledge / Reassign / Snooze."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Needs attention"}},
+        _section(f"{len(items)} item(s) over a threshold in {channel_mention(snap.project.channel_id)}, oldest first."),
+    ]
+    for item in items:
+        owner = user_mention(item.owner) if item.owner else "_no owner_"
+        line = (
+            f"*{item.ref}* ({item.kind}) {escape(truncate(item.text, 300))}\n"
+            f"{AGE_WORDS[item.kind]} {date_token(item.since, '{date_short_pretty}')} · {owner}"
+        )
+        blocks.append(_section(line))
+        elements: list[dict[str, Any]] = [_button("Acknowledge", Action.DIGEST_ACKNOWLEDGE, f"{item.kind}|{item.ref}")]
+        if item.kind == "action":
+            elements += [_button("Reassign", Action.ACTION_EDIT, item.ref), snooze_menu(item.ref)]
+        elif item.kind in ("risk", "review"):
+            elements.append(_button("Reassign", Action.RISK_UPDATE, item.ref))
+        blocks.append({"type": "actions", "elements": elements})
+    return f"Escalation digest: {len(items)} item(s) need attention", blocks
+
+
+def _button(text: str, action_id: str, value: str) -> dict[str, Any]:
+    return {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id, "value": value}

@@ -1,0 +1,328 @@
+"""Block Kit for stand-ups: prompts, the answer form, the day's thread, the summary, set-up, reports."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from domain.standups import MemberStats
+from domain.text import channel_mention, escape, truncate, user_mention
+from handlers.ids import Action, Block, View
+from handlers.render.blocks import button as _button
+from handlers.render.blocks import plain as _plain
+from handlers.render.blocks import section as _section
+from handlers.render.blocks import text as _text
+from storage.models import Blocker, Standup, StandupAnswer
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def day_label(day: date) -> str:
+    """`Mon 23 Nov 2026`: a stand-up day is a calendar date, the same for everyone."""
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {day:%b %Y}"
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def prompt(standup: Standup, day: date, *, reminder: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """The DM that asks a participant for their update, with Answer, Skip today and Away."""
+    value = f"{standup.id}|{day.isoformat()}"
+    intro = (
+        f":wave: Still missing your stand-up for {channel_mention(standup.project.channel_id)} ({day_label(day)})."
+        if reminder
+        else f":sunrise: Stand-up time for {channel_mention(standup.project.channel_id)} ({day_label(day)})."
+    )
+    questions = "\n".join(f"• {escape(q)}" for q in standup.questions)
+    blocks = [
+        _section(f"{intro}\n{questions}\nAnswer with the button, or just reply here in one message."),
+        {
+            "type": "actions",
+            "block_id": f"standup-{value}",
+            "elements": [
+                _button("Answer", Action.STANDUP_ANSWER, value, "primary"),
+                _button("Skip today", Action.STANDUP_SKIP, value),
+                _button("I'm away", Action.STANDUP_AWAY, value),
+            ],
+        },
+    ]
+    return (f"Stand-up reminder for {day_label(day)}" if reminder else f"Stand-up for {day_label(day)}"), blocks
+
+
+def answered_note(standup: Standup, day: date, *, skipped: bool) -> tuple[str, list[dict[str, Any]]]:
+    """What the prompt DM becomes once answered or skipped."""
+    what = "skipped" if skipped else "answered. Thanks! It is in the channel's thread"
+    text = f":white_check_mark: Stand-up for {channel_mention(standup.project.channel_id)} ({day_label(day)}): {what}."
+    if skipped:
+        return text, [_section(text)]
+    edit = _button("Edit my answer", Action.STANDUP_ANSWER, f"{standup.id}|{day.isoformat()}")
+    return text, [_section(text), {"type": "actions", "block_id": f"edit-{standup.id}-{day}", "elements": [edit]}]
+
+
+def answer_modal(standup: Standup, day: date, *, previous: list[str] | None = None) -> dict[str, Any]:
+    """The form with one input per question."""
+    blocks = []
+    for index, question in enumerate(standup.questions):
+        element: dict[str, Any] = {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "multiline": True,
+            "max_length": 2900,
+        }
+        if previous and index < len(previous) and previous[index]:
+            element["initial_value"] = previous[index][:2900]
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": f"q{index}",
+                "label": {"type": "plain_text", "text": truncate(question, 2000)},
+                "element": element,
+                "optional": index > 0,
+            }
+        )
+    return {
+        "type": "modal",
+        "callback_id": View.STANDUP_ANSWER,
+        "private_metadata": json.dumps({"standup": standup.id, "day": day.isoformat()}),
+        "title": {"type": "plain_text", "text": "Stand-up"},
+        "submit": {"type": "plain_text", "text": "Post"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {"type": "context", "elements": [_text(f"{day_label(day)} · posted to the channel's stand-up thread")]},
+            *blocks,
+        ],
+    }
+
+
+def away_modal(standup_id: int, day: date) -> dict[str, Any]:
+    """The form for time away."""
+
+    def picker(block_id: str, label: str) -> dict[str, Any]:
+        return {
+            "type": "input",
+            "block_id": block_id,
+            "label": {"type": "plain_text", "text": label},
+            "element": {"type": "datepicker", "action_id": "value", "initial_date": day.isoformat()},
+        }
+
+    return {
+        "type": "modal",
+        "callback_id": View.STANDUP_AWAY,
+        "private_metadata": json.dumps({"standup": standup_id}),
+        "title": {"type": "plain_text", "text": "Time away"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [picker(Block.AWAY_FIRST, "First day away"), picker(Block.AWAY_LAST, "Last day away")],
+    }
+
+
+def thread_parent(standup: Standup, day: date) -> tuple[str, list[dict[str, Any]]]:
+    """The channel message that holds the day's answers in its thread."""
+    text = f":spiral_note_pad: *Stand-up · {day_label(day)}*: answers in the thread."
+    return f"Stand-up · {day_label(day)}", [_section(text)]
+
+
+def answer_message(
+    standup: Standup, answer: StandupAnswer, blocker: Blocker | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """One person's answers in the day's thread, with a blocker stood out and a Resolved button."""
+    lines = [f"*{user_mention(answer.user_id)}*" + (" _(late)_" if answer.late else "")]
+    for question, reply in zip(standup.questions, answer.answers, strict=False):
+        if reply:
+            lines.append(f"*{escape(question)}*\n{escape(reply)}")
+    blocks: list[dict[str, Any]] = [_section("\n".join(lines))]
+    if blocker is not None and blocker.status == "open":
+        blocks.append(
+            _section(
+                f":construction: *Blocker:* {escape(truncate(blocker.text, 2000))}",
+                accessory=_button("Resolved", Action.BLOCKER_RESOLVED, str(blocker.id)),
+            )
+        )
+    elif blocker is not None:
+        blocks.append({"type": "context", "elements": [_text(":white_check_mark: Blocker resolved")]})
+    return f"Stand-up update from {user_mention(answer.user_id)}", blocks
+
+
+def summary(
+    day: date,
+    *,
+    answered: list[str],
+    away: list[str],
+    missing: list[str],
+    blockers: list[Blocker],
+    mention_missing: bool,
+    names: dict[str, str],
+) -> tuple[str, list[dict[str, Any]]]:
+    """The day's summary: who answered, who is away, who has not answered yet, and every blocker."""
+
+    def people(users: list[str], *, ping: bool = True) -> str:
+        if not users:
+            return "nobody"
+        return ", ".join(user_mention(u) if ping else f"@{escape(names.get(u, u))}" for u in users)
+
+    lines = [
+        f"*Stand-up summary · {day_label(day)}*",
+        f":white_check_mark: Answered ({len(answered)}): {people(answered, ping=False)}",
+        f":palm_tree: Away ({len(away)}): {people(away, ping=False)}",
+        f":hourglass: Not yet ({len(missing)}): {people(missing, ping=mention_missing)}",
+    ]
+    if blockers:
+        lines.append(f":construction: *Blockers ({len(blockers)})*")
+        lines += [
+            f"• @{escape(names.get(b.owner_id, b.owner_id))}: {escape(truncate(b.text, 300))}" for b in blockers[:20]
+        ]
+    else:
+        lines.append(":construction: No blockers.")
+    return f"Stand-up summary · {day_label(day)}", [_section("\n".join(lines))]
+
+
+def configuration(standup: Standup, *, names: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
+    """`/standup show`: the configuration in words."""
+    days = ", ".join(WEEKDAYS[d] for d in standup.days)
+    when = (
+        f"at {_hhmm(standup.summary_minute)} ({escape(standup.project.time_zone)})"
+        if standup.summary_mode == "fixed"
+        else f"{standup.summary_after_hours} h after the last participant's prompt"
+    )
+    people = ", ".join(f"@{escape(names.get(u, u))}" for u in standup.participants)
+    lines = [
+        "*Stand-up*" + (" _(paused)_" if standup.paused else ""),
+        "*Questions:* " + " / ".join(escape(q) for q in standup.questions),
+        f"*Days:* {days} · *asked at* {_hhmm(standup.prompt_minute)} in each person's own time zone",
+        f"*Participants ({len(standup.participants)}):* {people}",
+        f"*Summary:* {when}",
+        "*Reminder:* " + (f"{standup.reminder_minutes} min after the prompt" if standup.reminder_minutes else "off"),
+        f"*Mention who has not answered:* {'yes' if standup.mention_missing else 'no'}",
+    ]
+    return "Stand-up configuration", [_section("\n".join(lines))]
+
+
+def setup_modal(standup: Standup | None, *, channel: str, participants: list[str]) -> dict[str, Any]:
+    """`/standup setup`: every setting with its current value or default."""
+    from storage.models.standups import DEFAULT_QUESTIONS
+
+    questions = list(standup.questions) if standup else list(DEFAULT_QUESTIONS)
+    days = list(standup.days) if standup else [0, 1, 2, 3, 4]
+    mode = standup.summary_mode if standup else "after_last"
+
+    def option(text: str, value: str) -> dict[str, Any]:
+        return {"text": _plain(text), "value": value}
+
+    day_options = [option(WEEKDAYS[d], str(d)) for d in range(7)]
+    mode_options = [
+        option("Some hours after the last person's prompt", "after_last"),
+        option("At a fixed time (project time zone)", "fixed"),
+    ]
+    after_options = [option(f"{h} h", str(h)) for h in range(1, 13)]
+    reminder_options = [option("Off", "0")] + [option(f"{m} min", str(m)) for m in (30, 60, 90, 120, 180, 240)]
+    after = str(standup.summary_after_hours if standup else 3)
+    reminder = str(standup.reminder_minutes if standup else 60)
+    mention = [option("Mention people who have not answered", "yes")]
+
+    def field(block_id: str, label: str, element: dict[str, Any], optional: bool = False) -> dict[str, Any]:
+        return {
+            "type": "input",
+            "block_id": block_id,
+            "label": {"type": "plain_text", "text": label},
+            "element": {"action_id": "value", **element},
+            "optional": optional,
+        }
+
+    blocks = [
+        field(
+            Block.QUESTIONS,
+            "Questions (one per line)",
+            {"type": "plain_text_input", "multiline": True, "initial_value": "\n".join(questions)},
+        ),
+        field(
+            Block.DAYS,
+            "Days",
+            {"type": "checkboxes", "options": day_options, "initial_options": [day_options[d] for d in days]},
+        ),
+        field(
+            Block.PROMPT_TIME,
+            "Ask each person at (their own local time)",
+            {"type": "timepicker", "initial_time": _hhmm(standup.prompt_minute if standup else 570)},
+        ),
+        field(Block.PARTICIPANTS, "Participants", {"type": "multi_users_select", "initial_users": participants[:100]}),
+        field(
+            Block.SUMMARY_MODE,
+            "Post the summary",
+            {
+                "type": "radio_buttons",
+                "options": mode_options,
+                "initial_option": mode_options[0] if mode == "after_last" else mode_options[1],
+            },
+        ),
+        field(
+            Block.SUMMARY_AFTER,
+            "Hours after the last prompt",
+            {
+                "type": "static_select",
+                "options": after_options,
+                "initial_option": after_options[int(after) - 1]
+                if after.isdigit() and 1 <= int(after) <= 12
+                else after_options[2],
+            },
+        ),
+        field(
+            Block.SUMMARY_TIME,
+            "Fixed summary time (project time zone)",
+            {"type": "timepicker", "initial_time": _hhmm(standup.summary_minute if standup else 17 * 60)},
+        ),
+        field(
+            Block.REMINDER,
+            "Remind those who have not answered",
+            {
+                "type": "static_select",
+                "options": reminder_options,
+                "initial_option": next((o for o in reminder_options if o["value"] == reminder), reminder_options[2]),
+            },
+        ),
+        field(
+            Block.MENTION_MISSING,
+            "In the summary",
+            {
+                "type": "checkboxes",
+                "options": mention,
+                **({"initial_options": mention} if standup and standup.mention_missing else {}),
+            },
+            optional=True,
+        ),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": View.STANDUP_SETUP,
+        "private_metadata": json.dumps({"channel": channel}),
+        "title": {"type": "plain_text", "text": "Stand-up set-up"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def report(answers: list[StandupAnswer], standup: Standup, *, heading: str) -> tuple[str, list[dict[str, Any]]]:
+    """`/standup report`: answers over a range."""
+    if not answers:
+        return heading, [_section(f"*{escape(heading)}*\nNo answers in that range.")]
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": truncate(heading, 150)}}]
+    for answer in answers[:45]:
+        parts = [f"*{day_label(answer.day)} · {user_mention(answer.user_id)}*"]
+        parts += [f"_{escape(q)}_ {escape(a)}" for q, a in zip(standup.questions, answer.answers, strict=False) if a]
+        blocks.append(_section("\n".join(parts)))
+    if len(answers) > 45:
+        blocks.append({"type": "context", "elements": [_text(f"…and {len(answers) - 45} more.")]})
+    return f"{escape(heading)}: {len(answers)} answers", blocks
+
+
+def stats(rows: list[MemberStats]) -> tuple[str, list[dict[str, Any]]]:
+    """`/standup stats`: response rate, on time vs late, per participant."""
+    lines = ["*Stand-up response over the last 30 stand-up days*"]
+    for row in sorted(rows, key=lambda r: r.rate):
+        lines.append(
+            f"{user_mention(row.user_id)}: {row.rate:.0%} answered ({row.answered}/{row.asked}) · "
+            f"{row.on_time} on time, {row.late} late, {row.skipped} skipped"
+        )
+    return "Stand-up stats", [_section("\n".join(lines))]

@@ -1,0 +1,136 @@
+"""The RAID form and the review buttons: create, update, Still valid, Close."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from domain import risks
+from domain.errors import InvalidInput
+from domain.risks import Fields
+from handlers import home, risk_notices
+from handlers.context import db, now, workspace
+from handlers.directory import member, project
+from handlers.ids import Action, Block, View
+from handlers.registry import Listeners
+from handlers.render import risks as render
+
+
+def register(listeners: Listeners) -> None:
+    listeners.view(View.RISK_CREATE, on_create_submitted)
+    listeners.view(View.RISK_UPDATE, on_update_submitted)
+    listeners.view(View.RISK_CLOSE, on_close_submitted)
+    listeners.action(Action.RISK_STILL_VALID, on_still_valid)
+    listeners.action(Action.RISK_UPDATE, on_update_clicked)
+    listeners.action(Action.RISK_CLOSE, on_close_clicked)
+
+
+def open_create(client: WebClient, command: dict[str, Any]) -> None:
+    """Open the empty form for the command's channel."""
+    view = render.form(callback_id=View.RISK_CREATE, metadata={"channel": command["channel_id"]})
+    client.views_open(trigger_id=command["trigger_id"], view=view)
+
+
+def _fields(view: dict[str, Any], *, tz: str, context: BoltContext) -> Fields:
+    values = view["state"]["values"]
+
+    def element(block: str) -> dict[str, Any]:
+        return dict((values.get(block) or {}).get("value") or {})
+
+    def chosen(block: str) -> str | None:
+        return (element(block).get("selected_option") or {}).get("value")
+
+    review_day = element(Block.REVIEW_DATE).get("selected_date")
+    review_at = None
+    if review_day:  # reviewed on that day: due at its start, in the person's own zone
+        local = datetime.combine(date.fromisoformat(review_day), time(9, 0), tzinfo=ZoneInfo(tz))
+        review_at = datetime.fromtimestamp(local.timestamp(), tz=ZoneInfo("UTC"))
+        if review_at <= now(context):
+            raise InvalidInput("The next review date is in the past.", field=Block.REVIEW_DATE)
+    return Fields(
+        kind=chosen(Block.KIND) or "risk",
+        title=element(Block.TITLE).get("value") or "",
+        description=element(Block.DESCRIPTION).get("value") or "",
+        category=chosen(Block.CATEGORY),
+        probability=int(chosen(Block.PROBABILITY) or 3),
+        impact=int(chosen(Block.IMPACT) or 3),
+        owner_id=element(Block.OWNER).get("selected_user"),
+        mitigation=element(Block.MITIGATION).get("value") or "",
+        contingency=element(Block.CONTINGENCY).get("value") or "",
+        review_at=review_at,
+        opportunity=bool(element(Block.OPPORTUNITY).get("selected_options")),
+    )
+
+
+def on_create_submitted(
+    ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Record the entry from the form."""
+    creator = member(context, client, body["user"]["id"])
+    proj = project(context, json.loads(view.get("private_metadata") or "{}")["channel"])
+    risk = risks.create(
+        db(context),
+        project=proj,
+        creator=creator.user_id,
+        fields=_fields(view, tz=creator.time_zone, context=context),
+        now=now(context),
+    )
+    risk_notices.created(db(context), risk, now=now(context))
+    ack()
+
+
+def on_update_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Open the form filled in with the entry."""
+    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=body["actions"][0]["value"])
+    view = render.form(callback_id=View.RISK_UPDATE, metadata={"ref": risk.ref}, risk=risk)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+    ack()
+
+
+def on_update_submitted(
+    ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Apply the form's changes (recorded with old and new values)."""
+    caller = member(context, client, body["user"]["id"])
+    ref = json.loads(view.get("private_metadata") or "{}")["ref"]
+    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    if risks.update(
+        db(context),
+        risk,
+        actor=caller.user_id,
+        fields=_fields(view, tz=caller.time_zone, context=context),
+        now=now(context),
+    ):
+        risk_notices.changed(db(context), risk, now=now(context))
+    ack()
+
+
+def on_still_valid(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """The owner confirms the entry: the next review is counted from now."""
+    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=body["actions"][0]["value"], for_update=True)
+    risks.review(db(context), risk, actor=body["user"]["id"], now=now(context))
+    risk_notices.changed(db(context), risk, now=now(context))
+    home.refresh_if_home(body, context, client)
+    ack()
+
+
+def on_close_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Ask why it is closed."""
+    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=body["actions"][0]["value"])
+    client.views_open(trigger_id=body["trigger_id"], view=render.close_form(risk))
+    ack()
+
+
+def on_close_submitted(ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    """Close the entry with the reason given."""
+    ref = json.loads(view.get("private_metadata") or "{}")["ref"]
+    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    reason = ((view["state"]["values"].get(Block.REASON) or {}).get("value") or {}).get("value") or ""
+    risks.close(db(context), risk, actor=body["user"]["id"], reason=reason, now=now(context))
+    risk_notices.changed(db(context), risk, now=now(context))
+    ack()

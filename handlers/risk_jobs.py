@@ -1,0 +1,66 @@
+"""Scheduled work for the RAID log: review reminders to owners in their working hours; issues that escalate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from bot.jobs import producer
+from domain import outbox, risks
+from domain.outbox import Outgoing
+from domain.reminders import SEND_GRACE, in_working_hours
+from domain.workspaces import working_hours
+from handlers import risk_notices
+from handlers.render import risks as render
+from storage.models import Member, Risk
+
+
+@producer("risk reviews")
+def queue_risk_reviews(session: Session, now: datetime) -> int:
+    """Queue a review DM for each open entry whose review is due; escalate issues with no owner or past target."""
+    open_risks = list(
+        session.scalars(
+            select(Risk)
+            .options(joinedload(Risk.project, innerjoin=True))
+            .where(Risk.status == "open")
+            .with_for_update(skip_locked=True, of=Risk)
+        )
+    )
+    owners = {r.owner_id for r in open_risks if r.owner_id}
+    zones = {
+        (row.workspace_id, row.user_id): row.time_zone
+        for row in session.execute(
+            select(Member.workspace_id, Member.user_id, Member.time_zone).where(Member.user_id.in_(owners))
+        )
+    }
+    messages: list[tuple[int, Outgoing]] = []
+    for risk in open_risks:
+        due = risks.next_review(risk)
+        if risk.owner_id and due <= now:
+            tz = zones.get((risk.workspace_id, risk.owner_id), risk.project.time_zone)
+            if in_working_hours(now, tz=tz, hours=working_hours(risk.project)) or now - due <= SEND_GRACE:
+                text, blocks = render.review_prompt(risk)
+                key = f"risk:{risk.id}:review:{due:%Y%m%dT%H%M}"
+                payload = {"channel": risk.owner_id, "text": text, "blocks": blocks}
+                messages.append((risk.workspace_id, Outgoing(key, "chat.postMessage", risk.owner_id, payload, now)))
+        if risk.kind == "issue":
+            _escalate_issue(session, risk, now=now)
+    return outbox.enqueue_many(session, messages, now=now)
+
+
+def _escalate_issue(session: Session, risk: Risk, *, now: datetime) -> None:
+    """An issue with no owner, or past its target date, goes to the leads and the escalation channel once."""
+    if risk.owner_id is None:
+        risk_notices.send_escalation(
+            session, risk, key="unowned", reason=f"{risk.ref} is an issue with no owner.", now=now
+        )
+    if risk.target_at is not None and risk.target_at < now:
+        risk_notices.send_escalation(
+            session,
+            risk,
+            key=f"overdue-{risk.target_at:%Y%m%dT%H%M}",
+            reason=f"{risk.ref} is past its target date.",
+            now=now,
+        )

@@ -1,0 +1,166 @@
+"""`/risk`: the RAID log in one line or a form; list, show, update, close, and the heat map."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from domain import risks
+from domain.errors import InvalidInput
+from domain.risks import Fields
+from domain.text import escape, plain_from_slack
+from handlers import risk_forms, risk_notices
+from handlers.context import db, now, workspace
+from handlers.directory import USER_MENTION, member, project, user_ids_in
+from handlers.ids import Command
+from handlers.registry import Listeners
+from handlers.render import risk_matrix
+from handlers.render import risks as render
+from handlers.render.help import CommandHelp
+from storage.models import Risk
+
+HELP = CommandHelp(
+    command=Command.RISK,
+    summary="the RAID log: risks, issues, assumptions and dependencies, scored (probability x impact) and reviewed.",
+    usages=(
+        ("/risk vendor may slip p:4 i:3 @owner", "record a risk in one line (p and i from 1 to 5)"),
+        ("/risk", "open the form (kind, category, mitigation, contingency, review date...)"),
+        ("/risk list", "open entries by score; `list mine`, `list high`, `list all`"),
+        ("/risk show R-4", "an entry with its full history"),
+        ("/risk update R-4 p:4 i:5 mitigation: second vendor", "change it (every change is recorded)"),
+        ("/risk close R-4 vendor delivered", "close it with a reason"),
+        ("/risk matrix", "post the 5x5 heat map"),
+    ),
+)
+SCORE_TOKEN = re.compile(r"(?<!\S)([pi]):\s*(\d+)(?!\S)", re.IGNORECASE)
+TEXT_FIELDS = ("title", "description", "mitigation", "contingency", "category")
+FIELD_LABEL = re.compile(rf"(?<!\S)({'|'.join(TEXT_FIELDS)}):", re.IGNORECASE)
+
+
+def register(listeners: Listeners) -> None:
+    listeners.command(Command.RISK, on_risk)
+    risk_forms.register(listeners)
+
+
+def on_risk(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Route `/risk ...`."""
+    text = (command.get("text") or "").strip()
+    if not text:
+        risk_forms.open_create(client, command)
+        ack()
+        return
+    word, _, rest = text.partition(" ")
+    handler = SUBCOMMANDS.get(word.lower())
+    answer = handler(command, rest.strip(), context, client) if handler else _create(command, text, context, client)
+    ack(response_type="ephemeral", **answer)
+
+
+def read_fields(text: str, *, with_title: bool) -> Fields:
+    """Read `p:4 i:5 @owner mitigation: ...` (and, for a new entry, the title: whatever text is left)."""
+    scores = {k.lower(): int(v) for k, v in SCORE_TOKEN.findall(text)}
+    owners = user_ids_in(text)
+    rest = USER_MENTION.sub(" ", SCORE_TOKEN.sub(" ", text))
+    labelled: dict[str, str] = {}
+    parts = FIELD_LABEL.split(rest)
+    leading, pairs = parts[0], parts[1:]
+    for label, value in zip(pairs[::2], pairs[1::2], strict=False):
+        labelled[label.lower()] = plain_from_slack(" ".join(value.split()))
+    title = labelled.get("title") or (plain_from_slack(" ".join(leading.split())) if with_title else None)
+    return Fields(
+        title=title or None,
+        probability=scores.get("p"),
+        impact=scores.get("i"),
+        owner_id=owners[0] if owners else None,
+        description=labelled.get("description"),
+        mitigation=labelled.get("mitigation"),
+        contingency=labelled.get("contingency"),
+        category=labelled.get("category"),
+    )
+
+
+def _create(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
+    risk = create_risk(command, text, context, client)
+    return {"text": f"Recorded {risk.ref}: {render.score_text(risk)}."}
+
+
+def create_risk(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> Risk:
+    """Record a risk from `title [p:N] [i:N] [@owner]` said in a channel (a command, or a RISK: line)."""
+    proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
+    fields = read_fields(text, with_title=True)
+    if fields.owner_id:
+        owner = member(context, client, fields.owner_id)
+        if owner.is_bot or owner.deleted:
+            raise InvalidInput(f"@{escape(owner.name)} can't own a risk.")
+    risk = risks.create(db(context), project=proj, creator=command["user_id"], fields=fields, now=now(context))
+    risk_notices.created(db(context), risk, now=now(context))
+    return risk
+
+
+def _list(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
+    proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
+    which = rest.lower() or "all"
+    if which not in ("all", "mine", "high"):
+        raise InvalidInput("List `all`, `mine` or `high`.", hint="Like `/risk list high`.")
+    filters: dict[str, Any] = {
+        "project_id": proj.id,
+        "user_id": command["user_id"] if which == "mine" else None,
+        "minimum_score": 10 if which == "high" else 0,
+    }
+    found = risks.list_open(db(context), limit=45, **filters)
+    total = risks.count_open(db(context), **filters)
+    heading = {"all": "Open RAID entries", "mine": "RAID entries you own", "high": "High and critical risks"}[which]
+    text, blocks = render.risk_list(found, heading=heading, total=total)
+    return {"text": text, "blocks": blocks}
+
+
+def _show(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
+    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=rest.split(" ")[0])
+    text, blocks = render.details(risk, risks.history(db(context), risk))
+    return {"text": text, "blocks": blocks}
+
+
+def _update(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
+    ref, _, changes = rest.partition(" ")
+    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    fields = read_fields(changes, with_title=False)
+    if fields == Fields():
+        raise InvalidInput("What should change?", hint=f"Like `/risk update {risk.ref} p:4 i:5 mitigation: ...`.")
+    event = risks.update(db(context), risk, actor=command["user_id"], fields=fields, now=now(context))
+    if event is None:
+        return {"text": f"{risk.ref} already says that."}
+    risk_notices.changed(db(context), risk, now=now(context))
+    return {"text": f"Updated {risk.ref}: {render.score_text(risk)}."}
+
+
+def _close(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
+    ref, _, reason = rest.partition(" ")
+    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    risks.close(db(context), risk, actor=command["user_id"], reason=plain_from_slack(reason), now=now(context))
+    risk_notices.changed(db(context), risk, now=now(context))
+    return {"text": f":lock: Closed {risk.ref}."}
+
+
+def _matrix(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
+    proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
+    found = [r for r in risks.list_open(db(context), project_id=proj.id, limit=10_000) if r.kind == "risk"]
+    name = f"#{command.get('channel_name') or 'project'}"
+    fallback = risk_matrix.text(found)
+    client.files_upload_v2(
+        channel=proj.channel_id,
+        content=risk_matrix.png(found, title=f"{name} risk matrix"),
+        filename="risk-matrix.png",
+        title=f"{name} risk matrix",
+        alt_txt=fallback[:1000],
+        initial_comment=escape(fallback)[:3000],
+    )
+    return {"text": f"Posted the risk matrix ({len(found)} open risks)."}
+
+
+def _help(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
+    return {"text": HELP.text()}
+
+
+SUBCOMMANDS = {"list": _list, "show": _show, "update": _update, "close": _close, "matrix": _matrix, "help": _help}

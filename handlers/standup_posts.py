@@ -1,0 +1,115 @@
+"""What follows from a stand-up answer: the day's thread in the channel, the answer in it, the prompt DM updated."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from domain import outbox, standups
+from handlers import outgoing
+from handlers.render import standups as render
+from storage.models import Blocker, Standup, StandupAnswer
+
+
+def key(standup: Standup, what: str, day: date, user: str | None = None) -> str:
+    """The outbox key of a stand-up message: one per stand-up, kind, day (and person)."""
+    return f"standup:{standup.id}:{what}:{day.isoformat()}" + (f":{user}" if user else "")
+
+
+def summary_sent(session: Session, standup: Standup, day: date) -> bool:
+    """Return whether the day's summary has been queued."""
+    return summary_time(session, standup, day) is not None
+
+
+def summary_time(session: Session, standup: Standup, day: date) -> datetime | None:
+    """Return when the day's summary was due, if it has been queued."""
+    found = outbox.find(session, workspace_id=standup.workspace_id, key=key(standup, "summary", day))
+    return found.not_before if found else None
+
+
+def ensure_thread(session: Session, standup: Standup, day: date, *, now: datetime) -> str:
+    """Queue the day's thread parent in the channel (once); return its key."""
+    thread = key(standup, "thread", day)
+    text, blocks = render.thread_parent(standup, day)
+    outgoing.post(
+        session,
+        workspace_id=standup.workspace_id,
+        key=thread,
+        channel=standup.project.channel_id,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
+    return thread
+
+
+def publish_answer(
+    session: Session, standup: Standup, answer: StandupAnswer, *, new: bool, now: datetime
+) -> Blocker | None:
+    """Track its blocker, post (or update) the answer in the day's thread, and mark the prompt DM answered."""
+    blocker = standups.track_blocker(session, standup, answer, now=now)
+    text, blocks = render.answer_message(standup, answer, blocker)
+    answer_key = key(standup, "answer", answer.day, answer.user_id)
+    channel = standup.project.channel_id
+    if new:
+        thread = ensure_thread(session, standup, answer.day, now=now)
+        outgoing.post(
+            session,
+            workspace_id=standup.workspace_id,
+            key=answer_key,
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            now=now,
+            thread_of=thread,
+        )
+    else:
+        outgoing.update(
+            session,
+            workspace_id=standup.workspace_id,
+            key=f"{answer_key}:v{int(now.timestamp())}",
+            of_key=answer_key,
+            conversation=channel,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
+    close_prompt(session, standup, answer.day, answer.user_id, skipped=False, now=now)
+    return blocker
+
+
+def close_prompt(session: Session, standup: Standup, day: date, user: str, *, skipped: bool, now: datetime) -> None:
+    """Replace the prompt DM's buttons with a note, if the prompt went out."""
+    prompt_key = key(standup, "prompt", day, user)
+    if outbox.find(session, workspace_id=standup.workspace_id, key=prompt_key) is None:
+        return
+    text, blocks = render.answered_note(standup, day, skipped=skipped)
+    outgoing.update(
+        session,
+        workspace_id=standup.workspace_id,
+        key=f"{prompt_key}:closed",
+        of_key=prompt_key,
+        conversation=user,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
+
+
+def refresh_blocker(
+    session: Session, standup: Standup, answer: StandupAnswer, blocker: Blocker, *, now: datetime
+) -> None:
+    """Re-render the answer message after its blocker was resolved."""
+    text, blocks = render.answer_message(standup, answer, blocker)
+    answer_key = key(standup, "answer", answer.day, answer.user_id)
+    outgoing.update(
+        session,
+        workspace_id=standup.workspace_id,
+        key=f"{answer_key}:blocker-{blocker.id}-{blocker.status}",
+        of_key=answer_key,
+        conversation=standup.project.channel_id,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )

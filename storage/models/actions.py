@@ -1,0 +1,77 @@
+"""Action items and their history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base
+from storage.models.workspace import Project
+
+OPEN, DONE, DELETED = "open", "done", "deleted"
+
+
+class ActionItem(Base):
+    """A commitment: someone owes something, maybe by a date."""
+
+    __tablename__ = "action_item"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        Index("ix_action_item_open_due", "status", "due_at"),
+        Index("ix_action_item_owner", "workspace_id", "owner_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(Text)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[str] = mapped_column(String(32))
+    creator_id: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default=OPEN)
+    permalink: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(32))
+    snoozed_until: Mapped[datetime | None]
+    escalation_level: Mapped[int] = mapped_column(default=0)
+    # Bumped on every change that the posted confirmation shows, so each update is its own outbox message.
+    revision: Mapped[int] = mapped_column(default=0)
+
+    project: Mapped[Project] = relationship()
+
+    @property
+    def ref(self) -> str:
+        """The short id people type: A-17."""
+        return f"A-{self.number}"
+
+
+class ActionEvent(Base):
+    """One change to an action item: who, what, when."""
+
+    __tablename__ = "action_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("action_item.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Counter(Base):
+    """Per-workspace sequences for short ids (A-17, R-4, D-9)."""
+
+    __tablename__ = "counter"
+    __table_args__ = (UniqueConstraint("workspace_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,39 @@
+"""The outbox: every message pmbot means to send, written with the state that caused it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base
+
+
+class OutboxMessage(Base):
+    """One Web API call to make once: the key says what, to whom and which occurrence."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "key"),
+        Index("ix_outbox_pending", "sent_at", "not_before"),
+        Index("ix_outbox_conversation", "workspace_id", "channel", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    method: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    not_before: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    result_channel: Mapped[str | None] = mapped_column(String(64))
+    result_ts: Mapped[str | None] = mapped_column(String(32))
+    gave_up: Mapped[bool] = mapped_column(default=False)

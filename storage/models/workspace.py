@@ -1,0 +1,65 @@
+"""Workspaces, projects (channels that use pmbot) and members (cached Slack profiles)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base
+
+DEFAULT_WORKING_DAYS = [0, 1, 2, 3, 4]  # Monday=0
+
+
+class Workspace(Base):
+    """A Slack workspace (team) that pmbot serves."""
+
+    __tablename__ = "workspace"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime]
+
+
+class Project(Base):
+    """A Slack channel that uses pmbot, with its settings."""
+
+    __tablename__ = "project"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    workday_start_minute: Mapped[int] = mapped_column(default=9 * 60)
+    workday_end_minute: Mapped[int] = mapped_column(default=17 * 60)
+    working_days: Mapped[list[Any]] = mapped_column(JSON, default=lambda: list(DEFAULT_WORKING_DAYS))
+    lead_user_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    escalation_channel_id: Mapped[str | None] = mapped_column(String(32))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+
+    workspace: Mapped[Workspace] = relationship()
+
+
+class Member(Base):
+    """A Slack user as pmbot last saw them (from users.info with include_locale)."""
+
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    real_name: Mapped[str] = mapped_column(String(255), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    locale: Mapped[str] = mapped_column(String(16), default="en-US")
+    is_bot: Mapped[bool] = mapped_column(default=False)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    deleted: Mapped[bool] = mapped_column(default=False)
+    fetched_at: Mapped[datetime]

@@ -1,0 +1,163 @@
+"""The real `pmbot` processes: serve answers Slack, run-due is idempotent, one scheduler is active at a time."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.scheduler import LeaderLock
+from bot.standin import FakeSlack
+from domain.outbox import Outgoing
+from tests.conftest import BOT_TOKEN, PROJECT_CHANNEL, SIGNING_SECRET
+from tests.slack_requests import SlackSender
+from tests.test_outbox import NOW, _post, _queue
+
+
+def _env(engine: Engine, fake: FakeSlack, **extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
+    return {
+        **base,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.url,
+        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        **extra,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _process(args: list[str], env: dict[str, str], cwd: Path) -> Iterator[subprocess.Popen[str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def _wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 30) -> str:
+    """Read the process's output until it contains `needle`."""
+    assert proc.stdout is not None
+    fd, seen = proc.stdout.fileno(), b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            seen += chunk
+            if needle.encode() in seen:
+                return seen.decode(errors="replace")
+    raise AssertionError(f"never saw {needle!r}; output was:\n{seen.decode(errors='replace')}")
+
+
+def test_serve_answers_signed_requests_and_health(engine: Engine, fake_slack: FakeSlack, tmp_path: Path) -> None:
+    """`pmbot serve` migrates, listens on PORT, answers /healthz and a signed `/pm help`, and stops on SIGTERM."""
+    port = _free_port()
+    with _process(["serve"], _env(engine, fake_slack, PORT=str(port)), tmp_path) as proc:
+        sender = SlackSender(f"http://127.0.0.1:{port}", SIGNING_SECRET)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if sender.get("/healthz").status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        response = sender.command("/pm", "help", user_id="U0DEV1", channel_id=PROJECT_CHANNEL)
+        assert 200 == response.status
+        assert "ephemeral" == response.json()["response_type"]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) in (0, -signal.SIGTERM)
+
+
+def test_run_due_twice_for_one_instant_sends_once(
+    engine: Engine, factory: sessionmaker[Session], fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """`pmbot run-due --now T` delivers what is due at T; running it again for T sends nothing."""
+    _queue(factory, _post("due", at=NOW), _post("not yet", at=NOW + timedelta(minutes=1)))
+    env = _env(engine, fake_slack)
+    args = [sys.executable, "-m", "bot.cli", "run-due", "--now", "2026-11-23T17:00:00Z"]
+    first = subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    second = subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert (0, 0) == (first.returncode, second.returncode), first.stderr + second.stderr
+    assert "sent 1" in first.stdout and "sent 0" in second.stdout
+    assert ["due"] == [c.args["text"] for c in fake_slack.calls_to("chat.postMessage")]
+
+
+def test_leader_lock_is_exclusive_on_postgresql(engine: Engine) -> None:
+    """On PostgreSQL a second scheduler cannot take the lock until the first lets go; SQLite always grants it."""
+    first, second = LeaderLock(engine), LeaderLock(engine)
+    try:
+        assert first.try_acquire()
+        if engine.dialect.name != "postgresql":
+            assert second.try_acquire()
+            return
+        assert first.still_held()
+        assert not second.try_acquire()
+        first.release()
+        assert second.try_acquire()
+    finally:
+        first.release()
+        second.release()
+
+
+def test_standby_scheduler_takes_over_when_the_active_one_dies(
+    engine: Engine, factory: sessionmaker[Session], fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """Two `pmbot scheduler` processes on PostgreSQL: one is active; killed, the other takes over and delivers."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs a single scheduler process by design")
+    env = _env(engine, fake_slack, PMBOT_TICK_SECONDS="1")
+    with _process(["scheduler"], env, tmp_path) as active:
+        _wait_for_line(active, "this process is the active scheduler")
+        with _process(["scheduler"], env, tmp_path) as standby:
+            _wait_for_line(standby, "another scheduler is active")
+            active.kill()
+            active.wait()
+            _wait_for_line(standby, "this process is the active scheduler", timeout=30)
+            from domain.clock import utcnow
+
+            message = Outgoing(
+                key="after-failover",
+                method="chat.postMessage",
+                channel="C0PROJ",
+                payload={"channel": "C0PROJ", "text": "after failover"},
+                not_before=utcnow(),
+            )
+            _queue(factory, message)
+            fake_slack.wait_for("chat.postMessage", count=1, timeout=15)
+    assert ["after failover"] == [c.args["text"] for c in fake_slack.calls_to("chat.postMessage")]

@@ -1,0 +1,115 @@
+"""Settings: read once, validated, one clear line and exit status 2 when something is wrong."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.logs import RedactingFormatter
+from bot.settings import SettingsError, load_settings
+
+GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "abcdef0123456789"}
+
+
+def _pmbot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT", "LOG_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env={**clean, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_defaults(tmp_path: Path) -> None:
+    """With only the tokens set: SQLite in the working directory, Slack's own API, port 3000, INFO."""
+    settings = load_settings(GOOD, dotenv=None)
+    assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith("pmbot.db")
+    assert "https://slack.com/api/" == settings.slack_api_url
+    assert (3000, "INFO") == (settings.port, settings.log_level)
+
+
+def test_postgres_urls_get_the_psycopg_driver() -> None:
+    """A platform's postgres:// URL is used with psycopg 3."""
+    settings = load_settings({**GOOD, "DATABASE_URL": "postgres://u:p@db:5432/pm"}, dotenv=None)
+    assert "postgresql+psycopg://u:p@db:5432/pm" == settings.database_url
+
+
+def test_api_url_gets_a_trailing_slash() -> None:
+    """SLACK_API_URL works with or without its trailing slash."""
+    assert (
+        "http://127.0.0.1:9/api/"
+        == load_settings({"SLACK_API_URL": "http://127.0.0.1:9/api"}, dotenv=None).slack_api_url
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxp-user-token"),
+        ("SLACK_APP_TOKEN", "xoxb-not-an-app-token"),
+        ("SLACK_SIGNING_SECRET", "not hex!"),
+        ("DATABASE_URL", "mysql://x/y"),
+        ("DATABASE_URL", "::::"),
+        ("DATABASE_URL", "postgresql://u:p@db:abc/pm"),
+        ("DATABASE_URL", "postgresql+asyncpg://u:p@db/pm"),
+        ("SLACK_API_URL", "ftp://x"),
+        ("PORT", "70000"),
+        ("PORT", "http"),
+        ("LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_malformed_settings_are_named(name: str, value: str) -> None:
+    """A malformed setting raises an error whose message starts with its name."""
+    with pytest.raises(SettingsError) as caught:
+        load_settings({**GOOD, name: value}, dotenv=None)
+    assert str(caught.value).startswith(f"{name} is malformed")
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    """A .env file fills in settings that the environment does not set."""
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("SLACK_BOT_TOKEN=xoxb-from-dotenv\nPORT=4000\n")
+    settings = load_settings({"PORT": "5000"}, dotenv=dotenv)
+    assert ("xoxb-from-dotenv", 5000) == (settings.bot_token, settings.port)
+
+
+def test_missing_token_stops_serve_with_one_line_and_status_2(tmp_path: Path) -> None:
+    """`pmbot serve` without SLACK_BOT_TOKEN prints one line naming it and exits 2."""
+    result = _pmbot(["serve"], {"SLACK_SIGNING_SECRET": "abcdef0123456789"}, tmp_path)
+    assert 2 == result.returncode
+    assert 1 == len(result.stderr.strip().splitlines())
+    assert result.stderr.startswith("pmbot: SLACK_BOT_TOKEN is not set")
+
+
+def test_socket_mode_needs_the_app_token(tmp_path: Path) -> None:
+    """`pmbot socket` without SLACK_APP_TOKEN exits 2 naming it."""
+    result = _pmbot(["socket"], GOOD, tmp_path)
+    assert 2 == result.returncode
+    assert "SLACK_APP_TOKEN" in result.stderr
+
+
+def test_a_malformed_setting_never_echoes_the_secret(tmp_path: Path) -> None:
+    """The error for a malformed token names the setting without printing its value."""
+    result = _pmbot(["serve"], {**GOOD, "SLACK_BOT_TOKEN": "xoxp-secret-value-123"}, tmp_path)
+    assert 2 == result.returncode
+    assert "secret-value" not in result.stderr
+
+
+def test_logs_redact_tokens_and_the_signing_secret() -> None:
+    """Log lines (tracebacks included) never show a Slack token or the signing secret."""
+    formatter = RedactingFormatter(["abcdef0123456789"])
+    try:
+        raise RuntimeError("token xoxb-1-2-abc leaked")
+    except RuntimeError:
+        record = logging.LogRecord("t", logging.ERROR, __file__, 1, "secret %s", ("abcdef0123456789",), sys.exc_info())
+    text = formatter.format(record)
+    assert "xoxb-1-2-abc" not in text and "abcdef0123456789" not in text
+    assert "[redacted]" in text
