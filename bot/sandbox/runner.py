@@ -99,6 +99,10 @@ def run(args: argparse.Namespace, *, log_level: str = "INFO") -> int:
     from storage.db import make_engine, session_factory
     from storage.migrate import upgrade
 
+    # Ctrl-C or SIGTERM at any moment, start-up included, ends in the same orderly stop below.
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     url = args.db or store.default_url(Path.cwd())
     if args.reset:
         store.reset(url)
@@ -133,13 +137,10 @@ def run(args: argparse.Namespace, *, log_level: str = "INFO") -> int:
     if not saved:
         seed.conversation(sb)
     work.tick()
-    # Serve only now, with the workspace ready: a browser that came early waits in the listen queue.
-    threading.Thread(target=page.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox-page", daemon=True).start()
     saver = Saver(engine, sb, clock)
     work.start(every=TICK_EVERY)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    # Serve only now, with everything running: a browser that came early waits in the listen queue.
+    threading.Thread(target=page.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox-page", daemon=True).start()
     print(f"pmbot sandbox: {page.url}  (app at {app_server.url}/slack/events; Ctrl-C stops it)", flush=True)
     if args.browser and _can_open_a_browser():
         webbrowser.open(page.url)
