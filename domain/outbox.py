@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, exists, or_, select, update
@@ -54,8 +55,12 @@ def enqueue(session: Session, *, workspace_id: int, message: Outgoing, now: date
     return new
 
 
+@cache
 def _blocked() -> Any:
-    """True for a message behind an earlier one to the same conversation that is in flight or being retried."""
+    """True for a message behind an earlier one to the same conversation that is in flight or being retried.
+
+    Built once: constructing the aliased EXISTS took more time per claim than running it.
+    """
     earlier = aliased(OutboxMessage)
     return exists().where(
         earlier.workspace_id == OutboxMessage.workspace_id,
@@ -173,6 +178,21 @@ def find(session: Session, *, workspace_id: int, key: str) -> OutboxMessage | No
     return session.scalar(
         select(OutboxMessage).where(OutboxMessage.workspace_id == workspace_id, OutboxMessage.key == key)
     )
+
+
+def sent_times(session: Session, *, workspace_id: int, keys: Sequence[str]) -> dict[str, datetime]:
+    """When each of these keys' messages was delivered (keys not queued or not sent yet are left out)."""
+    found: dict[str, datetime] = {}
+    for start in range(0, len(keys), 500):
+        rows = session.execute(
+            select(OutboxMessage.key, OutboxMessage.sent_at).where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.key.in_(keys[start : start + 500]),
+                OutboxMessage.sent_at.is_not(None),
+            )
+        )
+        found.update((row.key, row.sent_at) for row in rows if row.sent_at is not None)
+    return found
 
 
 def enqueue_many(session: Session, messages: Sequence[tuple[int, Outgoing]], *, now: datetime) -> int:

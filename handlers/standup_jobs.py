@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.jobs import producer
@@ -13,7 +13,7 @@ from domain.outbox import Outgoing
 from domain.standup_schedule import Participant, Plan, current_day, local_day, prompt_at, summary_at
 from handlers import standup_posts
 from handlers.render import standups as render
-from storage.models import Member, OutboxMessage, Standup, StandupAnswer
+from storage.models import Member, Standup, StandupAnswer
 
 SUMMARY_GRACE = timedelta(hours=24)  # a summary missed in downtime still goes out within a day
 
@@ -29,42 +29,28 @@ def queue_standups(session: Session, now: datetime) -> int:
     for standup in active:
         plan = standups.plan(session, standup)
         participants = people[standup.id]
-        days = {d for p in participants for d in (local_day(now, p.tz), local_day(now, p.tz) - timedelta(days=1))}
+        days = {local_day(now, p.tz) for p in participants}
         project_today = local_day(now, standup.project.time_zone)
         # Two days back: with a late summary ("after_last" up to 23 h) a day's summary can fall two days later.
         summary_days = [project_today + timedelta(days=n) for n in (-2, -1, 0, 1)]
         answers = standups.answers_for(session, standup, days | set(summary_days))
-        prompted = _sent_prompts(session, standup, days)
-        messages += _prompts(standup, plan, participants, answers, prompted, now)
+        messages += _prompts(session, standup, plan, participants, answers, now)
         for day in summary_days:
             messages += _summary(session, standup, plan, participants, answers, day, now)
     return outbox.enqueue_many(session, messages, now=now)
 
 
-def _sent_prompts(session: Session, standup: Standup, days: set[date]) -> dict[str, datetime]:
-    """When each prompt of these days was delivered, by outbox key."""
-    prefixes = [f"standup:{standup.id}:prompt:{day.isoformat()}:" for day in days]
-    rows = session.execute(
-        select(OutboxMessage.key, OutboxMessage.sent_at).where(
-            OutboxMessage.workspace_id == standup.workspace_id,
-            OutboxMessage.sent_at.is_not(None),
-            or_(*(OutboxMessage.key.startswith(p, autoescape=True) for p in prefixes)),
-        )
-    )
-    return {row.key: row.sent_at for row in rows}
-
-
 def _prompts(
+    session: Session,
     standup: Standup,
     plan: Plan,
     participants: list[Participant],
     answers: dict[tuple[date, str], StandupAnswer],
-    prompted: dict[str, datetime],
     now: datetime,
 ) -> list[tuple[int, Outgoing]]:
     """Each participant whose prompt time has come today (their today) and who has not answered is asked, then
     reminded once, the configured minutes after the prompt actually went out (never together with it)."""
-    out: list[tuple[int, Outgoing]] = []
+    due: list[tuple[str, date, str, datetime]] = []  # (user, day, prompt key, prompt time)
     for person in participants:
         day = current_day(plan, person, now)
         if day is None or (day, person.user_id) in answers:
@@ -72,14 +58,25 @@ def _prompts(
         asked = prompt_at(plan, person, day)
         if asked < standup.created_at:  # set up after today's prompt time: the first prompt is the next one
             continue
-        text, blocks = render.prompt(standup, day)
-        key = standup_posts.key(standup, "prompt", day, person.user_id)
-        out.append((standup.workspace_id, _dm(key, person.user_id, text, blocks, asked)))
+        due.append((person.user_id, day, standup_posts.key(standup, "prompt", day, person.user_id), asked))
+    # Exact keys, not a prefix scan: the unique (workspace, key) index answers this however big the outbox grows.
+    prompted = outbox.sent_times(session, workspace_id=standup.workspace_id, keys=[key for _, _, key, _ in due])
+    rendered: dict[tuple[date, bool], tuple[str, list[dict[str, object]]]] = {}  # the same for everyone on a day
+
+    def message(day: date, reminder: bool) -> tuple[str, list[dict[str, object]]]:
+        if (day, reminder) not in rendered:
+            rendered[day, reminder] = render.prompt(standup, day, reminder=reminder)
+        return rendered[day, reminder]
+
+    out: list[tuple[int, Outgoing]] = []
+    for user, day, key, asked in due:
+        text, blocks = message(day, False)
+        out.append((standup.workspace_id, _dm(key, user, text, blocks, asked)))
         sent = prompted.get(key)
         if standup.reminder_minutes and sent and now >= sent + timedelta(minutes=standup.reminder_minutes):
-            text, blocks = render.prompt(standup, day, reminder=True)
-            key = standup_posts.key(standup, "remind", day, person.user_id)
-            out.append((standup.workspace_id, _dm(key, person.user_id, text, blocks, now)))
+            text, blocks = message(day, True)
+            remind = standup_posts.key(standup, "remind", day, user)
+            out.append((standup.workspace_id, _dm(remind, user, text, blocks, now)))
     return out
 
 
