@@ -9,13 +9,18 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import manifest
+from bot.installations import InstallationStore, Sealer, Tokens
 from bot.notifier import Sender
 from bot.settings import Settings
 from bot.slack_client import make_client
+from bot.web import INSTALL_PATH, REDIRECT_PATH
 from domain.clock import utcnow
 from handlers import register_all
 from handlers.context import DB, FAILED, NOW
@@ -26,18 +31,20 @@ from storage.db import session_factory
 log = logging.getLogger(__name__)
 
 INLINE_DELIVERY_BUDGET = 1.5  # seconds
+OAUTH_STATE_SECONDS = 600
 
 
 @dataclass(frozen=True)
 class Runtime:
-    """What listeners share: settings, database and the Slack client."""
+    """What listeners share: settings, database, each workspace's Slack client and the installations."""
 
     settings: Settings
     engine: Engine
     factory: sessionmaker[Session]
-    client: WebClient
+    client: WebClient  # the token-less base client in OAuth mode; requests get their workspace's from Bolt
     sender: Sender
     clock: Callable[[], datetime] = utcnow  # what "now" is for a request (the sandbox has a clock of its own)
+    tokens: Tokens | None = None
 
 
 class PmbotApp(App):
@@ -66,7 +73,7 @@ class PmbotApp(App):
             session.commit()
         except Exception as err:  # the commit itself failed: nothing was saved, and the person must know
             session.rollback()
-            return failure_response(err, req.body, client=self.runtime.client)
+            return failure_response(err, req.body, client=req.context.client or self.runtime.client)
         finally:
             session.close()
         if keys:
@@ -91,21 +98,56 @@ def create_app(
     client: WebClient | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> PmbotApp:
-    """Build the app: fresh each call, so every test and process gets its own. `clock` answers "now"."""
-    settings.require("SLACK_BOT_TOKEN")
+    """Build the app: fresh each call, so every test and process gets its own. `clock` answers "now".
+
+    With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET pmbot is installed to many workspaces over OAuth and
+    each request speaks with its own workspace's token; otherwise SLACK_BOT_TOKEN serves one workspace.
+    """
+    if not settings.oauth:
+        settings.require("SLACK_BOT_TOKEN")
     client = client or make_client(settings, patient=False)
     factory = session_factory(engine)
-    runtime = Runtime(settings, engine, factory, client, Sender(factory, client), clock)
-    app = PmbotApp(
-        runtime,
-        token=settings.bot_token,
-        signing_secret=settings.signing_secret or "unused-in-socket-mode",
-        client=client,
+    tokens = make_tokens(settings, engine, patient=False, base=client)
+    runtime = Runtime(settings, engine, factory, client, Sender(factory, tokens.client_for), clock, tokens)
+    common: dict[str, Any] = {
+        "signing_secret": settings.signing_secret or "unused-in-socket-mode",
+        "client": client,
         # Listeners finish (and commit) before Slack gets its answer: a retry can never see half a change.
-        process_before_response=True,
+        "process_before_response": True,
+        "request_verification_enabled": bool(settings.signing_secret),
+    }
+    if tokens.store is not None:
+        app = PmbotApp(runtime, oauth_settings=oauth_settings(settings, engine, tokens.store), **common)
+    else:
         # Bolt would call auth.test at start; do it lazily so a Slack outage cannot stop the process.
-        token_verification_enabled=False,
-        request_verification_enabled=bool(settings.signing_secret),
-    )
+        app = PmbotApp(runtime, token=settings.bot_token, token_verification_enabled=False, **common)
     app.registered = register_all(app)
     return app
+
+
+def make_tokens(settings: Settings, engine: Engine, *, patient: bool, base: WebClient | None = None) -> Tokens:
+    """Where each workspace's client comes from: the installations (OAuth) or SLACK_BOT_TOKEN."""
+
+    def client_with(token: str) -> WebClient:
+        if base is not None and base.token == token:
+            return base
+        return make_client(settings, patient=patient, token=token)
+
+    if not settings.oauth:
+        return Tokens(engine, client_with, token=settings.bot_token)
+    store = InstallationStore(str(settings.client_id), engine, Sealer(settings.encryption_keys))
+    return Tokens(engine, client_with, store=store)
+
+
+def oauth_settings(settings: Settings, engine: Engine, store: InstallationStore) -> OAuthSettings:
+    """The "Add to Slack" flow: /slack/install and /slack/oauth_redirect, states and installations in our database."""
+    return OAuthSettings(
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        scopes=manifest.bot_scopes(),
+        installation_store=store,
+        installation_store_bot_only=True,
+        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=engine),
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+    )

@@ -1,4 +1,4 @@
-"""The `pmbot` command: sandbox, serve, socket, scheduler, run-due, migrate, manifest."""
+"""The `pmbot` command: sandbox, serve, socket, scheduler, run-due, migrate, manifest, new-key, rotate-key."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        if args.command in REQUIRES:
-            settings.require(*REQUIRES[args.command])
+        needed = REQUIRES.get(args.command, ())
+        # Installed over OAuth, each workspace's token comes from the database instead.
+        settings.require(*(n for n in needed if not (settings.oauth and n == "SLACK_BOT_TOKEN")))
     except SettingsError as err:
         print(f"pmbot: {err}", file=sys.stderr)
         return 2
@@ -36,6 +37,7 @@ REQUIRES = {
     "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),
     "scheduler": ("SLACK_BOT_TOKEN",),
     "run-due": ("SLACK_BOT_TOKEN",),
+    "rotate-key": ("SLACK_CLIENT_ID",),
 }
 
 
@@ -58,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
         help="the instant to run for (default: now); ISO 8601, UTC if no offset is given",
     )
     sub.add_parser("migrate", help="bring the database schema up to date")
+    sub.add_parser("new-key", help="print a new key for PMBOT_ENCRYPTION_KEY")
+    sub.add_parser("rotate-key", help="re-encrypt every stored token with the first key of PMBOT_ENCRYPTION_KEY")
     manifest = sub.add_parser("manifest", help="print the Slack app manifest with request URLs filled in")
     manifest.add_argument("--url", default="https://pmbot.example.com", help="the public base URL of `pmbot serve`")
     manifest.add_argument("--socket", action="store_true", help="a manifest for Socket Mode (no request URLs)")
@@ -113,7 +117,8 @@ def cmd_socket(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_scheduler(settings: Settings, _args: argparse.Namespace) -> int:
     from bot import scheduler
-    from bot.slack_client import make_client
+    from bot.app import make_tokens
+    from bot.jobs import policy_of
     from storage.db import session_factory
 
     engine = _database(settings)
@@ -121,19 +126,21 @@ def cmd_scheduler(settings: Settings, _args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     # The outbox retries failed sends itself (honouring Retry-After), so the sender's client does not.
-    client = make_client(settings, patient=False)
-    scheduler.run(engine, session_factory(engine), client, every=settings.tick_seconds, stop=stop)
+    clients = make_tokens(settings, engine, patient=False).client_for
+    factory = session_factory(engine)
+    scheduler.run(engine, factory, clients, every=settings.tick_seconds, stop=stop, policy=policy_of(settings))
     return 0
 
 
 def cmd_run_due(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.jobs import run_due
-    from bot.slack_client import make_client
+    from bot.app import make_tokens
+    from bot.jobs import policy_of, run_due
     from domain.clock import utcnow
     from storage.db import session_factory
 
     engine = _database(settings)
-    report = run_due(session_factory(engine), make_client(settings, patient=False), now=args.now or utcnow())
+    clients = make_tokens(settings, engine, patient=False).client_for
+    report = run_due(session_factory(engine), clients, now=args.now or utcnow(), policy=policy_of(settings))
     print(report.summary())
     return 0  # failed sends stay queued and are retried; the summary says how many
 
@@ -142,6 +149,25 @@ def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
     from bot.sandbox.runner import run
 
     return run(args, log_level=settings.log_level)
+
+
+def cmd_new_key(_settings: Settings, _args: argparse.Namespace) -> int:
+    from cryptography.fernet import Fernet
+
+    print(Fernet.generate_key().decode())
+    return 0
+
+
+def cmd_rotate_key(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.app import make_tokens
+
+    if not settings.encryption_keys:
+        print("pmbot: PMBOT_ENCRYPTION_KEY is not set: nothing to encrypt with", file=sys.stderr)
+        return 2
+    store = make_tokens(settings, _database(settings), patient=False).store
+    assert store is not None  # REQUIRES makes sure pmbot is in OAuth mode
+    log.info("re-encrypted the tokens of %d installations with the first key", store.reseal_all())
+    return 0
 
 
 def cmd_manifest(_settings: Settings, args: argparse.Namespace) -> int:
@@ -159,6 +185,8 @@ COMMANDS = {
     "run-due": cmd_run_due,
     "migrate": cmd_migrate,
     "manifest": cmd_manifest,
+    "new-key": cmd_new_key,
+    "rotate-key": cmd_rotate_key,
 }
 
 if __name__ == "__main__":

@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.notifier import DeliveryReport, Sender
-from domain import events
+from bot.notifier import ClientFor, DeliveryReport, Sender
+from bot.settings import Settings
+from domain import events, lifecycle
+from domain.lifecycle import Policy
 from storage.db import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,21 @@ def housekeeping(session: Session, now: datetime) -> int:
     return 0
 
 
+def policy_of(settings: Settings) -> Policy:
+    """How long data is kept, from PMBOT_UNINSTALL_GRACE_DAYS and PMBOT_RETENTION_DAYS."""
+    retention = timedelta(days=settings.retention_days) if settings.retention_days else None
+    return Policy(uninstall_grace=timedelta(days=settings.uninstall_grace_days), retention=retention)
+
+
+def purge(session: Session, *, now: datetime, policy: Policy) -> dict[str, int]:
+    """Delete uninstalled workspaces past their grace period and closed records past retention; count them."""
+    teams = lifecycle.purge_uninstalled(session, now=now, policy=policy)
+    for team in teams:
+        log.info("deleted the data of workspace %s, uninstalled more than %s ago", team, policy.uninstall_grace)
+    counts = {"workspaces": len(teams), **lifecycle.purge_closed(session, now=now, policy=policy)}
+    return {kind: n for kind, n in counts.items() if n}
+
+
 @dataclass
 class TickReport:
     """What one run of the scheduled work did."""
@@ -49,6 +66,7 @@ class TickReport:
     now: datetime
     queued: dict[str, int] = field(default_factory=dict)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
+    purged: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         d = self.delivery
@@ -58,11 +76,23 @@ class TickReport:
         )
 
 
-def run_due(factory: sessionmaker[Session], client: WebClient, *, now: datetime) -> TickReport:
-    """Run every producer for `now`, then deliver what is due; idempotent for the same instant."""
+def run_due(
+    factory: sessionmaker[Session], client: WebClient | ClientFor, *, now: datetime, policy: Policy | None = None
+) -> TickReport:
+    """Run every producer for `now`, then deliver what is due; idempotent for the same instant.
+
+    `client` speaks for every workspace, or is a function giving each workspace's own (`Tokens.client_for`).
+    With a `policy`, data past its keeping time (uninstalled workspaces, closed records) is deleted first.
+    """
     import handlers.scheduled  # noqa: F401  (registers the features' producers)
 
     report = TickReport(now=now)
+    if policy is not None:
+        try:
+            with unit_of_work(factory) as session:
+                report.purged = purge(session, now=now, policy=policy)
+        except Exception:
+            log.exception("deleting data past its keeping time failed at %s", now.isoformat())
     for name, func in PRODUCERS:
         try:
             with unit_of_work(factory) as session:

@@ -7,13 +7,18 @@ from typing import Any
 
 import yaml
 
-from bot.web import SLACK_PATH
+from bot.web import REDIRECT_PATH, SLACK_PATH
 
 
 def load() -> dict[str, Any]:
     """Return the manifest as data."""
     data: dict[str, Any] = yaml.safe_load(files("manifests").joinpath("manifest.yaml").read_text("utf-8"))
     return data
+
+
+def bot_scopes() -> list[str]:
+    """The bot scopes pmbot asks for when a workspace installs it."""
+    return list(load()["oauth_config"]["scopes"]["bot"])
 
 
 def render(*, base_url: str, socket_mode: bool = False) -> str:
@@ -25,6 +30,8 @@ def render(*, base_url: str, socket_mode: bool = False) -> str:
         _point(command, url, socket_mode)
     _point(settings["event_subscriptions"], url, socket_mode)
     _point(settings["interactivity"], url, socket_mode)
+    if not socket_mode:  # where "Add to Slack" returns to (used only when installed over OAuth)
+        manifest["oauth_config"]["redirect_urls"] = [base_url.rstrip("/") + REDIRECT_PATH]
     settings["socket_mode_enabled"] = socket_mode
     return yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)
 

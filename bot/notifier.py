@@ -60,14 +60,24 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
 
 
+ClientFor = Callable[[int], WebClient | None]  # the client that speaks for a workspace; None: no token (uninstalled)
+
+
 class Sender:
-    """Deliver queued messages; safe to run in many threads and processes at once (each claim is leased)."""
+    """Deliver queued messages; safe to run in many threads and processes at once (each claim is leased).
+
+    `client` is one client for every workspace, or a function giving each workspace's own.
+    """
 
     def __init__(
-        self, factory: sessionmaker[Session], client: WebClient, *, clock: Callable[[], datetime] = utcnow
+        self,
+        factory: sessionmaker[Session],
+        client: WebClient | ClientFor,
+        *,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.factory = factory
-        self.client = client
+        self.client_for: ClientFor = (lambda _workspace_id: client) if isinstance(client, WebClient) else client
         self.clock = clock
 
     def deliver_due(
@@ -109,15 +119,19 @@ class Sender:
             if message is None:  # done, leased to another sender, or behind an earlier message
                 report.skipped += 1
                 return False
-            method, payload = message.method, self._resolve(session, message)
+            method, payload, workspace_id = message.method, self._resolve(session, message), message.workspace_id
+        client = self.client_for(workspace_id)  # after the claim's commit: a token lookup may read the database
+        if client is None:
+            payload = "no_token"  # the workspace uninstalled pmbot or revoked its token: nobody to send as
         if isinstance(payload, str):
-            permanent = payload == "reference_missing"
+            permanent = payload in ("reference_missing", "no_token")
             self._record_failure(message_id, token, now=now, error=payload, permanent=permanent, retry_after=None)
             if permanent:
                 report.gave_up += 1
             return permanent
         try:
-            response = self.client.api_call(method, json=payload)
+            assert client is not None
+            response = client.api_call(method, json=payload)
         except SlackApiError as err:
             return self._failed(message_id, token, now=now, err=err, report=report)
         except Exception as err:  # connection refused, timeout: transient

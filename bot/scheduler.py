@@ -17,7 +17,9 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.jobs import run_due
+from bot.notifier import ClientFor
 from domain.clock import utcnow
+from domain.lifecycle import Policy
 
 log = logging.getLogger(__name__)
 
@@ -87,15 +89,21 @@ class LeaderLock:
             self.conn = None
 
 
-def tick(factory: sessionmaker[Session], client: WebClient) -> None:
+def tick(factory: sessionmaker[Session], client: WebClient | ClientFor, policy: Policy | None = None) -> None:
     """Run the scheduled work due now."""
-    report = run_due(factory, client, now=utcnow())
+    report = run_due(factory, client, now=utcnow(), policy=policy)
     if sum(report.queued.values()) or report.delivery.sent or report.delivery.failed:
         log.info(report.summary())
 
 
 def run(
-    engine: Engine, factory: sessionmaker[Session], client: WebClient, *, every: int, stop: threading.Event
+    engine: Engine,
+    factory: sessionmaker[Session],
+    client: WebClient | ClientFor,
+    *,
+    every: int,
+    stop: threading.Event,
+    policy: Policy | None = None,
 ) -> None:
     """Be the active scheduler whenever this process holds the lock, until `stop` is set."""
     lock = LeaderLock(engine)
@@ -110,7 +118,7 @@ def run(
             tick,
             "interval",
             seconds=every,
-            args=[factory, client],
+            args=[factory, client, policy],
             id="tick",
             max_instances=1,
             coalesce=True,

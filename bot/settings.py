@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
 from collections.abc import Mapping
@@ -31,6 +33,16 @@ class Settings:
     port: int
     log_level: str
     tick_seconds: int
+    client_id: str | None = None
+    client_secret: str | None = None
+    encryption_keys: tuple[str, ...] = ()  # Fernet keys: the first encrypts, every one decrypts
+    uninstall_grace_days: int = 30
+    retention_days: int | None = None  # purge closed items older than this; None keeps them
+
+    @property
+    def oauth(self) -> bool:
+        """Whether pmbot is installed to many workspaces over OAuth (else one workspace, SLACK_BOT_TOKEN)."""
+        return bool(self.client_id and self.client_secret)
 
     def require(self, *names: str) -> Settings:
         """Return self, or raise SettingsError naming the first required setting that is absent."""
@@ -42,18 +54,21 @@ class Settings:
     def secrets(self) -> list[str]:
         """Return the secret values (the database password too), so logging can redact them."""
         password = make_url(self.database_url).password
-        return [s for s in (self.bot_token, self.signing_secret, self.app_token, password) if s]
+        values = (self.bot_token, self.signing_secret, self.app_token, self.client_secret, password)
+        return [s for s in (*values, *self.encryption_keys) if s]
 
 
 _FIELD_OF = {
     "SLACK_BOT_TOKEN": "bot_token",
     "SLACK_SIGNING_SECRET": "signing_secret",
     "SLACK_APP_TOKEN": "app_token",
+    "SLACK_CLIENT_ID": "client_id",
 }
 _WHERE = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...) from your Slack app's OAuth & Permissions page",
     "SLACK_SIGNING_SECRET": "the Signing Secret from your Slack app's Basic Information page",
     "SLACK_APP_TOKEN": "an app-level token (xapp-...) with connections:write, from Basic Information",
+    "SLACK_CLIENT_ID": "the Client ID and Client Secret from Basic Information (needed to install over OAuth)",
 }
 
 
@@ -75,7 +90,34 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         port=_int(env, "PORT", 3000, 1, 65535),
         log_level=_log_level(env.get("LOG_LEVEL", "")),
         tick_seconds=_int(env, "PMBOT_TICK_SECONDS", 30, 1, 3600),
+        **_oauth(env),
+        encryption_keys=_encryption_keys(env.get("PMBOT_ENCRYPTION_KEY", "")),
+        uninstall_grace_days=_int(env, "PMBOT_UNINSTALL_GRACE_DAYS", 30, 0, 3650),
+        retention_days=_int(env, "PMBOT_RETENTION_DAYS", 0, 0, 36500) or None,
     )
+
+
+def _oauth(env: Mapping[str, str]) -> dict[str, str | None]:
+    client_id, client_secret = env.get("SLACK_CLIENT_ID", "").strip(), env.get("SLACK_CLIENT_SECRET", "").strip()
+    if bool(client_id) != bool(client_secret):
+        missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+        raise SettingsError(f"{missing} is not set: OAuth installs need both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    if client_id and not re.fullmatch(r"[0-9]+\.[0-9]+", client_id):
+        raise SettingsError("SLACK_CLIENT_ID is malformed: it should look like 1234567890.1234567890")
+    return {"client_id": client_id or None, "client_secret": client_secret or None}
+
+
+def _encryption_keys(raw: str) -> tuple[str, ...]:
+    """Comma-separated Fernet keys (`pmbot new-key` makes one); the first encrypts, all of them decrypt."""
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    for key in keys:
+        try:
+            ok = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            ok = False
+        if not ok:
+            raise SettingsError("PMBOT_ENCRYPTION_KEY is malformed: expected Fernet keys (`pmbot new-key` makes one)")
+    return keys
 
 
 def _token(env: Mapping[str, str], name: str, prefix: str) -> str | None:

@@ -16,16 +16,21 @@ from storage.db import database_is_reachable
 log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"  # "Add to Slack" (OAuth mode only)
+REDIRECT_PATH = "/slack/oauth_redirect"
 StartResponse = Callable[..., Any]
 
 
 def make_wsgi(app: App, engine: Engine) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    """Return the WSGI application: Slack's endpoint, a health check, and 404 for the rest."""
+    """Return the WSGI application: Slack's endpoint, a health check, the OAuth install pages, 404 for the rest."""
     slack = SlackRequestHandler(app, path=SLACK_PATH)
+    oauth_paths = (INSTALL_PATH, REDIRECT_PATH) if app.oauth_flow is not None else ()
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
         if path == SLACK_PATH and method == "POST":
+            return slack(environ, start_response)
+        if path in oauth_paths and method == "GET":
             return slack(environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             healthy = database_is_reachable(engine)

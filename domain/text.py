@@ -36,8 +36,13 @@ def date_token(moment: datetime, fmt: str = "{date_short_pretty} {time}") -> str
     return f"<!date^{int(moment.timestamp())}^{fmt}|{fallback}>"
 
 
+FORMER_MEMBER = "former-member"  # stands in for a person forgotten on request (`/pm forget`); never a Slack id
+
+
 def user_mention(user_id: str) -> str:
     """Mention a Slack user by id (a deliberate ping; ids are never taken from free text)."""
+    if user_id == FORMER_MEMBER:
+        return "_a former member_"
     if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user_id):
         raise ValueError(f"not a Slack user id: {user_id!r}")
     return f"<@{user_id}>"
@@ -57,8 +62,9 @@ def plain_from_slack(text: str, *, name_of: Callable[[str], str] | None = None) 
     """Turn Slack-formatted text (as a slash command or message delivers it) into plain text to store.
 
     `<@U1|pm>` becomes `@pm`, `<#C1|proj>` `#proj`, `<!channel>` `@channel`, links their URL; then
-    Slack's own escaping is undone. The result is shown again only through `escape`, so nothing in it
-    can ever become a mention.
+    Slack's own escaping is undone and control characters other than tab and newlines are dropped (PostgreSQL
+    refuses to store NUL). The result is shown again only through `escape`, so nothing in it can ever become
+    a mention.
     """
 
     def replace(match: re.Match[str]) -> str:
@@ -71,4 +77,4 @@ def plain_from_slack(text: str, *, name_of: Callable[[str], str] | None = None) 
             return "#" + (label or ident)
         return "@" + (label or ident.split("^")[0]).lstrip("@")  # <!channel>, <!here>, <!subteam^S1|@team>
 
-    return unescape(_SLACK_TOKEN.sub(replace, text))
+    return _CONTROL.sub("", unescape(_SLACK_TOKEN.sub(replace, text)))

@@ -16,6 +16,7 @@ def register_all(app: App) -> Registered:
         errors,
         help,
         home,
+        installs,
         meetings,
         members,
         messages,
@@ -27,6 +28,6 @@ def register_all(app: App) -> Registered:
     middleware.register(app)
     errors.register(app)
     listeners = Listeners(app)
-    for feature in (help, actions, standups, risks, decisions, meetings, digests, home, members, messages):
+    for feature in (help, actions, standups, risks, decisions, meetings, digests, home, members, messages, installs):
         feature.register(listeners)
     return listeners.registered

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from domain.errors import InvalidInput
 from domain.text import escape
-from handlers import exports, project_settings
+from handlers import exports, privacy, project_settings
 from handlers.ids import Command
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp, help_blocks, help_text
@@ -26,6 +26,7 @@ HELP = CommandHelp(
         ("/pm config leads @lead @pm", "project leads (get escalations, may change anyone's items)"),
         ("/pm config escalation #proj-escalations", "where escalations are posted"),
         ("/pm config stakeholders #apollo-updates", "where new and approved decisions are announced"),
+        ("/pm forget @person confirm", "workspace admins: remove a person's personal data on request"),
         (
             "/pm export csv",
             "upload the project's actions, risks, decisions and minutes as files (`md` for one document)",
@@ -66,5 +67,7 @@ def on_pm(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebCl
         ack(response_type="ephemeral", **project_settings.handle(command, rest, context))
     elif sub == "export":
         ack(response_type="ephemeral", **exports.handle(command, rest, context, client))
+    elif sub == "forget":
+        ack(response_type="ephemeral", **privacy.handle(command, rest, context, client))
     else:
         raise InvalidInput(f"I don't know `/pm {escape(sub[:40])}`.", hint="Try `/pm help` to see what I can do.")

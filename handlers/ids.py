@@ -19,6 +19,8 @@ class Command(StrEnum):
 class Event(StrEnum):
     APP_HOME_OPENED = "app_home_opened"
     USER_CHANGE = "user_change"
+    APP_UNINSTALLED = "app_uninstalled"
+    TOKENS_REVOKED = "tokens_revoked"
     MESSAGE = "message"  # subscribed as message.im: replies in pmbot's DM
 
 

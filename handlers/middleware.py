@@ -8,9 +8,11 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 
+from domain import lifecycle
 from domain.events import first_sight
 from domain.workspaces import workspace_for
 from handlers.context import WORKSPACE, db, now
+from handlers.ids import Event
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +26,11 @@ def attach_workspace(context: BoltContext, body: dict[str, Any], next: Callable[
     """Put the request's workspace into the context, creating it on first sight."""
     team_id = context.team_id or body.get("team_id") or (body.get("team") or {}).get("id")
     if team_id:
-        context[WORKSPACE] = workspace_for(db(context), team_id=str(team_id), now=now(context))
+        found = workspace_for(db(context), team_id=str(team_id), now=now(context))
+        event = (body.get("event") or {}).get("type")
+        if found.uninstalled_at is not None and event not in (Event.APP_UNINSTALLED, Event.TOKENS_REVOKED):
+            lifecycle.reinstalled(found)  # Slack sends nothing for a workspace that has not installed pmbot again
+        context[WORKSPACE] = found
     next()
 
 

@@ -113,3 +113,34 @@ def test_logs_redact_tokens_and_the_signing_secret() -> None:
     text = formatter.format(record)
     assert "xoxb-1-2-abc" not in text and "abcdef0123456789" not in text
     assert "[redacted]" in text
+
+
+def test_oauth_needs_both_client_settings_and_then_no_bot_token(tmp_path: Path) -> None:
+    """SLACK_CLIENT_ID without its secret is named; with both, `serve` starts without SLACK_BOT_TOKEN."""
+    with pytest.raises(SettingsError, match="SLACK_CLIENT_SECRET is not set"):
+        load_settings({"SLACK_CLIENT_ID": "1111.2222"}, dotenv=None)
+    with pytest.raises(SettingsError, match="SLACK_CLIENT_ID is malformed"):
+        load_settings({"SLACK_CLIENT_ID": "not-an-id", "SLACK_CLIENT_SECRET": "s3cret"}, dotenv=None)
+    settings = load_settings({"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "s3cret"}, dotenv=None)
+    assert settings.oauth and settings.bot_token is None and "s3cret" in settings.secrets()
+    assert not load_settings(GOOD, dotenv=None).oauth
+
+
+def test_encryption_keys_are_checked_and_redacted() -> None:
+    from cryptography.fernet import Fernet
+
+    with pytest.raises(SettingsError, match="PMBOT_ENCRYPTION_KEY is malformed"):
+        load_settings({**GOOD, "PMBOT_ENCRYPTION_KEY": "too-short"}, dotenv=None)
+    new, old = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings = load_settings({**GOOD, "PMBOT_ENCRYPTION_KEY": f"{new}, {old}"}, dotenv=None)
+    assert (new, old) == settings.encryption_keys
+    assert {new, old} <= set(settings.secrets())
+
+
+def test_data_keeping_settings() -> None:
+    settings = load_settings(GOOD, dotenv=None)
+    assert (30, None) == (settings.uninstall_grace_days, settings.retention_days)
+    settings = load_settings({**GOOD, "PMBOT_UNINSTALL_GRACE_DAYS": "7", "PMBOT_RETENTION_DAYS": "365"}, dotenv=None)
+    assert (7, 365) == (settings.uninstall_grace_days, settings.retention_days)
+    with pytest.raises(SettingsError, match="PMBOT_RETENTION_DAYS is malformed"):
+        load_settings({**GOOD, "PMBOT_RETENTION_DAYS": "-1"}, dotenv=None)

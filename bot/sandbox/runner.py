@@ -103,6 +103,7 @@ def run(args: argparse.Namespace, *, log_level: str = "INFO") -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    print("pmbot sandbox: starting", flush=True)
     url = args.db or store.default_url(Path.cwd())
     if args.reset:
         store.reset(url)

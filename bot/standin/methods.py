@@ -71,6 +71,7 @@ class SlackMethods:
     bot_id: str = "B0001"
     upload_base: str = ""  # "http://127.0.0.1:<port>/upload/", set once the server listens
     clock: Callable[[], float]  # seconds since the epoch that message timestamps are made from
+    _caller_token: str | None = None  # the token of the call being answered
 
     def _init_state(self) -> None:
         self._users: dict[str, dict[str, Any]] = {}
@@ -88,6 +89,9 @@ class SlackMethods:
         self._used_triggers: set[str] = set()
         self._uploads: dict[str, dict[str, Any]] = {}
         self._responses: list[dict[str, Any]] = []
+        self._grants: dict[str, dict[str, str]] = {}  # OAuth code -> the installation it grants
+        self._token_teams: dict[str, str] = {}  # bot token -> its team, for tokens granted over OAuth
+        self._revoked: set[str] = set()
 
     # ---- helpers
 
@@ -207,8 +211,36 @@ class SlackMethods:
     # ---- auth / team
 
     def api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"url": PERMALINK_BASE + "/", "team": "Fake Team", "user": "pmbot", "team_id": self.team_id,
+        team = self._token_teams.get(self._caller_token or "", self.team_id)
+        return {"url": PERMALINK_BASE + "/", "team": "Fake Team", "user": "pmbot", "team_id": team,
                 "user_id": self.bot_user_id, "bot_id": self.bot_id,
+                "is_enterprise_install": False}  # fmt: skip
+
+    # ---- OAuth ("Add to Slack")
+
+    def grant_install(
+        self, code: str, *, team_id: str, bot_token: str, team_name: str = "", installer: str = ""
+    ) -> None:
+        """Let `code` be exchanged once, by oauth.v2.access, for a bot token of `team_id`."""
+        with self._lock:  # type: ignore[attr-defined]
+            self._grants[code] = {"team_id": team_id, "team_name": team_name or team_id, "bot_token": bot_token,
+                                  "installer": installer or "U0INSTALLER"}  # fmt: skip
+
+    def revoke_token(self, token: str) -> None:
+        """From now on, calls with `token` answer `token_revoked` (as after an uninstall)."""
+        with self._lock:  # type: ignore[attr-defined]
+            self._revoked.add(token)
+
+    def api_oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("_client_auth"):
+            raise SlackError("invalid_client_id")
+        grant = self._grants.pop(str(args.get("code") or ""), None)
+        if grant is None:
+            raise SlackError("invalid_code")
+        self._token_teams[grant["bot_token"]] = grant["team_id"]
+        return {"app_id": APP_ID, "authed_user": {"id": grant["installer"]}, "scope": "chat:write,commands",
+                "token_type": "bot", "access_token": grant["bot_token"], "bot_user_id": self.bot_user_id,
+                "team": {"id": grant["team_id"], "name": grant["team_name"]}, "enterprise": None,
                 "is_enterprise_install": False}  # fmt: skip
 
     def api_team_info(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -312,6 +312,8 @@ class FakeSlack(ClientSide):
     def _token(handler: BaseHTTPRequestHandler, args: dict[str, Any]) -> str | None:
         auth = handler.headers.get("Authorization") or ""
         arg_token = args.pop("token", None)
+        if auth.lower().startswith("basic "):  # oauth.v2.access: the app's client id and secret
+            args["_client_auth"] = auth[len("basic ") :].strip()
         if auth.lower().startswith("bearer "):
             return auth[len("bearer ") :].strip() or None
         return arg_token or None
@@ -347,6 +349,10 @@ class FakeSlack(ClientSide):
         api = getattr(self, "api_" + method.replace(".", "_"), None)
         if api is None:
             return 200, {}, {"ok": False, "error": "unknown_method"}
+        if method == "oauth.v2.access":  # authenticated by the app's client id and secret, not a token
+            token = "xoxb-client-credentials" if args.get("_client_auth") else None
+        if token in self._revoked:
+            return 200, {}, {"ok": False, "error": "token_revoked"}
         if not token:
             return 200, {}, {"ok": False, "error": "not_authed"}
         if not token.startswith("xox"):
@@ -355,6 +361,7 @@ class FakeSlack(ClientSide):
             error = fakeslack_rules.check(method, args)
             if error is not None:
                 raise SlackError(error)
+            self._caller_token = token  # under the state lock, like the call itself
             return 200, {}, {"ok": True, **api(args)}
         except SlackError as exc:
             return 200, {}, {"ok": False, "error": exc.error, **exc.extra}

@@ -5,6 +5,7 @@ from storage.models.base import Base
 from storage.models.decisions import Decision, DecisionRevision
 from storage.models.digests import DigestSubscription
 from storage.models.events import ProcessedEvent
+from storage.models.installations import BOTS, INSTALLATIONS, OAUTH_STATES
 from storage.models.meetings import Meeting, MeetingSeries
 from storage.models.outbox import OutboxMessage
 from storage.models.risks import Risk, RiskEvent
@@ -12,6 +13,9 @@ from storage.models.standups import Away, Blocker, Holiday, Standup, StandupAnsw
 from storage.models.workspace import Member, Project, Workspace
 
 __all__ = [
+    "BOTS",
+    "INSTALLATIONS",
+    "OAUTH_STATES",
     "ActionEvent",
     "ActionItem",
     "Away",

@@ -22,6 +22,8 @@ class Workspace(Base):
     team_id: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime]
+    # Set when Slack says the app was uninstalled (or its tokens revoked); the data goes after a grace period.
+    uninstalled_at: Mapped[datetime | None]
 
 
 class Project(Base):
