@@ -99,5 +99,8 @@ def run_due(
                 report.queued[name] = func(session, now)
         except Exception:  # one broken producer must not stop the others
             log.exception("scheduled work %r failed at %s", name, now.isoformat())
-    report.delivery = Sender(factory, client).deliver_due(now=now)
+    try:
+        report.delivery = Sender(factory, client).deliver_due(now=now)
+    except Exception:  # the database went away mid-delivery: what was not marked sent is sent at the next tick
+        log.exception("delivering due messages failed at %s; the next tick goes on", now.isoformat())
     return report

@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain import outbox
@@ -47,6 +48,9 @@ PERMANENT_ERRORS = frozenset(
         "missing_scope",
     }
 )
+
+
+MARK_SENT_RETRIES = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)  # seconds: about half a minute in all
 
 
 @dataclass
@@ -139,15 +143,20 @@ class Sender:
             report.failed += 1
             return False
         data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
-        with unit_of_work(self.factory) as session:
-            outbox.mark_sent(
-                session,
-                message_id,
-                token=token,
-                now=now,
-                channel=str(data.get("channel") or payload.get("channel") or "") or None,
-                ts=str(data.get("ts") or data.get("message_ts") or "") or None,
-            )
+        channel = str(data.get("channel") or payload.get("channel") or "") or None
+        ts = str(data.get("ts") or data.get("message_ts") or "") or None
+        for pause in (*MARK_SENT_RETRIES, None):
+            # Slack has the message: keep trying to record it through a short database outage, or it would be
+            # sent again once the lease runs out.
+            try:
+                with unit_of_work(self.factory) as session:
+                    outbox.mark_sent(session, message_id, token=token, now=now, channel=channel, ts=ts)
+                break
+            except DBAPIError:
+                if pause is None:
+                    raise
+                log.warning("could not record outbox message %s as sent; retrying in %ss", message_id, pause)
+                time.sleep(pause)
         report.sent += 1
         return True
 
