@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -64,6 +65,36 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
 
 
+class Pacer:
+    """At most about one message a second per conversation, after a short burst, as Slack asks of chat.postMessage.
+
+    A token bucket per conversation and sender.
+    """
+
+    def __init__(self, *, per_second: float = 1.0, burst: int = 3) -> None:
+        self.per_second, self.burst = per_second, float(burst)
+        self._buckets: dict[str, tuple[float, float]] = {}  # conversation -> (tokens, when counted)
+        self._lock = threading.Lock()
+
+    def _tokens(self, channel: str, now: float) -> float:
+        tokens, last = self._buckets.get(channel, (self.burst, now))
+        return min(self.burst, tokens + (now - last) * self.per_second)
+
+    def wait(self, channel: str) -> float:
+        """Seconds before the next message to `channel` may go (0: now)."""
+        with self._lock:
+            tokens = self._tokens(channel, time.monotonic())
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.per_second
+
+    def take(self, channel: str) -> None:
+        """Count a message to `channel`."""
+        with self._lock:
+            now = time.monotonic()
+            self._buckets[channel] = (self._tokens(channel, now) - 1.0, now)
+            if len(self._buckets) > 100_000:  # forget conversations that are full again
+                self._buckets = {k: v for k, v in self._buckets.items() if self._tokens(k, now) < self.burst}
+
+
 ClientFor = Callable[[int], WebClient | None]  # the client that speaks for a workspace; None: no token (uninstalled)
 
 
@@ -83,6 +114,7 @@ class Sender:
         self.factory = factory
         self.client_for: ClientFor = (lambda _workspace_id: client) if isinstance(client, WebClient) else client
         self.clock = clock
+        self.pacer = Pacer()  # shared by everything this sender delivers (the app keeps one for all requests)
 
     def deliver_due(
         self,
@@ -105,17 +137,27 @@ class Sender:
             progress = report.sent + report.gave_up
             with unit_of_work(self.factory) as session:
                 due = outbox.due(session, now=now, clock=self.clock(), limit=limit, keys=keys)
+            paced: dict[str, float] = {}  # conversations that must wait a moment, and how long
             for message_id, channel in due:
                 if deadline is not None and time.monotonic() > deadline:
                     return report
-                if channel in stalled:  # an earlier message to it failed or is in flight: keep the order
+                if channel in stalled or channel in paced:  # keep the order within a conversation
                     report.skipped += 1
-                elif not self._deliver_one(message_id, now=now, report=report):
+                elif (wait := self.pacer.wait(channel)) > 0:
+                    paced[channel] = wait
+                elif not self._deliver_one(message_id, channel, now=now, report=report):
                     stalled.add(channel)
-            if not due or report.sent + report.gave_up == progress:
+            if not due:
                 return report
+            if report.sent + report.gave_up == progress:
+                if not paced:
+                    return report
+                pause = min(paced.values())  # only paced conversations are left: wait for the first to be free
+                if deadline is not None and time.monotonic() + pause > deadline:
+                    return report
+                time.sleep(pause)
 
-    def _deliver_one(self, message_id: int, *, now: datetime, report: DeliveryReport) -> bool:
+    def _deliver_one(self, message_id: int, channel: str, *, now: datetime, report: DeliveryReport) -> bool:
         """Send one message; return False if its conversation must wait."""
         token = uuid.uuid4().hex  # one per claim: only this attempt may complete or fail it
         with unit_of_work(self.factory) as session:
@@ -135,6 +177,7 @@ class Sender:
             return permanent
         try:
             assert client is not None
+            self.pacer.take(channel)
             response = client.api_call(method, json=payload)
         except SlackApiError as err:
             return self._failed(message_id, token, now=now, err=err, report=report)
@@ -143,14 +186,14 @@ class Sender:
             report.failed += 1
             return False
         data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
-        channel = str(data.get("channel") or payload.get("channel") or "") or None
+        posted_in = str(data.get("channel") or payload.get("channel") or "") or None
         ts = str(data.get("ts") or data.get("message_ts") or "") or None
         for pause in (*MARK_SENT_RETRIES, None):
             # Slack has the message: keep trying to record it through a short database outage, or it would be
             # sent again once the lease runs out.
             try:
                 with unit_of_work(self.factory) as session:
-                    outbox.mark_sent(session, message_id, token=token, now=now, channel=channel, ts=ts)
+                    outbox.mark_sent(session, message_id, token=token, now=now, channel=posted_in, ts=ts)
                 break
             except DBAPIError:
                 if pause is None:

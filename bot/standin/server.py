@@ -19,6 +19,7 @@ import copy
 import email.policy
 import http
 import json
+import math
 import threading
 import time
 import traceback
@@ -47,6 +48,16 @@ class Call:
     at: float  # time.monotonic()
     status: int  # the HTTP status answered
     answer: Any = None  # the answer's JSON body (a dict), or its text
+
+
+RATE_LIMITED = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
+
+
+@dataclass
+class _Outage:
+    down: Callable[[], bool]
+    status: int
+    retry_after: int
 
 
 @dataclass
@@ -121,6 +132,9 @@ class FakeSlack(ClientSide):
         self.calls: list[Call] = []
         self.server_errors: list[str] = []
         self._failures: list[_Failure] = []
+        self._outage: _Outage | None = None
+        self._limits: tuple[float, int] | None = None
+        self._buckets: dict[str, tuple[float, float]] = {}  # conversation -> (tokens, when counted)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._server: _Server | None = None
@@ -174,10 +188,13 @@ class FakeSlack(ClientSide):
     # ---- set-up
 
     def reset(self) -> None:
-        """Forget calls, messages, views, uploads and pending failures; keep users and channels."""
+        """Forget calls, messages, views, uploads, pending failures and rate limits; keep users and channels."""
         with self._lock:
             self.calls.clear()
             self._failures.clear()
+            self._outage = None
+            self._limits = None
+            self._buckets.clear()
             self._reset_state()
 
     def add_user(
@@ -221,6 +238,18 @@ class FakeSlack(ClientSide):
         """Answer the next `times` calls of `method` ("*": any) with `status` (429, 5xx, or 200 + error)."""
         with self._lock:
             self._failures.append(_Failure(method, status, retry_after, times, error))
+
+    def fail_while(self, down: Callable[[], bool], *, status: int = 503, retry_after: int = 30) -> None:
+        """Answer every Web API call with `status` (429 with Retry-After, or a 5xx) for as long as `down()` is true."""
+        with self._lock:
+            self._outage = _Outage(down, status, retry_after)
+
+    def rate_limit(self, *, per_second: float = 1.0, burst: int = 3) -> None:
+        """Emulate Slack's posting limit: per conversation, `burst` messages at once, then `per_second`; a call
+        over it gets 429 with Retry-After (chat.postMessage, chat.postEphemeral and chat.update)."""
+        with self._lock:
+            self._limits = (per_second, burst)
+            self._buckets.clear()
 
     # ---- inspection
 
@@ -337,7 +366,29 @@ class FakeSlack(ClientSide):
                 return failure
         return None
 
+    def _over_limit(self, method: str, args: dict[str, Any]) -> int | None:
+        """Seconds to wait when this post would go over the conversation's rate limit (a token bucket)."""
+        if self._limits is None or method not in RATE_LIMITED:
+            return None
+        per_second, burst = self._limits
+        key, now = str(args.get("channel") or ""), time.monotonic()
+        tokens, last = self._buckets.get(key, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - last) * per_second)
+        if tokens < 1.0:
+            self._buckets[key] = (tokens, now)
+            return max(1, math.ceil((1.0 - tokens) / per_second))
+        self._buckets[key] = (tokens - 1.0, now)
+        return None
+
     def _answer(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, str], Any]:
+        outage = self._outage
+        if outage is not None and outage.down():
+            if outage.status == 429:
+                return 429, {"Retry-After": str(outage.retry_after)}, {"ok": False, "error": "ratelimited"}
+            return outage.status, {}, http.HTTPStatus(outage.status).phrase
+        wait = self._over_limit(method, args)
+        if wait is not None:
+            return 429, {"Retry-After": str(wait)}, {"ok": False, "error": "ratelimited"}
         failure = self._take_failure(method)
         if failure is not None:
             if failure.status == 429:
