@@ -71,7 +71,7 @@ class Pacer:
     A token bucket per conversation and sender.
     """
 
-    def __init__(self, *, per_second: float = 1.0, burst: int = 3) -> None:
+    def __init__(self, *, per_second: float = 0.9, burst: int = 3) -> None:  # a margin under 1/s for jitter
         self.per_second, self.burst = per_second, float(burst)
         self._buckets: dict[str, tuple[float, float]] = {}  # conversation -> (tokens, when counted)
         self._lock = threading.Lock()
