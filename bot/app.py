@@ -120,7 +120,9 @@ def create_app(
         app = PmbotApp(runtime, oauth_settings=oauth_settings(settings, engine, tokens.store), **common)
     else:
         # Bolt would call auth.test at start; do it lazily so a Slack outage cannot stop the process.
-        app = PmbotApp(runtime, token=settings.bot_token, token_verification_enabled=False, **common)
+        # The client carries the token (Bolt warns when it is given both).
+        token = None if client.token else settings.bot_token
+        app = PmbotApp(runtime, token=token, token_verification_enabled=False, **common)
     app.registered = register_all(app)
     return app
 
