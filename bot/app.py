@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import manifest
-from bot.installations import InstallationStore, Sealer, Tokens
+from bot.installations import InstallationStore, Sealer, StoreAuthorize, Tokens
 from bot.notifier import Sender
 from bot.settings import Settings
 from bot.slack_client import make_client
@@ -117,7 +117,11 @@ def create_app(
         "request_verification_enabled": bool(settings.signing_secret),
     }
     if tokens.store is not None:
-        app = PmbotApp(runtime, oauth_settings=oauth_settings(settings, engine, tokens.store), **common)
+        authorize = StoreAuthorize(tokens.store, client_id=settings.client_id, client_secret=settings.client_secret,
+                                   client=client, logger=log)  # fmt: skip
+        app = PmbotApp(
+            runtime, oauth_settings=oauth_settings(settings, engine, tokens.store), authorize=authorize, **common
+        )
     else:
         # Bolt would call auth.test at start; do it lazily so a Slack outage cannot stop the process.
         # The client carries the token (Bolt warns when it is given both).

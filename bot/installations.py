@@ -16,11 +16,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine, MetaData, Table, select, update
+from sqlalchemy.exc import DBAPIError
 
 from storage.models import Workspace
 from storage.models.installations import TOKEN_COLUMNS, widened
@@ -83,6 +86,12 @@ class InstallationStore(SQLAlchemyInstallationStore):
     def __init__(self, client_id: str, engine: Engine, sealer: Sealer) -> None:
         super().__init__(client_id=client_id, engine=engine)
         self.sealer = sealer
+        self._failed = threading.local()
+
+    def database_failure(self) -> DBAPIError | None:
+        """The database error of this thread's last lookup, if it failed (Bolt's authorize swallows it)."""
+        error: DBAPIError | None = getattr(self._failed, "error", None)
+        return error
 
     @classmethod
     def build_installations_table(cls, metadata: MetaData, table_name: str) -> Table:
@@ -101,9 +110,14 @@ class InstallationStore(SQLAlchemyInstallationStore):
     def find_bot(
         self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
     ) -> Bot | None:
-        bot = super().find_bot(
-            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
-        )
+        self._failed.error = None
+        try:
+            bot = super().find_bot(
+                enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
+            )
+        except DBAPIError as err:
+            self._failed.error = err
+            raise
         if bot is not None:
             bot.bot_token = self.sealer.open(bot.bot_token) or ""
             bot.bot_refresh_token = self.sealer.open(bot.bot_refresh_token)
@@ -137,6 +151,24 @@ class InstallationStore(SQLAlchemyInstallationStore):
                         conn.execute(update(table).where(table.c.id == row["id"]).values(**values))
                         changed += 1
         return changed
+
+
+class StoreAuthorize(InstallationStoreAuthorize):
+    """Bolt's authorize from our installations, except that a database outage is not "pmbot is not installed".
+
+    Bolt logs and swallows a failing lookup and then asks the person to install the app again; raising the
+    database error instead sends the request down pmbot's error path ("temporarily unavailable").
+    """
+
+    def __init__(self, store: InstallationStore, **kwargs: Any) -> None:
+        super().__init__(installation_store=store, bot_only=True, **kwargs)
+        self.store = store
+
+    def __call__(self, **kwargs: Any) -> AuthorizeResult | None:
+        result = super().__call__(**kwargs)
+        if result is None and (error := self.store.database_failure()) is not None:
+            raise error
+        return result
 
 
 class Tokens:

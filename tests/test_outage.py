@@ -117,3 +117,26 @@ def test_a_message_slack_took_while_the_database_blinked_is_recorded_once_it_is_
             assert session.scalar(select(OutboxMessage.sent_at).where(OutboxMessage.key == "action:1:card"))
     finally:
         server.stop()
+
+
+def test_installed_over_oauth_a_restart_is_also_answered_as_unavailable(
+    behind_proxy: tuple[TcpProxy, Engine], fake_slack: FakeSlack
+) -> None:
+    """With many workspaces the token itself is in the database: while it is away, people are told so (not asked
+    to install pmbot again), and afterwards the workspace's token works again."""
+    from tests.test_installs import TEAMS, install, oauth_settings
+
+    proxy, engine = behind_proxy
+    server = RunningServer(make_wsgi(create_app(oauth_settings(engine, fake_slack), engine), engine))
+    slack = SlackSender(server.url, SIGNING_SECRET, team_id="T0BLUE")
+    say = lambda text: slack.command("/action", text, user_id="U0LEAD", channel_id=PROJECT_CHANNEL)  # noqa: E731
+    try:
+        assert 200 == install(server.url, fake_slack, "T0BLUE").status
+        proxy.down()
+        body = say("during the restart").json()
+        assert "ephemeral" == body["response_type"] and "temporarily unavailable" in body["text"]
+        proxy.up()
+        assert "A-1" in say("after the restart").text
+        assert TEAMS["T0BLUE"] == fake_slack.wait_for("chat.postMessage")[-1].token
+    finally:
+        server.stop()
