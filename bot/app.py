@@ -86,7 +86,9 @@ class PmbotApp(App):
         The change is committed already; a failure here only leaves messages for the scheduler.
         """
         try:
-            self.runtime.sender.deliver_due(now=self.runtime.clock(), keys=keys, budget=INLINE_DELIVERY_BUDGET)
+            self.runtime.sender.deliver_due(
+                now=self.runtime.clock(), keys=keys, budget=INLINE_DELIVERY_BUDGET, wait=False
+            )
         except Exception:
             log.exception("delivering a request's messages failed; the scheduler will retry them")
 

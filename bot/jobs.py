@@ -8,6 +8,7 @@ producers, the sender delivers every due message.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -77,12 +78,19 @@ class TickReport:
 
 
 def run_due(
-    factory: sessionmaker[Session], client: WebClient | ClientFor, *, now: datetime, policy: Policy | None = None
+    factory: sessionmaker[Session],
+    client: WebClient | ClientFor,
+    *,
+    now: datetime,
+    policy: Policy | None = None,
+    budget: float | None = None,
+    stop: threading.Event | None = None,
 ) -> TickReport:
     """Run every producer for `now`, then deliver what is due; idempotent for the same instant.
 
     `client` speaks for every workspace, or is a function giving each workspace's own (`Tokens.client_for`).
     With a `policy`, data past its keeping time (uninstalled workspaces, closed records) is deleted first.
+    Delivery stops after `budget` seconds or once `stop` is set; what is left goes at the next run.
     """
     import handlers.scheduled  # noqa: F401  (registers the features' producers)
 
@@ -100,7 +108,7 @@ def run_due(
         except Exception:  # one broken producer must not stop the others
             log.exception("scheduled work %r failed at %s", name, now.isoformat())
     try:
-        report.delivery = Sender(factory, client).deliver_due(now=now)
+        report.delivery = Sender(factory, client).deliver_due(now=now, budget=budget, stop=stop)
     except Exception:  # the database went away mid-delivery: what was not marked sent is sent at the next tick
         log.exception("delivering due messages failed at %s; the next tick goes on", now.isoformat())
     return report

@@ -123,39 +123,45 @@ class Sender:
         keys: Sequence[tuple[int, str]] = (),
         limit: int = 1000,
         budget: float | None = None,
+        wait: bool = True,
+        stop: threading.Event | None = None,
     ) -> DeliveryReport:
         """Send every due message (or only those with `keys`), in order per conversation.
 
         Passes repeat while they make progress: a message queued behind one that has just gone
         becomes due in the next pass. With a `budget` (seconds), stop starting new sends once it is
-        spent; what is left stays queued for the scheduler.
+        spent; what is left stays queued for the scheduler. A conversation over its pace is waited for
+        only when `wait` (never while a person waits for an HTTP answer). `stop` ends the pass early.
         """
         report = DeliveryReport()
         stalled: set[str] = set()
         deadline = None if budget is None else time.monotonic() + budget
+        stop = stop or threading.Event()
         while True:
             progress = report.sent + report.gave_up
             with unit_of_work(self.factory) as session:
                 due = outbox.due(session, now=now, clock=self.clock(), limit=limit, keys=keys)
             paced: dict[str, float] = {}  # conversations that must wait a moment, and how long
             for message_id, channel in due:
-                if deadline is not None and time.monotonic() > deadline:
+                if stop.is_set() or (deadline is not None and time.monotonic() > deadline):
                     return report
                 if channel in stalled or channel in paced:  # keep the order within a conversation
                     report.skipped += 1
-                elif (wait := self.pacer.wait(channel)) > 0:
-                    paced[channel] = wait
+                elif (pause := self.pacer.wait(channel)) > 0:
+                    paced[channel] = pause
                 elif not self._deliver_one(message_id, channel, now=now, report=report):
                     stalled.add(channel)
-            if not due:
+            if not due or report.sent + report.gave_up > progress:
+                if not due:
+                    return report
+                continue
+            if not paced or not wait:
                 return report
-            if report.sent + report.gave_up == progress:
-                if not paced:
-                    return report
-                pause = min(paced.values())  # only paced conversations are left: wait for the first to be free
-                if deadline is not None and time.monotonic() + pause > deadline:
-                    return report
-                time.sleep(pause)
+            pause = min(paced.values())  # only paced conversations are left: wait for the first to be free
+            if deadline is not None and time.monotonic() + pause > deadline:
+                return report
+            if stop.wait(pause):
+                return report
 
     def _deliver_one(self, message_id: int, channel: str, *, now: datetime, report: DeliveryReport) -> bool:
         """Send one message; return False if its conversation must wait."""

@@ -89,9 +89,15 @@ class LeaderLock:
             self.conn = None
 
 
-def tick(factory: sessionmaker[Session], client: WebClient | ClientFor, policy: Policy | None = None) -> None:
-    """Run the scheduled work due now."""
-    report = run_due(factory, client, now=utcnow(), policy=policy)
+def tick(
+    factory: sessionmaker[Session],
+    client: WebClient | ClientFor,
+    policy: Policy | None = None,
+    stop: threading.Event | None = None,
+    budget: float | None = None,
+) -> None:
+    """Run the scheduled work due now; a backlog is delivered over several ticks, and a stop ends it at once."""
+    report = run_due(factory, client, now=utcnow(), policy=policy, budget=budget, stop=stop)
     if sum(report.queued.values()) or report.delivery.sent or report.delivery.failed:
         log.info(report.summary())
 
@@ -118,7 +124,7 @@ def run(
             tick,
             "interval",
             seconds=every,
-            args=[factory, client, policy],
+            args=[factory, client, policy, stop, max(every * 0.8, 5.0)],
             id="tick",
             max_instances=1,
             coalesce=True,

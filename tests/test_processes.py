@@ -18,10 +18,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.jobs import run_due
 from bot.scheduler import LeaderLock
+from bot.slack_client import make_client
 from bot.standin import FakeSlack
 from domain.outbox import Outgoing
-from tests.conftest import BOT_TOKEN, PROJECT_CHANNEL, SIGNING_SECRET
+from tests.conftest import BOT_TOKEN, PROJECT_CHANNEL, SIGNING_SECRET, make_settings
 from tests.slack_requests import SlackSender
 from tests.test_outbox import NOW, _post, _queue
 
@@ -169,3 +171,26 @@ def test_standby_scheduler_takes_over_when_the_active_one_dies(
             time.sleep(2)  # a second send, if there were one, would come on the next ticks
     sent = [c.args["text"] for c in fake_slack.calls_to("chat.postMessage") if c.status == 200]
     assert sorted(sent) == sorted([f"before-{n}" for n in range(9)] + [f"after-{n}" for n in range(9)])
+
+
+def test_scheduler_stops_promptly_with_a_backlog_and_nothing_is_sent_twice(
+    engine: Engine, factory: sessionmaker[Session], fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """A SIGTERM while a paced backlog drains (posts to one channel, about one a second) ends the scheduler within seconds;
+    the next run delivers the rest, and no message goes twice."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs a single scheduler process by design")  # the same code, one process either way
+    from domain.clock import utcnow
+
+    _queue(factory, *(_post(f"backlog-{n}", at=utcnow()) for n in range(12)))
+    with _process(["scheduler"], _env(engine, fake_slack, PMBOT_TICK_SECONDS="30"), tmp_path) as proc:
+        fake_slack.wait_for("chat.postMessage", count=4, timeout=30)
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        assert proc.wait(timeout=20) in (0, -signal.SIGTERM)
+        assert time.monotonic() - started < 5
+    first = [c.args["text"] for c in fake_slack.calls_to("chat.postMessage") if c.status == 200]
+    assert 4 <= len(first) < 12
+    run_due(factory, make_client(make_settings(engine, fake_slack)), now=utcnow())
+    sent = [c.args["text"] for c in fake_slack.calls_to("chat.postMessage") if c.status == 200]
+    assert sorted(sent) == sorted(f"backlog-{n}" for n in range(12))
