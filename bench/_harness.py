@@ -18,6 +18,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve_env(database_url: str, slack_api_url: str, port: int) -> dict[str, str]:
-    """The environment of a `pmbot serve` process: this one's, with the bench's settings instead of any others."""
+def serve_env(database_url: str, slack_api_url: str) -> dict[str, str]:
+    """The environment of a pmbot process: this one's, with the bench's settings instead of any others."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT", "LOG_"))}
     return {
         **base,
@@ -78,40 +79,81 @@ def serve_env(database_url: str, slack_api_url: str, port: int) -> dict[str, str
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack_api_url,
         "DATABASE_URL": database_url,
-        "PORT": str(port),
         "LOG_LEVEL": "WARNING",
     }
+
+
+@dataclass(frozen=True)
+class Served:
+    """An HTTP process that answers: where, its process id (to read /proc/<pid>/status), how long it took to."""
+
+    base_url: str
+    pid: int
+    startup_seconds: float
+
+
+@dataclass(frozen=True)
+class Child:
+    """A process the bench started, and the file its output goes to."""
+
+    name: str
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def child(
+    name: str, args: Sequence[str], env: dict[str, str], workdir: Path, *, unsummarized: tuple[str, ...] = ()
+) -> Iterator[Child]:
+    """Run `python <args>` with its output in a log file; stop it afterwards and print what it logged, counted.
+
+    Lines holding any of `unsummarized` are left out of that count.
+    """
+    log_path = workdir / f"{name.replace(' ', '-')}-{uuid.uuid4().hex[:6]}.log"
+    with log_path.open("wb") as log:
+        # cwd: no stray .env or pmbot.db from the checkout
+        proc = subprocess.Popen([sys.executable, *args], env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield Child(name, proc, log_path)
+        finally:
+            _stop(proc)
+            lines = log_path.read_text(errors="replace").splitlines()
+            summary = summarize_log("\n".join(line for line in lines if not any(s in line for s in unsummarized)))
+            if summary:
+                progress(f"{name} logged:\n" + summary)
+
+
+@contextmanager
+def serving(
+    name: str, args: Sequence[str], env: dict[str, str], workdir: Path, timeout: float = 60
+) -> Iterator[Served]:
+    """Run `python <args>` with PORT set to a free port; yield it once GET /healthz answers 200; stop it afterwards."""
+    port = free_port()
+    started = time.monotonic()
+    with child(name, args, {**env, "PORT": str(port)}, workdir) as process:
+        base_url = f"http://127.0.0.1:{port}"
+        _wait_healthy(process, base_url, timeout)
+        yield Served(base_url, process.proc.pid, time.monotonic() - started)
+
+
+PMBOT_SERVE = ("-m", "bot.cli", "serve")
 
 
 @contextmanager
 def pmbot_serve(database_url: str, slack_api_url: str, workdir: Path, timeout: float = 60) -> Iterator[str]:
     """Run a real `pmbot serve` process; yield its base URL once GET /healthz answers 200; stop it afterwards."""
-    port = free_port()
-    log_path = workdir / f"serve-{port}.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"],
-            env=serve_env(database_url, slack_api_url, port),
-            cwd=workdir,  # no stray .env or pmbot.db from the checkout
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base_url = f"http://127.0.0.1:{port}"
-            _wait_healthy(proc, base_url, timeout, log_path)
-            yield base_url
-        finally:
-            _stop(proc)
-            summary = summarize_log(log_path.read_text(errors="replace"))
-            if summary:
-                progress("pmbot serve logged:\n" + summary)
+    with serving("pmbot serve", PMBOT_SERVE, serve_env(database_url, slack_api_url), workdir, timeout) as served:
+        yield served.base_url
 
 
-def _wait_healthy(proc: subprocess.Popen[bytes], base_url: str, timeout: float, log_path: Path) -> None:
+def _wait_healthy(process: Child, base_url: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise BenchError(f"pmbot serve exited with {proc.returncode}:\n{_tail(log_path.read_text())}")
+        if process.proc.poll() is not None:
+            raise BenchError(f"{process.name} exited with {process.proc.returncode}:\n{_tail(process.log())}")
         try:
             with urllib.request.urlopen(base_url + "/healthz", timeout=2) as answer:
                 if answer.status == 200:
@@ -119,7 +161,7 @@ def _wait_healthy(proc: subprocess.Popen[bytes], base_url: str, timeout: float, 
         except (OSError, urllib.error.URLError):
             pass
         time.sleep(0.1)
-    raise BenchError(f"pmbot serve was not healthy within {timeout:.0f}s:\n{_tail(log_path.read_text())}")
+    raise BenchError(f"{process.name} was not healthy within {timeout:.0f}s:\n{_tail(process.log())}")
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

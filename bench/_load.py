@@ -15,10 +15,12 @@ CREATED = "Created A-"
 
 @dataclass(frozen=True)
 class Request:
-    """One `/action` to send: who sends it and what they type."""
+    """One slash command to send: who sends it, what they type, and what a good answer holds."""
 
     user_id: str
     text: str
+    command: str = "/action"
+    expect: str = CREATED
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Result:
 
     seconds: float
     status: int
-    created: bool
+    expected: bool  # a 200 whose body holds the request's `expect`
     started: float  # time.monotonic(), comparable across processes on one machine
     ended: float
     error: str = ""
@@ -53,13 +55,13 @@ def _remember_barrier(barrier: Any) -> None:
 
 
 def send(target: Target, request: Request, sender: SlackSender | None = None) -> Result:
-    """Send one signed `/action` and time it from sending to having read the whole answer."""
+    """Send one signed slash command and time it from sending to having read the whole answer."""
     sender = sender or _sender(target)
     started = time.monotonic()
     t0 = time.perf_counter()
     try:
         answer = sender.command(
-            "/action",
+            request.command,
             request.text,
             user_id=request.user_id,
             channel_id=target.channel_id,
@@ -69,9 +71,9 @@ def send(target: Target, request: Request, sender: SlackSender | None = None) ->
     except Exception as err:  # a timeout or a refused connection: no answer at all
         status, body = 0, f"{type(err).__name__}: {err}"
     seconds = time.perf_counter() - t0
-    created = status == 200 and CREATED in body
-    error = "" if created else body[:300]
-    return Result(seconds, status, created, started, time.monotonic(), error)
+    expected = status == 200 and request.expect in body
+    error = "" if expected else body[:300]
+    return Result(seconds, status, expected, started, time.monotonic(), error)
 
 
 def _sender(target: Target) -> SlackSender:

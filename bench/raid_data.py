@@ -208,8 +208,7 @@ def probe_search(engine: Engine, query: str) -> dict[str, Any]:
     pg = engine.dialect.name == "postgresql"
     quoted = " ".join(f'"{w}"' for w in re.findall(r"\w+", query.lower()))
     count = (
-        f"SELECT count(*) FROM decision WHERE to_tsvector('english', {decision_log.SEARCH_TEXT}) "
-        "@@ plainto_tsquery('english', :q)"
+        "SELECT count(*) FROM decision WHERE search_vector @@ plainto_tsquery('english', :q)"
         if pg
         else "SELECT count(*) FROM decision_fts WHERE decision_fts MATCH :q"
     )

@@ -211,8 +211,9 @@ def test_an_oversized_digest_is_split_and_every_part_is_accepted(
 ) -> None:
     """A weekly digest with hundreds of items goes out in several messages within Slack's limits, none refused."""
     project = _project(session)
+    next_week = MONDAY + timedelta(days=10)  # in the digest, but no reminder is due yet (800 DMs would be paced)
     for n in range(800):
-        _action(session, project, f"a long task title number {n} " + "x" * 250, MONDAY + timedelta(days=5))
+        _action(session, project, f"a long task title number {n} " + "x" * 250, next_week)
     session.commit()
     run_due(factory, make_client(settings, patient=False), now=datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
     messages = fake_slack.messages(PROJECT_CHANNEL)

@@ -176,8 +176,8 @@ def test_standby_scheduler_takes_over_when_the_active_one_dies(
 def test_scheduler_stops_promptly_with_a_backlog_and_nothing_is_sent_twice(
     engine: Engine, factory: sessionmaker[Session], fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    """A SIGTERM while a paced backlog drains (posts to one channel, about one a second) ends the scheduler within seconds;
-    the next run delivers the rest, and no message goes twice."""
+    """A SIGTERM while a paced backlog drains (posts to one channel, about one a second) ends the scheduler within
+    seconds; the next run delivers the rest, and no message goes twice."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite runs a single scheduler process by design")  # the same code, one process either way
     from domain.clock import utcnow
