@@ -65,6 +65,14 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
 
 
+def real_seconds() -> float:
+    """A monotonic clock of the machine itself: pacing is about the real rate of calls to Slack, so it must not
+    follow a simulated or frozen clock (freezegun patches time.monotonic, not clock_gettime)."""
+    if hasattr(time, "clock_gettime"):
+        return time.clock_gettime(time.CLOCK_MONOTONIC)
+    return time.monotonic()  # pragma: no cover  (Windows)
+
+
 class Pacer:
     """At most about one message a second per conversation, after a short burst, as Slack asks of chat.postMessage.
 
@@ -83,13 +91,13 @@ class Pacer:
     def wait(self, channel: str) -> float:
         """Seconds before the next message to `channel` may go (0: now)."""
         with self._lock:
-            tokens = self._tokens(channel, time.monotonic())
+            tokens = self._tokens(channel, real_seconds())
         return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.per_second
 
     def take(self, channel: str) -> None:
         """Count a message to `channel`."""
         with self._lock:
-            now = time.monotonic()
+            now = real_seconds()
             self._buckets[channel] = (self._tokens(channel, now) - 1.0, now)
             if len(self._buckets) > 100_000:  # forget conversations that are full again
                 self._buckets = {k: v for k, v in self._buckets.items() if self._tokens(k, now) < self.burst}
@@ -135,7 +143,7 @@ class Sender:
         """
         report = DeliveryReport()
         stalled: set[str] = set()
-        deadline = None if budget is None else time.monotonic() + budget
+        deadline = None if budget is None else real_seconds() + budget
         stop = stop or threading.Event()
         while True:
             progress = report.sent + report.gave_up
@@ -143,7 +151,7 @@ class Sender:
                 due = outbox.due(session, now=now, clock=self.clock(), limit=limit, keys=keys)
             paced: dict[str, float] = {}  # conversations that must wait a moment, and how long
             for message_id, channel in due:
-                if stop.is_set() or (deadline is not None and time.monotonic() > deadline):
+                if stop.is_set() or (deadline is not None and real_seconds() > deadline):
                     return report
                 if channel in stalled or channel in paced:  # keep the order within a conversation
                     report.skipped += 1
@@ -158,7 +166,7 @@ class Sender:
             if not paced or not wait:
                 return report
             pause = min(paced.values())  # only paced conversations are left: wait for the first to be free
-            if deadline is not None and time.monotonic() + pause > deadline:
+            if deadline is not None and real_seconds() + pause > deadline:
                 return report
             if stop.wait(pause):
                 return report

@@ -371,7 +371,7 @@ class FakeSlack(ClientSide):
         if self._limits is None or method not in RATE_LIMITED:
             return None
         per_second, burst = self._limits
-        key, now = str(args.get("channel") or ""), time.monotonic()
+        key, now = str(args.get("channel") or ""), time.clock_gettime(time.CLOCK_MONOTONIC)  # real time, never frozen
         tokens, last = self._buckets.get(key, (float(burst), now))
         tokens = min(float(burst), tokens + (now - last) * per_second)
         if tokens < 1.0:
