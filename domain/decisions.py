@@ -94,7 +94,7 @@ def create(
 def get(session: Session, *, workspace_id: int, ref: str, for_update: bool = False) -> Decision:
     """Return the decision for a short id like `D-9`."""
     digits = ref.strip().upper().removeprefix("D-").removeprefix("D")
-    if not digits.isdigit() or len(digits) > 9:
+    if not digits.isdecimal() or len(digits) > 9:  # isdigit() would let `²` through to int()
         raise InvalidInput(f"`{escape(ref[:20])}` is not a decision id.", hint="Decision ids look like `D-9`.")
     stmt = select(Decision).where(Decision.workspace_id == workspace_id, Decision.number == int(digits))
     decision = session.scalar(stmt.with_for_update() if for_update else stmt)

@@ -87,7 +87,7 @@ def record_capture(meeting: Meeting, *, kind: str, ref: str) -> None:
 def get(session: Session, *, workspace_id: int, ref: str) -> Meeting:
     """Return a meeting by its short id (M-3)."""
     digits = ref.strip().upper().removeprefix("M-").removeprefix("M")
-    if not digits.isdigit() or len(digits) > 9:
+    if not digits.isdecimal() or len(digits) > 9:  # isdigit() would let `²` through to int()
         raise InvalidInput(f"`{escape(ref[:20])}` is not a meeting id.", hint="Meeting ids look like `M-3`.")
     meeting = session.scalar(select(Meeting).where(Meeting.workspace_id == workspace_id, Meeting.number == int(digits)))
     if meeting is None:

@@ -120,7 +120,7 @@ def create(session: Session, *, project: Project, creator: str, fields: Fields, 
 def get(session: Session, *, workspace_id: int, ref: str, for_update: bool = False) -> Risk:
     """Return the entry for a short id like `R-4`."""
     text = ref.strip().upper().removeprefix("R-").removeprefix("R")
-    if not text.isdigit() or len(text) > 9:
+    if not text.isdecimal() or len(text) > 9:  # isdigit() would let `²` through to int()
         raise InvalidInput(f"`{escape(ref[:20])}` is not a risk id.", hint="Risk ids look like `R-4`.")
     stmt = select(Risk).where(Risk.workspace_id == workspace_id, Risk.number == int(text))
     risk = session.scalar(stmt.with_for_update() if for_update else stmt)

@@ -84,7 +84,7 @@ def validate_time_zone(name: str) -> str:
     """Return an IANA time zone name, or raise InvalidInput."""
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as `America`, a name too long
         raise InvalidInput(
             f"`{escape(name[:64])}` is not a time zone I know.",
             hint="Use an IANA name such as Europe/Berlin.",

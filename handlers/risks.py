@@ -60,7 +60,8 @@ def on_risk(ack: Ack, command: dict[str, Any], context: BoltContext, client: Web
 
 def read_fields(text: str, *, with_title: bool) -> Fields:
     """Read `p:4 i:5 @owner mitigation: ...` (and, for a new entry, the title: whatever text is left)."""
-    scores = {k.lower(): int(v) for k, v in SCORE_TOKEN.findall(text)}
+    # Only 1 to 5 is valid: ten significant digits are as out of range as any more, and int() stops at 4,300.
+    scores = {k.lower(): int(v.lstrip("0")[:10] or "0") for k, v in SCORE_TOKEN.findall(text)}
     owners = user_ids_in(text)
     rest = USER_MENTION.sub(" ", SCORE_TOKEN.sub(" ", text))
     labelled: dict[str, str] = {}

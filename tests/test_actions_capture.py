@@ -141,6 +141,14 @@ def test_mentions_typed_into_a_title_never_ping(slack: SlackSender, fake_slack: 
     assert "&lt;!channel&gt;" in sent
 
 
+def test_control_characters_are_dropped_from_a_title(slack: SlackSender, session: Session) -> None:
+    """A NUL or a bell in the text is dropped, on every database: the item is saved, not refused as an outage."""
+    with frozen(MONDAY):
+        response = slack.command("/action", "ship\x00 the \x07build\tnow", user_id="U0DEV1", channel_id=PROJECT_CHANNEL)
+    assert "unavailable" not in response.text
+    assert ["ship the build now"] == [item.title for item in items(session)]
+
+
 def test_an_unknown_owner_is_refused(slack: SlackSender, session: Session) -> None:
     """Mentioning a user Slack does not know gets an ephemeral error and saves nothing."""
     with frozen(MONDAY):

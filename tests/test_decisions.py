@@ -76,6 +76,11 @@ def test_supersession_links_both_ways(slack: SlackSender, session: Session) -> N
     assert "Supersedes:* D-1" in str(_say(slack, "show D-2")["blocks"])
 
 
+def test_an_id_with_a_superscript_digit_is_refused(slack: SlackSender) -> None:
+    """`D-²` is not a decision id (str.isdigit() would say it is, and int() would then fail)."""
+    assert "is not a decision id" in _say(slack, "show D-\u00b2")["text"]
+
+
 def test_only_those_involved_or_a_lead_may_revise(slack: SlackSender, session: Session) -> None:
     """Someone who neither decided, approves nor leads is refused, and nothing changes."""
     _say(slack, "we ship on Fridays")

@@ -14,6 +14,7 @@ from bot.jobs import run_due
 from bot.settings import Settings
 from bot.slack_client import make_client
 from bot.standin import FakeSlack
+from handlers.render import meetings as render_meetings
 from storage.models import ActionItem, Decision, Meeting, Risk
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL
@@ -81,6 +82,24 @@ def test_a_full_meeting_captures_lines_and_posts_minutes(
     assert "<!channel>" not in shown
     meeting = session.scalars(select(Meeting)).one()
     assert {"U0LEAD", "U0DEV1", "U0DEV2"} <= set(meeting.attendees)
+
+
+def test_a_meeting_title_never_pings_and_a_bad_id_is_refused(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    """A title that comes out of Slack as `<!channel>` (typed escaped, or hidden in a link's label) is escaped
+    wherever it is mrkdwn in the started message, the minutes and an agenda; `minutes M-²` is refused."""
+    title = "&lt;!channel&gt; review <https://example.com|<!here>>"
+    with frozen(TUESDAY):
+        slack.command("/meeting", f"start {title}", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+        slack.command("/meeting", "end", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+        refused = slack.command("/meeting", "minutes M-\u00b2", user_id="U0LEAD", channel_id=PROJECT_CHANNEL).json()
+    started, minutes = fake_slack.messages(PROJECT_CHANNEL)
+    agenda_text, agenda_blocks = render_meetings.agenda("<!channel> sync", {"Notes": []})
+    for sent in (started, minutes, {"text": agenda_text, "blocks": agenda_blocks}):
+        mrkdwn = [b["text"]["text"] for b in sent["blocks"] if b.get("text", {}).get("type") == "mrkdwn"]
+        shown = " ".join([sent["text"], *mrkdwn])  # plain_text (the minutes' header) never pings
+        assert "<!channel>" not in shown and "<!here>" not in shown, shown
+    assert "&lt;!channel&gt;" in started["text"]
+    assert "is not a meeting id" in refused["text"]
 
 
 def test_minutes_export_as_markdown(slack: SlackSender, fake_slack: FakeSlack) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.orm import Session
 
 from domain.workspaces import find_project, parse_days, parse_hours, workspace_for
@@ -53,6 +54,15 @@ def test_a_bad_value_is_refused_and_nothing_is_saved(slack: SlackSender, session
     assert "not a time zone I know" in response.json()["text"]
     project = _project(session)
     assert project is not None and "Europe/Berlin" == project.time_zone
+
+
+@pytest.mark.parametrize("name", ["America", "Europe/" + "x" * 300])
+def test_a_folder_or_an_overlong_name_is_not_a_time_zone(slack: SlackSender, session: Session, name: str) -> None:
+    """`America` (a folder of zones) and a name too long for a file are refused like any unknown zone."""
+    response = slack.command("/pm", f"config tz {name}", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+    assert "not a time zone I know" in response.json()["text"]
+    project = _project(session)
+    assert project is None or "UTC" == project.time_zone
 
 
 def test_showing_settings_needs_no_rights(slack: SlackSender) -> None:

@@ -118,6 +118,13 @@ def test_bad_scores_are_refused(slack: SlackSender, session: Session) -> None:
     assert [] == _risks(session)
 
 
+def test_numbers_that_are_not_numbers_are_refused(slack: SlackSender, session: Session) -> None:
+    """A 5,000-digit score is out of range like any other, and `R-²` is not a risk id: refused, not a crash."""
+    assert "1 to 5" in _risk(slack, "servers melt p:" + "9" * 5_000)["text"]
+    assert "is not a risk id" in _risk(slack, "show R-\u00b2")["text"]
+    assert [] == _risks(session)
+
+
 def test_update_records_old_and_new_scores_in_history(slack: SlackSender, session: Session) -> None:
     """`/risk update` changes scores and plans; `/risk show` lists every change with old and new score."""
     _risk(slack, "vendor may slip p:2 i:3 <@U0DEV2|dev-kolkata>")

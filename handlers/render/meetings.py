@@ -21,7 +21,7 @@ def started(meeting: Meeting) -> tuple[str, list[dict[str, Any]]]:
         f":calendar: *{escape(meeting.title)}* ({meeting.ref}) has started. Lines starting with `ACTION:`, "
         "`DECISION:`, `RISK:` or `NOTE:` are captured for the minutes; `/meeting end` posts them."
     )
-    return f"{meeting.title} started", [_section(text)]
+    return f"{escape(meeting.title)} started", [_section(text)]
 
 
 def minutes(meeting: Meeting, items: list[CapturedItem]) -> tuple[str, list[dict[str, Any]]]:
@@ -44,7 +44,7 @@ def minutes(meeting: Meeting, items: list[CapturedItem]) -> tuple[str, list[dict
             due = f" · due {date_token(item.due)}" if item.due and kind == "action" else ""
             lines.append(f"• *{item.ref}* {escape(truncate(item.text, 300))}{owner}{due}")
         blocks.append(_section(f"*{heading}*\n" + ("\n".join(lines) or "none")))
-    return f"Minutes of {meeting.title}", blocks
+    return f"Minutes of {escape(meeting.title)}", blocks
 
 
 def agenda(title: str, sections: dict[str, list[str]]) -> tuple[str, list[dict[str, Any]]]:
@@ -54,4 +54,4 @@ def agenda(title: str, sections: dict[str, list[str]]) -> tuple[str, list[dict[s
     ]
     for heading, lines in sections.items():
         blocks.append(_section(f"*{heading}*\n" + ("\n".join(lines) or "none")))
-    return f"Agenda: {title}", blocks
+    return f"Agenda: {escape(title)}", blocks
