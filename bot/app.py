@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import manifest
 from bot.installations import InstallationStore, Sealer, StoreAuthorize, Tokens
-from bot.notifier import Sender
+from bot.notifier import Drainer, Sender
 from bot.settings import Settings
 from bot.slack_client import make_client
 from bot.web import INSTALL_PATH, REDIRECT_PATH
@@ -59,6 +59,7 @@ class PmbotApp(App):
         super().__init__(**kwargs)
         self.runtime = runtime
         self.registered = Registered()
+        self.drainer = Drainer(runtime.sender)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         session = self.runtime.factory()
@@ -85,12 +86,14 @@ class PmbotApp(App):
 
         The change is committed already; a failure here only leaves messages for the scheduler.
         """
+        now = self.runtime.clock()
         try:
-            self.runtime.sender.deliver_due(
-                now=self.runtime.clock(), keys=keys, budget=INLINE_DELIVERY_BUDGET, wait=False
-            )
+            report = self.runtime.sender.deliver_due(now=now, keys=keys, budget=INLINE_DELIVERY_BUDGET, wait=False)
         except Exception:
             log.exception("delivering a request's messages failed; the scheduler will retry them")
+            return
+        if report.sent + report.gave_up < len(keys):  # paced or behind another: finish without holding the answer
+            self.drainer.add(keys, now=now)
 
 
 def create_app(

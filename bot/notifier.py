@@ -65,6 +65,11 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
 
 
+# Slack's special limit of about one message a second per conversation is chat.postMessage's; updates, reactions
+# and the rest have per-minute tiers that a single team does not reach.
+PACED_METHODS = frozenset({"chat.postMessage"})
+
+
 def real_seconds() -> float:
     """A monotonic clock of the machine itself: pacing is about the real rate of calls to Slack, so it must not
     follow a simulated or frozen clock (freezegun patches time.monotonic, not clock_gettime)."""
@@ -150,12 +155,12 @@ class Sender:
             with unit_of_work(self.factory) as session:
                 due = outbox.due(session, now=now, clock=self.clock(), limit=limit, keys=keys)
             paced: dict[str, float] = {}  # conversations that must wait a moment, and how long
-            for message_id, channel in due:
+            for message_id, channel, method in due:
                 if stop.is_set() or (deadline is not None and real_seconds() > deadline):
                     return report
                 if channel in stalled or channel in paced:  # keep the order within a conversation
                     report.skipped += 1
-                elif (pause := self.pacer.wait(channel)) > 0:
+                elif method in PACED_METHODS and (pause := self.pacer.wait(channel)) > 0:
                     paced[channel] = pause
                 elif not self._deliver_one(message_id, channel, now=now, report=report):
                     stalled.add(channel)
@@ -191,7 +196,8 @@ class Sender:
             return permanent
         try:
             assert client is not None
-            self.pacer.take(channel)
+            if method in PACED_METHODS:
+                self.pacer.take(channel)
             response = client.api_call(method, json=payload)
         except SlackApiError as err:
             return self._failed(message_id, token, now=now, err=err, report=report)
@@ -267,3 +273,41 @@ class Sender:
                 permanent=permanent,
                 retry_after=retry_after,
             )
+
+
+class Drainer:
+    """Finishes in the background what a request could not deliver at once (a conversation over its pace).
+
+    The request answers Slack without waiting; this thread waits out the pacing and sends, within a
+    budget. What it cannot send either stays queued for the scheduler.
+    """
+
+    def __init__(self, sender: Sender, *, budget: float = 60.0) -> None:
+        self.sender, self.budget = sender, budget
+        self._pending: dict[tuple[int, str], datetime] = {}  # outbox key -> the "now" of the request that queued it
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, keys: Sequence[tuple[int, str]], *, now: datetime) -> None:
+        """Deliver these outbox keys, due at `now`, as soon as their conversations allow."""
+        with self._lock:
+            self._pending.update(dict.fromkeys(keys, now))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="pmbot-drain", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            with self._lock:
+                pending = dict(self._pending)
+            try:
+                self.sender.deliver_due(now=max(pending.values()), keys=list(pending), budget=self.budget)
+            except Exception:
+                log.exception("background delivery failed; the scheduler will retry")
+            with self._lock:
+                for key in pending:  # anything still unsent is the scheduler's now
+                    self._pending.pop(key, None)

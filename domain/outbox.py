@@ -78,15 +78,15 @@ def _unleased(clock: datetime) -> Any:
 
 def due(
     session: Session, *, now: datetime, clock: datetime, limit: int = 500, keys: Sequence[tuple[int, str]] = ()
-) -> list[tuple[int, str]]:
-    """Return (id, channel) of unsent messages due by `now` and not leased at `clock`, oldest first.
+) -> list[tuple[int, str, str]]:
+    """Return (id, channel, method) of unsent messages due by `now` and not leased at `clock`, oldest first.
 
     `now` is the instant the work runs for (it may be given, as with `run-due --now`); `clock` is the
     real time, which leases are measured against. A message waits while an earlier one to the same
     conversation is in flight or being retried, so each conversation receives its messages in order.
     """
     stmt = (
-        select(OutboxMessage.id, OutboxMessage.channel)
+        select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.method)
         .where(
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.gave_up.is_(False),
@@ -99,7 +99,7 @@ def due(
     )
     if keys:
         stmt = stmt.where(OutboxMessage.key.in_({k for _, k in keys}))
-    return [(row.id, row.channel) for row in session.execute(stmt)]
+    return [(row.id, row.channel, row.method) for row in session.execute(stmt)]
 
 
 def claim(session: Session, message_id: int, *, token: str, clock: datetime) -> OutboxMessage | None:

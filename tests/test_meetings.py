@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +36,18 @@ def _say(slack: SlackSender, user: str, text: str, at: datetime, n: int) -> None
     }
     with frozen(at):
         assert 200 == slack.event(event, event_id=f"EvM{n}").status
+
+
+def _posted(fake: FakeSlack, start: str, timeout: float = 10.0) -> dict[str, Any]:
+    """The one message in the project channel whose text starts with `start`, once it is there."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [m for m in fake.messages(PROJECT_CHANNEL) if str(m["text"]).startswith(start)]
+        if found:
+            [message] = found
+            return message
+        time.sleep(0.05)
+    raise AssertionError(f"no message starting {start!r} in {timeout}s")
 
 
 def _meeting(slack: SlackSender) -> None:
@@ -66,16 +80,19 @@ def test_a_full_meeting_captures_lines_and_posts_minutes(
     with frozen(TUESDAY + timedelta(minutes=45)):
         answer = slack.command("/meeting", "end", user_id="U0LEAD", channel_id=PROJECT_CHANNEL).json()
     assert "Ended M-1" in answer["text"]
+    # Four cards and the minutes went to the channel within a second or two: what was over Slack's pace went out
+    # a moment later, from the background (so wait for it before reading the database, whose lock it needs).
+    reactions = fake_slack.wait_for("reactions.add", count=4)
+    minutes = _posted(fake_slack, "Minutes of")
+    time.sleep(0.3)
+    assert 4 == len(fake_slack.calls_to("reactions.add")) == len(reactions)  # the bad ACTION: line is not...
+    assert any(
+        "can't read" in e["text"] or "Try" in e["text"] for e in fake_slack.ephemerals("U0DEV2")
+    )  # ...but explained
     [action] = session.scalars(select(ActionItem)).all()
     assert ("update the runbook", "U0DEV3", "U0DEV2") == (action.title, action.owner_id, action.creator_id)
     assert ["we release on Thursdays"] == [d.statement for d in session.scalars(select(Decision))]
     assert [(12, "U0LEAD")] == [(r.score, r.owner_id) for r in session.scalars(select(Risk))]
-    reactions = fake_slack.calls_to("reactions.add")
-    assert 4 == len(reactions)  # the bad ACTION: line is not acknowledged...
-    assert any(
-        "can't read" in e["text"] or "Try" in e["text"] for e in fake_slack.ephemerals("U0DEV2")
-    )  # ...but explained
-    [minutes] = [m for m in fake_slack.messages(PROJECT_CHANNEL) if str(m["text"]).startswith("Minutes of")]
     shown = json.dumps(minutes["blocks"])
     for expected in ("45 min", "<@U0DEV1>", "<@U0DEV4>", "A-1", "D-1", "R-1", "<@U0DEV3>", "demo went well"):
         assert expected in shown, expected

@@ -123,7 +123,7 @@ def test_a_crashed_sender_lease_expires_and_the_message_goes_once(
     """A message claimed by a sender that died is sent by another once the lease has run out, and only once."""
     _queue(factory, _post("orphan"))
     with unit_of_work(factory) as session:
-        [(message_id, _)] = outbox.due(session, now=NOW, clock=NOW)
+        [(message_id, _, _)] = outbox.due(session, now=NOW, clock=NOW)
         assert outbox.claim(session, message_id, token="dead-sender", clock=NOW) is not None
     client = make_client(settings)
     during = Sender(factory, client, clock=lambda: NOW + timedelta(seconds=30))
@@ -138,7 +138,7 @@ def test_a_late_sender_cannot_undo_anothers_claim(factory: sessionmaker[Session]
     """Once a lease has passed to a second sender, the first sender's failure report changes nothing."""
     _queue(factory, _post("contested"))
     with unit_of_work(factory) as session:
-        [(message_id, _)] = outbox.due(session, now=NOW, clock=NOW)
+        [(message_id, _, _)] = outbox.due(session, now=NOW, clock=NOW)
         outbox.claim(session, message_id, token="first", clock=NOW)
     with unit_of_work(factory) as session:
         later = NOW + outbox.LEASE + timedelta(seconds=1)

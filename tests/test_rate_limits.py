@@ -3,6 +3,7 @@ and never faster than Slack's posting limit (about one message a second per conv
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,8 @@ from bot.jobs import run_due
 from bot.settings import Settings
 from bot.slack_client import make_client
 from bot.standin import FakeSlack
+from tests.conftest import PROJECT_CHANNEL
+from tests.slack_requests import SlackSender
 from tests.test_outbox import _post, _queue
 
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
@@ -54,3 +57,18 @@ def test_minutes_of_refusals_then_everything_once_in_order_and_paced(
         span = mine[-1].at - mine[2].at
         assert span >= (PER_CONVERSATION - 3) * 0.95, span
     assert [] == [call for call in after if call.status == 429]
+
+
+def test_a_burst_of_requests_is_answered_at_once_and_finished_in_the_background(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    """Eight items created in one channel within a second or two: every answer comes at once, and every card is
+    posted, paced, by `serve` itself (no scheduler runs here)."""
+    fake_slack.rate_limit(per_second=1.0, burst=3)
+    for n in range(8):
+        started = time.monotonic()
+        answer = slack.command("/action", f"burst item {n}", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+        assert 200 == answer.status and time.monotonic() - started < 1.0
+    cards = fake_slack.wait_for("chat.postMessage", count=8, timeout=15)
+    assert [f"A-{n}" for n in range(1, 9)] == [c.args["text"].split()[0] for c in cards]
+    assert all(c.status == 200 for c in cards)  # never over Slack's limit

@@ -50,7 +50,7 @@ class Call:
     answer: Any = None  # the answer's JSON body (a dict), or its text
 
 
-RATE_LIMITED = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
+RATE_LIMITED = frozenset({"chat.postMessage"})  # Slack's special per-conversation limit
 
 
 @dataclass
@@ -246,7 +246,7 @@ class FakeSlack(ClientSide):
 
     def rate_limit(self, *, per_second: float = 1.0, burst: int = 3) -> None:
         """Emulate Slack's posting limit: per conversation, `burst` messages at once, then `per_second`; a call
-        over it gets 429 with Retry-After (chat.postMessage, chat.postEphemeral and chat.update)."""
+        over it gets 429 with Retry-After (chat.postMessage's special limit)."""
         with self._lock:
             self._limits = (per_second, burst)
             self._buckets.clear()
