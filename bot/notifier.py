@@ -287,7 +287,15 @@ class Drainer:
         self._pending: dict[tuple[int, str], datetime] = {}  # outbox key -> the "now" of the request that queued it
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def stop(self) -> None:
+        """End the thread (what it has not sent stays queued for the scheduler)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
     def add(self, keys: Sequence[tuple[int, str]], *, now: datetime) -> None:
         """Deliver these outbox keys, due at `now`, as soon as their conversations allow."""
@@ -299,13 +307,16 @@ class Drainer:
         self._wake.set()
 
     def _run(self) -> None:
-        while True:
+        while not self._stop.is_set():
             self._wake.wait()
             self._wake.clear()
             with self._lock:
                 pending = dict(self._pending)
+            if not pending or self._stop.is_set():
+                continue
             try:
-                self.sender.deliver_due(now=max(pending.values()), keys=list(pending), budget=self.budget)
+                now, keys = max(pending.values()), list(pending)
+                self.sender.deliver_due(now=now, keys=keys, budget=self.budget, stop=self._stop)
             except Exception:
                 log.exception("background delivery failed; the scheduler will retry")
             with self._lock:

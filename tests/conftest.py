@@ -174,6 +174,7 @@ def server(app: PmbotApp, engine: Engine) -> Iterator[RunningServer]:
     running = RunningServer(make_wsgi(app, engine))
     yield running
     running.stop()
+    app.drainer.stop()  # no background delivery of this test's may reach the next test's fake Slack
 
 
 @pytest.fixture
