@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -16,9 +17,10 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -251,3 +253,26 @@ def _cell(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
+
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def write_results(benchmark: str, results: dict[str, Any], info: dict[str, Any], params: dict[str, Any],
+                  **extra: Any) -> Path:  # fmt: skip
+    """Write a run's figures to bench/results/<benchmark>-<timestamp>.json (git-ignored); return the path."""
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS / f"{benchmark}-{stamp}.json"
+    document = {"benchmark": benchmark, "at": stamp, "machine": info, "parameters": params, "results": results}
+    path.write_text(json.dumps({**document, **extra}, indent=2, default=str) + "\n")
+    return path
+
+
+def run_main(main: Callable[[], int]) -> None:
+    """A benchmark's entry point: its exit status, or 2 with one line when it cannot run."""
+    try:
+        sys.exit(main())
+    except BenchError as err:
+        print(f"bench: {err}", file=sys.stderr)
+        sys.exit(2)

@@ -6,13 +6,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +19,15 @@ from sqlalchemy import func, select
 from bench._harness import (
     DATABASES,
     SIGNING_SECRET,
-    BenchError,
     fresh_database,
     machine,
     percentile,
     pmbot_serve,
     postgres_version,
     progress,
+    run_main,
     table,
+    write_results,
 )
 from bench._load import Request, Result, Target, run_load, send
 from bench._reminders import run_due_benchmark
@@ -36,7 +35,6 @@ from bot.standin import FakeSlack
 from storage.db import make_engine, session_factory, unit_of_work
 from storage.models import ActionItem, OutboxMessage
 
-RESULTS = Path(__file__).resolve().parent / "results"
 CHANNEL, CHANNEL_NAME = "C0BENCH", "proj-bench"
 # Who types `/action`: five people in five time zones (and locales, which decide how "3/12" reads).
 PEOPLE = {
@@ -221,32 +219,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     info["total_seconds"] = time.monotonic() - started
     info["load_average_at_end"] = os.getloadavg()[0]
     print("\n" + render(results, info) + f"\n\ntotal run time: {info['total_seconds']:.0f}s", flush=True)
-    path = _write_json(results, info, vars(args), failures)
+    path = write_results("actions", results, info, vars(args), failures=failures)
     print(f"figures written to {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     for failure in failures:
         print(f"FAILED: {failure}", file=sys.stderr)
     return 1 if failures else 0
 
 
-def _write_json(results: dict[str, Any], info: dict[str, Any], params: dict[str, Any], failures: list[str]) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS / f"actions-{stamp}.json"
-    document = {
-        "benchmark": "actions",
-        "at": stamp,
-        "machine": info,
-        "parameters": params,
-        "results": results,
-        "failures": failures,
-    }
-    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
-    return path
-
-
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as err:
-        print(f"bench: {err}", file=sys.stderr)
-        sys.exit(2)
+    run_main(main)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench._harness import BOT_TOKEN, DATABASES, BenchError, fresh_database, machine, postgres_version, progress, table
+from bench._harness import BOT_TOKEN, DATABASES, fresh_database, machine, postgres_version, progress, run_main, table
 from bot.jobs import run_due
 from bot.settings import load_settings
 from bot.slack_client import make_client
@@ -142,8 +142,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as err:
-        print(f"bench: {err}", file=sys.stderr)
-        sys.exit(2)
+    run_main(main)

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import json
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +22,21 @@ from bench import production_runs as runs
 from bench._harness import (
     DATABASES,
     PMBOT_SERVE,
-    BenchError,
     Served,
     fresh_database,
     machine,
     postgres_version,
     progress,
+    run_main,
     serve_env,
     serving,
     table,
+    write_results,
 )
 from bench.actions import CHANNEL, CHANNEL_NAME, PEOPLE
 from bot import web
 from bot.standin import FakeSlack
 
-RESULTS = Path(__file__).resolve().parent / "results"
 # `pmbot serve` calls bot.web.serve without a thread count: the bare app gets as many.
 SERVE_THREADS = int(inspect.signature(web.serve).parameters["threads"].default)
 BARE_APP = ("-m", "bench._bare_app", "--threads", str(SERVE_THREADS))
@@ -246,26 +244,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     failures = failures_of(results) + delivery.failures({k: r["delivery"] for k, r in results.items()})
     if server_errors:
         failures.append(f"the Slack stand-in failed {len(server_errors)} times: {server_errors[0]}")
-    path = _write_json(results, info, vars(args), failures)
+    path = write_results("production", results, info, vars(args), failures=failures)
     print(f"figures written to {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     for failure in failures:
         print(f"FAILED: {failure}", file=sys.stderr)
     return 1 if failures else 0
 
 
-def _write_json(results: dict[str, Any], info: dict[str, Any], params: dict[str, Any], failures: list[str]) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS / f"production-{stamp}.json"
-    document = {"benchmark": "production", "at": stamp, "machine": info, "parameters": params, "results": results}
-    document["failures"] = failures
-    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
-    return path
-
-
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as err:
-        print(f"bench: {err}", file=sys.stderr)
-        sys.exit(2)
+    run_main(main)

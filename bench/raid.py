@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -15,7 +14,6 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +28,9 @@ from bench._harness import (
     pmbot_serve,
     postgres_version,
     progress,
+    run_main,
     table,
+    write_results,
 )
 from bot.standin import FakeSlack
 from handlers.decisions import on_decision
@@ -39,7 +39,6 @@ from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.slack_requests import SlackSender
 
-RESULTS = Path(__file__).resolve().parent / "results"
 # Common words (in up to half the decisions), pairs, rare words, and one query nothing matches.
 QUERIES = data.words(
     "database|budget|vendor release|api contract|kubernetes migration|security compliance|checkout latency|"
@@ -271,26 +270,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     failures = [f for figures in results.values() for f in figures["failures"]]
     if server_errors:
         failures.append(f"the Slack stand-in failed {len(server_errors)} times: {server_errors[0]}")
-    path = _write_json(results, info, vars(args), failures)
+    path = write_results("raid", results, info, vars(args), failures=failures)
     print(f"figures written to {path}")
     for failure in failures:
         print(f"FAILED: {failure}", file=sys.stderr)
     return 1 if failures else 0
 
 
-def _write_json(results: dict[str, Any], info: dict[str, Any], params: dict[str, Any], failures: list[str]) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS / f"raid-{stamp}.json"
-    document = {"benchmark": "raid", "at": stamp, "machine": info, "parameters": params, "results": results}
-    document["failures"] = failures
-    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
-    return path
-
-
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as err:
-        print(f"bench: {err}", file=sys.stderr)
-        sys.exit(2)
+    run_main(main)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import os
 import pstats
 import sys
@@ -17,7 +16,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +27,14 @@ from bench._harness import (
     BOT_TOKEN,
     DATABASES,
     ROOT,
-    BenchError,
     fresh_database,
     machine,
     percentile,
     postgres_version,
     progress,
+    run_main,
     table,
+    write_results,
 )
 from bench.standups_data import KINDS, START, Sent, Team, check, classify, expected, populate, teams
 from bot import jobs
@@ -44,7 +44,6 @@ from bot.standin import FakeSlack
 from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
 
-RESULTS = Path(__file__).resolve().parent / "results"
 REPEAT_AFTER = timedelta(hours=1, minutes=30)  # Monday 01:30 UTC: 09:30 in Shanghai, a busy tick early on
 
 
@@ -279,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\n".join("  " + line for line in figures["profile"]))
     for note in [f"{kind}: {note}" for kind, figures in results.items() for note in figures["notes"]]:
         print(f"note: {note}")
-    path = _write_json(results, info, vars(args))
+    path = write_results("standups", results, info, vars(args))
     print(f"figures written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     failures = [f"{kind}: {failure}" for kind, figures in results.items() for failure in figures["failures"]]
     for failure in failures:
@@ -287,18 +286,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if failures else 0
 
 
-def _write_json(results: dict[str, Any], info: dict[str, Any], params: dict[str, Any]) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS / f"standups-{stamp}.json"
-    document = {"benchmark": "standups", "at": stamp, "machine": info, "parameters": params, "results": results}
-    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
-    return path
-
-
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as err:
-        print(f"bench: {err}", file=sys.stderr)
-        sys.exit(2)
+    run_main(main)
