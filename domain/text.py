@@ -36,6 +36,11 @@ def date_token(moment: datetime, fmt: str = "{date_short_pretty} {time}") -> str
     return f"<!date^{int(moment.timestamp())}^{fmt}|{fallback}>"
 
 
+def without_control(text: str) -> str:
+    """`text` without control characters (tab and newlines stay): PostgreSQL refuses NUL, and none belong in text."""
+    return _CONTROL.sub("", text)
+
+
 FORMER_MEMBER = "former-member"  # stands in for a person forgotten on request (`/pm forget`); never a Slack id
 
 

@@ -10,6 +10,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 
 from domain import lifecycle
 from domain.events import first_sight
+from domain.text import without_control
 from domain.workspaces import workspace_for
 from handlers.context import WORKSPACE, db, now
 from handlers.ids import Event
@@ -20,6 +21,18 @@ log = logging.getLogger(__name__)
 def register(app: App) -> None:
     app.middleware(attach_workspace)
     app.middleware(drop_retried_events)
+    app.middleware(clean_form_text)
+
+
+def clean_form_text(body: dict[str, Any], next: Callable[[], None]) -> None:
+    """Drop control characters from every text a form submits, once, for every form (slash commands get the same
+    from `plain_from_slack`)."""
+    if body.get("type") == "view_submission":
+        for block in ((body.get("view") or {}).get("state") or {}).get("values", {}).values():
+            for element in block.values():
+                if isinstance(element, dict) and isinstance(element.get("value"), str):
+                    element["value"] = without_control(element["value"])
+    next()
 
 
 def attach_workspace(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:

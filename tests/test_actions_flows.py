@@ -76,6 +76,23 @@ def test_the_form_creates_an_item_in_the_submitters_zone(
     assert any("prepare the demo" in text for text in dm_texts(fake_slack, "U0DEV3"))
 
 
+def test_control_characters_typed_into_a_form_are_dropped_not_refused(
+    slack: SlackSender, fake_slack: FakeSlack, session: Session
+) -> None:
+    """A NUL or other control character in a form's text is dropped; the item is saved (PostgreSQL refuses NUL)."""
+    metadata = json.dumps({"channel": PROJECT_CHANNEL, "channel_name": "proj-apollo"})
+    with frozen(MONDAY):
+        response = slack.view_submission(
+            user_id="U0DEV2",
+            callback_id="action_create",
+            private_metadata=metadata,
+            values=_form("pre\x00pare the\x07 demo", "U0DEV3", None, None, notes="line\x00\none\tand two"),
+        )
+    assert 200 == response.status and not response.body
+    [item] = items(session)
+    assert ("prepare the demo", "line\none\tand two") == (item.title, item.notes)
+
+
 def test_a_past_date_in_the_form_is_shown_beside_the_field(slack: SlackSender, session: Session) -> None:
     """A due date in the past keeps the form open with the error beside the date field."""
     metadata = json.dumps({"channel": PROJECT_CHANNEL})
