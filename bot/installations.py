@@ -135,7 +135,7 @@ class InstallationStore(SQLAlchemyInstallationStore):
             enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, is_enterprise_install=is_enterprise_install
         )
         if found is not None:
-            for name in ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token"):
+            for name in TOKEN_COLUMNS:
                 setattr(found, name, self.sealer.open(getattr(found, name)))
         return found
 

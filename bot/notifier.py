@@ -164,9 +164,9 @@ class Sender:
                     paced[channel] = pause
                 elif not self._deliver_one(message_id, channel, now=now, report=report):
                     stalled.add(channel)
-            if not due or report.sent + report.gave_up > progress:
-                if not due:
-                    return report
+            if not due:
+                return report
+            if report.sent + report.gave_up > progress:  # what was behind a sent message may be due now
                 continue
             if not paced or not wait:
                 return report
@@ -186,16 +186,15 @@ class Sender:
                 return False
             method, payload, workspace_id = message.method, self._resolve(session, message), message.workspace_id
         client = self.client_for(workspace_id)  # after the claim's commit: a token lookup may read the database
-        if client is None:
-            payload = "no_token"  # the workspace uninstalled pmbot or revoked its token: nobody to send as
-        if isinstance(payload, str):
-            permanent = payload in ("reference_missing", "no_token")
-            self._record_failure(message_id, token, now=now, error=payload, permanent=permanent, retry_after=None)
+        if client is None or isinstance(payload, str):
+            # No client: the workspace uninstalled pmbot or revoked its token, so there is nobody to send as.
+            error = "no_token" if client is None else str(payload)
+            permanent = error in ("reference_missing", "no_token")
+            self._record_failure(message_id, token, now=now, error=error, permanent=permanent, retry_after=None)
             if permanent:
                 report.gave_up += 1
             return permanent
         try:
-            assert client is not None
             if method in PACED_METHODS:
                 self.pacer.take(channel)
             response = client.api_call(method, json=payload)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from domain import sequences
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from domain.text import escape
+from domain.text import escape, short_number
 from domain.workspaces import is_lead
 from storage.models import Decision, DecisionRevision, Project
 
@@ -93,13 +93,13 @@ def create(
 
 def get(session: Session, *, workspace_id: int, ref: str, for_update: bool = False) -> Decision:
     """Return the decision for a short id like `D-9`."""
-    digits = ref.strip().upper().removeprefix("D-").removeprefix("D")
-    if not digits.isdecimal() or len(digits) > 9:  # isdigit() would let `²` through to int()
+    number = short_number(ref, "D")
+    if number is None:
         raise InvalidInput(f"`{escape(ref[:20])}` is not a decision id.", hint="Decision ids look like `D-9`.")
-    stmt = select(Decision).where(Decision.workspace_id == workspace_id, Decision.number == int(digits))
+    stmt = select(Decision).where(Decision.workspace_id == workspace_id, Decision.number == number)
     decision = session.scalar(stmt.with_for_update() if for_update else stmt)
     if decision is None:
-        raise NotFound(f"There is no decision D-{int(digits)}.")
+        raise NotFound(f"There is no decision D-{number}.")
     return decision
 
 

@@ -38,20 +38,18 @@ def uninstalled(session: Session, workspace: Workspace, *, now: datetime) -> int
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def forget_tokens(session: Session, *, team_id: str, bot: bool = True, user_ids: Sequence[str] = ()) -> int:
-    """Delete the workspace's stored tokens (the bot's, and these users'), in the request's transaction."""
-    deleted = 0
-    statements = [
-        delete(INSTALLATIONS).where(INSTALLATIONS.c.team_id == team_id, INSTALLATIONS.c.user_id.in_(user_ids))
-    ]
+def forget_tokens(session: Session, *, team_id: str, bot: bool = True, user_ids: Sequence[str] = ()) -> None:
+    """Delete the workspace's stored tokens (the bot's, and these users'), in the request's transaction.
+
+    The bot's token is in both tables; without it the users' installations are of no use either.
+    """
     if bot:
-        statements = [
-            delete(BOTS).where(BOTS.c.team_id == team_id),
-            delete(INSTALLATIONS).where(INSTALLATIONS.c.team_id == team_id),
-        ]
-    for statement in statements:
-        deleted += int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
-    return deleted
+        session.execute(delete(BOTS).where(BOTS.c.team_id == team_id))
+        session.execute(delete(INSTALLATIONS).where(INSTALLATIONS.c.team_id == team_id))
+    else:
+        session.execute(
+            delete(INSTALLATIONS).where(INSTALLATIONS.c.team_id == team_id, INSTALLATIONS.c.user_id.in_(user_ids))
+        )
 
 
 def reinstalled(workspace: Workspace) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from domain import sequences
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.text import escape
+from domain.text import escape, short_number
 from storage.models import ActionItem, Decision, Meeting, MeetingSeries, Project, Risk
 
 AUTO_CLOSE_AFTER = timedelta(hours=3)
@@ -86,12 +86,12 @@ def record_capture(meeting: Meeting, *, kind: str, ref: str) -> None:
 
 def get(session: Session, *, workspace_id: int, ref: str) -> Meeting:
     """Return a meeting by its short id (M-3)."""
-    digits = ref.strip().upper().removeprefix("M-").removeprefix("M")
-    if not digits.isdecimal() or len(digits) > 9:  # isdigit() would let `²` through to int()
+    number = short_number(ref, "M")
+    if number is None:
         raise InvalidInput(f"`{escape(ref[:20])}` is not a meeting id.", hint="Meeting ids look like `M-3`.")
-    meeting = session.scalar(select(Meeting).where(Meeting.workspace_id == workspace_id, Meeting.number == int(digits)))
+    meeting = session.scalar(select(Meeting).where(Meeting.workspace_id == workspace_id, Meeting.number == number))
     if meeting is None:
-        raise NotFound(f"There is no meeting M-{int(digits)}.")
+        raise NotFound(f"There is no meeting M-{number}.")
     return meeting
 
 

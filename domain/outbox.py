@@ -7,7 +7,7 @@ Senders claim a message with a lease before calling Slack, so two senders never 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -183,16 +183,22 @@ def find(session: Session, *, workspace_id: int, key: str) -> OutboxMessage | No
 def sent_times(session: Session, *, workspace_id: int, keys: Sequence[str]) -> dict[str, datetime]:
     """When each of these keys' messages was delivered (keys not queued or not sent yet are left out)."""
     found: dict[str, datetime] = {}
-    for start in range(0, len(keys), 500):
+    for chunk in _chunks(keys):
         rows = session.execute(
             select(OutboxMessage.key, OutboxMessage.sent_at).where(
                 OutboxMessage.workspace_id == workspace_id,
-                OutboxMessage.key.in_(keys[start : start + 500]),
+                OutboxMessage.key.in_(chunk),
                 OutboxMessage.sent_at.is_not(None),
             )
         )
         found.update((row.key, row.sent_at) for row in rows if row.sent_at is not None)
     return found
+
+
+def _chunks(keys: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """`keys` in slices small enough for one IN list."""
+    for start in range(0, len(keys), size):
+        yield keys[start : start + size]
 
 
 def enqueue_many(session: Session, messages: Sequence[tuple[int, Outgoing]], *, now: datetime) -> int:
@@ -206,8 +212,7 @@ def enqueue_many(session: Session, messages: Sequence[tuple[int, Outgoing]], *, 
     existing: set[tuple[int, str]] = set()
     keys = [m.key for _, m in messages]
     workspaces = {workspace_id for workspace_id, _ in messages}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
+    for chunk in _chunks(keys):
         # workspace_id first: the (workspace_id, key) unique index answers this without a scan.
         rows = session.execute(
             select(OutboxMessage.workspace_id, OutboxMessage.key).where(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from domain import sequences
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from domain.text import escape
+from domain.text import escape, short_number
 from domain.workspaces import is_lead
 from storage.models import Project, Risk, RiskEvent
 from storage.models.risks import CATEGORIES, KINDS
@@ -119,13 +119,13 @@ def create(session: Session, *, project: Project, creator: str, fields: Fields, 
 
 def get(session: Session, *, workspace_id: int, ref: str, for_update: bool = False) -> Risk:
     """Return the entry for a short id like `R-4`."""
-    text = ref.strip().upper().removeprefix("R-").removeprefix("R")
-    if not text.isdecimal() or len(text) > 9:  # isdigit() would let `²` through to int()
+    number = short_number(ref, "R")
+    if number is None:
         raise InvalidInput(f"`{escape(ref[:20])}` is not a risk id.", hint="Risk ids look like `R-4`.")
-    stmt = select(Risk).where(Risk.workspace_id == workspace_id, Risk.number == int(text))
+    stmt = select(Risk).where(Risk.workspace_id == workspace_id, Risk.number == number)
     risk = session.scalar(stmt.with_for_update() if for_update else stmt)
     if risk is None:
-        raise NotFound(f"There is no risk R-{int(text)}.")
+        raise NotFound(f"There is no risk R-{number}.")
     return risk
 
 

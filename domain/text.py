@@ -15,7 +15,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def escape(text: str) -> str:
     """Escape user text for mrkdwn: `&`, `<` and `>`, so `<!channel>` or `<@U1>` shows literally."""
-    return _CONTROL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return without_control(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def unescape(text: str) -> str:
@@ -39,6 +39,14 @@ def date_token(moment: datetime, fmt: str = "{date_short_pretty} {time}") -> str
 def without_control(text: str) -> str:
     """`text` without control characters (tab and newlines stay): PostgreSQL refuses NUL, and none belong in text."""
     return _CONTROL.sub("", text)
+
+
+def short_number(ref: str, letter: str) -> int | None:
+    """The number in a short id such as `D-9`, `d9` or `9` for `letter` "D"; None when it is not one."""
+    digits = ref.strip().upper().removeprefix(f"{letter}-").removeprefix(letter)
+    if not digits.isdecimal() or len(digits) > 9:  # isdigit() would let `²` through to int()
+        return None
+    return int(digits)
 
 
 FORMER_MEMBER = "former-member"  # stands in for a person forgotten on request (`/pm forget`); never a Slack id
@@ -82,4 +90,4 @@ def plain_from_slack(text: str, *, name_of: Callable[[str], str] | None = None) 
             return "#" + (label or ident)
         return "@" + (label or ident.split("^")[0]).lstrip("@")  # <!channel>, <!here>, <!subteam^S1|@team>
 
-    return _CONTROL.sub("", unescape(_SLACK_TOKEN.sub(replace, text)))
+    return without_control(unescape(_SLACK_TOKEN.sub(replace, text)))

@@ -13,7 +13,7 @@ from bot.standin import FakeSlack
 from storage.models.actions import DONE, OPEN
 from tests.actions_helpers import dm_texts, frozen, items
 from tests.conftest import PROJECT_CHANNEL
-from tests.slack_requests import SlackSender
+from tests.slack_requests import Response, SlackSender
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -21,6 +21,15 @@ MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 def _create(slack: SlackSender, text: str, user: str = "U0LEAD") -> None:
     response = slack.command("/action", text, user_id=user, channel_id=PROJECT_CHANNEL)
     assert 200 == response.status, response.text
+
+
+def _submit(slack: SlackSender, values: dict[str, Any], *, metadata: dict[str, str] | None = None) -> Response:
+    """Submit the new-item form as U0DEV2 in the project channel, on MONDAY."""
+    meta = metadata or {"channel": PROJECT_CHANNEL, "channel_name": "proj-apollo"}
+    with frozen(MONDAY):
+        return slack.view_submission(
+            user_id="U0DEV2", callback_id="action_create", private_metadata=json.dumps(meta), values=values
+        )
 
 
 def _form(title: str, owner: str | None, day: str | None, at: str | None, notes: str = "") -> dict[str, Any]:
@@ -60,14 +69,7 @@ def test_the_form_creates_an_item_in_the_submitters_zone(
     slack: SlackSender, fake_slack: FakeSlack, session: Session
 ) -> None:
     """A submitted form creates the item; date and time are read in the submitter's time zone."""
-    metadata = json.dumps({"channel": PROJECT_CHANNEL, "channel_name": "proj-apollo"})
-    with frozen(MONDAY):
-        response = slack.view_submission(
-            user_id="U0DEV2",
-            callback_id="action_create",
-            private_metadata=metadata,
-            values=_form("prepare the demo", "U0DEV3", "2026-11-25", "14:30", notes="with the new build"),
-        )
+    response = _submit(slack, _form("prepare the demo", "U0DEV3", "2026-11-25", "14:30", notes="with the new build"))
     assert 200 == response.status and not response.body
     [item] = items(session)
     assert ("prepare the demo", "U0DEV3", "with the new build") == (item.title, item.owner_id, item.notes)
@@ -80,14 +82,7 @@ def test_control_characters_typed_into_a_form_are_dropped_not_refused(
     slack: SlackSender, fake_slack: FakeSlack, session: Session
 ) -> None:
     """A NUL or other control character in a form's text is dropped; the item is saved (PostgreSQL refuses NUL)."""
-    metadata = json.dumps({"channel": PROJECT_CHANNEL, "channel_name": "proj-apollo"})
-    with frozen(MONDAY):
-        response = slack.view_submission(
-            user_id="U0DEV2",
-            callback_id="action_create",
-            private_metadata=metadata,
-            values=_form("pre\x00pare the\x07 demo", "U0DEV3", None, None, notes="line\x00\none\tand two"),
-        )
+    response = _submit(slack, _form("pre\x00pare the\x07 demo", "U0DEV3", None, None, notes="line\x00\none\tand two"))
     assert 200 == response.status and not response.body
     [item] = items(session)
     assert ("prepare the demo", "line\none\tand two") == (item.title, item.notes)
@@ -95,14 +90,7 @@ def test_control_characters_typed_into_a_form_are_dropped_not_refused(
 
 def test_a_past_date_in_the_form_is_shown_beside_the_field(slack: SlackSender, session: Session) -> None:
     """A due date in the past keeps the form open with the error beside the date field."""
-    metadata = json.dumps({"channel": PROJECT_CHANNEL})
-    with frozen(MONDAY):
-        response = slack.view_submission(
-            user_id="U0DEV2",
-            callback_id="action_create",
-            private_metadata=metadata,
-            values=_form("too late", "U0DEV2", "2026-11-20", None),
-        )
+    response = _submit(slack, _form("too late", "U0DEV2", "2026-11-20", None), metadata={"channel": PROJECT_CHANNEL})
     body = response.json()
     assert "errors" == body["response_action"]
     assert "in the past" in body["errors"]["due_date"]

@@ -91,7 +91,6 @@ class SlackMethods:
         self._responses: list[dict[str, Any]] = []
         self._grants: dict[str, dict[str, str]] = {}  # OAuth code -> the installation it grants
         self._token_teams: dict[str, str] = {}  # bot token -> its team, for tokens granted over OAuth
-        self._revoked: set[str] = set()
 
     # ---- helpers
 
@@ -225,11 +224,6 @@ class SlackMethods:
         with self._lock:  # type: ignore[attr-defined]
             self._grants[code] = {"team_id": team_id, "team_name": team_name or team_id, "bot_token": bot_token,
                                   "installer": installer or "U0INSTALLER"}  # fmt: skip
-
-    def revoke_token(self, token: str) -> None:
-        """From now on, calls with `token` answer `token_revoked` (as after an uninstall)."""
-        with self._lock:  # type: ignore[attr-defined]
-            self._revoked.add(token)
 
     def api_oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("_client_auth"):

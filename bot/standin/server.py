@@ -402,8 +402,6 @@ class FakeSlack(ClientSide):
             return 200, {}, {"ok": False, "error": "unknown_method"}
         if method == "oauth.v2.access":  # authenticated by the app's client id and secret, not a token
             token = "xoxb-client-credentials" if args.get("_client_auth") else None
-        if token in self._revoked:
-            return 200, {}, {"ok": False, "error": "token_revoked"}
         if not token:
             return 200, {}, {"ok": False, "error": "not_authed"}
         if not token.startswith("xox"):
