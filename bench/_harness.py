@@ -200,8 +200,8 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[rank - 1]
 
 
-def machine() -> dict[str, Any]:
-    """The facts about this machine that the figures depend on."""
+def machine(kinds: Sequence[str] = ()) -> dict[str, Any]:
+    """The facts about this machine that the figures depend on (with the PostgreSQL version when it is measured)."""
     cpu = platform.processor() or "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -210,7 +210,7 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {
+    facts = {
         "nproc": os.cpu_count(),
         "cpu": cpu,
         "python": platform.python_version(),
@@ -218,6 +218,9 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "load_average_at_start": os.getloadavg()[0],
     }
+    if "postgresql" in kinds:
+        facts["postgresql"] = postgres_version()
+    return facts
 
 
 def postgres_version() -> str:
@@ -267,6 +270,17 @@ def write_results(benchmark: str, results: dict[str, Any], info: dict[str, Any],
     document = {"benchmark": benchmark, "at": stamp, "machine": info, "parameters": params, "results": results}
     path.write_text(json.dumps({**document, **extra}, indent=2, default=str) + "\n")
     return path
+
+
+def finish(
+    benchmark: str, results: dict[str, Any], info: dict[str, Any], params: dict[str, Any], failures: list[str]
+) -> int:
+    """Write the figures, say where, print each failed sanity check; return the exit status (1 if one failed)."""
+    path = write_results(benchmark, results, info, params, failures=failures)
+    print(f"figures written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    for failure in failures:
+        print(f"FAILED: {failure}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def run_main(main: Callable[[], int]) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -19,15 +18,14 @@ from sqlalchemy import func, select
 from bench._harness import (
     DATABASES,
     SIGNING_SECRET,
+    finish,
     fresh_database,
     machine,
     percentile,
     pmbot_serve,
-    postgres_version,
     progress,
     run_main,
     table,
-    write_results,
 )
 from bench._load import Request, Result, Target, run_load, send
 from bench._reminders import run_due_benchmark
@@ -192,9 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reminders", type=int, default=10000, help="due reminders for run-due (default 10000)")
     args = parser.parse_args(argv)
     kinds = DATABASES if args.db == "both" else (args.db,)
-    info = machine()
-    if "postgresql" in kinds:
-        info["postgresql"] = postgres_version()
+    info = machine(kinds)
     failures: list[str] = []
     results: dict[str, Any] = {}
     started = time.monotonic()
@@ -219,11 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     info["total_seconds"] = time.monotonic() - started
     info["load_average_at_end"] = os.getloadavg()[0]
     print("\n" + render(results, info) + f"\n\ntotal run time: {info['total_seconds']:.0f}s", flush=True)
-    path = write_results("actions", results, info, vars(args), failures=failures)
-    print(f"figures written to {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
-    for failure in failures:
-        print(f"FAILED: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    return finish("actions", results, info, vars(args), failures)
 
 
 if __name__ == "__main__":

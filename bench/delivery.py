@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench._harness import BOT_TOKEN, DATABASES, fresh_database, machine, postgres_version, progress, run_main, table
+from bench._harness import BOT_TOKEN, DATABASES, fresh_database, machine, progress, run_main, table
 from bot.jobs import run_due
 from bot.settings import load_settings
 from bot.slack_client import make_client
@@ -129,9 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(parser)
     args = parser.parse_args(argv)
     kinds = DATABASES if args.db == "both" else (args.db,)
-    info = machine()
-    if "postgresql" in kinds:
-        info["postgresql"] = postgres_version()
+    info = machine(kinds)
     with tempfile.TemporaryDirectory(prefix="pmbot-bench-") as tmp:
         results = {kind: measure(kind, Path(tmp), args) for kind in kinds}
     print(f"\nmachine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}\n")

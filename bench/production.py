@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -23,15 +22,14 @@ from bench._harness import (
     DATABASES,
     PMBOT_SERVE,
     Served,
+    finish,
     fresh_database,
     machine,
-    postgres_version,
     progress,
     run_main,
     serve_env,
     serving,
     table,
-    write_results,
 )
 from bench.actions import CHANNEL, CHANNEL_NAME, PEOPLE
 from bot import web
@@ -221,9 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     delivery.add_arguments(parser)
     args = parser.parse_args(argv)
     kinds = DATABASES if args.db == "both" else (args.db,)
-    info = machine()
-    if "postgresql" in kinds:
-        info["postgresql"] = postgres_version()
+    info = machine(kinds)
     results: dict[str, Any] = {}
     started = time.monotonic()
     fake = FakeSlack().start()
@@ -244,11 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     failures = failures_of(results) + delivery.failures({k: r["delivery"] for k, r in results.items()})
     if server_errors:
         failures.append(f"the Slack stand-in failed {len(server_errors)} times: {server_errors[0]}")
-    path = write_results("production", results, info, vars(args), failures=failures)
-    print(f"figures written to {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
-    for failure in failures:
-        print(f"FAILED: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    return finish("production", results, info, vars(args), failures)
 
 
 if __name__ == "__main__":

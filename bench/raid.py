@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -22,15 +21,14 @@ from bench._harness import (
     DATABASES,
     SIGNING_SECRET,
     BenchError,
+    finish,
     fresh_database,
     machine,
     percentile,
     pmbot_serve,
-    postgres_version,
     progress,
     run_main,
     table,
-    write_results,
 )
 from bot.standin import FakeSlack
 from handlers.decisions import on_decision
@@ -243,8 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
     args = parser.parse_args(argv)
     kinds = DATABASES if args.db == "both" else (args.db,)
-    info = machine()
-    info["postgresql"] = postgres_version() if "postgresql" in kinds else "-"
+    info = machine(kinds)
+    info.setdefault("postgresql", "-")
     results: dict[str, Any] = {}
     started = time.monotonic()
     fake = FakeSlack().start()
@@ -270,11 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     failures = [f for figures in results.values() for f in figures["failures"]]
     if server_errors:
         failures.append(f"the Slack stand-in failed {len(server_errors)} times: {server_errors[0]}")
-    path = write_results("raid", results, info, vars(args), failures=failures)
-    print(f"figures written to {path}")
-    for failure in failures:
-        print(f"FAILED: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    return finish("raid", results, info, vars(args), failures)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ import argparse
 import cProfile
 import os
 import pstats
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -27,14 +26,13 @@ from bench._harness import (
     BOT_TOKEN,
     DATABASES,
     ROOT,
+    finish,
     fresh_database,
     machine,
     percentile,
-    postgres_version,
     progress,
     run_main,
     table,
-    write_results,
 )
 from bench.standups_data import KINDS, START, Sent, Team, check, classify, expected, populate, teams
 from bot import jobs
@@ -261,9 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=True, help="profile one tick")
     args = parser.parse_args(argv)
     kinds = DATABASES if args.db == "both" else (args.db,)
-    info = machine()
-    if "postgresql" in kinds:
-        info["postgresql"] = postgres_version()
+    info = machine(kinds)
     started = time.monotonic()
     groups = teams(args.standups, args.participants, args.zones)
     results: dict[str, Any] = {}
@@ -278,12 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\n".join("  " + line for line in figures["profile"]))
     for note in [f"{kind}: {note}" for kind, figures in results.items() for note in figures["notes"]]:
         print(f"note: {note}")
-    path = write_results("standups", results, info, vars(args))
-    print(f"figures written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     failures = [f"{kind}: {failure}" for kind, figures in results.items() for failure in figures["failures"]]
-    for failure in failures:
-        print(f"FAILED: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    return finish("standups", results, info, vars(args), failures)
 
 
 if __name__ == "__main__":
