@@ -181,6 +181,15 @@ def render(results: dict[str, Any], info: dict[str, Any]) -> str:
     return head + "\n\n" + table(["figure", *kinds], rows)
 
 
+def stand_in_with_people() -> FakeSlack:
+    """The Slack stand-in, started, with the benchmark's five people and their project channel."""
+    fake = FakeSlack().start()
+    for user_id, (name, tz, locale) in PEOPLE.items():
+        fake.add_user(user_id, name=name, tz=tz, locale=locale)
+    fake.add_channel(CHANNEL, name=CHANNEL_NAME, members=list(PEOPLE))
+    return fake
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmarks; print progress and the table; return 1 if a sanity check failed."""
     parser = argparse.ArgumentParser(prog="python -m bench.actions", description=__doc__.splitlines()[0])
@@ -194,11 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     failures: list[str] = []
     results: dict[str, Any] = {}
     started = time.monotonic()
-    fake = FakeSlack().start()
+    fake = stand_in_with_people()
     try:
-        for user_id, (name, tz, locale) in PEOPLE.items():
-            fake.add_user(user_id, name=name, tz=tz, locale=locale)
-        fake.add_channel(CHANNEL, name=CHANNEL_NAME, members=list(PEOPLE))
         with tempfile.TemporaryDirectory(prefix="pmbot-bench-") as tmp:
             for kind in kinds:
                 results[kind] = {}

@@ -31,7 +31,7 @@ from bench._harness import (
     serving,
     table,
 )
-from bench.actions import CHANNEL, CHANNEL_NAME, PEOPLE
+from bench.actions import stand_in_with_people
 from bot import web
 from bot.standin import FakeSlack
 
@@ -222,11 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     info = machine(kinds)
     results: dict[str, Any] = {}
     started = time.monotonic()
-    fake = FakeSlack().start()
+    fake = stand_in_with_people()
     try:
-        for user_id, (name, tz, locale) in PEOPLE.items():
-            fake.add_user(user_id, name=name, tz=tz, locale=locale)
-        fake.add_channel(CHANNEL, name=CHANNEL_NAME, members=list(PEOPLE))
         with tempfile.TemporaryDirectory(prefix="pmbot-bench-") as tmp:
             for kind in kinds:
                 results[kind] = bench_database(kind, args, fake, Path(tmp))
