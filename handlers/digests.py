@@ -1,4 +1,4 @@
-"""`/status` and `/digest`: the project's status now, digests on demand, roll-up subscriptions."""
+"""`/pm status` and `/digest`: the project's status now, digests on demand, roll-up subscriptions."""
 
 from __future__ import annotations
 
@@ -23,15 +23,15 @@ from handlers.render.split import fit
 from storage.models import DigestSubscription, Project
 
 STATUS_HELP = CommandHelp(
-    command=Command.STATUS,
+    command="/pm status",
     summary="the project's status (Green, Amber, Red by stated rules) and headline numbers.",
     usages=(
-        ("/status", "the status now, why, and the numbers (only you see it)"),
+        ("/pm status", "the status now, why, and the numbers (only you see it)"),
         (
-            "/status set amber waiting on the vendor",
+            "/pm status set amber waiting on the vendor",
             "a lead overrides the status with a note (shown beside the computed one)",
         ),
-        ("/status clear", "back to the computed status"),
+        ("/pm status clear", "back to the computed status"),
     ),
 )
 DIGEST_HELP = CommandHelp(
@@ -47,7 +47,6 @@ DIGEST_HELP = CommandHelp(
 
 
 def register(listeners: Listeners) -> None:
-    listeners.command(Command.STATUS, on_status)
     listeners.command(Command.DIGEST, on_digest)
     listeners.action(Action.DIGEST_ACKNOWLEDGE, on_acknowledge)
 
@@ -56,13 +55,12 @@ def _project(command: dict[str, Any], context: BoltContext) -> Project:
     return project(context, command["channel_id"], name=command.get("channel_name", ""))
 
 
-def on_status(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """`/status [set <green|amber|red> <why> | clear | help]`."""
-    word, _, rest = (command.get("text") or "").strip().partition(" ")
+def status_reply(command: dict[str, Any], args: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
+    """Answer `/pm status [set <green|amber|red> <why> | clear | help]` (Slack keeps `/status` for itself)."""
+    word, _, rest = args.strip().partition(" ")
     proj = _project(command, context)
     if word.lower() == "help":
-        ack(response_type="ephemeral", text=STATUS_HELP.text())
-        return
+        return {"text": STATUS_HELP.text()}
     if word.lower() in ("set", "clear"):
         caller = member(context, client, command["user_id"])
         if not may_configure(proj, caller.user_id, is_admin=caller.is_admin):
@@ -75,11 +73,11 @@ def on_status(ack: Ack, command: dict[str, Any], context: BoltContext, client: W
             if chosen.lower() not in render.STATUS_EMOJI:
                 raise InvalidInput(
                     "Set the status to green, amber or red, with why.",
-                    hint="Like `/status set amber waiting on the vendor`.",
+                    hint="Like `/pm status set amber waiting on the vendor`.",
                 )
             if not note.strip():
                 raise InvalidInput(
-                    "Say why.", hint=f"Like `/status set {escape(chosen.lower())} waiting on the vendor`."
+                    "Say why.", hint=f"Like `/pm status set {escape(chosen.lower())} waiting on the vendor`."
                 )
             settings["status_override"] = {
                 "status": chosen.lower(),
@@ -89,9 +87,9 @@ def on_status(ack: Ack, command: dict[str, Any], context: BoltContext, client: W
             }
         proj.settings = settings
     elif word:
-        raise InvalidInput(f"I don't know `/status {escape(word[:30])}`.", hint="See `/status help`.")
+        raise InvalidInput(f"I don't know `/pm status {escape(word[:30])}`.", hint="See `/pm status help`.")
     text, blocks = render.status(status_rules.snapshot(db(context), proj, now=now(context)))
-    ack(response_type="ephemeral", text=text, blocks=blocks)
+    return {"text": text, "blocks": blocks}
 
 
 def on_digest(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -9,14 +9,14 @@ from slack_sdk import WebClient
 
 from domain.errors import InvalidInput
 from domain.text import escape
-from handlers import exports, privacy, project_settings
+from handlers import digests, exports, privacy, project_settings
 from handlers.ids import Command
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp, help_blocks, help_text
 
 HELP = CommandHelp(
     command=Command.PM,
-    summary="pmbot itself: help and this channel's project settings.",
+    summary="pmbot itself: help, the project's status and this channel's project settings.",
     usages=(
         ("/pm help", "this help"),
         ("/pm config", "show this channel's project settings"),
@@ -37,7 +37,7 @@ HELP = CommandHelp(
 
 def all_help() -> list[CommandHelp]:
     """Return the help of every command, in the order people need them."""
-    from handlers import actions, decisions, digests, meetings, risks, standups
+    from handlers import actions, decisions, meetings, risks, standups
 
     return [
         actions.HELP,
@@ -56,7 +56,7 @@ def register(listeners: Listeners) -> None:
 
 
 def on_pm(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """Answer `/pm [help|config ...]`."""
+    """Answer `/pm [help|status|config|export|forget ...]`."""
     words = (command.get("text") or "").strip().split(maxsplit=1)
     sub = words[0].lower() if words else "help"
     rest = words[1] if len(words) > 1 else ""
@@ -65,6 +65,8 @@ def on_pm(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebCl
         ack(response_type="ephemeral", text=help_text(entries), blocks=help_blocks(entries))
     elif sub in ("config", "settings"):
         ack(response_type="ephemeral", **project_settings.handle(command, rest, context))
+    elif sub == "status":
+        ack(response_type="ephemeral", **digests.status_reply(command, rest, context, client))
     elif sub == "export":
         ack(response_type="ephemeral", **exports.handle(command, rest, context, client))
     elif sub == "forget":

@@ -12,7 +12,6 @@ class Command(StrEnum):
     RISK = "/risk"
     DECISION = "/decision"
     DIGEST = "/digest"
-    STATUS = "/status"
     MEETING = "/meeting"
 
 
@@ -22,6 +21,8 @@ class Event(StrEnum):
     APP_UNINSTALLED = "app_uninstalled"
     TOKENS_REVOKED = "tokens_revoked"
     MESSAGE = "message"  # subscribed as message.im: replies in pmbot's DM
+    MEMBER_JOINED_CHANNEL = "member_joined_channel"
+    MEMBER_LEFT_CHANNEL = "member_left_channel"
 
 
 class Shortcut(StrEnum):

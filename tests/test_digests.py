@@ -107,16 +107,16 @@ def test_each_status_rule(session: Session, case: str, expected: str) -> None:
 
 
 def test_status_command_and_a_leads_override(slack: SlackSender, session: Session) -> None:
-    """`/status` shows the computed status; a lead's `/status set` is shown beside it; others are refused."""
+    """`/pm status` shows the computed status; a lead's `/pm status set` is shown beside it; others are refused."""
     project = _project(session)
     _risk(session, project, 4, 5)
     project.lead_user_ids = ["U0LEAD"]
     session.commit()
     with frozen(MONDAY):
-        first = slack.command("/status", "", user_id="U0DEV1", channel_id=PROJECT_CHANNEL).json()
-        refused = slack.command("/status", "set green all fine", user_id="U0DEV1", channel_id=PROJECT_CHANNEL).json()
-        slack.command("/status", "set amber vendor confirmed a fix", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
-        after = slack.command("/status", "", user_id="U0DEV1", channel_id=PROJECT_CHANNEL).json()
+        first = slack.command("/pm", "status", user_id="U0DEV1", channel_id=PROJECT_CHANNEL).json()
+        refused = slack.command("/pm", "status set green all fine", user_id="U0DEV1", channel_id=PROJECT_CHANNEL).json()
+        slack.command("/pm", "status set amber vendor confirmed a fix", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+        after = slack.command("/pm", "status", user_id="U0DEV1", channel_id=PROJECT_CHANNEL).json()
     assert "*Red* (computed)" in str(first["blocks"])
     assert "Only this project's leads" in refused["text"]
     shown = str(after["blocks"])

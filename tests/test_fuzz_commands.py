@@ -162,15 +162,15 @@ TEMPLATES = [
     Template(Command.MEETING, "end ", REFUSED),
     Template(Command.MEETING, "minutes ", NO_NEW_ROWS),
     Template(Command.MEETING, "schedule ", "meeting_series"),
-    Template(Command.STATUS, "", REFUSED, frozenset({"set", "clear", "help"})),
-    Template(Command.STATUS, "set ", NO_NEW_ROWS),
-    Template(Command.STATUS, "set amber ", NO_NEW_ROWS),
-    Template(Command.STATUS, "clear ", NO_NEW_ROWS),
+    Template(Command.PM, "status ", REFUSED, frozenset({"set", "clear", "help"})),
+    Template(Command.PM, "status set ", NO_NEW_ROWS),
+    Template(Command.PM, "status set amber ", NO_NEW_ROWS),
+    Template(Command.PM, "status clear ", NO_NEW_ROWS),
     Template(Command.DIGEST, "", REFUSED, frozenset({"help", "preview", "send", "subscribe", "unsubscribe"})),
     Template(Command.DIGEST, "preview ", NO_NEW_ROWS),
     Template(Command.DIGEST, "send ", "outbox_message"),
     Template(Command.DIGEST, "subscribe ", "digest_subscription"),
-    Template(Command.PM, "", REFUSED, frozenset({"help", "?", "config", "settings", "export"})),
+    Template(Command.PM, "", REFUSED, frozenset({"help", "?", "status", "config", "settings", "export"})),
     *(
         Template(Command.PM, f"config {setting}", NO_NEW_ROWS)
         for setting in ("", "tz ", "hours ", "days ", "leads ", "escalation ", "stakeholders ")

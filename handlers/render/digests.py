@@ -1,4 +1,4 @@
-"""Block Kit for /status, the weekly status digest and the escalation digest."""
+"""Block Kit for /pm status, the weekly status digest and the escalation digest."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def headline_numbers(snap: Snapshot) -> str:
 
 
 def status(snap: Snapshot) -> tuple[str, list[dict[str, Any]]]:
-    """/status: the status, why, and the headline numbers."""
+    """/pm status: the status, why, and the headline numbers."""
     reasons = "\n".join(f"• {escape(r)}" for r in snap.computed[1][:15])
     blocks = [
         _section(f"*Status of {channel_mention(snap.project.channel_id)}:* {status_line(snap)}"),
