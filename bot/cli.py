@@ -32,12 +32,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(COMMANDS[args.command](settings, args) or 0)
 
 
+ROTATE_KEY_SINGLE_WORKSPACE = (
+    "pmbot rotate-key re-encrypts the bot tokens pmbot keeps in its database for workspaces installed over OAuth "
+    "(SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set).\n"
+    "This pmbot serves one workspace with SLACK_BOT_TOKEN, which lives in your environment, not in the database: "
+    "there is nothing to re-encrypt. To replace that token, reinstall the app in Slack (OAuth & Permissions) "
+    "and put the new token in SLACK_BOT_TOKEN."
+)
 REQUIRES = {
     "serve": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
     "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),
     "scheduler": ("SLACK_BOT_TOKEN",),
     "run-due": ("SLACK_BOT_TOKEN",),
-    "rotate-key": ("SLACK_CLIENT_ID",),
 }
 
 
@@ -99,8 +105,16 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
 
     engine = _database(settings)
     warm_up()  # dateparser's first call loads language data: pay for it now, not in a user's request
-    serve(make_wsgi(create_app(settings, engine), engine), host="0.0.0.0", port=settings.port)
+    signal.signal(signal.SIGTERM, _interrupt)  # a platform's stop is a clean stop, like Ctrl-C
+    try:
+        serve(make_wsgi(create_app(settings, engine), engine), host="0.0.0.0", port=settings.port)
+    except KeyboardInterrupt:
+        log.info("pmbot serve stopped")
     return 0
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def cmd_socket(settings: Settings, _args: argparse.Namespace) -> int:
@@ -161,6 +175,9 @@ def cmd_new_key(_settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_rotate_key(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.app import make_tokens
 
+    if not settings.oauth:
+        print(ROTATE_KEY_SINGLE_WORKSPACE, file=sys.stderr)
+        return 2
     if not settings.encryption_keys:
         print("pmbot: PMBOT_ENCRYPTION_KEY is not set: nothing to encrypt with", file=sys.stderr)
         return 2

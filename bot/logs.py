@@ -32,6 +32,6 @@ def configure(level: str, secrets: Iterable[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Third-party chatter only at WARNING and above unless asked for DEBUG.
-    for noisy in ("slack_bolt", "slack_sdk", "apscheduler", "waitress"):
+    # Third-party chatter only at WARNING and above unless asked for DEBUG (storage.migrate says what changed).
+    for noisy in ("slack_bolt", "slack_sdk", "apscheduler", "waitress", "alembic"):
         logging.getLogger(noisy).setLevel(level if level == "DEBUG" else "WARNING")

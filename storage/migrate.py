@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 MIGRATION_LOCK_KEY = 0x706D6D6967  # "pmmig"
 
@@ -29,4 +32,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             # serve, socket and scheduler all migrate at start; on a fresh database they must take turns.
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = conn
+        before = MigrationContext.configure(conn).get_current_revision()
         command.upgrade(cfg, revision)
+        after = MigrationContext.configure(conn).get_current_revision()
+    if after != before:
+        log.info("database schema upgraded from %s to %s", before or "an empty database", after)

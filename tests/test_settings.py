@@ -96,6 +96,16 @@ def test_socket_mode_needs_the_app_token(tmp_path: Path) -> None:
     assert "SLACK_APP_TOKEN" in result.stderr
 
 
+def test_rotate_key_in_single_workspace_mode_explains_what_it_is_for(tmp_path: Path) -> None:
+    """`pmbot rotate-key` with SLACK_BOT_TOKEN (no OAuth) says it re-encrypts OAuth installations' tokens and that
+    this token lives in the environment; it touches no database."""
+    result = _pmbot(["rotate-key"], GOOD, tmp_path)
+    assert 2 == result.returncode
+    assert "workspaces installed over OAuth" in result.stderr
+    assert "nothing to re-encrypt" in result.stderr
+    assert [] == list(tmp_path.iterdir())
+
+
 def test_a_malformed_setting_never_echoes_the_secret(tmp_path: Path) -> None:
     """The error for a malformed token names the setting without printing its value."""
     result = _pmbot(["serve"], {**GOOD, "SLACK_BOT_TOKEN": "xoxp-secret-value-123"}, tmp_path)
