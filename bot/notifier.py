@@ -51,6 +51,25 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
+GIVE_UP_HINTS = {
+    "channel_not_found": " (a private channel pmbot is not in, or a deleted one: /invite @pmbot there)",
+    "not_in_channel": " (pmbot is not in the channel: /invite @pmbot there)",
+    "is_archived": " (the channel is archived)",
+    "msg_too_long": " (the text is over Slack's 40,000 characters)",
+}
+
+# Refusals about where or what pmbot posted, which the person who caused the message can act on.
+REFUSALS_TO_TELL = frozenset({"channel_not_found", "not_in_channel", "is_archived", "msg_too_long"})
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Slack refused a message for good: where it was going and why."""
+
+    channel: str
+    error: str
+
+
 MARK_SENT_RETRIES = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)  # seconds: about half a minute in all
 
 
@@ -63,6 +82,7 @@ class DeliveryReport:
     gave_up: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)  # the given-up messages a person could do something about
 
 
 # Slack's special limit of about one message a second per conversation is chat.postMessage's; updates, reactions
@@ -199,7 +219,7 @@ class Sender:
                 self.pacer.take(channel)
             response = client.api_call(method, json=payload)
         except SlackApiError as err:
-            return self._failed(message_id, token, now=now, err=err, report=report)
+            return self._failed(message_id, token, channel, now=now, err=err, report=report)
         except Exception as err:  # connection refused, timeout: transient
             self._record_failure(message_id, token, now=now, error=repr(err), permanent=False, retry_after=None)
             report.failed += 1
@@ -239,7 +259,7 @@ class Sender:
         return payload
 
     def _failed(
-        self, message_id: int, token: str, *, now: datetime, err: SlackApiError, report: DeliveryReport
+        self, message_id: int, token: str, channel: str, *, now: datetime, err: SlackApiError, report: DeliveryReport
     ) -> bool:
         status = err.response.status_code
         code = str(err.response.get("error", "")) if isinstance(err.response.data, dict) else ""
@@ -253,8 +273,10 @@ class Sender:
         )
         report.errors.append(code or str(status))
         if permanent:
-            log.error("outbox message %s given up: %s", message_id, code)
+            log.error("outbox message %s to %s given up: %s%s", message_id, channel, code, GIVE_UP_HINTS.get(code, ""))
             report.gave_up += 1
+            if code in REFUSALS_TO_TELL:
+                report.refused.append(Refusal(channel, code))
             return True
         report.failed += 1
         return False

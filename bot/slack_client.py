@@ -8,6 +8,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -37,18 +38,24 @@ def make_client(settings: Settings, *, patient: bool = True, token: str | None =
     A patient client (the scheduler's) waits out rate limits and server errors; an impatient one
     (used while a person waits for an HTTP response) tries once and leaves retries to the outbox.
     """
-    handlers = (
-        [
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            AnyServerErrorRetryHandler(max_retry_count=3),
-        ]
-        if patient
-        else []
-    )
     return WebClient(
         token=token or settings.bot_token,
         base_url=settings.slack_api_url,
         timeout=TIMEOUT_SECONDS if patient else 3,
-        retry_handlers=handlers,
+        retry_handlers=_patient_handlers() if patient else [],
     )
+
+
+def patient_copy(client: WebClient) -> WebClient:
+    """The same workspace and Slack as `client`, but waiting out rate limits and server errors (for background work)."""
+    return WebClient(
+        token=client.token, base_url=client.base_url, timeout=TIMEOUT_SECONDS, retry_handlers=_patient_handlers()
+    )
+
+
+def _patient_handlers() -> list[RetryHandler]:
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        AnyServerErrorRetryHandler(max_retry_count=3),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from domain.errors import InvalidInput
+from domain.text import escape
 from storage.models import Member
 
 STALE_AFTER = timedelta(hours=24)
@@ -29,6 +32,7 @@ def upsert_from_profile(session: Session, *, workspace_id: int, user: dict[str, 
     """Store a `users.info` user object (as Slack sends it) as a member."""
     user_id = str(user["id"])
     member = find(session, workspace_id=workspace_id, user_id=user_id)
+    known_zone = member.zone_name if member is not None else ""
     if member is None:
         try:
             with session.begin_nested():
@@ -40,7 +44,7 @@ def upsert_from_profile(session: Session, *, workspace_id: int, user: dict[str, 
     profile = user.get("profile") or {}
     member.name = str(profile.get("display_name") or user.get("name") or user_id)[:255]
     member.real_name = str(user.get("real_name") or profile.get("real_name") or member.name)[:255]
-    member.time_zone = _zone(user.get("tz"), fallback=member.time_zone or "UTC")
+    member.zone_name = _zone(user.get("tz"), fallback=known_zone)
     member.locale = str(user.get("locale") or member.locale or "en-US")[:16]
     member.is_bot = bool(user.get("is_bot"))
     member.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
@@ -49,8 +53,45 @@ def upsert_from_profile(session: Session, *, workspace_id: int, user: dict[str, 
     return member
 
 
+def zone_of(member: Member | None, *, fallback: str) -> str:
+    """Return the member's zone, or `fallback` (a project's zone) when Slack never gave one, else UTC."""
+    return (member.zone_name if member is not None else "") or fallback or "UTC"
+
+
+def require_can_own(member: Member, what: str, *, field: str | None = None) -> None:
+    """Refuse a deactivated account or a bot the part `what` ("own action items"), saying which it is."""
+    name = escape(member.name or member.user_id)
+    if member.deleted:
+        raise InvalidInput(f"@{name} is deactivated, so they can't {what}.", hint="Give it to someone active.",
+                           field=field)  # fmt: skip
+    if member.is_bot:
+        raise InvalidInput(f"@{name} is a bot, so it can't {what}.", hint="Give it to a person.", field=field)
+
+
+def zones_and_deactivated(
+    session: Session, *, user_ids: Iterable[str], workspace_ids: Iterable[int] = ()
+) -> tuple[dict[tuple[int, str], str], set[tuple[int, str]]]:
+    """Return the known zone of each of these cached members by (workspace_id, user_id), and which are deactivated.
+
+    A member whose zone Slack never gave is left out of the zones, so the reader falls back to its project's.
+    """
+    stmt = select(Member.workspace_id, Member.user_id, Member.zone_name, Member.deleted).where(
+        Member.user_id.in_(set(user_ids))
+    )
+    if workspace_ids:
+        stmt = stmt.where(Member.workspace_id.in_(set(workspace_ids)))
+    zones: dict[tuple[int, str], str] = {}
+    deactivated: set[tuple[int, str]] = set()
+    for row in session.execute(stmt):
+        if row.zone_name:
+            zones[(row.workspace_id, row.user_id)] = row.zone_name
+        if row.deleted:
+            deactivated.add((row.workspace_id, row.user_id))
+    return zones, deactivated
+
+
 def _zone(name: object, *, fallback: str) -> str:
-    # Slack omits tz for some accounts; keep what we had rather than guessing.
+    # Slack omits tz for some accounts: keep what we had, else "" (unknown) so readers use the project's zone.
     if isinstance(name, str) and name:
         try:
             ZoneInfo(name)

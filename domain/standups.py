@@ -10,10 +10,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain import members
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.standup_schedule import Participant, Plan, prompt_at
 from domain.zones import zone
-from storage.models import Away, Blocker, Holiday, Member, Project, Standup, StandupAnswer
+from storage.models import Away, Blocker, Holiday, Project, Standup, StandupAnswer
 from storage.models.standups import DEFAULT_QUESTIONS
 
 ANSWER_LIMIT = 2900
@@ -117,14 +118,10 @@ def participants_of(session: Session, standups: Iterable[Standup]) -> dict[int, 
     users = {u for s in standups for u in s.participants}
     workspaces = {s.workspace_id for s in standups}
     zones: dict[tuple[int, str], str] = {}
+    deactivated: set[tuple[int, str]] = set()
     away: dict[tuple[int, str], list[tuple[date, date]]] = {}
     if users:
-        for row in session.execute(
-            select(Member.workspace_id, Member.user_id, Member.time_zone).where(
-                Member.workspace_id.in_(workspaces), Member.user_id.in_(users)
-            )
-        ):
-            zones[(row.workspace_id, row.user_id)] = row.time_zone
+        zones, deactivated = members.zones_and_deactivated(session, user_ids=users, workspace_ids=workspaces)
         for a in session.scalars(select(Away).where(Away.workspace_id.in_(workspaces), Away.user_id.in_(users))):
             away.setdefault((a.workspace_id, a.user_id), []).append((a.first_day, a.last_day))
     return {
@@ -133,6 +130,7 @@ def participants_of(session: Session, standups: Iterable[Standup]) -> dict[int, 
                 u, zones.get((s.workspace_id, u), s.project.time_zone), tuple(away.get((s.workspace_id, u), ()))
             )
             for u in s.participants
+            if (s.workspace_id, u) not in deactivated  # nobody answers for a deactivated account
         ]
         for s in standups
     }

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from domain import actions, dates
+from domain import actions, dates, members
 from domain.actions import Actor
 from domain.reminders import next_working_moment
 from domain.workspaces import working_hours
@@ -98,7 +98,12 @@ def on_snooze(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
     """Pause reminders for the chosen while, in the clicker's own working hours."""
     item = actions.get(db(context), workspace_id=workspace(context).id, ref=_value(body).split("|")[0], for_update=True)
     caller = member(context, client, body["user"]["id"])
-    until = snooze_until(_value(body).partition("|")[2], at=now(context), tz=caller.time_zone, item=item)
+    until = snooze_until(
+        _value(body).partition("|")[2],
+        at=now(context),
+        tz=members.zone_of(caller, fallback=item.project.time_zone),
+        item=item,
+    )
     _apply(body, context, client, actions.snooze, until=until)
     ack()
 

@@ -8,25 +8,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.jobs import producer
-from domain import actions, outbox, reminders
+from domain import actions, members, outbox, reminders
 from domain.outbox import Outgoing
 from domain.workspaces import working_hours
 from handlers.render import actions as render
-from storage.models import ActionItem, Member
+from storage.models import ActionItem
 from storage.models.actions import OPEN
 
 # How far ahead a due date can be for its "day before" reminder to have arrived (a long weekend and a
 # Sun-Thu week included).
 LOOKAHEAD = timedelta(days=7)
 DEFAULT_ESCALATION_DAYS = 2
-
-
-def _owner_zones(session: Session, items: list[ActionItem]) -> dict[tuple[int, str], str]:
-    owners = {(i.workspace_id, i.owner_id) for i in items}
-    rows = session.execute(
-        select(Member.workspace_id, Member.user_id, Member.time_zone).where(Member.user_id.in_({o for _, o in owners}))
-    )
-    return {(r.workspace_id, r.user_id): r.time_zone for r in rows if (r.workspace_id, r.user_id) in owners}
 
 
 @producer("action reminders")
@@ -41,21 +33,21 @@ def queue_action_reminders(session: Session, now: datetime) -> int:
             .with_for_update(skip_locked=True, of=ActionItem)
         )
     )
-    zones = _owner_zones(session, items)
+    zones, deactivated = members.zones_and_deactivated(session, user_ids={i.owner_id for i in items})
     messages: list[tuple[int, Outgoing]] = []
     for item in items:
         assert item.due_at is not None
-        hours = working_hours(item.project)
         tz = zones.get((item.workspace_id, item.owner_id), item.project.time_zone)
         current = reminders.current_reminder(
             due_at=item.due_at,
             created_at=item.created_at,
             snoozed_until=item.snoozed_until,
             tz=tz,
-            hours=hours,
+            hours=working_hours(item.project),
             now=now,
         )
-        if current is not None:
+        # Nobody reads a deactivated account's DMs; the leads still hear of the item once it is overdue.
+        if current is not None and (item.workspace_id, item.owner_id) not in deactivated:
             text, blocks = render.reminder(item, current)
             payload = {"channel": item.owner_id, "text": text, "blocks": blocks}
             key = f"action:{item.id}:remind:{item.owner_id}:{current.key_part}"

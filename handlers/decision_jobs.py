@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.jobs import producer
-from domain import outbox
+from domain import members, outbox
 from domain.outbox import Outgoing
 from domain.reminders import in_working_hours
 from domain.workspaces import working_hours
 from handlers.render import decisions as render
-from storage.models import Decision, Member
+from storage.models import Decision
 
 
 @producer("decision nudges")
@@ -33,15 +33,12 @@ def queue_decision_nudges(session: Session, now: datetime) -> int:
         )
     )
     approvers = {d.approver_id for d in pending}
-    zones = {
-        (r.workspace_id, r.user_id): r.time_zone
-        for r in session.execute(
-            select(Member.workspace_id, Member.user_id, Member.time_zone).where(Member.user_id.in_(approvers))
-        )
-    }
+    zones, deactivated = members.zones_and_deactivated(session, user_ids={a for a in approvers if a})
     messages: list[tuple[int, Outgoing]] = []
     for decision in pending:
         assert decision.approver_id is not None
+        if (decision.workspace_id, decision.approver_id) in deactivated:  # nobody would read the nudge
+            continue
         tz = zones.get((decision.workspace_id, decision.approver_id), decision.project.time_zone)
         if not in_working_hours(now, tz=tz, hours=working_hours(decision.project)):
             continue

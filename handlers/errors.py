@@ -9,6 +9,8 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import DBAPIError
 
 from domain.errors import PmbotError
@@ -19,6 +21,27 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = (
     ":hourglass: pmbot's database is temporarily unavailable. Nothing was saved; please try again in a minute."
 )
+
+SLOW_DOWN = (
+    ":hourglass: Slack is asking pmbot to slow down right now. "
+    "Nothing was saved; please try again in {seconds} seconds."
+)
+
+# What the person who caused a message hears when Slack refused it for good; {channel} is a channel reference.
+REFUSED = {
+    "channel_not_found": (
+        ":lock: I couldn't post in {channel}: it is private and I'm not a member (or it no longer exists). "
+        "Type `/invite @pmbot` there, then try again."
+    ),
+    "not_in_channel": (
+        ":lock: I couldn't post in {channel}: I'm not a member. Type `/invite @pmbot` there, then try again."
+    ),
+    "is_archived": ":file_cabinet: I couldn't post in {channel}: it is archived. Unarchive it, or use another channel.",
+    "msg_too_long": (
+        ":scissors: What I had to post in {channel} was too long for Slack (over 40,000 characters), so I left it out. "
+        "Ask for less at a time, for example one person's items or a shorter range."
+    ),
+}
 
 
 def register(app: App) -> None:
@@ -39,6 +62,10 @@ def failure_response(error: Exception, body: dict[str, Any], *, client: WebClien
         return BoltResponse(status=500, body="")
     if isinstance(error, PmbotError):
         text = error.user_text()
+    elif isinstance(error, SlackApiError) and error.response.status_code == 429:
+        wait = (error.response.headers or {}).get("Retry-After") or (error.response.headers or {}).get("retry-after")
+        log.warning("Slack rate-limited a call while a person waited (retry after %ss)", wait)
+        text = SLOW_DOWN.format(seconds=wait or "a few")
     elif isinstance(error, DBAPIError):
         log.exception("database error", exc_info=error)
         text = UNAVAILABLE
@@ -92,3 +119,28 @@ def _problem_view(text: str) -> dict[str, Any]:
 
 def _json(payload: dict[str, Any]) -> BoltResponse:
     return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
+
+
+def tell_refused(body: dict[str, Any], refusals: list[tuple[str, str]], *, client: WebClient | None) -> None:
+    """Tell the person whose request queued them why Slack refused these (channel, error) messages.
+
+    An ephemeral through the request's response_url reaches them even in a channel pmbot cannot post in;
+    without one (a form), their DM with pmbot does.
+    """
+    texts = [REFUSED[error].format(channel=_where(channel)) for channel, error in dict.fromkeys(refusals)]
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    if not texts or not user:
+        return
+    text = "\n".join(texts)
+    response_url = body.get("response_url")
+    try:
+        if response_url:
+            WebhookClient(str(response_url), timeout=3).send(text=text, response_type="ephemeral")
+        elif client is not None:
+            client.chat_postMessage(channel=str(user), text=text)
+    except Exception:
+        log.warning("could not tell %s that Slack refused a message", user, exc_info=True)
+
+
+def _where(channel: str) -> str:
+    return f"<#{channel}>" if channel[:1] in ("C", "G") else "your DM with me"

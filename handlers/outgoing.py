@@ -9,6 +9,9 @@ from sqlalchemy.orm import Session
 
 from domain import outbox
 from domain.outbox import Outgoing
+from domain.text import truncate
+
+MAX_TEXT = 40_000  # Slack refuses a longer `text` (msg_too_long); blocks are split by handlers.render.split
 
 
 def post(
@@ -28,7 +31,9 @@ def post(
 
     `thread_of` names the outbox key of a message to reply under; `broadcast` also shows the reply in the channel.
     """
-    payload: dict[str, Any] = {"channel": channel, "text": text, "blocks": blocks, "unfurl_links": False}
+    payload: dict[str, Any] = {
+        "channel": channel, "text": truncate(text, MAX_TEXT), "blocks": blocks, "unfurl_links": False,
+    }  # fmt: skip
     if thread_of:
         payload["thread_ts_of"] = thread_of
         payload["reply_broadcast"] = broadcast
@@ -52,7 +57,7 @@ def update(
     conversation: str | None = None,
 ) -> bool:
     """Queue a chat.update of a message this outbox posted (`of_key`) or of a known channel and ts."""
-    payload: dict[str, Any] = {"text": text, "blocks": blocks}
+    payload: dict[str, Any] = {"text": truncate(text, MAX_TEXT), "blocks": blocks}
     if of_key:
         payload["ts_of"] = of_key
     else:
@@ -75,7 +80,7 @@ def ephemeral(
     blocks: list[dict[str, Any]] | None = None,
 ) -> bool:
     """Queue an ephemeral message to one person in a channel."""
-    payload: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+    payload: dict[str, Any] = {"channel": channel, "user": user, "text": truncate(text, MAX_TEXT)}
     if blocks:
         payload["blocks"] = blocks
     message = Outgoing(key=key, method="chat.postEphemeral", channel=channel, payload=payload, not_before=now)

@@ -8,13 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.jobs import producer
-from domain import outbox, risks
+from domain import members, outbox, risks
 from domain.outbox import Outgoing
 from domain.reminders import SEND_GRACE, in_working_hours
 from domain.workspaces import working_hours
 from handlers import risk_notices
 from handlers.render import risks as render
-from storage.models import Member, Risk
+from storage.models import Risk
 
 
 @producer("risk reviews")
@@ -29,16 +29,11 @@ def queue_risk_reviews(session: Session, now: datetime) -> int:
         )
     )
     owners = {r.owner_id for r in open_risks if r.owner_id}
-    zones = {
-        (row.workspace_id, row.user_id): row.time_zone
-        for row in session.execute(
-            select(Member.workspace_id, Member.user_id, Member.time_zone).where(Member.user_id.in_(owners))
-        )
-    }
+    zones, deactivated = members.zones_and_deactivated(session, user_ids=owners)
     messages: list[tuple[int, Outgoing]] = []
     for risk in open_risks:
         due = risks.next_review(risk)
-        if risk.owner_id and due <= now:
+        if risk.owner_id and due <= now and (risk.workspace_id, risk.owner_id) not in deactivated:
             tz = zones.get((risk.workspace_id, risk.owner_id), risk.project.time_zone)
             if in_working_hours(now, tz=tz, hours=working_hours(risk.project)) or now - due <= SEND_GRACE:
                 text, blocks = render.review_prompt(risk)

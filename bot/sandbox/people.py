@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot import manifest
 from bot.sandbox.core import Sandbox
 from bot.sandbox.signing import Answer
 from bot.standin.rules import answered_too_late
@@ -51,13 +52,21 @@ def kind_of(sb: Sandbox, channel: str) -> str:
 def send(sb: Sandbox, user_id: str, channel: str, text: str, thread_ts: str | None = None) -> dict[str, Any]:
     """The composer: a slash command (outside threads, as in Slack) or a plain message."""
     sb.where[user_id] = channel
-    if text.startswith("/") and not thread_ts:
+    if text.startswith("/") and thread_ts:  # Slack sends the app nothing and tells only the person
+        name = text.strip().partition(" ")[0]
+        sb.notice(f"{name} is not supported in threads. Sorry!", channel=channel, user=user_id, thread_ts=thread_ts)
+        return {"ok": False, "error": "not_supported_in_threads"}
+    if text.startswith("/"):
         return command(sb, user_id, channel, text)
     return message(sb, user_id, channel, text, thread_ts)
 
 
 def command(sb: Sandbox, user_id: str, channel: str, line: str) -> dict[str, Any]:
     name, _, rest = line.strip().partition(" ")
+    if name in manifest.BUILT_IN_COMMANDS:  # Slack runs its own command and sends the app nothing
+        sb.notice(f"{name} is one of Slack's own commands, so pmbot never sees it. Try `/pm help` for pmbot's "
+                  "commands (the project's status is `/pm status`).", channel=channel, user=user_id)  # fmt: skip
+        return {"ok": False, "error": "built_in_command"}
     if name not in sb.commands:
         sb.notice(f"{name} is not a valid command. In Slack, all messages that start with the \"/\" character are "
                   "interpreted as commands.", channel=channel, user=user_id)  # fmt: skip

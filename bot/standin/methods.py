@@ -69,6 +69,7 @@ class SlackMethods:
     bot_user_id: str = "UBOT"
     team_id: str = "T0001"
     bot_id: str = "B0001"
+    public_write: bool = True  # the chat:write.public scope pmbot's manifest asks for
     upload_base: str = ""  # "http://127.0.0.1:<port>/upload/", set once the server listens
     clock: Callable[[], float]  # seconds since the epoch that message timestamps are made from
     _caller_token: str | None = None  # the token of the call being answered
@@ -125,6 +126,22 @@ class SlackMethods:
             }  # fmt: skip
         return cid
 
+    def _check_can_post(self, channel_id: str) -> None:
+        """Refuse a post the way Slack does: a private channel pmbot is not in is invisible to it (channel_not_found),
+        a public one needs chat:write.public (not_in_channel), an archived one takes nothing (is_archived).
+
+        A conversation the fake was never told about is let through, so tests need not declare every channel."""
+        channel = self._channels.get(channel_id)
+        if channel is None or channel["kind"] != "channel":
+            return
+        member = self.bot_user_id in channel["members"]
+        if channel["is_private"] and not member:
+            raise SlackError("channel_not_found")
+        if channel.get("is_archived"):
+            raise SlackError("is_archived")
+        if not member and not self.public_write:
+            raise SlackError("not_in_channel")
+
     def _visible_channel(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channels.get(str(args.get("channel") or ""))
         if channel is None or (channel["is_private"] and self.bot_user_id not in channel["members"]):
@@ -141,7 +158,7 @@ class SlackMethods:
             "id": ch["id"], "name": ch["name"], "name_normalized": ch["name"],
             "is_channel": not ch["is_private"], "is_group": ch["is_private"] and not mpim,
             "is_im": False, "is_mpim": mpim, "is_private": ch["is_private"], "created": ch["created"],
-            "is_archived": False, "is_general": False, "is_shared": False, "is_ext_shared": False,
+            "is_archived": bool(ch.get("is_archived")), "is_general": False, "is_shared": False, "is_ext_shared": False,
             "is_org_shared": False, "is_member": self.bot_user_id in ch["members"],
             "creator": ch["members"][0] if ch["members"] else "", "topic": dict(blank),
             "purpose": dict(blank), "num_members": len(ch["members"]),
@@ -154,8 +171,6 @@ class SlackMethods:
                     "is_bot": True, "deleted": False, "is_admin": False}  # fmt: skip
         if user is None:
             raise SlackError("user_not_found")
-        now = datetime.now(UTC).astimezone(ZoneInfo(user["tz"]))
-        offset = now.utcoffset()
         profile = {
             "real_name": user["real_name"], "real_name_normalized": user["real_name"],
             "display_name": user["name"], "display_name_normalized": user["name"],
@@ -165,12 +180,16 @@ class SlackMethods:
             profile["bot_id"] = self.bot_id if user_id == self.bot_user_id else "B" + user_id[1:]
         obj = {
             "id": user_id, "team_id": self.team_id, "name": user["name"], "deleted": user["deleted"],
-            "real_name": user["real_name"], "tz": user["tz"], "tz_label": now.tzname(),
-            "tz_offset": int(offset.total_seconds()) if offset else 0, "profile": profile,
+            "real_name": user["real_name"], "profile": profile,
             "is_admin": user["is_admin"], "is_owner": False, "is_primary_owner": False,
-            "is_restricted": False, "is_ultra_restricted": False, "is_bot": user["is_bot"],
+            "is_restricted": user.get("is_restricted", False),
+            "is_ultra_restricted": user.get("is_ultra_restricted", False), "is_bot": user["is_bot"],
             "is_app_user": False, "updated": int(time.time()),
         }  # fmt: skip
+        if user.get("tz"):  # Slack leaves the zone out for some accounts
+            now = datetime.now(UTC).astimezone(ZoneInfo(user["tz"]))
+            offset = now.utcoffset()
+            obj.update(tz=user["tz"], tz_label=now.tzname(), tz_offset=int(offset.total_seconds()) if offset else 0)
         if include_locale:
             obj["locale"] = user["locale"]
         return obj
@@ -245,7 +264,9 @@ class SlackMethods:
     # ---- chat
 
     def api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel, ts = self._channel_id(args), self._next_ts()
+        channel = self._channel_id(args)
+        self._check_can_post(channel)
+        ts = self._next_ts()
         message = {**copy.deepcopy(args), "type": "message", "channel": channel, "ts": ts,
                    "text": args.get("text") or "", "blocks": args.get("blocks") or [],
                    "thread_ts": args.get("thread_ts"), "user": self.bot_user_id, "bot_id": self.bot_id,
@@ -259,7 +280,9 @@ class SlackMethods:
         return {"channel": channel, "ts": ts, "message": reply}
 
     def api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel, ts = self._channel_id(args), self._next_ts()
+        channel = self._channel_id(args)
+        self._check_can_post(channel)
+        ts = self._next_ts()
         require(args, "user", error="user_not_in_channel")
         self._ephemerals.append({**copy.deepcopy(args), "channel": channel, "ts": ts,
                                  "text": args.get("text") or "", "blocks": args.get("blocks") or [],
@@ -268,6 +291,7 @@ class SlackMethods:
 
     def api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel_id(args)
+        self._check_can_post(channel)
         message = self._message(channel, str(args.get("ts") or ""))
         for field in MESSAGE_FIELDS:
             if field in args:
@@ -410,6 +434,8 @@ class SlackMethods:
         files = args.get("files")
         if not isinstance(files, list) or not files:
             raise SlackError("invalid_arguments")
+        if args.get("channel_id"):
+            self._check_can_post(str(args["channel_id"]))
         shared = []
         for item in files:
             upload = self._uploads.get(str(item.get("id") if isinstance(item, dict) else ""))

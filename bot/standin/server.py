@@ -52,6 +52,20 @@ class Call:
 
 RATE_LIMITED = frozenset({"chat.postMessage"})  # Slack's special per-conversation limit
 
+# Slack's Web API rate tiers: calls a minute per method and workspace, with short bursts allowed.
+TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
+# The published tier of each method pmbot calls (docs.slack.dev/reference/methods/<method>, "Rate limits").
+# chat.postMessage is not here: its special limit is per conversation (see `rate_limit`).
+METHOD_TIERS: dict[str, int] = {
+    "auth.test": 4, "team.info": 3, "oauth.v2.access": 4,
+    "chat.postEphemeral": 4, "chat.update": 3, "chat.delete": 3, "chat.getPermalink": 4,
+    "conversations.info": 3, "conversations.members": 4, "conversations.list": 2, "conversations.open": 3,
+    "users.info": 4, "users.list": 2,
+    "views.open": 4, "views.push": 4, "views.update": 4, "views.publish": 4,
+    "reactions.add": 3, "reactions.remove": 2,
+    "files.getUploadURLExternal": 4, "files.completeUploadExternal": 4,
+}  # fmt: skip
+
 
 @dataclass
 class _Outage:
@@ -67,6 +81,18 @@ class _Failure:
     retry_after: int
     remaining: int
     error: str | None
+
+
+def _take(buckets: dict[Any, tuple[float, float]], key: Any, *, per_second: float, burst: int) -> int | None:
+    """Take a token from `key`'s bucket; answer None, or the seconds until one is there (Retry-After)."""
+    now = time.clock_gettime(time.CLOCK_MONOTONIC)  # real time, never frozen
+    tokens, last = buckets.get(key, (float(burst), now))
+    tokens = min(float(burst), tokens + (now - last) * per_second)
+    if tokens < 1.0:
+        buckets[key] = (tokens, now)
+        return max(1, math.ceil((1.0 - tokens) / per_second))
+    buckets[key] = (tokens - 1.0, now)
+    return None
 
 
 def _decode_args(handler: BaseHTTPRequestHandler, query: str, body: bytes) -> dict[str, Any]:
@@ -135,6 +161,9 @@ class FakeSlack(ClientSide):
         self._outage: _Outage | None = None
         self._limits: tuple[float, int] | None = None
         self._buckets: dict[str, tuple[float, float]] = {}  # conversation -> (tokens, when counted)
+        self._tiers = False
+        self._tier_buckets: dict[tuple[str, str], tuple[float, float]] = {}  # (token, method) -> (tokens, when)
+        self._latency: dict[str, float] = {}  # method ("*": any) -> seconds each call takes
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._server: _Server | None = None
@@ -195,6 +224,10 @@ class FakeSlack(ClientSide):
             self._outage = None
             self._limits = None
             self._buckets.clear()
+            self._tiers = False
+            self._tier_buckets.clear()
+            self.public_write = True
+            self._latency.clear()
             self._reset_state()
 
     def add_user(
@@ -202,18 +235,25 @@ class FakeSlack(ClientSide):
         user_id: str,
         *,
         name: str,
-        tz: str = "UTC",
+        tz: str | None = "UTC",
         locale: str = "en-US",
         real_name: str | None = None,
         is_bot: bool = False,
         deleted: bool = False,
         is_admin: bool = False,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
     ) -> None:
-        ZoneInfo(tz)  # an unknown zone fails here, not inside a request
+        """Add a person; `tz=None` leaves tz, tz_label and tz_offset out of their profile, as Slack does for some
+        accounts; `deleted` is a deactivated account; `is_restricted` / `is_ultra_restricted` a multi- or
+        single-channel guest."""
+        if tz is not None:
+            ZoneInfo(tz)  # an unknown zone fails here, not inside a request
         with self._lock:
             self._users[user_id] = {"id": user_id, "name": name, "real_name": real_name or name, "tz": tz,
-                                    "locale": locale, "is_bot": is_bot, "deleted": deleted,
-                                    "is_admin": is_admin}  # fmt: skip
+                                    "locale": locale, "is_bot": is_bot, "deleted": deleted, "is_admin": is_admin,
+                                    "is_restricted": is_restricted or is_ultra_restricted,
+                                    "is_ultra_restricted": is_ultra_restricted}  # fmt: skip
 
     def set_user_tz(self, user_id: str, tz: str) -> None:
         ZoneInfo(tz)
@@ -225,6 +265,11 @@ class FakeSlack(ClientSide):
             self._channels[channel_id] = {"id": channel_id, "name": name, "members": list(members),
                                           "is_private": is_private, "kind": "channel",
                                           "created": int(time.time())}  # fmt: skip
+
+    def archive_channel(self, channel_id: str) -> None:
+        """Archive a channel: conversations.info says is_archived, and posts into it answer is_archived."""
+        with self._lock:
+            self._channels[channel_id]["is_archived"] = True
 
     def fail_next(
         self,
@@ -250,6 +295,22 @@ class FakeSlack(ClientSide):
         with self._lock:
             self._limits = (per_second, burst)
             self._buckets.clear()
+
+    def slow(self, seconds: float, *, method: str = "*") -> None:
+        """Take `seconds` to answer every Web API call of `method` ("*": of every method), as a distant Slack does."""
+        with self._lock:
+            self._latency[method] = seconds
+
+    def _delay(self, method: str) -> float:
+        with self._lock:
+            return self._latency.get(method, self._latency.get("*", 0.0))
+
+    def enforce_tiers(self, on: bool = True) -> None:
+        """Hold every method in METHOD_TIERS to its tier, per workspace token: a burst of a minute's calls, then
+        the tier's pace; a call over it gets 429 with Retry-After. Off by default: the suite calls faster."""
+        with self._lock:
+            self._tiers = on
+            self._tier_buckets.clear()
 
     # ---- inspection
 
@@ -319,6 +380,7 @@ class FakeSlack(ClientSide):
                 method = parts.path[len("/api/") :]
                 args = _decode_args(handler, parts.query, body)
                 token = self._token(handler, args)
+                time.sleep(self._delay(method))  # outside the lock: slow calls overlap, as Slack's would
                 with self._lock:
                     status, headers, payload = self._answer(method, args, token)
             elif parts.path.startswith("/upload/"):
@@ -371,14 +433,15 @@ class FakeSlack(ClientSide):
         if self._limits is None or method not in RATE_LIMITED:
             return None
         per_second, burst = self._limits
-        key, now = str(args.get("channel") or ""), time.clock_gettime(time.CLOCK_MONOTONIC)  # real time, never frozen
-        tokens, last = self._buckets.get(key, (float(burst), now))
-        tokens = min(float(burst), tokens + (now - last) * per_second)
-        if tokens < 1.0:
-            self._buckets[key] = (tokens, now)
-            return max(1, math.ceil((1.0 - tokens) / per_second))
-        self._buckets[key] = (tokens - 1.0, now)
-        return None
+        return _take(self._buckets, str(args.get("channel") or ""), per_second=per_second, burst=burst)
+
+    def _over_tier(self, method: str, token: str | None) -> int | None:
+        """Seconds to wait when this call would go over its method's tier for the workspace (a token bucket)."""
+        tier = METHOD_TIERS.get(method)
+        if not self._tiers or tier is None:
+            return None
+        per_minute = TIER_PER_MINUTE[tier]
+        return _take(self._tier_buckets, (token or "", method), per_second=per_minute / 60.0, burst=per_minute)
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, str], Any]:
         outage = self._outage
@@ -386,7 +449,7 @@ class FakeSlack(ClientSide):
             if outage.status == 429:
                 return 429, {"Retry-After": str(outage.retry_after)}, {"ok": False, "error": "ratelimited"}
             return outage.status, {}, http.HTTPStatus(outage.status).phrase
-        wait = self._over_limit(method, args)
+        wait = self._over_limit(method, args) or self._over_tier(method, token)
         if wait is not None:
             return 429, {"Retry-After": str(wait)}, {"ok": False, "error": "ratelimited"}
         failure = self._take_failure(method)
