@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,14 +18,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import manifest
 from bot.installations import InstallationStore, Sealer, StoreAuthorize, Tokens
+from bot.later import Later
 from bot.notifier import Drainer, Sender
 from bot.settings import Settings
-from bot.slack_client import make_client
+from bot.slack_client import make_client, patient_copy
 from bot.web import INSTALL_PATH, REDIRECT_PATH
 from domain.clock import utcnow
 from handlers import register_all
-from handlers.context import DB, FAILED, NOW
-from handlers.errors import failure_response
+from handlers.context import DB, FAILED, LATER, NOW, Job
+from handlers.errors import failure_response, tell_refused
 from handlers.registry import Registered
 from storage.db import session_factory
 
@@ -60,6 +62,7 @@ class PmbotApp(App):
         self.runtime = runtime
         self.registered = Registered()
         self.drainer = Drainer(runtime.sender)
+        self.later = Later()
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         session = self.runtime.factory()
@@ -78,11 +81,24 @@ class PmbotApp(App):
         finally:
             session.close()
         if keys:
-            self._deliver(keys)
+            refused = self._deliver(keys)
+            if refused:  # a channel pmbot is not in, an archived one, a message too long: the person can act
+                tell_refused(req.body, refused, client=req.context.client or self.runtime.client)
+        self._start_later(req)
         return response
 
-    def _deliver(self, keys: list[tuple[int, str]]) -> None:
-        """Send what this request queued, within a budget that keeps Slack's 3-second answer in reach.
+    def _start_later(self, req: BoltRequest) -> None:
+        """Hand what the listeners left for after the answer to the background threads (the change is committed)."""
+        jobs: list[Job] = req.context.get(LATER) or []
+        if not jobs:
+            return
+        client = patient_copy(req.context.client or self.runtime.client)
+        for job in jobs:
+            self.later.submit(functools.partial(job, self.runtime.factory, client))
+
+    def _deliver(self, keys: list[tuple[int, str]]) -> list[tuple[str, str]]:
+        """Send what this request queued, within a budget that keeps Slack's 3-second answer in reach; answer the
+        (channel, error) of each message Slack refused for good.
 
         The change is committed already; a failure here only leaves messages for the scheduler.
         """
@@ -91,9 +107,10 @@ class PmbotApp(App):
             report = self.runtime.sender.deliver_due(now=now, keys=keys, budget=INLINE_DELIVERY_BUDGET, wait=False)
         except Exception:
             log.exception("delivering a request's messages failed; the scheduler will retry them")
-            return
+            return []
         if report.sent + report.gave_up < len(keys):  # paced or behind another: finish without holding the answer
             self.drainer.add(keys, now=now)
+        return [(r.channel, r.error) for r in report.refused]
 
 
 def create_app(

@@ -1,7 +1,7 @@
 """Forget a person (`/pm forget @user`): their personal data goes, the team's records stay without them.
 
-- Deleted: their cached profile, stand-up answers, time away, digest subscription, meeting notes they
-  wrote, and every message pmbot sent or meant to send them directly.
+- Deleted: their cached profile and channel memberships, stand-up answers, time away, digest subscription,
+  meeting notes they wrote, and every message pmbot sent or meant to send them directly.
 - Handed to a successor (the admin who asked, unless they name someone): what is still open and theirs:
   action items, risks and issues, blockers, decisions awaiting their approval.
 - Anonymised: their name on history and on closed records becomes FORMER_MEMBER ("a former member"), and
@@ -22,6 +22,7 @@ from storage.models import (
     ActionItem,
     Away,
     Blocker,
+    ChannelMember,
     Decision,
     DecisionRevision,
     DigestSubscription,
@@ -57,6 +58,8 @@ def forget(session: Session, *, workspace_id: int, user_id: str, successor: str)
     run("stand-up answers", delete(StandupAnswer).where(StandupAnswer.standup_id.in_(standups),
                                                         StandupAnswer.user_id == user_id))  # fmt: skip
     run("time away", delete(Away).where(Away.workspace_id == workspace_id, Away.user_id == user_id))
+    run("channel memberships", delete(ChannelMember).where(ChannelMember.workspace_id == workspace_id,
+                                                          ChannelMember.user_id == user_id))  # fmt: skip
     run("digest subscription", delete(DigestSubscription).where(DigestSubscription.workspace_id == workspace_id,
                                                                 DigestSubscription.user_id == user_id))  # fmt: skip
     run("direct messages", delete(OutboxMessage).where(OutboxMessage.workspace_id == workspace_id,

@@ -11,6 +11,7 @@ def register_all(app: App) -> Registered:
     """Register middleware, the error path and every feature's listeners; return what was registered."""
     from handlers import (
         actions,
+        channels,
         decisions,
         digests,
         errors,
@@ -28,6 +29,19 @@ def register_all(app: App) -> Registered:
     middleware.register(app)
     errors.register(app)
     listeners = Listeners(app)
-    for feature in (help, actions, standups, risks, decisions, meetings, digests, home, members, messages, installs):
+    for feature in (
+        help,
+        actions,
+        standups,
+        risks,
+        decisions,
+        meetings,
+        digests,
+        home,
+        members,
+        channels,
+        messages,
+        installs,
+    ):
         feature.register(listeners)
     return listeners.registered

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from domain import members
 from domain.errors import NotFound
 from domain.workspaces import project_for
+from handlers.channels import keep_roster, require_visible
 from handlers.context import db, now, workspace
+from storage.db import unit_of_work
 from storage.models import Member, Project
+
+log = logging.getLogger(__name__)
 
 USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -42,8 +48,18 @@ def fetch_member(session: Session, client: WebClient, *, workspace_id: int, user
 
 
 def project(context: Any, channel_id: str, *, name: str = "") -> Project:
-    """Return the project for a channel, creating it with defaults on first use."""
-    return project_for(db(context), workspace=workspace(context), channel_id=channel_id, now=now(context), name=name)
+    """Return the project for a channel, creating it on first use; its roster is read after the answer if unknown."""
+    found = project_for(db(context), workspace=workspace(context), channel_id=channel_id, now=now(context), name=name)
+    keep_roster(context, channel_id)
+    return found
+
+
+def form_project(context: Any, client: WebClient, channel_id: str, user_id: str, *, name: str = "") -> Project:
+    """Return the project of the channel a form names in its metadata, if the person submitting may see it: the
+    metadata is the request's word, not Slack's."""
+    found = project(context, channel_id, name=name)
+    require_visible(context, client, found, user_id, ref=f"<#{channel_id}>", here=None)
+    return found
 
 
 def user_ids_in(text: str) -> list[str]:
@@ -56,26 +72,34 @@ def channel_ids_in(text: str) -> list[str]:
     return list(dict.fromkeys(CHANNEL_MENTION.findall(text)))
 
 
-def fetch_members(context: Any, client: WebClient, user_ids: list[str], *, fetch: bool = True) -> list[Member]:
-    """Return members for many user ids; unknown or stale ones are fetched (users.list when there are many).
+def cached_members(context: Any, user_ids: list[str]) -> list[Member]:
+    """Return the members pmbot has cached for these user ids, stale ones too (Slack is not asked)."""
+    session, workspace_id = db(context), workspace(context).id
+    found = (members.find(session, workspace_id=workspace_id, user_id=u) for u in dict.fromkeys(user_ids))
+    return [m for m in found if m is not None]
 
-    With `fetch=False` only what is cached is returned (for showing names).
+
+def fetch_profiles(
+    factory: sessionmaker[Session], client: WebClient, *, workspace_id: int, user_ids: list[str], at: datetime
+) -> set[str]:
+    """Fetch these people's profiles with users.info and store them, holding no transaction during the calls;
+    return who pmbot cannot ask anything (bots, deactivated accounts, ids Slack does not know).
+
+    One call a person, never a page through the whole workspace's users.list.
     """
-    session, workspace_id, at = db(context), workspace(context).id, now(context)
-    cached = {u: members.find(session, workspace_id=workspace_id, user_id=u) for u in dict.fromkeys(user_ids)}
-    missing = [u for u, m in cached.items() if members.is_stale(m, now=at)]
-    if fetch and len(missing) > 5:
-        wanted = set(missing)
-        for page in client.users_list(limit=200):
-            for user in page.get("members") or []:
-                if user.get("id") in wanted:
-                    cached[user["id"]] = members.upsert_from_profile(
-                        session, workspace_id=workspace_id, user=user, now=at
-                    )
-    elif fetch:
-        for user_id in missing:
-            try:
-                cached[user_id] = fetch_member(session, client, workspace_id=workspace_id, user_id=user_id, at=at)
-            except NotFound:
-                cached[user_id] = None
-    return [m for m in cached.values() if m is not None]
+    profiles, gone = [], set()
+    for user_id in user_ids:
+        try:
+            profiles.append(client.users_info(user=user_id, include_locale=True)["user"])
+        except SlackApiError as err:
+            code = err.response.get("error") if isinstance(err.response.data, dict) else None
+            if code in ("user_not_found", "invalid_user"):
+                gone.add(user_id)
+            else:  # rate limited or Slack is down: the cached profile (or the project's zone) serves meanwhile
+                log.warning("could not fetch the profile of %s: %s", user_id, code or err.response.status_code)
+    with unit_of_work(factory) as session:
+        for user in profiles:
+            stored = members.upsert_from_profile(session, workspace_id=workspace_id, user=user, now=at)
+            if stored.is_bot or stored.deleted:
+                gone.add(stored.user_id)
+    return gone

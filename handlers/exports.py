@@ -2,35 +2,63 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from domain import exports
 from domain.errors import InvalidInput
 from domain.text import user_mention
-from handlers.context import db, now
+from handlers.context import after_answer, now
 from handlers.directory import project
-from storage.models import Member
+from storage.db import unit_of_work
+from storage.models import Member, Project
+
+log = logging.getLogger(__name__)
 
 
 def handle(command: dict[str, Any], fmt: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
-    """Upload the export; return the ephemeral answer."""
+    """Answer at once; the files are built and uploaded after the answer (a handful of Web API calls)."""
     fmt = (fmt.strip().lower() or "csv").removeprefix(".")
     if fmt not in ("csv", "md", "markdown"):
         raise InvalidInput("Export as `csv` or `md`.", hint="Like `/pm export md`.")
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
+    job = functools.partial(_upload, project_id=proj.id, fmt=fmt, user_id=command["user_id"], at=now(context))
+    after_answer(context, job)
+    return {"text": ":hourglass_flowing_sand: Preparing your export… the files will appear in this channel."}
+
+
+def _upload(
+    factory: sessionmaker[Session], client: WebClient, *, project_id: int, fmt: str, user_id: str, at: datetime
+) -> None:
+    with unit_of_work(factory) as session:
+        proj = session.get(Project, project_id)
+        if proj is None:  # forgotten or uninstalled in the meantime
+            return
+        channel_id, files = proj.channel_id, _files(session, proj, fmt=fmt, at=at)
+    try:
+        client.files_upload_v2(
+            channel=channel_id,
+            initial_comment=f"pmbot export ({fmt}) requested by {user_mention(user_id)}",
+            file_uploads=[{"content": text.encode(), "filename": name, "title": name} for name, text in files.items()],
+        )
+    except SlackApiError as err:
+        code = err.response.get("error") if isinstance(err.response.data, dict) else err.response.status_code
+        log.warning("export upload to %s failed: %s", channel_id, code)
+        text = f"I couldn't upload the export (`{code}`). Try `/pm export {fmt}` again."
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+
+
+def _files(session: Session, proj: Project, *, fmt: str, at: datetime) -> dict[str, str]:
     if fmt == "csv":
-        files = exports.csv_files(db(context), proj)
-    else:
-        rows = db(context).execute(select(Member.user_id, Member.name).where(Member.workspace_id == proj.workspace_id))
-        names = {r.user_id: r.name for r in rows}
-        files = {"pmbot-export.md": exports.markdown(db(context), proj, names=names, now=now(context))}
-    client.files_upload_v2(
-        channel=proj.channel_id,
-        initial_comment=f"pmbot export ({fmt}) requested by {user_mention(command['user_id'])}",
-        file_uploads=[{"content": text.encode(), "filename": name, "title": name} for name, text in files.items()],
-    )
-    return {"text": f"Uploaded {len(files)} file(s) to the channel."}
+        return exports.csv_files(session, proj)
+    rows = session.execute(select(Member.user_id, Member.name).where(Member.workspace_id == proj.workspace_id))
+    names = {r.user_id: r.name for r in rows}
+    return {"pmbot-export.md": exports.markdown(session, proj, names=names, now=at)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import date, datetime, timedelta
@@ -10,20 +11,22 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
 
-from domain import dates, standups
+from domain import dates, members, standups
 from domain.errors import InvalidInput, PermissionDenied
 from domain.standup_schedule import next_day
 from domain.text import escape
 from domain.workspaces import is_lead, working_hours
 from handlers import standup_answers
-from handlers.context import db, now, workspace
-from handlers.directory import fetch_members, member, project, user_ids_in
+from handlers.context import after_answer, db, now, workspace
+from handlers.directory import cached_members, fetch_profiles, member, project, user_ids_in
 from handlers.ids import Block, Command, View
 from handlers.registry import Listeners
 from handlers.render import standups as render
 from handlers.render.help import CommandHelp
-from storage.models import Project
+from storage.db import unit_of_work
+from storage.models import Member, Project
 
 HELP = CommandHelp(
     command=Command.STANDUP,
@@ -64,9 +67,13 @@ def _project(command: dict[str, Any], context: BoltContext) -> Project:
     return project(context, command["channel_id"], name=command.get("channel_name", ""))
 
 
-def _require_lead(proj: Project, user_id: str, context: BoltContext, client: WebClient) -> None:
-    caller = member(context, client, user_id)
-    if proj.lead_user_ids and not is_lead(proj, user_id) and not caller.is_admin:
+def _require_lead(proj: Project, user_id: str, context: BoltContext, client: WebClient | None) -> None:
+    """Refuse anyone but a lead or an admin; without `client`, only what pmbot knows of the caller counts."""
+    if client is not None:
+        caller: Member | None = member(context, client, user_id)
+    else:
+        caller = members.find(db(context), workspace_id=workspace(context).id, user_id=user_id)
+    if proj.lead_user_ids and not is_lead(proj, user_id) and not (caller is not None and caller.is_admin):
         raise PermissionDenied("Only this project's leads can change its stand-up.")
 
 
@@ -91,17 +98,18 @@ def _setup(command: dict[str, Any], rest: str, context: BoltContext, client: Web
 def on_setup_submitted(
     ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
-    """Save the set-up form; every participant's time zone is fetched so each is asked at their own time."""
+    """Save the set-up form at once, asking Slack nothing; profiles pmbot lacks (time zones) are fetched after the
+    answer, and until one arrives that person is asked at the project's time."""
     values = view["state"]["values"]
 
     def value(block: str) -> dict[str, Any]:
         return dict((values.get(block) or {}).get("value") or {})
 
     proj = project(context, json.loads(view.get("private_metadata") or "{}")["channel"])
-    _require_lead(proj, body["user"]["id"], context, client)
+    _require_lead(proj, body["user"]["id"], context, None)  # the form was opened by `/standup setup`, which asked
     people = [u for u in value(Block.PARTICIPANTS).get("selected_users") or [] if u != context.bot_user_id]
-    fetched = fetch_members(context, client, people)
-    humans = [m.user_id for m in fetched if not m.is_bot and not m.deleted]
+    known = {m.user_id: m for m in cached_members(context, people)}
+    humans = [u for u in people if u not in known or not (known[u].is_bot or known[u].deleted)]
     settings = standups.Settings(
         questions=(value(Block.QUESTIONS).get("value") or "").splitlines(),
         days=[int(o["value"]) for o in value(Block.DAYS).get("selected_options") or []],
@@ -113,8 +121,30 @@ def on_setup_submitted(
         reminder_minutes=int((value(Block.REMINDER).get("selected_option") or {}).get("value", "60")),
         mention_missing=bool(value(Block.MENTION_MISSING).get("selected_options")),
     )
-    standups.configure(db(context), proj, settings, now=now(context))
+    standup = standups.configure(db(context), proj, settings, now=now(context))
+    unknown = [u for u in humans if members.is_stale(known.get(u), now=now(context))]
+    if unknown:
+        job = functools.partial(_fetch_participants, standup_id=standup.id, workspace_id=proj.workspace_id,
+                                user_ids=unknown, at=now(context))  # fmt: skip
+        after_answer(context, job)
     ack()
+
+
+def _fetch_participants(
+    factory: sessionmaker[Session],
+    client: WebClient,
+    *,
+    standup_id: int,
+    workspace_id: int,
+    user_ids: list[str],
+    at: datetime,
+) -> None:
+    """After the set-up's answer: fetch the profiles (time zones) it lacked; drop bots and deactivated accounts."""
+    gone = fetch_profiles(factory, client, workspace_id=workspace_id, user_ids=user_ids, at=at)
+    if gone:
+        with unit_of_work(factory) as session:
+            standup = standups.get(session, standup_id, workspace_id=workspace_id)
+            standup.participants = [u for u in standup.participants if u not in gone]
 
 
 def _minute(text: str | None, field: str) -> int:
@@ -126,7 +156,7 @@ def _minute(text: str | None, field: str) -> int:
 
 def _show(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     standup = standups.require(db(context), _project(command, context))
-    names = {m.user_id: m.name for m in fetch_members(context, client, standup.participants, fetch=False)}
+    names = {m.user_id: m.name for m in cached_members(context, standup.participants)}
     text, blocks = render.configuration(standup, names=names)
     return {"text": text, "blocks": blocks}
 

@@ -175,9 +175,11 @@ def server(app: PmbotApp, engine: Engine) -> Iterator[RunningServer]:
     yield running
     running.stop()
     app.drainer.stop()  # no background delivery of this test's may reach the next test's fake Slack
+    app.later.stop()  # nor any work left for after an answer
 
 
 @pytest.fixture
-def slack(server: RunningServer) -> SlackSender:
-    """Sends Slack-signed requests to the running app, as Slack would."""
-    return SlackSender(server.url, SIGNING_SECRET, team_id=FakeSlack.team_id)
+def slack(server: RunningServer, app: PmbotApp) -> SlackSender:
+    """Sends Slack-signed requests to the running app, as Slack would; each returns once the app's work after
+    the answer is done too."""
+    return SlackSender(server.url, SIGNING_SECRET, team_id=FakeSlack.team_id, settle=app.later.wait)

@@ -19,6 +19,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -72,7 +73,10 @@ class SlackSender:
         bot_user_id: str = "UBOT",
         response_url_base: str = "https://hooks.slack.com/commands/T0001",
         timeout: float = 10.0,
+        settle: Callable[[], object] | None = None,
     ) -> None:
+        """`settle`, if given, is called after every answer: the fixture waits there for the work the app does
+        after answering, so a test reads the end state (a deadline test sends without it)."""
         self.base_url = base_url.rstrip("/")
         self.signing_secret = signing_secret
         self.team_id = team_id
@@ -80,6 +84,7 @@ class SlackSender:
         self.bot_user_id = bot_user_id
         self.response_url_base = response_url_base.rstrip("/")
         self.timeout = timeout
+        self.settle = settle
         self.verification_token = "fake-verification-token"
 
     # ---- transport
@@ -106,10 +111,13 @@ class SlackSender:
         request = urllib.request.Request(self.base_url + path, data=body, headers=sent, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                return Response(answer.status, _lower(answer.headers.items()), answer.read())
+                response = Response(answer.status, _lower(answer.headers.items()), answer.read())
         except urllib.error.HTTPError as error:
             with error:
-                return Response(error.code, _lower(error.headers.items()), error.read())
+                response = Response(error.code, _lower(error.headers.items()), error.read())
+        if self.settle is not None:
+            self.settle()
+        return response
 
     def get(self, path: str) -> Response:
         """GET a path of the app (health checks); unsigned, as a load balancer would ask."""

@@ -2,6 +2,7 @@
 
 from storage.models.actions import ActionEvent, ActionItem, Counter
 from storage.models.base import Base
+from storage.models.channels import ChannelMember, ChannelRoster
 from storage.models.decisions import Decision, DecisionRevision
 from storage.models.digests import DigestSubscription
 from storage.models.events import ProcessedEvent
@@ -21,6 +22,8 @@ __all__ = [
     "Away",
     "Base",
     "Blocker",
+    "ChannelMember",
+    "ChannelRoster",
     "Counter",
     "Decision",
     "DecisionRevision",
