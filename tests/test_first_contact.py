@@ -75,6 +75,10 @@ def installed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         ["bash", "-c", install], cwd=home, env=user_env(), capture_output=True, text=True, timeout=INSTALL_SECONDS
     )
     assert 0 == done.returncode, f"`{install}` failed:\n{done.stdout}\n{done.stderr}"
+    frozen = subprocess.run(
+        [str(home / ".venv/bin/pip"), "freeze", "--exclude", "pmbot"], capture_output=True, text=True
+    )
+    print(f"$ {install}\ninstalled: {' '.join(frozen.stdout.split())}")  # the CI log shows what a user gets
     yield home
 
 
