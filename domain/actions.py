@@ -7,6 +7,7 @@ talk to Slack: the handlers render and queue the messages that follow from a cha
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,8 +16,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from domain import sequences
-from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.text import escape
+from domain.visibility import unseen
 from domain.workspaces import is_lead
 from storage.models import ActionEvent, ActionItem, Project
 from storage.models.actions import DELETED, DONE, OPEN
@@ -103,7 +105,7 @@ def get(session: Session, *, workspace_id: int, ref: str, for_update: bool = Fal
     stmt = select(ActionItem).where(ActionItem.workspace_id == workspace_id, ActionItem.number == int(match.group(1)))
     item = session.scalar(stmt.with_for_update() if for_update else stmt)
     if item is None or item.status == DELETED:
-        raise NotFound(f"There is no action item A-{int(match.group(1))}.")
+        raise unseen(f"A-{int(match.group(1))}")
     return item
 
 
@@ -242,26 +244,42 @@ def list_open(
     now: datetime,
     owner: str | None = None,
     project_id: int | None = None,
+    project_ids: Collection[int] | None = None,
     limit: int = 50,
 ) -> list[ActionItem]:
-    """Return open items, overdue first, then by due date, undated last."""
-    stmt = _open(workspace_id, owner, project_id)
+    """Return open items, overdue first, then by due date, undated last (only from `project_ids`, if given)."""
+    stmt = _open(workspace_id, owner, project_id, project_ids)
     undated_last = case((ActionItem.due_at.is_(None), 1), else_=0)
     return list(session.scalars(stmt.order_by(undated_last, ActionItem.due_at, ActionItem.number).limit(limit)))
 
 
-def count_open(session: Session, *, workspace_id: int, owner: str | None = None, project_id: int | None = None) -> int:
+def count_open(
+    session: Session,
+    *,
+    workspace_id: int,
+    owner: str | None = None,
+    project_id: int | None = None,
+    project_ids: Collection[int] | None = None,
+) -> int:
     """Return how many open items `list_open` would list without its limit."""
-    stmt = _open(workspace_id, owner, project_id)
+    stmt = _open(workspace_id, owner, project_id, project_ids)
     return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 
 
-def _open(workspace_id: int, owner: str | None, project_id: int | None) -> Any:
+def projects_with_open(session: Session, *, workspace_id: int, owner: str) -> list[Project]:
+    """Return the projects where the person owns open items."""
+    ids = _open(workspace_id, owner, None, None).with_only_columns(ActionItem.project_id).distinct()
+    return list(session.scalars(select(Project).where(Project.id.in_(ids)).order_by(Project.id)))
+
+
+def _open(workspace_id: int, owner: str | None, project_id: int | None, project_ids: Collection[int] | None) -> Any:
     stmt = select(ActionItem).where(ActionItem.workspace_id == workspace_id, ActionItem.status == OPEN)
     if owner is not None:
         stmt = stmt.where(ActionItem.owner_id == owner)
     if project_id is not None:
         stmt = stmt.where(ActionItem.project_id == project_id)
+    if project_ids is not None:
+        stmt = stmt.where(ActionItem.project_id.in_(list(project_ids)))
     return stmt
 
 

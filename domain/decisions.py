@@ -14,8 +14,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from domain import sequences
-from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.text import escape, short_number
+from domain.visibility import unseen
 from domain.workspaces import is_lead
 from storage.models import Decision, DecisionRevision, Project
 
@@ -99,7 +100,7 @@ def get(session: Session, *, workspace_id: int, ref: str, for_update: bool = Fal
     stmt = select(Decision).where(Decision.workspace_id == workspace_id, Decision.number == number)
     decision = session.scalar(stmt.with_for_update() if for_update else stmt)
     if decision is None:
-        raise NotFound(f"There is no decision D-{number}.")
+        raise unseen(f"D-{number}")
     return decision
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from domain import sequences
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.text import escape, short_number
+from domain.visibility import unseen
 from storage.models import ActionItem, Decision, Meeting, MeetingSeries, Project, Risk
 
 AUTO_CLOSE_AFTER = timedelta(hours=3)
@@ -91,7 +92,7 @@ def get(session: Session, *, workspace_id: int, ref: str) -> Meeting:
         raise InvalidInput(f"`{escape(ref[:20])}` is not a meeting id.", hint="Meeting ids look like `M-3`.")
     meeting = session.scalar(select(Meeting).where(Meeting.workspace_id == workspace_id, Meeting.number == number))
     if meeting is None:
-        raise NotFound(f"There is no meeting M-{number}.")
+        raise unseen(f"M-{number}")
     return meeting
 
 

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from domain import sequences
-from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.text import escape, short_number
+from domain.visibility import unseen
 from domain.workspaces import is_lead
 from storage.models import Project, Risk, RiskEvent
 from storage.models.risks import CATEGORIES, KINDS
@@ -125,7 +126,7 @@ def get(session: Session, *, workspace_id: int, ref: str, for_update: bool = Fal
     stmt = select(Risk).where(Risk.workspace_id == workspace_id, Risk.number == number)
     risk = session.scalar(stmt.with_for_update() if for_update else stmt)
     if risk is None:
-        raise NotFound(f"There is no risk R-{number}.")
+        raise unseen(f"R-{number}")
     return risk
 
 

@@ -11,14 +11,14 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from domain import actions, dates
+from domain import actions, dates, members
 from domain.actions import Actor
 from domain.errors import InvalidInput
 from domain.text import plain_from_slack
 from domain.workspaces import working_hours
 from handlers import action_notices
 from handlers.context import db, now, workspace
-from handlers.directory import member, project
+from handlers.directory import form_project, member
 from handlers.ids import Block, Shortcut, View
 from handlers.registry import Listeners
 from handlers.render import actions as render
@@ -123,11 +123,10 @@ def on_create_submitted(
     """Create the item from the form; field errors are shown beside the field."""
     metadata = json.loads(view.get("private_metadata") or "{}")
     values = _values(view)
-    proj = project(context, metadata["channel"], name=metadata.get("channel_name", ""))
     creator = member(context, client, body["user"]["id"])
+    proj = form_project(context, client, metadata["channel"], creator.user_id, name=metadata.get("channel_name", ""))
     owner = member(context, client, values["owner"] or creator.user_id)
-    if owner.is_bot or owner.deleted:
-        raise InvalidInput("Give it to a person.", field=Block.OWNER)
+    members.require_can_own(owner, "own action items", field=Block.OWNER)
     if not " ".join(values["title"].split()):
         raise InvalidInput("What needs doing?", field=Block.TITLE)
     item = actions.create(
@@ -136,7 +135,7 @@ def on_create_submitted(
         creator=creator.user_id,
         owner=owner.user_id,
         title=values["title"],
-        due_at=_due(values, tz=creator.time_zone, proj=proj, at=now(context)),
+        due_at=_due(values, tz=members.zone_of(creator, fallback=proj.time_zone), proj=proj, at=now(context)),
         notes=values["notes"],
         permalink=metadata.get("permalink"),
         now=now(context),
@@ -156,7 +155,13 @@ def on_edit_submitted(
     actor = Actor(caller.user_id, caller.is_admin)
     if not " ".join(values["title"].split()):
         raise InvalidInput("What needs doing?", field=Block.TITLE)
-    due = _due(values, tz=caller.time_zone, proj=item.project, at=now(context), unchanged=item.due_at)
+    due = _due(
+        values,
+        tz=members.zone_of(caller, fallback=item.project.time_zone),
+        proj=item.project,
+        at=now(context),
+        unchanged=item.due_at,
+    )
     event = actions.edit(
         db(context), item, actor=actor, now=now(context), title=values["title"], due_at=due, notes=values["notes"]
     )
@@ -164,8 +169,7 @@ def on_edit_submitted(
         action_notices.changed(db(context), item, event, now=now(context))
     if values["owner"] and values["owner"] != item.owner_id:
         new_owner = member(context, client, values["owner"])
-        if new_owner.is_bot or new_owner.deleted:
-            raise InvalidInput("Give it to a person.", field=Block.OWNER)
+        members.require_can_own(new_owner, "own action items", field=Block.OWNER)
         moved = actions.reassign(db(context), item, actor=actor, owner=new_owner.user_id, now=now(context))
         action_notices.changed(db(context), item, moved, now=now(context))
     ack()

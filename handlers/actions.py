@@ -8,12 +8,13 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from domain import actions, dates
+from domain import actions, dates, members
 from domain.actions import Actor
 from domain.errors import InvalidInput
 from domain.text import date_token, escape, plain_from_slack, user_mention
 from domain.workspaces import working_hours
 from handlers import action_buttons, action_modals, action_notices
+from handlers.channels import may_see, require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import USER_MENTION, member, project, user_ids_in
 from handlers.ids import Command
@@ -81,12 +82,15 @@ def create_item(command: dict[str, Any], text: str, context: BoltContext, client
     creator = member(context, client, command["user_id"])
     mentioned = user_ids_in(text)
     owner = member(context, client, mentioned[0]) if mentioned else creator
-    if owner.is_bot or owner.deleted:
-        raise InvalidInput(f"@{escape(owner.name)} can't own action items.", hint="Give it to a person.")
+    members.require_can_own(owner, "own action items")
     body = USER_MENTION.sub("", text, count=1) if mentioned and text.lstrip().startswith("<@") else text
     body = plain_from_slack(body, name_of=lambda user_id: member(context, client, user_id).name)
     title, due = dates.split_due(
-        body, now=now(context), tz=creator.time_zone, locale=creator.locale, hours=working_hours(proj)
+        body,
+        now=now(context),
+        tz=members.zone_of(creator, fallback=proj.time_zone),
+        locale=creator.locale,
+        hours=working_hours(proj),
     )
     item = actions.create(
         db(context),
@@ -112,6 +116,7 @@ def _list(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
         users = user_ids_in(rest)
         owner = users[0] if users else command["user_id"]
         filters["owner"] = owner
+        filters["project_ids"] = _readable(command, context, client, owner)
         heading = (
             "Your open action items"
             if owner == command["user_id"]
@@ -122,6 +127,20 @@ def _list(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
         items, heading=heading, now=now(context), total=actions.count_open(db(context), **filters)
     )
     return {"text": text, "blocks": blocks}
+
+
+def _readable(command: dict[str, Any], context: BoltContext, client: WebClient, owner: str) -> list[int]:
+    """The projects, among those where `owner` has open items, whose records the caller may read."""
+    session, caller = db(context), command["user_id"]
+    candidates = actions.projects_with_open(session, workspace_id=workspace(context).id, owner=owner)
+    return [p.id for p in candidates if may_see(context, client, p, caller, here=command["channel_id"])]
+
+
+def _item(command: dict[str, Any], ref: str, context: BoltContext, client: WebClient, **kwargs: Any) -> ActionItem:
+    """The item named, if the caller may read it (else the same answer as for a missing one)."""
+    item = actions.get(db(context), workspace_id=workspace(context).id, ref=ref, **kwargs)
+    require_visible(context, client, item.project, command["user_id"], ref=item.ref, here=command["channel_id"])
+    return item
 
 
 def _actor(context: BoltContext, client: WebClient, user_id: str) -> Actor:
@@ -135,7 +154,7 @@ def _ref_and_rest(rest: str) -> tuple[str, str]:
 
 
 def _done(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
-    item = actions.get(db(context), workspace_id=workspace(context).id, ref=_ref_and_rest(rest)[0], for_update=True)
+    item = _item(command, _ref_and_rest(rest)[0], context, client, for_update=True)
     event = actions.complete(db(context), item, actor=_actor(context, client, command["user_id"]), now=now(context))
     action_notices.changed(db(context), item, event, now=now(context))
     return {"text": f":white_check_mark: {render.headline(item)} is done."}
@@ -145,10 +164,14 @@ def _snooze(command: dict[str, Any], rest: str, context: BoltContext, client: We
     ref, when = _ref_and_rest(rest)
     if not when:
         raise InvalidInput("Snooze until when?", hint=f"Like `/action snooze {escape(ref)} tomorrow 9am`.")
-    item = actions.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    item = _item(command, ref, context, client, for_update=True)
     caller = member(context, client, command["user_id"])
     until = dates.parse_when(
-        when, now=now(context), tz=caller.time_zone, locale=caller.locale, hours=working_hours(item.project)
+        when,
+        now=now(context),
+        tz=members.zone_of(caller, fallback=item.project.time_zone),
+        locale=caller.locale,
+        hours=working_hours(item.project),
     )
     event = actions.snooze(
         db(context), item, actor=Actor(caller.user_id, caller.is_admin), until=until, now=now(context)
@@ -162,10 +185,9 @@ def _reassign(command: dict[str, Any], rest: str, context: BoltContext, client: 
     users = user_ids_in(tail)
     if not users:
         raise InvalidInput("Reassign to whom?", hint=f"Like `/action reassign {escape(ref)} @name`.")
-    item = actions.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    item = _item(command, ref, context, client, for_update=True)
     new_owner = member(context, client, users[0])
-    if new_owner.is_bot or new_owner.deleted:
-        raise InvalidInput(f"@{escape(new_owner.name)} can't own action items.")
+    members.require_can_own(new_owner, "own action items")
     actor = _actor(context, client, command["user_id"])
     event = actions.reassign(db(context), item, actor=actor, owner=new_owner.user_id, now=now(context))
     action_notices.changed(db(context), item, event, now=now(context))
@@ -173,14 +195,14 @@ def _reassign(command: dict[str, Any], rest: str, context: BoltContext, client: 
 
 
 def _delete(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
-    item = actions.get(db(context), workspace_id=workspace(context).id, ref=_ref_and_rest(rest)[0], for_update=True)
+    item = _item(command, _ref_and_rest(rest)[0], context, client, for_update=True)
     event = actions.delete(db(context), item, actor=_actor(context, client, command["user_id"]), now=now(context))
     action_notices.changed(db(context), item, event, now=now(context))
     return {"text": f":wastebasket: {item.ref} is deleted."}
 
 
 def _show(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
-    item = actions.get(db(context), workspace_id=workspace(context).id, ref=_ref_and_rest(rest)[0])
+    item = _item(command, _ref_and_rest(rest)[0], context, client)
     text, blocks = render.details(item, actions.history(db(context), item), now=now(context))
     return {"text": text, "blocks": blocks}
 

@@ -11,13 +11,14 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from domain import decisions
+from domain import decisions, members
 from domain.decisions import Wording
 from domain.errors import InvalidInput
 from domain.text import plain_from_slack
 from handlers import decision_notices, home
+from handlers.channels import require_visible
 from handlers.context import db, now, workspace
-from handlers.directory import member, project
+from handlers.directory import form_project, member
 from handlers.ids import Action, Block, Shortcut, View
 from handlers.registry import Listeners
 from handlers.render import decisions as render
@@ -85,8 +86,7 @@ def on_create_submitted(
         raise InvalidInput("A proposed decision needs an approver.", field=Block.APPROVER)
     if approver:  # known with their time zone, so nudges reach them in their own working hours
         approver_member = member(context, client, approver)
-        if approver_member.is_bot or approver_member.deleted:
-            raise InvalidInput("The approver must be a person.", field=Block.APPROVER)
+        members.require_can_own(approver_member, "approve decisions", field=Block.APPROVER)
     needed_day = values.get(Block.NEEDED_BY, {}).get("selected_date")
     needed_by = None
     if needed_day:  # needed by the end of that day in the creator's zone
@@ -95,7 +95,7 @@ def on_create_submitted(
     links = [line.strip() for line in (values.get(Block.LINKS, {}).get("value") or "").splitlines() if line.strip()]
     decision = decisions.create(
         db(context),
-        project=project(context, metadata["channel"]),
+        project=form_project(context, client, metadata["channel"], creator.user_id),
         creator=creator.user_id,
         wording=_wording(values),
         now=now(context),
@@ -113,16 +113,21 @@ def on_create_submitted(
 def on_revise_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Open the form with the current wording."""
     decision = decisions.get(db(context), workspace_id=workspace(context).id, ref=body["actions"][0]["value"])
+    here = (body.get("channel") or {}).get("id")
+    require_visible(context, client, decision.project, body["user"]["id"], ref=decision.ref, here=here)
     decisions.require_may_change(decision, body["user"]["id"], "revise")
     view = render.form(callback_id=View.DECISION_REVISE, metadata={"ref": decision.ref}, decision=decision)
     client.views_open(trigger_id=body["trigger_id"], view=view)
     ack()
 
 
-def on_revise_submitted(ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+def on_revise_submitted(
+    ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     """Write the new revision."""
     ref = json.loads(view.get("private_metadata") or "{}")["ref"]
     decision = decisions.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    require_visible(context, client, decision.project, body["user"]["id"], ref=decision.ref, here=None)
     decisions.revise(db(context), decision, actor=body["user"]["id"], wording=_wording(_values(view)), now=now(context))
     decision_notices.revised(db(context), decision, now=now(context))
     ack()

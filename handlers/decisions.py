@@ -12,6 +12,7 @@ from domain.decisions import Wording
 from domain.errors import InvalidInput
 from domain.text import plain_from_slack
 from handlers import decision_forms, decision_notices
+from handlers.channels import require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import member, project
 from handlers.ids import Command
@@ -83,8 +84,15 @@ def _ref_of(decision_id: int | None, context: BoltContext) -> str | None:
     return other.ref if other else None
 
 
+def _decision(command: dict[str, Any], ref: str, context: BoltContext, client: WebClient, **kwargs: Any) -> Decision:
+    """The decision named, if the caller may read it (else the same answer as for a missing one)."""
+    found = decisions.get(db(context), workspace_id=workspace(context).id, ref=ref, **kwargs)
+    require_visible(context, client, found.project, command["user_id"], ref=found.ref, here=command["channel_id"])
+    return found
+
+
 def _show(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
-    decision = decisions.get(db(context), workspace_id=workspace(context).id, ref=rest.split(" ")[0])
+    decision = _decision(command, rest.split(" ")[0], context, client)
     text, blocks = render.details(
         decision,
         decisions.revisions(db(context), decision),
@@ -103,7 +111,7 @@ def _search(command: dict[str, Any], rest: str, context: BoltContext, client: We
 
 def _revise(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     ref, _, statement = rest.partition(" ")
-    decision = decisions.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    decision = _decision(command, ref, context, client, for_update=True)
     wording = Wording(plain_from_slack(statement), decision.context, decision.options, decision.rationale)
     decisions.revise(db(context), decision, actor=command["user_id"], wording=wording, now=now(context))
     decision_notices.revised(db(context), decision, now=now(context))
@@ -112,7 +120,7 @@ def _revise(command: dict[str, Any], rest: str, context: BoltContext, client: We
 
 def _supersede(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     ref, _, statement = rest.partition(" ")
-    old = decisions.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    old = _decision(command, ref, context, client, for_update=True)
     decisions.require_may_change(old, command["user_id"], "supersede")
     if old.status == "superseded":
         raise InvalidInput(f"{old.ref} is already superseded.")

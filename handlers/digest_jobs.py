@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.jobs import producer
-from domain import outbox
+from domain import members, outbox, visibility
 from domain import status as status_rules
 from domain.dates import is_working_day
 from domain.standup_schedule import local_moment
@@ -69,13 +69,13 @@ def _escalation(session: Session, project: Project, now: datetime) -> int:
     if project.escalation_channel_id:
         targets.append((project.escalation_channel_id, project.time_zone))
     else:
-        rows = session.execute(
-            select(Member.user_id, Member.time_zone).where(
-                Member.workspace_id == project.workspace_id, Member.user_id.in_(project.lead_user_ids)
-            )
-        )
-        zones = {row.user_id: row.time_zone for row in rows}
-        targets += [(lead, zones.get(lead, project.time_zone)) for lead in project.lead_user_ids]
+        ws = project.workspace_id
+        zones, deactivated = members.zones_and_deactivated(session, user_ids=project.lead_user_ids, workspace_ids=[ws])
+        targets += [
+            (lead, zones.get((ws, lead), project.time_zone))
+            for lead in project.lead_user_ids
+            if (ws, lead) not in deactivated
+        ]
     queued, snap = 0, None
     for to, tz in targets:
         day = _due_today(now, tz, minute)
@@ -96,13 +96,30 @@ def _escalation(session: Session, project: Project, now: datetime) -> int:
     return queued
 
 
+def _still_visible(session: Session, subscription: DigestSubscription) -> list[Project]:
+    """The subscribed projects the subscriber can still see; those they can no longer see leave the subscription
+    (one whose channel Slack has not described yet is skipped this week and kept)."""
+    shown, kept = [], []
+    for channel in subscription.channel_ids:
+        project = find_project(session, workspace_id=subscription.workspace_id, channel_id=str(channel))
+        if project is None or not visibility.settled(session, project=project):
+            kept.append(channel)
+        elif visibility.can_see(session, project=project, user_id=subscription.user_id):
+            shown.append(project)
+            kept.append(channel)
+    if kept != list(subscription.channel_ids):
+        subscription.channel_ids = kept
+    return shown
+
+
 def _rollup(session: Session, subscription: DigestSubscription, now: datetime) -> int:
     """One DM on Fridays at 16:00 in the subscriber's zone: each project's status and numbers."""
     member = session.scalar(
         select(Member).where(Member.workspace_id == subscription.workspace_id, Member.user_id == subscription.user_id)
     )
-    tz = member.time_zone if member else "UTC"
-    day = _due_today(now, tz, WEEKLY_MINUTE)
+    if member is not None and member.deleted:  # nobody reads a deactivated account's DMs
+        return 0
+    day = _due_today(now, members.zone_of(member, fallback="UTC"), WEEKLY_MINUTE)
     key = f"digest:rollup:{subscription.id}:{day}"
     if (
         day is None
@@ -113,11 +130,12 @@ def _rollup(session: Session, subscription: DigestSubscription, now: datetime) -
     blocks: list[dict[str, object]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Your projects this week"}}
     ]
-    for channel in subscription.channel_ids:
-        project = find_project(session, workspace_id=subscription.workspace_id, channel_id=str(channel))
-        if project is not None:
-            blocks += render.status(status_rules.snapshot(session, project, now=now))[1]
-            blocks.append({"type": "divider"})
+    projects = _still_visible(session, subscription)
+    if not projects:
+        return 0
+    for project in projects:
+        blocks += render.status(status_rules.snapshot(session, project, now=now))[1]
+        blocks.append({"type": "divider"})
     return digest_posts.post(
         session,
         workspace_id=subscription.workspace_id,

@@ -9,10 +9,11 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from domain import status as status_rules
-from domain.errors import InvalidInput, PermissionDenied
+from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.text import escape, plain_from_slack, user_mention
-from domain.workspaces import may_configure
+from domain.workspaces import find_project, may_configure
 from handlers import digest_posts, outgoing
+from handlers.channels import may_see
 from handlers.context import db, now, workspace
 from handlers.directory import channel_ids_in, member, project
 from handlers.ids import Action, Command
@@ -100,7 +101,7 @@ def on_digest(ack: Ack, command: dict[str, Any], context: BoltContext, client: W
         ack(response_type="ephemeral", text=DIGEST_HELP.text())
         return
     if verb in ("subscribe", "unsubscribe"):
-        ack(response_type="ephemeral", text=_subscribe(command, rest, context, on=verb == "subscribe"))
+        ack(response_type="ephemeral", text=_subscribe(command, rest, context, client, on=verb == "subscribe"))
         return
     if verb not in ("preview", "send") or kind not in ("weekly", "escalation"):
         raise InvalidInput(
@@ -132,7 +133,7 @@ def on_digest(ack: Ack, command: dict[str, Any], context: BoltContext, client: W
     ack(response_type="ephemeral", text=f"Posted the {kind} digest.")
 
 
-def _subscribe(command: dict[str, Any], rest: str, context: BoltContext, *, on: bool) -> str:
+def _subscribe(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient, *, on: bool) -> str:
     session, workspace_id = db(context), workspace(context).id
     found = session.scalar(
         select(DigestSubscription).where(
@@ -146,6 +147,10 @@ def _subscribe(command: dict[str, Any], rest: str, context: BoltContext, *, on: 
     channels = channel_ids_in(rest)
     if not channels:
         raise InvalidInput("Name the project channels.", hint="Like `/digest subscribe #proj-a #proj-b`.")
+    for channel_id in channels[:20]:  # only projects the subscriber can see: the roll-up repeats their status
+        proj = find_project(session, workspace_id=workspace_id, channel_id=channel_id)
+        if proj is None or not may_see(context, client, proj, command["user_id"], here=command["channel_id"]):
+            raise NotFound(f"I can't find a project in <#{channel_id}> among the channels you're in.")
     if found is None:
         found = DigestSubscription(workspace_id=workspace_id, user_id=command["user_id"], created_at=now(context))
         session.add(found)

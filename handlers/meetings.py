@@ -15,6 +15,7 @@ from domain.errors import InvalidInput, PmbotError
 from domain.text import escape, plain_from_slack
 from domain.workspaces import find_project
 from handlers import actions, decisions, digest_posts, outgoing, risks
+from handlers.channels import require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import project, user_ids_in
 from handlers.ids import Command
@@ -69,7 +70,7 @@ def on_meeting(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
         ack(response_type="ephemeral", text=f"Ended {current.ref}; the minutes are in the channel.")
     elif verb == "minutes":
         meeting = (
-            meetings.get(db(context), workspace_id=workspace(context).id, ref=rest)
+            _named_meeting(command, rest, context, client)
             if rest.strip()
             else meetings.latest(db(context), project_id=proj.id)
         )
@@ -95,6 +96,19 @@ def on_meeting(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
         ack(response_type="ephemeral", text=HELP.text())
     else:
         raise InvalidInput(f"I don't know `/meeting {escape(word[:30])}`.", hint="See `/meeting help`.")
+
+
+def _named_meeting(command: dict[str, Any], ref: str, context: BoltContext, client: WebClient) -> Meeting:
+    """The meeting named, only in its own channel: its minutes are never uploaded anywhere else."""
+    meeting = meetings.get(db(context), workspace_id=workspace(context).id, ref=ref)
+    here = command["channel_id"]
+    require_visible(context, client, meeting.project, command["user_id"], ref=meeting.ref, here=here)
+    if meeting.project.channel_id != here:
+        raise InvalidInput(
+            f"{meeting.ref} was held in <#{meeting.project.channel_id}>.",
+            hint=f"Run `/meeting minutes {meeting.ref}` there to upload its minutes.",
+        )
+    return meeting
 
 
 def close(session: Session, meeting: Meeting, *, now: datetime) -> None:

@@ -6,8 +6,9 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain import workspaces
+from domain import visibility, workspaces
 from domain.errors import InvalidInput, PermissionDenied
+from handlers.channels import learn_kind
 from handlers.directory import channel_ids_in, member, project, user_ids_in
 from handlers.render.project import settings_blocks, settings_text
 
@@ -21,6 +22,13 @@ def handle(command: dict[str, Any], text: str, context: BoltContext) -> dict[str
         caller = member(context, context.client, command["user_id"])
         if not workspaces.may_configure(proj, caller.user_id, is_admin=caller.is_admin):
             raise PermissionDenied("Only this project's leads (or a workspace admin) can change its settings.")
+        if setting in ("leads", "lead") and not proj.lead_user_ids:
+            learn_kind(context.client, proj)
+            if not visibility.may_name_first_leads(proj, caller.user_id, is_admin=caller.is_admin):
+                raise PermissionDenied(
+                    "This project's first leads are named by the channel's creator or a workspace admin.",
+                    hint="Ask them to run `/pm config leads @lead`.",
+                )
         _apply(proj, setting, value)
     return {"text": settings_text(proj), "blocks": settings_blocks(proj, changed=bool(setting))}
 

@@ -14,11 +14,13 @@ from domain import risks
 from domain.errors import InvalidInput
 from domain.risks import Fields
 from handlers import home, risk_notices
+from handlers.channels import require_visible
 from handlers.context import db, now, workspace
-from handlers.directory import member, project
+from handlers.directory import form_project, member
 from handlers.ids import Action, Block, View
 from handlers.registry import Listeners
 from handlers.render import risks as render
+from storage.models import Risk
 
 
 def register(listeners: Listeners) -> None:
@@ -72,7 +74,7 @@ def on_create_submitted(
 ) -> None:
     """Record the entry from the form."""
     creator = member(context, client, body["user"]["id"])
-    proj = project(context, json.loads(view.get("private_metadata") or "{}")["channel"])
+    proj = form_project(context, client, json.loads(view.get("private_metadata") or "{}")["channel"], creator.user_id)
     risk = risks.create(
         db(context),
         project=proj,
@@ -84,9 +86,25 @@ def on_create_submitted(
     ack()
 
 
+def _clicked(body: dict[str, Any], context: BoltContext, client: WebClient, **kwargs: Any) -> Risk:
+    """The entry a button names, if the person who clicked may read it (else the same answer as a missing one)."""
+    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=body["actions"][0]["value"], **kwargs)
+    here = (body.get("channel") or {}).get("id")
+    require_visible(context, client, risk.project, body["user"]["id"], ref=risk.ref, here=here)
+    return risk
+
+
+def _submitted(view: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient) -> Risk:
+    """The entry a form names in its metadata, if the person submitting may read it."""
+    ref = json.loads(view.get("private_metadata") or "{}")["ref"]
+    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    require_visible(context, client, risk.project, body["user"]["id"], ref=risk.ref, here=None)
+    return risk
+
+
 def on_update_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Open the form filled in with the entry."""
-    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=body["actions"][0]["value"])
+    risk = _clicked(body, context, client)
     view = render.form(callback_id=View.RISK_UPDATE, metadata={"ref": risk.ref}, risk=risk)
     client.views_open(trigger_id=body["trigger_id"], view=view)
     ack()
@@ -97,8 +115,7 @@ def on_update_submitted(
 ) -> None:
     """Apply the form's changes (recorded with old and new values)."""
     caller = member(context, client, body["user"]["id"])
-    ref = json.loads(view.get("private_metadata") or "{}")["ref"]
-    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    risk = _submitted(view, body, context, client)
     if risks.update(
         db(context),
         risk,
@@ -112,7 +129,7 @@ def on_update_submitted(
 
 def on_still_valid(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """The owner confirms the entry: the next review is counted from now."""
-    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=body["actions"][0]["value"], for_update=True)
+    risk = _clicked(body, context, client, for_update=True)
     risks.review(db(context), risk, actor=body["user"]["id"], now=now(context))
     risk_notices.changed(db(context), risk, now=now(context))
     home.refresh_if_home(body, context, client)
@@ -121,15 +138,16 @@ def on_still_valid(ack: Ack, body: dict[str, Any], context: BoltContext, client:
 
 def on_close_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Ask why it is closed."""
-    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=body["actions"][0]["value"])
+    risk = _clicked(body, context, client)
     client.views_open(trigger_id=body["trigger_id"], view=render.close_form(risk))
     ack()
 
 
-def on_close_submitted(ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+def on_close_submitted(
+    ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     """Close the entry with the reason given."""
-    ref = json.loads(view.get("private_metadata") or "{}")["ref"]
-    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    risk = _submitted(view, body, context, client)
     reason = ((view["state"]["values"].get(Block.REASON) or {}).get("value") or {}).get("value") or ""
     risks.close(db(context), risk, actor=body["user"]["id"], reason=reason, now=now(context))
     risk_notices.changed(db(context), risk, now=now(context))

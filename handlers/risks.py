@@ -8,11 +8,12 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from domain import risks
+from domain import members, risks
 from domain.errors import InvalidInput
 from domain.risks import Fields
 from domain.text import escape, plain_from_slack
 from handlers import risk_forms, risk_notices
+from handlers.channels import require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import USER_MENTION, member, project, user_ids_in
 from handlers.ids import Command
@@ -93,8 +94,7 @@ def create_risk(command: dict[str, Any], text: str, context: BoltContext, client
     fields = read_fields(text, with_title=True)
     if fields.owner_id:
         owner = member(context, client, fields.owner_id)
-        if owner.is_bot or owner.deleted:
-            raise InvalidInput(f"@{escape(owner.name)} can't own a risk.")
+        members.require_can_own(owner, "own a risk")
     risk = risks.create(db(context), project=proj, creator=command["user_id"], fields=fields, now=now(context))
     risk_notices.created(db(context), risk, now=now(context))
     return risk
@@ -117,15 +117,22 @@ def _list(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
     return {"text": text, "blocks": blocks}
 
 
+def _risk(command: dict[str, Any], ref: str, context: BoltContext, client: WebClient, **kwargs: Any) -> Risk:
+    """The entry named, if the caller may read it (else the same answer as for a missing one)."""
+    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=ref, **kwargs)
+    require_visible(context, client, risk.project, command["user_id"], ref=risk.ref, here=command["channel_id"])
+    return risk
+
+
 def _show(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
-    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=rest.split(" ")[0])
+    risk = _risk(command, rest.split(" ")[0], context, client)
     text, blocks = render.details(risk, risks.history(db(context), risk))
     return {"text": text, "blocks": blocks}
 
 
 def _update(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     ref, _, changes = rest.partition(" ")
-    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    risk = _risk(command, ref, context, client, for_update=True)
     fields = read_fields(changes, with_title=False)
     if fields == Fields():
         raise InvalidInput("What should change?", hint=f"Like `/risk update {risk.ref} p:4 i:5 mitigation: ...`.")
@@ -138,7 +145,7 @@ def _update(command: dict[str, Any], rest: str, context: BoltContext, client: We
 
 def _close(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     ref, _, reason = rest.partition(" ")
-    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    risk = _risk(command, ref, context, client, for_update=True)
     risks.close(db(context), risk, actor=command["user_id"], reason=plain_from_slack(reason), now=now(context))
     risk_notices.changed(db(context), risk, now=now(context))
     return {"text": f":lock: Closed {risk.ref}."}

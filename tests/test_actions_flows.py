@@ -173,7 +173,7 @@ def test_only_owner_creator_or_lead_may_change_an_item(
 def test_a_project_lead_may_change_anyones_item(slack: SlackSender, session: Session) -> None:
     """A lead completes an item they neither own nor created."""
     with frozen(MONDAY):
-        slack.command("/pm", "config leads <@U0DEV3|dev-kathmandu>", user_id="U0DEV3", channel_id=PROJECT_CHANNEL)
+        slack.command("/pm", "config leads <@U0DEV3|dev-kathmandu>", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
         _create(slack, "<@U0DEV2|dev-kolkata> send the deck", user="U0DEV1")
         slack.command("/action", "done A-1", user_id="U0DEV3", channel_id=PROJECT_CHANNEL)
     assert DONE == items(session)[0].status

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, SQLColumnExpression, String, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
@@ -44,6 +45,10 @@ class Project(Base):
     escalation_channel_id: Mapped[str | None] = mapped_column(String(32))
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
+    # What conversations.info last said: None until Slack has answered (the channel counts as private meanwhile);
+    # a DM or a group DM is private too. The creator is "" where Slack names none.
+    is_private: Mapped[bool | None]
+    channel_creator: Mapped[str | None] = mapped_column(String(32))
 
     workspace: Mapped[Workspace] = relationship()
 
@@ -59,9 +64,24 @@ class Member(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(255), default="")
     real_name: Mapped[str] = mapped_column(String(255), default="")
-    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The IANA zone Slack gave, or "" when it gave none (Slack omits tz for some accounts); see `time_zone`.
+    zone_name: Mapped[str] = mapped_column("time_zone", String(64), default="UTC")
     locale: Mapped[str] = mapped_column(String(16), default="en-US")
     is_bot: Mapped[bool] = mapped_column(default=False)
     is_admin: Mapped[bool] = mapped_column(default=False)
     deleted: Mapped[bool] = mapped_column(default=False)
     fetched_at: Mapped[datetime]
+
+    @hybrid_property
+    def time_zone(self) -> str:
+        """The member's zone, UTC when Slack gave none (a reader with a project prefers the project's zone)."""
+        return self.zone_name or "UTC"
+
+    @time_zone.inplace.setter
+    def _time_zone_setter(self, value: str) -> None:
+        self.zone_name = value
+
+    @time_zone.inplace.expression
+    @classmethod
+    def _time_zone_expression(cls) -> SQLColumnExpression[str]:
+        return cls.zone_name

@@ -1,0 +1,244 @@
+"""Private means private: every read path shows a private channel's records only to its members.
+
+The matrix: read paths x {a member of the private channel, a workspace member outside it, a member of another
+workspace}. A lead records an action, a risk, a decision and a meeting with a NOTE: line in #proj-secret (private);
+every record carries the word "zanzibar", so whatever reaches a person can be searched for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import PmbotApp
+from bot.jobs import run_due
+from bot.settings import Settings
+from bot.slack_client import make_client
+from bot.standin import FakeSlack
+from domain.workspaces import workspace_for
+from storage.models import DigestSubscription, Member, Project, Risk, Workspace
+from tests.conftest import PROJECT_CHANNEL, SIGNING_SECRET, RunningServer
+from tests.slack_requests import SlackSender
+
+SECRET = "G0SECRET"
+WORD = "zanzibar"
+OTHER_TEAM, ALIEN, ALIEN_CHANNEL = "T0OTHER", "U0ALIEN", "C0ALIEN"
+FRIDAY = datetime(2026, 12, 4, 16, 0)  # local time of each subscriber's roll-up
+
+
+@dataclass
+class Viewer:
+    """Who asks, through which workspace's requests, from where: `elsewhere` is a channel of their own,
+    `inside` the private channel when they are in it (else their own again)."""
+
+    kind: str
+    user: str
+    sender: SlackSender
+    team: str
+    elsewhere: str
+    inside: str
+
+    def say(self, command: str, text: str, channel: str) -> str:
+        return self.sender.command(command, text, user_id=self.user, channel_id=channel).text
+
+
+@dataclass
+class World:
+    fake: FakeSlack
+    factory: sessionmaker[Session]
+    settings: Settings
+
+
+def _message(sender: SlackSender, user: str, text: str, n: int) -> None:
+    event = {"type": "message", "channel_type": "group", "channel": SECRET, "user": user, "text": text,
+             "ts": f"{int(datetime.now(UTC).timestamp())}.{n:06d}"}  # fmt: skip
+    assert 200 == sender.event(event).status
+
+
+@pytest.fixture
+def world(slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], settings: Settings) -> World:
+    """#proj-secret (private: the lead, dev-la and pmbot) holding A-1, R-1, D-1 and M-1, all about zanzibar."""
+    fake_slack.add_user(ALIEN, name="alien", tz="UTC")
+    fake_slack.add_channel(SECRET, name="proj-secret", members=["U0LEAD", "U0DEV1", "UBOT"], is_private=True)
+    fake_slack.add_channel(ALIEN_CHANNEL, name="alien-home", members=[ALIEN, "UBOT"])
+    lead = lambda command, text: slack.command(command, text, user_id="U0LEAD", channel_id=SECRET)  # noqa: E731
+    lead("/action", f"<@U0DEV1> confirm the {WORD} pricing")
+    lead("/risk", f"{WORD} may not staff the project p:4 i:4 <@U0DEV1>")
+    lead("/decision", f"we pay {WORD} the higher rate")
+    lead("/meeting", "start Pricing call")
+    _message(slack, "U0LEAD", f"NOTE: {WORD} asks 42k", 1)
+    lead("/meeting", "end")
+    return World(fake_slack, factory, settings)
+
+
+@pytest.fixture(params=["member", "outsider", "alien"])
+def viewer(request: pytest.FixtureRequest, world: World, slack: SlackSender, server: RunningServer,
+           app: PmbotApp) -> Viewer:  # fmt: skip
+    """Each of the three people the matrix asks about."""
+    if request.param == "member":
+        return Viewer("member", "U0DEV1", slack, slack.team_id, PROJECT_CHANNEL, SECRET)
+    if request.param == "outsider":
+        return Viewer("outsider", "U0DEV2", slack, slack.team_id, PROJECT_CHANNEL, PROJECT_CHANNEL)
+    alien = SlackSender(server.url, SIGNING_SECRET, team_id=OTHER_TEAM, settle=app.later.wait)
+    return Viewer("alien", ALIEN, alien, OTHER_TEAM, ALIEN_CHANNEL, ALIEN_CHANNEL)
+
+
+# ---- the read paths: each says whether anything of #proj-secret reached the viewer
+
+
+def _uploaded(world: World) -> str:
+    return " ".join(str(u["content"] or b"", "utf-8") + str(u["channel_id"]) for u in world.fake.uploads())
+
+
+def action_show(world: World, v: Viewer) -> bool:
+    return WORD in v.say("/action", "show A-1", v.elsewhere)
+
+
+def risk_show(world: World, v: Viewer) -> bool:
+    return WORD in v.say("/risk", "show R-1", v.elsewhere)
+
+
+def decision_show(world: World, v: Viewer) -> bool:
+    return WORD in v.say("/decision", "show D-1", v.elsewhere)
+
+
+def action_list_of_owner(world: World, v: Viewer) -> bool:
+    return WORD in v.say("/action", "list <@U0DEV1>", v.elsewhere)
+
+
+def decision_search(world: World, v: Viewer) -> bool:
+    return WORD in v.say("/decision", "search higher rate", v.inside)  # the heading repeats the query
+
+
+def minutes_in_their_channel(world: World, v: Viewer) -> bool:
+    return WORD in v.say("/meeting", "minutes M-1", v.inside) + _uploaded(world)
+
+
+def minutes_into_another_channel(world: World, v: Viewer) -> bool:
+    return WORD in v.say("/meeting", "minutes M-1", v.elsewhere) + _uploaded(world)
+
+
+def export(world: World, v: Viewer) -> bool:
+    return WORD in v.say("/pm", "export md", v.inside) + _uploaded(world)
+
+
+def digest_subscribe(world: World, v: Viewer) -> bool:
+    v.say("/digest", f"subscribe <#{SECRET}|proj-secret>", v.elsewhere)
+    with world.factory() as session:
+        stored = session.scalars(select(DigestSubscription.channel_ids)).all()
+    return any(SECRET in channels for channels in stored)
+
+
+def digest_send(world: World, v: Viewer) -> bool:
+    """A subscription to #proj-secret already stored (say, from before they left): the Friday roll-up."""
+    with world.factory() as session, session.begin():
+        ws = workspace_for(session, team_id=v.team, now=datetime.now(UTC))
+        session.add(DigestSubscription(workspace_id=ws.id, user_id=v.user, channel_ids=[SECRET],
+                                       created_at=datetime.now(UTC)))  # fmt: skip
+    return _friday_roll_up(world, v)
+
+
+def _friday_roll_up(world: World, v: Viewer) -> bool:
+    """Run the jobs at Friday 16:00 in the subscriber's zone as pmbot knows it (UTC for someone it never asked)."""
+    with world.factory() as session:
+        known = session.scalar(
+            select(Member).join(Workspace).where(Workspace.team_id == v.team, Member.user_id == v.user)
+        )
+    at = FRIDAY.replace(tzinfo=ZoneInfo(known.time_zone if known else "UTC")).astimezone(UTC)
+    run_due(world.factory, make_client(world.settings, patient=False), now=at)
+    return SECRET in json.dumps(world.fake.messages(v.user))
+
+
+def app_home(world: World, v: Viewer) -> bool:
+    v.sender.event({"type": "app_home_opened", "user": v.user, "channel": "D" + v.user, "tab": "home"})
+    return WORD in json.dumps(world.fake.home_view(v.user))
+
+
+def _button(world: World, v: Viewer, action_id: str) -> bool:
+    before = len(world.fake.calls_to("views.open"))
+    v.sender.block_action(user_id=v.user, action_id=action_id, value="R-1", channel_id=v.elsewhere)
+    return len(world.fake.calls_to("views.open")) > before
+
+
+def risk_update_button(world: World, v: Viewer) -> bool:
+    return _button(world, v, "risk_update")
+
+
+def risk_close_button(world: World, v: Viewer) -> bool:
+    return _button(world, v, "risk_close")
+
+
+def forged_form(world: World, v: Viewer) -> bool:
+    """The risk form submitted with #proj-secret in its metadata: does the entry land there?"""
+    values = {"title": {"value": {"type": "plain_text_input", "value": "planted"}}}
+    metadata = json.dumps({"channel": SECRET})
+    v.sender.view_submission(user_id=v.user, callback_id="risk_create", values=values, private_metadata=metadata)
+    with world.factory() as session:
+        planted = session.scalars(select(Project.channel_id).join(Risk).where(Risk.title == "planted")).all()
+    return SECRET in planted
+
+
+MEMBER_ONLY = {"member": True, "outsider": False, "alien": False}
+NOBODY = {"member": False, "outsider": False, "alien": False}
+MATRIX: dict[str, tuple[Callable[[World, Viewer], bool], dict[str, bool]]] = {
+    "/action show": (action_show, MEMBER_ONLY),
+    "/risk show": (risk_show, MEMBER_ONLY),
+    "/decision show": (decision_show, MEMBER_ONLY),
+    "/action list @owner": (action_list_of_owner, MEMBER_ONLY),
+    "/decision search": (decision_search, MEMBER_ONLY),
+    "/meeting minutes in its channel": (minutes_in_their_channel, MEMBER_ONLY),
+    "/meeting minutes into another channel": (minutes_into_another_channel, NOBODY),
+    "/pm export": (export, MEMBER_ONLY),
+    "/digest subscribe": (digest_subscribe, MEMBER_ONLY),
+    "digest roll-up send": (digest_send, MEMBER_ONLY),
+    "App Home": (app_home, MEMBER_ONLY),
+    "risk Update button": (risk_update_button, MEMBER_ONLY),
+    "risk Close button": (risk_close_button, MEMBER_ONLY),
+    "risk form with a forged channel": (forged_form, MEMBER_ONLY),
+}
+
+
+@pytest.mark.parametrize("path", list(MATRIX))
+def test_a_private_channels_records_reach_only_its_members(path: str, world: World, viewer: Viewer) -> None:
+    """Each read path shows #proj-secret's records to its member, never to an outsider or another workspace."""
+    read, allowed = MATRIX[path]
+    assert allowed[viewer.kind] == read(world, viewer)
+
+
+def test_a_refused_read_answers_like_a_missing_record(world: World, slack: SlackSender) -> None:
+    """An outsider asking for R-1 hears what anyone asking for R-99 hears, so ids cannot be probed."""
+    ask = lambda ref: slack.command("/risk", f"show {ref}", user_id="U0DEV2", channel_id=PROJECT_CHANNEL).json()  # noqa: E731
+    assert "I can't find R-99 in a channel you're in." == ask("R-99")["text"]
+    assert "I can't find R-1 in a channel you're in." == ask("R-1")["text"]
+
+
+def test_leaving_the_channel_ends_the_roll_up_of_it(world: World, slack: SlackSender) -> None:
+    """A subscriber who leaves #proj-secret gets no more roll-ups of it, and it leaves their subscription."""
+    member = Viewer("member", "U0DEV1", slack, slack.team_id, PROJECT_CHANNEL, SECRET)
+    assert "Every Friday" in member.say("/digest", f"subscribe <#{SECRET}|proj-secret>", PROJECT_CHANNEL)
+    slack.event({"type": "member_left_channel", "user": "U0DEV1", "channel": SECRET, "channel_type": "G"})
+    assert False is _friday_roll_up(world, member)
+    with world.factory() as session:
+        assert [[]] == session.scalars(select(DigestSubscription.channel_ids)).all()
+
+
+def test_only_the_channel_creator_or_an_admin_names_the_first_leads(
+    world: World, slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    """Before a project has leads, a member cannot claim them; the channel's creator or an admin names them."""
+    fake_slack.add_user("U0ADMIN", name="admin", is_admin=True)
+
+    def claim(user: str, channel: str) -> str:
+        return slack.command("/pm", f"config leads <@{user}>", user_id=user, channel_id=channel).text
+
+    assert "named by the channel's creator or a workspace admin" in claim("U0DEV1", SECRET)
+    assert "named by the channel's creator or a workspace admin" in claim("U0DEV2", PROJECT_CHANNEL)
+    assert "<@U0LEAD>" in claim("U0LEAD", SECRET)  # U0LEAD created #proj-secret
+    assert "<@U0ADMIN>" in claim("U0ADMIN", PROJECT_CHANNEL)
