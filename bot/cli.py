@@ -23,12 +23,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         needed = REQUIRES.get(args.command, ())
         # Installed over OAuth, each workspace's token comes from the database instead.
         settings.require(*(n for n in needed if not (settings.oauth and n == "SLACK_BOT_TOKEN")))
+        if args.command in REQUIRES:
+            settings.require_encryption()
     except SettingsError as err:
         print(f"pmbot: {err}", file=sys.stderr)
         return 2
     from bot.logs import configure
 
     configure(settings.log_level, settings.secrets())
+    if args.command in REQUIRES and settings.oauth and not settings.encryption_keys:
+        log.warning("PMBOT_ALLOW_PLAINTEXT_TOKENS is set: bot tokens are stored in the database IN CLEAR TEXT")
     return int(COMMANDS[args.command](settings, args) or 0)
 
 
@@ -54,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sandbox = sub.add_parser("sandbox", help="try pmbot in a Slack-like page on port 3000: no Slack, no set-up")
     add_arguments(sandbox, instant=_instant)
-    sub.add_parser("serve", help="serve the app over HTTP (POST /slack/events, GET /healthz) on $PORT")
+    sub.add_parser("serve", help="serve the app over HTTP (POST /slack/events, GET /healthz) on $HOST:$PORT")
     sub.add_parser("socket", help="run the app over Socket Mode (needs SLACK_APP_TOKEN)")
     sub.add_parser("scheduler", help="run the scheduler process that does all timed work")
     due = sub.add_parser("run-due", help="run the scheduled work due at an instant, once, and exit")
@@ -107,7 +111,8 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     warm_up()  # dateparser's first call loads language data: pay for it now, not in a user's request
     signal.signal(signal.SIGTERM, _interrupt)  # a platform's stop is a clean stop, like Ctrl-C
     try:
-        serve(make_wsgi(create_app(settings, engine), engine), host="0.0.0.0", port=settings.port)
+        wsgi = make_wsgi(create_app(settings, engine), engine)
+        serve(wsgi, host=settings.host, port=settings.port, max_body_bytes=settings.max_body_bytes)
     except KeyboardInterrupt:
         log.info("pmbot serve stopped")
     return 0

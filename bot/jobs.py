@@ -11,9 +11,10 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.notifier import ClientFor, DeliveryReport, Sender
@@ -21,6 +22,7 @@ from bot.settings import Settings
 from domain import events, lifecycle
 from domain.lifecycle import Policy
 from storage.db import unit_of_work
+from storage.models import OAUTH_STATES
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,15 @@ def purge(session: Session, *, now: datetime, policy: Policy) -> dict[str, int]:
     for team in teams:
         log.info("deleted the data of workspace %s, uninstalled more than %s ago", team, policy.uninstall_grace)
     counts = {"workspaces": len(teams), **lifecycle.purge_closed(session, now=now, policy=policy)}
+    counts["oauth_states"] = forget_expired_states(session, now=now)
     return {kind: n for kind, n in counts.items() if n}
+
+
+def forget_expired_states(session: Session, *, now: datetime) -> int:
+    """Delete "Add to Slack" states past their expiry (an unused one is never deleted otherwise); count them."""
+    # slack_sdk keeps expire_at as naive UTC
+    expired = OAUTH_STATES.c.expire_at <= now.astimezone(UTC).replace(tzinfo=None)
+    return int(session.execute(delete(OAUTH_STATES).where(expired)).rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass

@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_BODY_DEFAULT = 1024 * 1024  # Slack's largest payloads (a full modal's state) are a few dozen KB
 
 
 class SettingsError(Exception):
@@ -38,6 +39,9 @@ class Settings:
     encryption_keys: tuple[str, ...] = ()  # Fernet keys: the first encrypts, every one decrypts
     uninstall_grace_days: int = 30
     retention_days: int | None = None  # purge closed items older than this; None keeps them
+    host: str = "0.0.0.0"  # every interface, as hosting platforms need; 127.0.0.1 behind a proxy on the same host
+    max_body_bytes: int = MAX_BODY_DEFAULT  # larger requests are refused (413) before they are read
+    allow_plaintext_tokens: bool = False  # OAuth mode without PMBOT_ENCRYPTION_KEY, on purpose
 
     @property
     def oauth(self) -> bool:
@@ -49,6 +53,15 @@ class Settings:
         for name in names:
             if not getattr(self, _FIELD_OF[name]):
                 raise SettingsError(f"{name} is not set: {_WHERE[name]}")
+        return self
+
+    def require_encryption(self) -> Settings:
+        """Return self, or raise SettingsError if OAuth tokens would be stored in clear text without an opt-out."""
+        if self.oauth and not self.encryption_keys and not self.allow_plaintext_tokens:
+            raise SettingsError(
+                "PMBOT_ENCRYPTION_KEY is not set: OAuth mode keeps every workspace's bot token in the database; "
+                "set a key (`pmbot new-key` makes one), or PMBOT_ALLOW_PLAINTEXT_TOKENS=1 to store them in clear text"
+            )
         return self
 
     def secrets(self) -> list[str]:
@@ -94,6 +107,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         encryption_keys=_encryption_keys(env.get("PMBOT_ENCRYPTION_KEY", "")),
         uninstall_grace_days=_int(env, "PMBOT_UNINSTALL_GRACE_DAYS", 30, 0, 3650),
         retention_days=_int(env, "PMBOT_RETENTION_DAYS", 0, 0, 36500) or None,
+        host=_host(env.get("HOST", "")),
+        max_body_bytes=_int(env, "PMBOT_MAX_BODY_BYTES", MAX_BODY_DEFAULT, 1024, 64 * 1024 * 1024),
+        allow_plaintext_tokens=_flag(env, "PMBOT_ALLOW_PLAINTEXT_TOKENS"),
     )
 
 
@@ -166,6 +182,20 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise SettingsError(f"{name} is malformed: expected a whole number from {low} to {high}")
     return int(raw)
+
+
+def _host(raw: str) -> str:
+    value = raw.strip().strip("[]") or "0.0.0.0"
+    if not re.fullmatch(r"[0-9A-Za-z.:-]+", value):
+        raise SettingsError("HOST is malformed: expected an address such as 127.0.0.1 or 0.0.0.0")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw not in ("", "0", "1", "false", "true", "no", "yes"):
+        raise SettingsError(f"{name} is malformed: expected 1 or 0")
+    return raw in ("1", "true", "yes")
 
 
 def _log_level(raw: str) -> str:

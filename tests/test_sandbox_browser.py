@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.readme_screenshots import stamp_seed
 from tests.test_sandbox_process import get, sandbox
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -83,8 +84,10 @@ def message_with(page: Any, text: str) -> Any:
 
 
 def shot(page: Any, folder: Path, name: str) -> None:
+    """Save a screenshot, stamped with the sandbox seed it shows (tests/test_readme.py holds the README's to it)."""
     page.wait_for_timeout(150)  # let the last redraw settle
     page.screenshot(path=str(folder / name))
+    stamp_seed(folder / name)
 
 
 def test_an_action_item_in_each_persons_time_zone_and_done(page: Any, shots: Path) -> None:
@@ -201,7 +204,8 @@ def test_news_arrive_without_a_reload(page: Any, url: str) -> None:
 
     act_as(page, "U0BER")
     body = json.dumps({"user": "U0KTM", "channel": CHANNEL, "text": "Morning from *Kathmandu* <!channel>"})
-    request = urllib.request.Request(url + "api/send", data=body.encode(), method="POST")
+    own = {"Origin": url.rstrip("/"), "Content-Type": "application/json"}  # as the page's own fetch() sends
+    request = urllib.request.Request(url + "api/send", data=body.encode(), headers=own, method="POST")
     with urllib.request.urlopen(request, timeout=5):
         pass
     message = page.locator("#messages .message", has_text="Morning from")

@@ -64,6 +64,9 @@ def test_api_url_gets_a_trailing_slash() -> None:
         ("PORT", "70000"),
         ("PORT", "http"),
         ("LOG_LEVEL", "LOUD"),
+        ("HOST", "every interface"),
+        ("PMBOT_MAX_BODY_BYTES", "10"),
+        ("PMBOT_ALLOW_PLAINTEXT_TOKENS", "maybe"),
     ],
 )
 def test_malformed_settings_are_named(name: str, value: str) -> None:
@@ -154,3 +157,20 @@ def test_data_keeping_settings() -> None:
     assert (7, 365) == (settings.uninstall_grace_days, settings.retention_days)
     with pytest.raises(SettingsError, match="PMBOT_RETENTION_DAYS is malformed"):
         load_settings({**GOOD, "PMBOT_RETENTION_DAYS": "-1"}, dotenv=None)
+
+
+def test_hardening_settings() -> None:
+    """Every interface and a 1 MiB body limit by default; HOST and PMBOT_MAX_BODY_BYTES change them."""
+    settings = load_settings(GOOD, dotenv=None)
+    assert ("0.0.0.0", 1024 * 1024, False) == (settings.host, settings.max_body_bytes, settings.allow_plaintext_tokens)
+    settings = load_settings({**GOOD, "HOST": "[::1]", "PMBOT_MAX_BODY_BYTES": "65536"}, dotenv=None)
+    assert ("::1", 65536) == (settings.host, settings.max_body_bytes)
+
+
+def test_oauth_without_a_key_is_refused_unless_plaintext_is_allowed() -> None:
+    """require_encryption names PMBOT_ENCRYPTION_KEY in OAuth mode without a key; the opt-out lets it pass."""
+    oauth = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "s3cret"}
+    with pytest.raises(SettingsError, match=r"^PMBOT_ENCRYPTION_KEY is not set"):
+        load_settings(oauth, dotenv=None).require_encryption()
+    assert load_settings({**oauth, "PMBOT_ALLOW_PLAINTEXT_TOKENS": "1"}, dotenv=None).require_encryption()
+    assert load_settings(GOOD, dotenv=None).require_encryption()  # one workspace: the token is not in the database

@@ -6,6 +6,10 @@ GET  /api/workspace          people, channels, commands and shortcuts
 GET  /api/snapshot?user=U..&channel=C..&thread=ts&home=1
 GET  /api/file/<id>          a file pmbot uploaded (the risk heat map)
 POST /api/send | click | shortcut | submit | close | home | clock    (JSON bodies, JSON answers)
+
+Only the page itself may use it: every request must name the server's own Host (127.0.0.1 or localhost at
+its port, so a rebound DNS name gets nothing), and a POST must come from the page's own Origin (or Referer)
+with a JSON body, which another web page cannot send without a CORS preflight this server never grants.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ log = logging.getLogger(__name__)
 
 STATIC = files("bot.sandbox").joinpath("static")
 KEEPALIVE_SECONDS = 15.0
+MAX_BODY_BYTES = 1024 * 1024
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
 class PageServer(ThreadingHTTPServer):
@@ -44,6 +50,12 @@ class PageServer(ThreadingHTTPServer):
         self.work = work
         self.stopping = threading.Event()
         super().__init__(address, _Handler)
+
+    @property
+    def origins(self) -> frozenset[str]:
+        """The page's own origins: what Origin and Host may say."""
+        port = self.server_address[1]
+        return frozenset(f"http://{name}:{port}" for name in LOOPBACK_NAMES)
 
     @property
     def url(self) -> str:
@@ -67,6 +79,9 @@ class _Handler(BaseHTTPRequestHandler):
     # ---- GET
 
     def do_GET(self) -> None:
+        if not self._for_this_page():
+            self._send(403, "application/json", b'{"ok":false,"error":"wrong_host"}')
+            return
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         path = parts.path
@@ -137,10 +152,15 @@ class _Handler(BaseHTTPRequestHandler):
     # ---- POST
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        refused = self._refusal()
+        if refused is not None:
+            self.close_connection = True  # the body, if any, is left unread
+            status, error = refused
+            self._send(status, "application/json", json.dumps({"ok": False, "error": error}).encode())
+            return
         try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-        except ValueError:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+        except (ValueError, RecursionError):
             self._send(400, "application/json", b'{"ok":false,"error":"invalid_json"}')
             return
         route = ROUTES.get(urlsplit(self.path).path)
@@ -148,6 +168,28 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, "application/json", b'{"ok":false,"error":"not_found"}')
             return
         self._answer(lambda: route(self.server, body))
+
+    def _for_this_page(self) -> bool:
+        return f"http://{self.headers.get('Host', '')}" in self.server.origins
+
+    def _refusal(self) -> tuple[int, str] | None:
+        """Why a POST is refused (status, error), or None: it must be the page's own, in JSON, of a sane size."""
+        if not self._for_this_page():
+            return 403, "wrong_host"
+        origin = self.headers.get("Origin")
+        if origin is None:  # some browsers leave Origin out of same-origin requests; Referer then says it
+            referer = urlsplit(self.headers.get("Referer", ""))
+            origin = f"{referer.scheme}://{referer.netloc}"
+        if origin not in self.server.origins:
+            return 403, "cross_origin"
+        if self.headers.get_content_type() != "application/json":
+            return 403, "not_json"
+        length = self.headers.get("Content-Length", "")
+        if not length.isdigit():
+            return 411, "length_required"
+        if int(length) > MAX_BODY_BYTES:
+            return 413, "body_too_large"
+        return None
 
     # ---- answers
 
@@ -179,7 +221,7 @@ def _clock(server: PageServer, body: dict[str, Any]) -> dict[str, Any]:
     elif step == "day":
         to = now + timedelta(days=1)
     elif step == "next0900":
-        to = next_local(now, server.sb.user(str(body["user"]))["tz"], 9, 0)
+        to = next_local(now, server.sb.user(str(body["user"]))["tz"] or "UTC", 9, 0)  # Slack may give no zone
     elif isinstance(body.get("to"), str):
         to = datetime.fromisoformat(body["to"].replace("Z", "+00:00"))
     else:

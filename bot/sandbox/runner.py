@@ -17,7 +17,7 @@ import threading
 import webbrowser
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -39,9 +39,11 @@ class AppServer:
     """The app's WSGI endpoint (`pmbot serve`'s) on waitress, on a free loopback port."""
 
     def __init__(self, wsgi: Any) -> None:
-        from waitress.server import create_server
+        from bot.settings import MAX_BODY_DEFAULT
+        from bot.web import make_server
 
-        self.server = cast(Any, create_server(wsgi, host="127.0.0.1", port=0, threads=8, asyncore_loop_timeout=0.05))
+        self.server = make_server(wsgi, host="127.0.0.1", port=0, max_body_bytes=MAX_BODY_DEFAULT,
+                                  asyncore_loop_timeout=0.05)  # fmt: skip
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sandbox-app", daemon=True)
@@ -105,6 +107,14 @@ def run(args: argparse.Namespace, *, log_level: str = "INFO") -> int:
         signal.signal(signum, lambda *_: stop.set())
     print("pmbot sandbox: starting", flush=True)
     url = args.db or store.default_url(Path.cwd())
+    others = store.foreign_teams(url, FakeSlack.team_id)
+    if others:
+        print(
+            f"pmbot sandbox: refusing --db: it holds the data of other workspaces ({', '.join(others)}); "
+            "the sandbox needs a database of its own (leave out --db, or give a new one)",
+            file=sys.stderr,
+        )
+        return 2
     if args.reset:
         store.reset(url)
     engine = make_engine(url)
@@ -113,6 +123,7 @@ def run(args: argparse.Namespace, *, log_level: str = "INFO") -> int:
     start = datetime.fromisoformat(saved["clock"]) if saved else (args.now or utcnow())
     clock = SandboxClock(start)
     fake = FakeSlack(clock=clock.timestamp).start()
+    fake.enforce_tiers()  # Slack's per-method limits, as a real workspace would hold pmbot to them
     secret = secrets.token_hex(16)
     env = {"SLACK_BOT_TOKEN": "xoxb-sandbox-token", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fake.url,
            "DATABASE_URL": url, "LOG_LEVEL": log_level}  # fmt: skip

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, Text, delete, inspect, select
+from sqlalchemy import Column, Engine, MetaData, String, Table, Text, column, delete, inspect, select, table
 from sqlalchemy.engine import make_url
 
 METADATA = MetaData()
@@ -41,6 +41,25 @@ def save(engine: Engine, state: dict[str, Any]) -> None:
     with engine.begin() as conn:
         conn.execute(delete(STATE).where(STATE.c.name == KEY))
         conn.execute(STATE.insert().values(name=KEY, data=data))
+
+
+def foreign_teams(url: str, own: str) -> list[str]:
+    """The workspaces other than the sandbox's own that a database holds data of (a real pmbot's database)."""
+    from storage.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        found: set[str] = set()
+        with engine.connect() as conn:
+            inspector = inspect(conn)  # on this connection: on SQLite a second one would wait for its lock
+            for name in inspector.get_table_names():
+                if any(c["name"] == "team_id" for c in inspector.get_columns(name)):
+                    team = column("team_id", String)
+                    query = select(team).select_from(table(name, team)).where(team != own).distinct().limit(5)
+                    found.update(str(t) for t in conn.execute(query).scalars())
+        return sorted(found)
+    finally:
+        engine.dispose()
 
 
 def reset(url: str) -> None:
