@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 SECTION_TEXT_LIMIT = 3000
+TEXT_OBJECT_LIMIT = 3000  # any text object, a context element's too
 MESSAGE_TEXT_LIMIT = 40000
 PLAIN_TEXT_LIMIT = 150  # header blocks, button labels and modal titles are far shorter than sections
 
@@ -26,6 +27,30 @@ def unescape(text: str) -> str:
 def truncate(text: str, limit: int) -> str:
     """Shorten text to at most `limit` characters, marking the cut with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_WHOLE = re.compile(r"&(?:amp|lt|gt);|<[^<>]*>")  # what a cut must not split: an entity, a mention, a date, a link
+
+
+def cut_point(mrkdwn: str, at: int) -> int:
+    """The last place at or before `at` where mrkdwn can be cut without splitting `&amp;` or a `<...>` token."""
+    for match in _WHOLE.finditer(mrkdwn):
+        if match.start() >= at:
+            break
+        if match.end() > at:
+            return match.start()
+    return at
+
+
+def clip(mrkdwn: str, limit: int) -> str:
+    """Shorten mrkdwn to at most `limit` characters as Slack counts them (after escaping), marking the cut with an
+    ellipsis and never cutting an entity or a mention in half."""
+    return mrkdwn if len(mrkdwn) <= limit else mrkdwn[: cut_point(mrkdwn, limit - 1)] + "…"
+
+
+def escaped(text: str, limit: int) -> str:
+    """Escape user text for mrkdwn, shortened so that what is sent (not what was typed) fits in `limit`."""
+    return clip(escape(text), limit)
 
 
 def date_token(moment: datetime, fmt: str = "{date_short_pretty} {time}") -> str:

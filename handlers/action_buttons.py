@@ -14,6 +14,7 @@ from domain.actions import Actor
 from domain.reminders import next_working_moment
 from domain.workspaces import working_hours
 from handlers import action_modals, action_notices, home, outgoing
+from handlers.channels import require_may_use
 from handlers.context import db, now, workspace
 from handlers.directory import member
 from handlers.ids import Action
@@ -43,11 +44,18 @@ def _value(body: dict[str, Any]) -> str:
     return str((action.get("selected_option") or {}).get("value") or action.get("value") or "")
 
 
+def _item(body: dict[str, Any], context: BoltContext, client: WebClient) -> ActionItem:
+    """The item a button names, if the clicker is a party to it or may read its channel (else: as if missing)."""
+    item = actions.get(db(context), workspace_id=workspace(context).id, ref=_value(body).split("|")[0], for_update=True)
+    require_may_use(context, client, item, body["user"]["id"], here=(body.get("channel") or {}).get("id"))
+    return item
+
+
 def _apply(
     body: dict[str, Any], context: BoltContext, client: WebClient, change: Any, **kwargs: Any
 ) -> tuple[ActionItem, ActionEvent]:
     """Load the item named by the button, apply `change` as the clicker, and queue what follows."""
-    item = actions.get(db(context), workspace_id=workspace(context).id, ref=_value(body).split("|")[0], for_update=True)
+    item = _item(body, context, client)
     caller = member(context, client, body["user"]["id"])
     event: ActionEvent = change(
         db(context), item, actor=Actor(caller.user_id, caller.is_admin), now=now(context), **kwargs
@@ -96,7 +104,7 @@ def on_reopen(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
 
 def on_snooze(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Pause reminders for the chosen while, in the clicker's own working hours."""
-    item = actions.get(db(context), workspace_id=workspace(context).id, ref=_value(body).split("|")[0], for_update=True)
+    item = _item(body, context, client)
     caller = member(context, client, body["user"]["id"])
     until = snooze_until(
         _value(body).partition("|")[2],
@@ -123,5 +131,6 @@ def snooze_until(choice: str, *, at: datetime, tz: str, item: ActionItem) -> dat
 
 def on_edit(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Open the edit form."""
-    action_modals.open_edit(client, body["trigger_id"], _value(body), body["user"]["id"], context)
+    here = (body.get("channel") or {}).get("id")
+    action_modals.open_edit(client, body["trigger_id"], _value(body), body["user"]["id"], context, here=here)
     ack()

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain import channels, visibility
+from domain.visibility import Record
 from handlers.context import after_answer, db, now, workspace
 from handlers.ids import Event
 from handlers.registry import Listeners
@@ -106,13 +107,28 @@ def may_see(context: BoltContext, client: WebClient, project: Project, user_id: 
     """
     if here is not None and here == project.channel_id:
         return True
-    session = db(context)
+    _learn(context, client, project)
+    return visibility.can_see(db(context), project=project, user_id=user_id)
+
+
+def require_may_use(context: BoltContext, client: WebClient, record: Record, user_id: str, *, here: str | None) -> None:
+    """Raise the same NotFound as a missing record unless the person is a party to it or may read its project's
+    records (see domain.visibility.may_use); Slack is asked nothing about a party."""
+    if here is not None and here == record.project.channel_id:
+        return
+    if user_id not in visibility.parties(record):
+        _learn(context, client, record.project)
+    if not visibility.may_use(db(context), record=record, user_id=user_id):
+        raise visibility.unseen(record.ref)
+
+
+def _learn(context: BoltContext, client: WebClient, project: Project) -> None:
+    """Ask Slack, if it was never asked, the channel's kind and (unless public) its members."""
     learn_kind(client, project)
     if project.is_private is not False and not channels.was_read(
-        session, workspace_id=project.workspace_id, channel_id=project.channel_id
+        db(context), workspace_id=project.workspace_id, channel_id=project.channel_id
     ):
         _read_now(context, client, project.channel_id)
-    return visibility.can_see(session, project=project, user_id=user_id)
 
 
 def require_visible(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -9,6 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from domain import status as status_rules
+from domain import visibility
 from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.text import escape, plain_from_slack, user_mention
 from domain.workspaces import find_project, may_configure
@@ -163,7 +165,11 @@ def on_acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext, client:
     kind, _, ref = str(body["actions"][0]["value"]).partition("|")
     channel = (body.get("channel") or {}).get("id")
     user = body["user"]["id"]
-    if channel:
+    if (
+        channel
+        and re.fullmatch(r"[A-Z]-\d{1,9}", ref)
+        and visibility.lead_chosen_destination(db(context), workspace_id=workspace(context).id, channel_id=channel)
+    ):
         outgoing.post(
             db(context),
             workspace_id=workspace(context).id,

@@ -14,6 +14,7 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import DBAPIError
 
 from domain.errors import PmbotError
+from domain.text import clip
 from handlers.context import FAILED
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ def _problem_view(text: str) -> dict[str, Any]:
         "type": "modal",
         "title": {"type": "plain_text", "text": "Something is off"},
         "close": {"type": "plain_text", "text": "Back"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": clip(text, 3000)}}],
     }
 
 

@@ -12,7 +12,7 @@ from bot.jobs import producer
 from domain import meetings, outbox
 from domain import risks as risk_rules
 from domain.standup_schedule import local_moment
-from domain.text import date_token, escape, truncate, user_mention
+from domain.text import date_token, escaped, user_mention
 from handlers import meetings as meeting_handlers
 from handlers import outgoing
 from handlers.render import meetings as render
@@ -67,21 +67,17 @@ def _agenda(session: Session, series: MeetingSeries, starts: datetime) -> dict[s
         select(Meeting).where(Meeting.series_id == series.id, Meeting.ended_at.is_not(None)).order_by(Meeting.id.desc())
     )
     carried = (
-        [
-            f"• *{i.ref}* {escape(truncate(i.text, 200))}"
-            for i in meetings.captured_items(session, last)
-            if i.kind == "action"
-        ]
+        [f"• *{i.ref}* {escaped(i.text, 200)}" for i in meetings.captured_items(session, last) if i.kind == "action"]
         if last
         else []
     )
     return {
         "Actions due before the next meeting": [
-            f"• *{a.ref}* {escape(truncate(a.title, 200))} · {user_mention(a.owner_id)} · due {date_token(a.due_at)}"
+            f"• *{a.ref}* {escaped(a.title, 200)} · {user_mention(a.owner_id)} · due {date_token(a.due_at)}"
             for a in due
             if a.due_at
         ],
-        "Risks at high or above": [f"• *{r.ref}* {escape(truncate(r.title, 200))} · score {r.score}" for r in high],
-        "Pending decisions": [f"• *{d.ref}* {escape(truncate(d.statement, 200))}" for d in pending],
+        "Risks at high or above": [f"• *{r.ref}* {escaped(r.title, 200)} · score {r.score}" for r in high],
+        "Pending decisions": [f"• *{d.ref}* {escaped(d.statement, 200)}" for d in pending],
         "Open items from the last minutes": carried,
     }

@@ -14,7 +14,7 @@ from domain import risks
 from domain.errors import InvalidInput
 from domain.risks import Fields
 from handlers import home, risk_notices
-from handlers.channels import require_visible
+from handlers.channels import require_may_use
 from handlers.context import db, now, workspace
 from handlers.directory import form_project, member
 from handlers.ids import Action, Block, View
@@ -89,8 +89,7 @@ def on_create_submitted(
 def _clicked(body: dict[str, Any], context: BoltContext, client: WebClient, **kwargs: Any) -> Risk:
     """The entry a button names, if the person who clicked may read it (else the same answer as a missing one)."""
     risk = risks.get(db(context), workspace_id=workspace(context).id, ref=body["actions"][0]["value"], **kwargs)
-    here = (body.get("channel") or {}).get("id")
-    require_visible(context, client, risk.project, body["user"]["id"], ref=risk.ref, here=here)
+    require_may_use(context, client, risk, body["user"]["id"], here=(body.get("channel") or {}).get("id"))
     return risk
 
 
@@ -98,7 +97,7 @@ def _submitted(view: dict[str, Any], body: dict[str, Any], context: BoltContext,
     """The entry a form names in its metadata, if the person submitting may read it."""
     ref = json.loads(view.get("private_metadata") or "{}")["ref"]
     risk = risks.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
-    require_visible(context, client, risk.project, body["user"]["id"], ref=risk.ref, here=None)
+    require_may_use(context, client, risk, body["user"]["id"], here=None)
     return risk
 
 

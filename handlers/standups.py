@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain import dates, members, standups
 from domain.errors import InvalidInput, PermissionDenied
+from domain.intent import STANDUP
 from domain.standup_schedule import next_day
 from domain.text import escape
 from domain.workspaces import is_lead, working_hours
-from handlers import standup_answers
+from handlers import intent, standup_answers
 from handlers.context import after_answer, db, now, workspace
-from handlers.directory import cached_members, fetch_profiles, member, project, user_ids_in
+from handlers.directory import cached_members, fetch_profiles, form_project, member, project, user_ids_in
 from handlers.ids import Block, Command, View
 from handlers.registry import Listeners
 from handlers.render import standups as render
@@ -55,7 +56,7 @@ def on_standup(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
     word, _, rest = (command.get("text") or "").strip().partition(" ")
     handler = SUBCOMMANDS.get(word.lower() or "help")
     if handler is None:
-        raise InvalidInput(f"I don't know `/standup {escape(word[:30])}`.", hint="See `/standup help`.")
+        raise intent.refuse_unknown(STANDUP, word)
     answer = handler(command, rest.strip(), context, client)
     if answer is None:
         ack()
@@ -105,7 +106,8 @@ def on_setup_submitted(
     def value(block: str) -> dict[str, Any]:
         return dict((values.get(block) or {}).get("value") or {})
 
-    proj = project(context, json.loads(view.get("private_metadata") or "{}")["channel"])
+    channel = json.loads(view.get("private_metadata") or "{}")["channel"]
+    proj = form_project(context, client, channel, body["user"]["id"])  # the metadata is the request's word
     _require_lead(proj, body["user"]["id"], context, None)  # the form was opened by `/standup setup`, which asked
     people = [u for u in value(Block.PARTICIPANTS).get("selected_users") or [] if u != context.bot_user_id]
     known = {m.user_id: m for m in cached_members(context, people)}

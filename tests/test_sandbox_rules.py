@@ -66,6 +66,7 @@ def button(text: str = "Go") -> dict[str, Any]:
         ([{"type": "actions", "elements": [button() for _ in range(26)]}], "more than 25 actions"),
         ([{"type": "actions", "elements": [button("x" * 76)]}], "a button label over 75 characters"),
         ([{"type": "context", "elements": []}], "an empty context"),
+        ([{"type": "context", "elements": [{"type": "mrkdwn", "text": "&amp;" * 601}]}], "a context text over 3,000"),
         ([{"type": "image", "image_url": "https://example.com/a.png"}], "an image without alt_text"),
         ([{"type": "section", "text": {"type": "markdown", "text": "x"}}], "an unknown text type"),
         ([section(), {**section(), "block_id": "a"}, {**section(), "block_id": "a"}], "a repeated block_id"),

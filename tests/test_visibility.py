@@ -23,7 +23,7 @@ from bot.settings import Settings
 from bot.slack_client import make_client
 from bot.standin import FakeSlack
 from domain.workspaces import workspace_for
-from storage.models import DigestSubscription, Member, Project, Risk, Workspace
+from storage.models import ActionItem, DigestSubscription, Member, Project, Risk, Workspace
 from tests.conftest import PROJECT_CHANNEL, SIGNING_SECRET, RunningServer
 from tests.slack_requests import SlackSender
 
@@ -185,6 +185,25 @@ def forged_form(world: World, v: Viewer) -> bool:
     return SECRET in planted
 
 
+def action_done_button(world: World, v: Viewer) -> bool:
+    """Done on A-1 (U0DEV1's) clicked from their own channel: is it done?"""
+    v.sender.block_action(user_id=v.user, action_id="action_done", value="A-1", channel_id=v.elsewhere)
+    with world.factory() as session:
+        return "done" == session.scalar(select(ActionItem.status).where(ActionItem.number == 1))
+
+
+def action_edit_button(world: World, v: Viewer) -> bool:
+    before = len(world.fake.calls_to("views.open"))
+    v.sender.block_action(user_id=v.user, action_id="action_edit", value="A-1", channel_id=v.elsewhere)
+    return len(world.fake.calls_to("views.open")) > before
+
+
+def acknowledge_into_another_channel(world: World, v: Viewer) -> bool:
+    """Acknowledge clicked in a channel no lead chose for #proj-secret's escalations: is anything posted there?"""
+    v.sender.block_action(user_id=v.user, action_id="digest_acknowledge", value="action|A-1", channel_id=v.elsewhere)
+    return "acknowledged" in json.dumps(world.fake.messages(v.elsewhere))
+
+
 MEMBER_ONLY = {"member": True, "outsider": False, "alien": False}
 NOBODY = {"member": False, "outsider": False, "alien": False}
 MATRIX: dict[str, tuple[Callable[[World, Viewer], bool], dict[str, bool]]] = {
@@ -202,6 +221,9 @@ MATRIX: dict[str, tuple[Callable[[World, Viewer], bool], dict[str, bool]]] = {
     "risk Update button": (risk_update_button, MEMBER_ONLY),
     "risk Close button": (risk_close_button, MEMBER_ONLY),
     "risk form with a forged channel": (forged_form, MEMBER_ONLY),
+    "action Done button": (action_done_button, MEMBER_ONLY),
+    "action Edit button": (action_edit_button, MEMBER_ONLY),
+    "digest Acknowledge into another channel": (acknowledge_into_another_channel, NOBODY),
 }
 
 
@@ -242,3 +264,24 @@ def test_only_the_channel_creator_or_an_admin_names_the_first_leads(
     assert "named by the channel's creator or a workspace admin" in claim("U0DEV2", PROJECT_CHANNEL)
     assert "<@U0LEAD>" in claim("U0LEAD", SECRET)  # U0LEAD created #proj-secret
     assert "<@U0ADMIN>" in claim("U0ADMIN", PROJECT_CHANNEL)
+
+
+def test_a_party_outside_the_channel_may_act_on_its_record_and_nobody_else(
+    world: World, server: RunningServer, app: PmbotApp
+) -> None:
+    """U0DEV2, not in #proj-secret, owns A-2: they click Done on their DM card; U0DEV3 cannot, nor open its form."""
+    slack = SlackSender(server.url, SIGNING_SECRET, team_id=world.fake.team_id, settle=app.later.wait,
+                        response_url_base=world.fake.response_url_base)  # fmt: skip
+    slack.command("/action", f"<@U0DEV2> sign the {WORD} contract", user_id="U0LEAD", channel_id=SECRET)
+
+    def status() -> str | None:
+        with world.factory() as session:  # no read left open: SQLite would hold the app's write behind it
+            return session.scalar(select(ActionItem.status).where(ActionItem.number == 2))
+
+    stranger = slack.block_action(user_id="U0DEV3", action_id="action_done", value="A-2", channel_id="DU0DEV3")
+    opened = len(world.fake.calls_to("views.open"))
+    slack.block_action(user_id="U0DEV3", action_id="action_edit", value="A-2", channel_id="DU0DEV3")
+    assert ("open", opened) == (status(), len(world.fake.calls_to("views.open")))
+    assert WORD not in json.dumps([world.fake.responses(), world.fake.ephemerals("U0DEV3")]) + stranger.text
+    slack.block_action(user_id="U0DEV2", action_id="action_done", value="A-2", channel_id="DU0DEV2")
+    assert "done" == status()

@@ -17,6 +17,7 @@ MAX_VIEW_BLOCKS = 100
 MAX_TEXT_CHARS = 40_000
 MAX_SECTION_TEXT_CHARS = 3000
 MAX_SECTION_FIELDS = 10
+MAX_CONTEXT_TEXT_CHARS = 3000  # any text object's limit
 MAX_FIELD_TEXT_CHARS = 2000
 MAX_HEADER_CHARS = 150
 MAX_ACTIONS_ELEMENTS = 25
@@ -94,7 +95,7 @@ def _bad_elements(block: dict[str, Any], most: int, check: Callable[[Any], bool]
 def _bad_context_element(element: Any) -> bool:
     if isinstance(element, dict) and element.get("type") == "image":
         return not element.get("alt_text")
-    return _bad_text(element)
+    return _bad_text(element, limit=MAX_CONTEXT_TEXT_CHARS)
 
 
 BLOCK_CHECKS: dict[str, Callable[[dict[str, Any]], bool]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.text import truncate
+from domain.text import clip, truncate
 
 SECTION_LIMIT = 3000
 BUTTON_TEXT_LIMIT = 75
@@ -21,8 +21,8 @@ def plain(content: str, limit: int = BUTTON_TEXT_LIMIT) -> dict[str, Any]:
 
 
 def section(content: str, **extra: Any) -> dict[str, Any]:
-    """A mrkdwn section, cut to Slack's 3,000 characters."""
-    return {"type": "section", "text": text(truncate(content, SECTION_LIMIT)), **extra}
+    """A mrkdwn section, cut to Slack's 3,000 characters (never inside an entity or a mention)."""
+    return {"type": "section", "text": text(clip(content, SECTION_LIMIT)), **extra}
 
 
 def button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.status import EscalationItem, Snapshot
-from domain.text import channel_mention, date_token, escape, truncate, user_mention
+from domain.text import channel_mention, date_token, escape, escaped, user_mention
 from handlers.ids import Action
 from handlers.render.actions import snooze_menu
 
@@ -26,7 +26,7 @@ def status_line(snap: Snapshot) -> str:
     line = f"{STATUS_EMOJI[computed]} *{computed.capitalize()}* (computed)"
     if snap.override:
         chosen = str(snap.override.get("status", computed))
-        note = escape(truncate(str(snap.override.get("note", "")), 300))
+        note = escaped(str(snap.override.get("note", "")), 300)
         by = snap.override.get("by")
         who = f" by {user_mention(str(by))}" if by else ""
         line = f"{STATUS_EMOJI.get(chosen, '')} *{chosen.capitalize()}* (set{who}: {note}) · computed: {computed}"
@@ -65,7 +65,7 @@ def weekly(snap: Snapshot) -> tuple[str, list[dict[str, Any]]]:
 
     def action(a: Any) -> str:
         due = f" · due {date_token(a.due_at)}" if a.due_at else ""
-        return f"• *{a.ref}* {escape(truncate(a.title, 200))} · {user_mention(a.owner_id)}{due}"
+        return f"• *{a.ref}* {escaped(a.title, 200)} · {user_mention(a.owner_id)}{due}"
 
     reasons = "\n".join(f"• {escape(r)}" for r in snap.computed[1][:20])
     blocks: list[dict[str, Any]] = [
@@ -79,13 +79,11 @@ def weekly(snap: Snapshot) -> tuple[str, list[dict[str, Any]]]:
     blocks += _item_lines("Overdue", [action(a) for a in snap.overdue])
     blocks += _item_lines(
         "New and changed risks",
-        [f"• *{r.ref}* {escape(truncate(r.title, 200))} · score {r.score}" for r in snap.changed_risks],
+        [f"• *{r.ref}* {escaped(r.title, 200)} · score {r.score}" for r in snap.changed_risks],
     )
+    blocks += _item_lines("Decisions made", [f"• *{d.ref}* {escaped(d.statement, 200)}" for d in snap.decisions_made])
     blocks += _item_lines(
-        "Decisions made", [f"• *{d.ref}* {escape(truncate(d.statement, 200))}" for d in snap.decisions_made]
-    )
-    blocks += _item_lines(
-        "Open blockers", [f"• {user_mention(b.owner_id)}: {escape(truncate(b.text, 200))}" for b in snap.open_blockers]
+        "Open blockers", [f"• {user_mention(b.owner_id)}: {escaped(b.text, 200)}" for b in snap.open_blockers]
     )
     return f"Weekly status: {snap.status}", blocks
 
@@ -102,7 +100,7 @@ def escalation_digest(snap: Snapshot, items: list[EscalationItem]) -> tuple[str,
     for item in items:
         owner = user_mention(item.owner) if item.owner else "_no owner_"
         line = (
-            f"*{item.ref}* ({item.kind}) {escape(truncate(item.text, 300))}\n"
+            f"*{item.ref}* ({item.kind}) {escaped(item.text, 300)}\n"
             f"{AGE_WORDS[item.kind]} {date_token(item.since, '{date_short_pretty}')} · {owner}"
         )
         blocks.append(_section(line))

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.home import Dashboard
-from domain.text import channel_mention, escape, truncate
+from domain.text import channel_mention, clip, escape
 from handlers.ids import Action
 from handlers.render import actions as action_render
 from handlers.render import decisions as decision_render
@@ -19,7 +19,7 @@ HOME_BLOCK_LIMIT = 100
 
 
 def _section(text: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}, **extra}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, 3000)}, **extra}
 
 
 def _button(text: str, action_id: str, value: str) -> dict[str, Any]:
@@ -77,7 +77,7 @@ def home_view(board: Dashboard, entries: list[CommandHelp], *, now: datetime) ->
         for s in board.projects[:15]
     ] or [_section(f"{INTRO}\n\n*Start here:* invite me to a project channel (`/invite @pmbot`), then `/pm help`.")]
     blocks += _heading("Commands")
-    blocks += [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(e.text(), 2000)}]} for e in entries
-    ][: max(0, HOME_BLOCK_LIMIT - len(blocks))]
+    blocks += [{"type": "context", "elements": [{"type": "mrkdwn", "text": clip(e.text(), 2000)}]} for e in entries][
+        : max(0, HOME_BLOCK_LIMIT - len(blocks))
+    ]
     return {"type": "home", "blocks": blocks[:HOME_BLOCK_LIMIT]}

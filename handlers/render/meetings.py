@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.meetings import CapturedItem
-from domain.text import date_token, escape, truncate, user_mention
+from domain.text import date_token, escape, escaped, truncate, user_mention
 from storage.models import Meeting
 
 KIND_HEADINGS = (("decision", "Decisions"), ("action", "Action items"), ("risk", "Risks"))
@@ -42,7 +42,7 @@ def minutes(meeting: Meeting, items: list[CapturedItem]) -> tuple[str, list[dict
         for item in (i for i in items if i.kind == kind):
             owner = f" · {user_mention(item.owner)}" if item.owner else ""
             due = f" · due {date_token(item.due)}" if item.due and kind == "action" else ""
-            lines.append(f"• *{item.ref}* {escape(truncate(item.text, 300))}{owner}{due}")
+            lines.append(f"• *{item.ref}* {escaped(item.text, 300)}{owner}{due}")
         blocks.append(_section(f"*{heading}*\n" + ("\n".join(lines) or "none")))
     return f"Minutes of {escape(meeting.title)}", blocks
 

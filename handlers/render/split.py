@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.text import cut_point
+
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
 
@@ -17,8 +19,9 @@ def split_section_text(text: str, limit: int = MAX_SECTION) -> list[str]:
             if current:
                 pieces.append(current)
                 current = ""
-            pieces.append(line[: limit - 1] + "…")
-            line = "…" + line[limit - 1 :]
+            at = cut_point(line, limit - 1) or limit - 1  # a token longer than a section is cut anyway
+            pieces.append(line[:at] + "…")
+            line = "…" + line[at:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             pieces.append(current)

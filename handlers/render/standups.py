@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from domain.standups import MemberStats
-from domain.text import channel_mention, escape, truncate, user_mention
+from domain.text import channel_mention, escape, escaped, truncate, user_mention
 from handlers.ids import Action, Block, View
 from handlers.render.blocks import button as _button
 from handlers.render.blocks import plain as _plain
@@ -136,7 +136,7 @@ def answer_message(
     if blocker is not None and blocker.status == "open":
         blocks.append(
             _section(
-                f":construction: *Blocker:* {escape(truncate(blocker.text, 2000))}",
+                f":construction: *Blocker:* {escaped(blocker.text, 2000)}",
                 accessory=_button("Resolved", Action.BLOCKER_RESOLVED, str(blocker.id)),
             )
         )
@@ -170,9 +170,7 @@ def summary(
     ]
     if blockers:
         lines.append(f":construction: *Blockers ({len(blockers)})*")
-        lines += [
-            f"• @{escape(names.get(b.owner_id, b.owner_id))}: {escape(truncate(b.text, 300))}" for b in blockers[:20]
-        ]
+        lines += [f"• @{escape(names.get(b.owner_id, b.owner_id))}: {escaped(b.text, 300)}" for b in blockers[:20]]
     else:
         lines.append(":construction: No blockers.")
     return f"Stand-up summary · {day_label(day)}", [_section("\n".join(lines))]
