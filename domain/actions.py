@@ -19,9 +19,10 @@ from domain import sequences
 from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.text import escape
 from domain.visibility import unseen
+from domain.withdrawals import require_may_withdraw
 from domain.workspaces import is_lead
 from storage.models import ActionEvent, ActionItem, Project
-from storage.models.actions import DELETED, DONE, OPEN
+from storage.models.actions import DELETED, DONE, OPEN, WITHDRAWN
 
 TITLE_LIMIT = 300
 NOTES_LIMIT = 2900
@@ -104,7 +105,7 @@ def get(session: Session, *, workspace_id: int, ref: str, for_update: bool = Fal
         raise InvalidInput(f"`{escape(ref[:20])}` is not an action id.", hint="Action ids look like `A-17`.")
     stmt = select(ActionItem).where(ActionItem.workspace_id == workspace_id, ActionItem.number == int(match.group(1)))
     item = session.scalar(stmt.with_for_update() if for_update else stmt)
-    if item is None or item.status == DELETED:
+    if item is None or item.status in (DELETED, WITHDRAWN):
         raise unseen(f"A-{int(match.group(1))}")
     return item
 
@@ -229,6 +230,16 @@ def delete(session: Session, item: ActionItem, *, actor: Actor, now: datetime) -
     item.status = DELETED
     item.revision += 1
     return _record(session, item, actor.user_id, "deleted", now)
+
+
+def withdraw(session: Session, item: ActionItem, *, actor: str, now: datetime) -> ActionEvent:
+    """Take back an item its creator just recorded: gone from every list, its history says so."""
+    require_may_withdraw(
+        item.ref, creator_id=item.creator_id, created_at=item.created_at, status=item.status, actor=actor, now=now
+    )
+    item.status = WITHDRAWN
+    item.revision += 1
+    return _record(session, item, actor, "withdrawn", now)
 
 
 def escalate(session: Session, item: ActionItem, *, level: int, now: datetime) -> ActionEvent:

@@ -16,12 +16,15 @@ from domain import sequences
 from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.text import escape, short_number
 from domain.visibility import unseen
+from domain.withdrawals import WITHDRAWN, require_may_withdraw
 from domain.workspaces import is_lead
 from storage.models import Project, Risk, RiskEvent
 from storage.models.risks import CATEGORIES, KINDS
 
 PROBABILITY = {1: "rare", 2: "unlikely", 3: "possible", 4: "likely", 5: "almost certain"}
 IMPACT = {1: "negligible", 2: "minor", 3: "moderate", 4: "major", 5: "severe"}
+# Words people use for a level, besides the ones pmbot shows (PROBABILITY, IMPACT): the same five steps.
+LEVEL_WORDS = {"very low": 1, "low": 2, "medium": 3, "med": 3, "moderate": 3, "high": 4, "very high": 5}
 REVIEW_DAYS = {"critical": 3, "high": 7, "medium": 14, "low": 30}
 DEFAULT_ESCALATION_SCORE = 15
 TITLE_LIMIT = 300
@@ -33,6 +36,23 @@ def level(score: int) -> str:
     if not 1 <= score <= 25:
         raise ValueError(f"a score is 1 to 25, not {score}")
     return "low" if score <= 4 else "medium" if score <= 9 else "high" if score <= 16 else "critical"
+
+
+def read_level(name: str, said: str) -> int:
+    """Read `p:`/`i:` values: a number (1 to 5 is checked later) or a level word; InvalidInput for anything else."""
+    if said.isascii() and said.isdigit():
+        # Ten significant digits are as out of range as any more, and int() stops at 4,300.
+        return int(said.lstrip("0")[:10] or "0")
+    words = {**LEVEL_WORDS, **{w: n for n, w in (PROBABILITY if name == "p" else IMPACT).items()}}
+    found = words.get(" ".join(said.lower().replace("-", " ").replace("_", " ").split()))
+    if found is None:
+        what, shown = ("a probability", PROBABILITY) if name == "p" else ("an impact", IMPACT)
+        raise InvalidInput(
+            f"I can't read `{name}:{escape(said[:20])}` as {what}. Nothing was recorded.",
+            hint=f"Use 1 to 5, or a word: {', '.join(shown.values())} (or low, medium, high).",
+            field="probability" if name == "p" else "impact",
+        )
+    return found
 
 
 def escalation_score(project: Project) -> int:
@@ -184,6 +204,16 @@ def close(session: Session, risk: Risk, *, actor: str, reason: str, now: datetim
     risk.status, risk.close_reason, risk.closed_at = "closed", reason[:TEXT_LIMIT], now
     risk.revision += 1
     return _record(session, risk, actor, "closed", now, reason=reason[:TEXT_LIMIT], score=risk.score)
+
+
+def withdraw(session: Session, risk: Risk, *, actor: str, now: datetime) -> RiskEvent:
+    """Take back an entry its creator just recorded: gone from every list, its history says so."""
+    require_may_withdraw(
+        risk.ref, creator_id=risk.creator_id, created_at=risk.created_at, status=risk.status, actor=actor, now=now
+    )
+    risk.status = WITHDRAWN
+    risk.revision += 1
+    return _record(session, risk, actor, "withdrawn", now)
 
 
 def needs_escalation(risk: Risk) -> bool:

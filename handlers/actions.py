@@ -9,11 +9,12 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from domain import actions, dates, members
+from domain import intent as intent_rule
 from domain.actions import Actor
 from domain.errors import InvalidInput
 from domain.text import date_token, escape, plain_from_slack, user_mention
 from domain.workspaces import working_hours
-from handlers import action_buttons, action_modals, action_notices
+from handlers import action_buttons, action_modals, action_notices, intent, withdrawals
 from handlers.channels import may_see, require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import USER_MENTION, member, project, user_ids_in
@@ -39,10 +40,13 @@ HELP = CommandHelp(
 )
 DUE_EXAMPLES = '"tomorrow 5pm", "friday", "next tue", "in 3 days", "Dec 3", "EOD", "EOW"'
 REF = r"A-?\d{1,9}"
+GRAMMAR = intent_rule.ACTION
 
 
 def register(listeners: Listeners) -> None:
     listeners.command(Command.ACTION, on_action)
+    intent.register(listeners, GRAMMAR, answer)
+    withdrawals.register(listeners, "action", withdraw)
     action_modals.register(listeners)
     action_buttons.register(listeners)
 
@@ -54,24 +58,32 @@ def on_action(ack: Ack, command: dict[str, Any], context: BoltContext, client: W
         action_modals.open_create(client, command, context)
         ack()
         return
-    word, _, rest = text.partition(" ")
+    ack(response_type="ephemeral", **answer(command, text, context, client))
+
+
+def answer(
+    command: dict[str, Any], text: str, context: BoltContext, client: WebClient, *, as_written: bool = False
+) -> dict[str, Any]:
+    """Run a subcommand, ask what was meant (unless `as_written`), or create an item from the text."""
+    word, _, rest = text.strip().partition(" ")
     sub = SUBCOMMANDS.get(word.lower())
     if word.lower() == "help":
-        ack(response_type="ephemeral", text=HELP.text())
-    elif sub is not None and re.match(sub[0], rest.strip(), re.IGNORECASE):
-        ack(response_type="ephemeral", **sub[1](command, rest.strip(), context, client))
-    elif sub is not None and (word.lower() == "list" or re.match(rf"^{REF}\b", rest.strip(), re.IGNORECASE)):
+        return {"text": HELP.text()}
+    if sub is not None and re.match(sub[0], rest.strip(), re.IGNORECASE):
+        return sub[1](command, rest.strip(), context, client)
+    if not as_written and (doubt := intent_rule.doubt(GRAMMAR, text)):
+        return intent.question(GRAMMAR, doubt)
+    if sub is not None and (word.lower() == "list" or re.match(rf"^{REF}\b", rest.strip(), re.IGNORECASE)):
         usage = next(u for u, _ in HELP.usages if u.startswith(f"/action {word.lower()}"))
         raise InvalidInput(f"I didn't understand `/action {escape(text[:60])}`.", hint=f"Say it like `{usage}`.")
-    else:
-        ack(response_type="ephemeral", **create(command, text, context, client))
+    return create(command, text, context, client)
 
 
 def create(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     """Create an item from `@owner title [by <when>]`; return the command's answer."""
     item = create_item(command, text, context, client)
     if action_notices.posts_card(item):
-        return {"text": f"Created {item.ref}."}
+        return withdrawals.confirmation(f"Created {item.ref}.", kind="action", ref=item.ref)
     text, blocks = render.card(item, now=now(context))
     return {"text": text, "blocks": blocks}
 
@@ -80,6 +92,7 @@ def create_item(command: dict[str, Any], text: str, context: BoltContext, client
     """Create an item from `@owner title [by <when>]` said in a channel (a command, or an ACTION: line)."""
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
     creator = member(context, client, command["user_id"])
+    intent.require_known_people(text)
     mentioned = user_ids_in(text)
     owner = member(context, client, mentioned[0]) if mentioned else creator
     members.require_can_own(owner, "own action items")
@@ -103,6 +116,14 @@ def create_item(command: dict[str, Any], text: str, context: BoltContext, client
     )
     action_notices.created(db(context), item, now=now(context), answered=True)
     return item
+
+
+def withdraw(context: BoltContext, client: WebClient, user_id: str, ref: str) -> str:
+    """Withdraw an item its creator just recorded; its card in the channel says so."""
+    item = actions.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    event = actions.withdraw(db(context), item, actor=user_id, now=now(context))
+    action_notices.changed(db(context), item, event, now=now(context))
+    return f":leftwards_arrow_with_hook: Withdrew {item.ref}: it is off every list, and its history says so."
 
 
 def _list(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:

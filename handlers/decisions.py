@@ -8,10 +8,12 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from domain import decisions
+from domain import intent as intent_rule
 from domain.decisions import Wording
 from domain.errors import InvalidInput
 from domain.text import plain_from_slack
-from handlers import decision_forms, decision_notices
+from domain.withdrawals import WITHDRAWN
+from handlers import decision_forms, decision_notices, intent, withdrawals
 from handlers.channels import require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import member, project
@@ -38,6 +40,8 @@ HELP = CommandHelp(
 
 def register(listeners: Listeners) -> None:
     listeners.command(Command.DECISION, on_decision)
+    intent.register(listeners, intent_rule.DECISION, answer)
+    withdrawals.register(listeners, "decision", withdraw)
     decision_forms.register(listeners)
 
 
@@ -48,19 +52,29 @@ def on_decision(ack: Ack, command: dict[str, Any], context: BoltContext, client:
         decision_forms.open_create(client, command, context)
         ack()
         return
-    word, _, rest = text.partition(" ")
+    ack(response_type="ephemeral", **answer(command, text, context, client))
+
+
+def answer(
+    command: dict[str, Any], text: str, context: BoltContext, client: WebClient, *, as_written: bool = False
+) -> dict[str, Any]:
+    """Run a subcommand, ask what was meant (unless `as_written`), or record a decision from the text."""
+    if not as_written and (doubt := intent_rule.doubt(intent_rule.DECISION, text)):
+        return intent.question(intent_rule.DECISION, doubt)
+    word, _, rest = text.strip().partition(" ")
     handler = SUBCOMMANDS.get(word.lower())
-    answer = handler(command, rest.strip(), context, client) if handler else _record(command, text, context, client)
-    ack(response_type="ephemeral", **answer)
+    return handler(command, rest.strip(), context, client) if handler else _record(command, text, context, client)
 
 
 def _record(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
-    return {"text": f"Recorded {record(command, text, context, client).ref}."}
+    ref = record(command, text, context, client).ref
+    return withdrawals.confirmation(f"Recorded {ref}.", kind="decision", ref=ref)
 
 
 def record(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> Decision:
     """Record a decision made now by the speaker (a command, or a DECISION: line)."""
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
+    intent.require_known_people(text)
     wording = Wording(plain_from_slack(text, name_of=lambda u: member(context, client, u).name))
     decision = decisions.create(
         db(context), project=proj, creator=command["user_id"], wording=wording, now=now(context)
@@ -69,12 +83,20 @@ def record(command: dict[str, Any], text: str, context: BoltContext, client: Web
     return decision
 
 
+def withdraw(context: BoltContext, client: WebClient, user_id: str, ref: str) -> str:
+    """Withdraw a decision its creator just recorded; its card in the channel says so."""
+    decision = decisions.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    decisions.withdraw(db(context), decision, actor=user_id, now=now(context))
+    decision_notices.revised(db(context), decision, now=now(context))
+    return f":leftwards_arrow_with_hook: Withdrew {decision.ref}: it is off every list, and its history says so."
+
+
 def _list(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     if rest.lower() not in ("", "pending", "all"):
         raise InvalidInput("List all decisions or `pending` ones.", hint="Like `/decision list pending`.")
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
     pending = rest.lower() == "pending"
-    found = decisions.list_for(db(context), project_id=proj.id, pending=pending)
+    found = [d for d in decisions.list_for(db(context), project_id=proj.id, pending=pending) if d.status != WITHDRAWN]
     text, blocks = render.decision_list(found, heading="Pending decisions" if pending else "Decisions")
     return {"text": text, "blocks": blocks}
 
@@ -104,7 +126,7 @@ def _show(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
 
 def _search(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
-    found = decisions.search(db(context), project_id=proj.id, query=rest)
+    found = [d for d in decisions.search(db(context), project_id=proj.id, query=rest) if d.status != WITHDRAWN]
     text, blocks = render.decision_list(found, heading=f"Decisions matching: {rest[:60]}")
     return {"text": text, "blocks": blocks}
 

@@ -7,9 +7,8 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from domain.errors import InvalidInput
-from domain.text import escape
-from handlers import digests, exports, privacy, project_settings
+from domain.intent import PM
+from handlers import digests, exports, intent, privacy, project_settings
 from handlers.ids import Command
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp, help_blocks, help_text
@@ -72,4 +71,4 @@ def on_pm(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebCl
     elif sub == "forget":
         ack(response_type="ephemeral", **privacy.handle(command, rest, context, client))
     else:
-        raise InvalidInput(f"I don't know `/pm {escape(sub[:40])}`.", hint="Try `/pm help` to see what I can do.")
+        raise intent.refuse_unknown(PM, sub)

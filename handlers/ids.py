@@ -51,6 +51,9 @@ class Action(StrEnum):
     DECISION_REJECT = "decision_reject"
     DECISION_REVISE = "decision_revise"
     DIGEST_ACKNOWLEDGE = "digest_acknowledge"
+    RUN_AS_MEANT = "run_as_meant"  # "Did you mean ...?" -> Yes, run it
+    RECORD_AS_WRITTEN = "record_as_written"  # -> No, record it as written
+    WITHDRAW = "withdraw"  # the creator takes back what they just recorded
 
 
 class View(StrEnum):

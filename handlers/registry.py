@@ -40,9 +40,10 @@ class Listeners:
         self.registered.shortcuts.add(callback_id)
         self.app.shortcut(callback_id)(func)
 
-    def action(self, action_id: str, func: Callable[..., Any]) -> None:
+    def action(self, action_id: str, func: Callable[..., Any], *, block_id: str | None = None) -> None:
+        """Listen for an action id; with `block_id`, only in blocks of that id (one action id, many owners)."""
         self.registered.actions.add(action_id)
-        self.app.action(action_id)(func)
+        self.app.action({"action_id": action_id, "block_id": block_id} if block_id else action_id)(func)
 
     def view(self, callback_id: str, func: Callable[..., Any]) -> None:
         self.registered.views.add(callback_id)

@@ -8,11 +8,12 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from domain import intent as intent_rule
 from domain import members, risks
 from domain.errors import InvalidInput
 from domain.risks import Fields
-from domain.text import escape, plain_from_slack
-from handlers import risk_forms, risk_notices
+from domain.text import escaped, plain_from_slack
+from handlers import intent, risk_forms, risk_notices, withdrawals
 from handlers.channels import require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import USER_MENTION, member, project, user_ids_in
@@ -36,13 +37,15 @@ HELP = CommandHelp(
         ("/risk matrix", "post the 5x5 heat map"),
     ),
 )
-SCORE_TOKEN = re.compile(r"(?<!\S)([pi]):\s*(\d+)(?!\S)", re.IGNORECASE)
+SCORE_TOKEN = re.compile(r"(?<!\S)([pi]):[ \t]*(almost[ _-]certain|very[ _-](?:low|high)|[^\s:]+)(?!\S)", re.IGNORECASE)
 TEXT_FIELDS = ("title", "description", "mitigation", "contingency", "category")
 FIELD_LABEL = re.compile(rf"(?<!\S)({'|'.join(TEXT_FIELDS)}):", re.IGNORECASE)
 
 
 def register(listeners: Listeners) -> None:
     listeners.command(Command.RISK, on_risk)
+    intent.register(listeners, intent_rule.RISK, answer)
+    withdrawals.register(listeners, "risk", withdraw)
     risk_forms.register(listeners)
 
 
@@ -53,16 +56,23 @@ def on_risk(ack: Ack, command: dict[str, Any], context: BoltContext, client: Web
         risk_forms.open_create(client, command)
         ack()
         return
-    word, _, rest = text.partition(" ")
+    ack(response_type="ephemeral", **answer(command, text, context, client))
+
+
+def answer(
+    command: dict[str, Any], text: str, context: BoltContext, client: WebClient, *, as_written: bool = False
+) -> dict[str, Any]:
+    """Run a subcommand, ask what was meant (unless `as_written`), or record an entry from the text."""
+    if not as_written and (doubt := intent_rule.doubt(intent_rule.RISK, text)):
+        return intent.question(intent_rule.RISK, doubt)
+    word, _, rest = text.strip().partition(" ")
     handler = SUBCOMMANDS.get(word.lower())
-    answer = handler(command, rest.strip(), context, client) if handler else _create(command, text, context, client)
-    ack(response_type="ephemeral", **answer)
+    return handler(command, rest.strip(), context, client) if handler else _create(command, text, context, client)
 
 
 def read_fields(text: str, *, with_title: bool) -> Fields:
     """Read `p:4 i:5 @owner mitigation: ...` (and, for a new entry, the title: whatever text is left)."""
-    # Only 1 to 5 is valid: ten significant digits are as out of range as any more, and int() stops at 4,300.
-    scores = {k.lower(): int(v.lstrip("0")[:10] or "0") for k, v in SCORE_TOKEN.findall(text)}
+    scores = {k.lower(): risks.read_level(k.lower(), v) for k, v in SCORE_TOKEN.findall(text)}
     owners = user_ids_in(text)
     rest = USER_MENTION.sub(" ", SCORE_TOKEN.sub(" ", text))
     labelled: dict[str, str] = {}
@@ -85,12 +95,13 @@ def read_fields(text: str, *, with_title: bool) -> Fields:
 
 def _create(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     risk = create_risk(command, text, context, client)
-    return {"text": f"Recorded {risk.ref}: {render.score_text(risk)}."}
+    return withdrawals.confirmation(f"Recorded {risk.ref}: {render.score_text(risk)}.", kind="risk", ref=risk.ref)
 
 
 def create_risk(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> Risk:
     """Record a risk from `title [p:N] [i:N] [@owner]` said in a channel (a command, or a RISK: line)."""
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
+    intent.require_known_people(text)
     fields = read_fields(text, with_title=True)
     if fields.owner_id:
         owner = member(context, client, fields.owner_id)
@@ -98,6 +109,14 @@ def create_risk(command: dict[str, Any], text: str, context: BoltContext, client
     risk = risks.create(db(context), project=proj, creator=command["user_id"], fields=fields, now=now(context))
     risk_notices.created(db(context), risk, now=now(context))
     return risk
+
+
+def withdraw(context: BoltContext, client: WebClient, user_id: str, ref: str) -> str:
+    """Withdraw an entry its creator just recorded; its card in the channel says so."""
+    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    risks.withdraw(db(context), risk, actor=user_id, now=now(context))
+    risk_notices.changed(db(context), risk, now=now(context))
+    return f":leftwards_arrow_with_hook: Withdrew {risk.ref}: it is off every list, and its history says so."
 
 
 def _list(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
@@ -162,7 +181,7 @@ def _matrix(command: dict[str, Any], rest: str, context: BoltContext, client: We
         filename="risk-matrix.png",
         title=f"{name} risk matrix",
         alt_txt=fallback[:1000],
-        initial_comment=escape(fallback)[:3000],
+        initial_comment=escaped(fallback, 3000),
     )
     return {"text": f"Posted the risk matrix ({len(found)} open risks)."}
 

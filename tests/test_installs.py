@@ -123,11 +123,11 @@ def test_workspaces_never_see_each_others_data(
     for team in TEAMS:
         assert 200 == install(running.url, fake_slack, team).status
     blue, green = sender(running.url, "T0BLUE"), sender(running.url, "T0GREEN")
-    blue.command("/action", "blue secret roadmap @U0DEV1", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+    blue.command("/action", "blue secret roadmap <@U0DEV1>", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
     blue.command("/decision", "blue picks the vendor", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
     blue.command("/risk", "blue budget overrun p:4 i:5", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
-    green.command("/action", "green onboarding plan @U0DEV1", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
-    for text in ("list all", "list @U0DEV1", "show A-1", "show A-2"):
+    green.command("/action", "green onboarding plan <@U0DEV1>", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+    for text in ("list all", "list <@U0DEV1>", "show A-1", "show A-2"):
         answer = green.command("/action", text, user_id="U0DEV1", channel_id=PROJECT_CHANNEL).text
         assert "blue" not in answer, (text, answer)
     assert "green onboarding plan" in green.command("/action", "show A-1", user_id="U0DEV1",

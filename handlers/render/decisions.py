@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.text import date_token, escape, truncate, user_mention
+from domain.text import TEXT_OBJECT_LIMIT, clip, date_token, escape, escaped, truncate, user_mention
+from domain.withdrawals import WITHDRAWN
 from handlers.ids import Action, Block
 from handlers.render.blocks import button as _button
 from handlers.render.blocks import input_field as field
@@ -19,12 +20,13 @@ STATUS_EMOJI = {
     "approved": ":white_check_mark:",
     "rejected": ":x:",
     "superseded": ":arrows_counterclockwise:",
+    WITHDRAWN: ":leftwards_arrow_with_hook:",
 }
 
 
 def headline(decision: Decision) -> str:
-    statement = escape(truncate(decision.statement, 1500))
-    if decision.status == "superseded":
+    statement = escaped(decision.statement, 1500)
+    if decision.status in ("superseded", WITHDRAWN):
         statement = f"~{statement}~"
     return f"{STATUS_EMOJI[decision.status]} *{decision.ref}* {statement}"
 
@@ -45,7 +47,7 @@ def card(
         facts.append(f"*Superseded by:* {superseded_by}")
     blocks: list[dict[str, Any]] = [_section(headline(decision)), _section(" · ".join(facts))]
     details = [
-        f"*{name}:* {escape(truncate(value, 900))}"
+        f"*{name}:* {escaped(value, 900)}"
         for name, value in (
             ("Context", decision.context),
             ("Options", decision.options),
@@ -56,10 +58,10 @@ def card(
     if details:
         blocks.append(_section("\n".join(details)))
     links = [f"<{decision.permalink}|from this message>"] if decision.permalink else []
-    links += [escape(link) for link in decision.links[:5]]
+    links += [escaped(link, 500) for link in decision.links[:5]]
     if links:
-        blocks.append({"type": "context", "elements": [_text(" · ".join(links))]})
-    return f"{decision.ref} ({decision.status}): {escape(truncate(decision.statement, 200))}", blocks
+        blocks.append({"type": "context", "elements": [_text(clip(" · ".join(links), TEXT_OBJECT_LIMIT))]})
+    return f"{decision.ref} ({decision.status}): {escaped(decision.statement, 200)}", blocks
 
 
 def approval_request(decision: Decision) -> tuple[str, list[dict[str, Any]]]:
@@ -115,7 +117,7 @@ def details(
     for revision in revisions:
         lines.append(
             f"*r{revision.number}* {date_token(revision.created_at)} by {user_mention(revision.author_id)} "
-            f"({revision.status}): {escape(truncate(revision.statement, 300))}"
+            f"({revision.status}): {escaped(revision.statement, 300)}"
         )
     kept = newest_that_fit(lines)
     revise = {"type": "actions", "elements": [_button("Revise", Action.DECISION_REVISE, decision.ref)]}

@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from domain.risks import IMPACT, PROBABILITY, level
-from domain.text import date_token, escape, truncate, user_mention
+from domain.text import date_token, escape, escaped, truncate, user_mention
+from domain.withdrawals import WITHDRAWN
 from handlers.ids import Action, Block, View
 from handlers.render.blocks import button as _button
 from handlers.render.blocks import input_field as field
@@ -36,7 +37,7 @@ def score_text(risk: Risk) -> str:
 def headline(risk: Risk) -> str:
     kind = "" if risk.kind == "risk" else f"_{risk.kind}_ "
     title = escape(risk.title)
-    return f"*{risk.ref}* {kind}{'~' + title + '~' if risk.status == 'closed' else title}"
+    return f"*{risk.ref}* {kind}{'~' + title + '~' if risk.status in ('closed', WITHDRAWN) else title}"
 
 
 def card(risk: Risk) -> tuple[str, list[dict[str, Any]]]:
@@ -49,7 +50,7 @@ def card(risk: Risk) -> tuple[str, list[dict[str, Any]]]:
         fields.append(_text("*Opportunity*\nyes (a positive risk)"))
     blocks: list[dict[str, Any]] = [_section(headline(risk), fields=fields)]
     details = [
-        f"*{name}:* {escape(truncate(value, 900))}"
+        f"*{name}:* {escaped(value, 900)}"
         for name, value in (
             ("Description", risk.description),
             ("Mitigation", risk.mitigation),
@@ -59,9 +60,11 @@ def card(risk: Risk) -> tuple[str, list[dict[str, Any]]]:
     ]
     if details:
         blocks.append(_section("\n".join(details)))
+    if risk.status == WITHDRAWN:
+        blocks.append({"type": "context", "elements": [_text(":leftwards_arrow_with_hook: Withdrawn by its creator")]})
     if risk.status == "closed":
         blocks.append(
-            {"type": "context", "elements": [_text(f":lock: Closed: {escape(truncate(risk.close_reason or '', 500))}")]}
+            {"type": "context", "elements": [_text(f":lock: Closed: {escaped(risk.close_reason or '', 500)}")]}
         )
     return f"{risk.ref} {escape(risk.title)} (score {risk.score})", blocks
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storage.models.base import Base
 from storage.models.workspace import Project
 
-OPEN, DONE, DELETED = "open", "done", "deleted"
+OPEN, DONE, DELETED, WITHDRAWN = "open", "done", "deleted", "withdrawn"
 
 
 class ActionItem(Base):
