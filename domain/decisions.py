@@ -1,7 +1,8 @@
 """The decision log: record, revise (never in place), supersede, approve or reject, list and search.
 
 Search ranks by relevance with the engine's own full-text search: PostgreSQL's tsvector/tsquery with
-ts_rank, SQLite's FTS5 with bm25. Both match every word given (stemmed, English).
+ts_rank, SQLite's FTS5 with bm25. Both match every word given as a stemmed (English) prefix, so `postgres` finds
+"PostgreSQL" and `rabbit` finds "RabbitMQ".
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from domain import sequences
+from domain import sequences, withdrawals
 from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.text import escape, short_number
 from domain.visibility import unseen
@@ -174,33 +175,38 @@ def list_for(session: Session, *, project_id: int, pending: bool = False, limit:
 
 
 def search(session: Session, *, project_id: int, query: str, limit: int = 20) -> list[Decision]:
-    """Decisions whose statement, context or rationale match every word of `query`, best match first."""
-    words = re.findall(r"\w+", query.lower())[:12]
+    """Decisions whose statement, context or rationale match every word of `query` as a prefix, best match first."""
+    words = search_words(query)
     if not words:
         raise InvalidInput("Search for what?", hint="Like `/decision search database vendor`.")
     if session.get_bind().dialect.name == "postgresql":
         rows = session.execute(
             # search_vector: a stored, generated tsvector with a GIN index (migration 0008), parsed once on write.
             text(
-                "SELECT id FROM decision, plainto_tsquery('english', :q) AS query "
+                "SELECT id FROM decision, to_tsquery('english', :q) AS query "
                 "WHERE project_id = :p AND search_vector @@ query "
                 "ORDER BY ts_rank(search_vector, query) DESC, id DESC LIMIT :n"
             ),
-            {"q": " ".join(words), "p": project_id, "n": limit},
+            # Each word is letters and digits only, quoted: never tsquery syntax. A stop word drops out.
+            {"q": " & ".join(f"'{w}':*" for w in words), "p": project_id, "n": limit},
         )
     else:
-        match = " ".join(f'"{w}"' for w in words)  # quoted: user text is never FTS5 syntax
         rows = session.execute(
             text(
                 "SELECT decision.id FROM decision_fts JOIN decision ON decision.id = decision_fts.rowid "
                 "WHERE decision_fts MATCH :q AND decision.project_id = :p "
                 "ORDER BY bm25(decision_fts), decision.id DESC LIMIT :n"
             ),
-            {"q": match, "p": project_id, "n": limit},
+            {"q": " ".join(f'"{w}"*' for w in words), "p": project_id, "n": limit},  # quoted prefixes, never syntax
         )
     ids = [row[0] for row in rows]
     found = {d.id: d for d in session.scalars(select(Decision).where(Decision.id.in_(ids)))}
     return [found[i] for i in ids if i in found]
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search, lower-case letters and digits only (at most 12)."""
+    return re.findall(r"[^\W_]+", query.lower())[:12]
 
 
 def _revision(session: Session, decision: Decision, *, author: str, now: datetime) -> DecisionRevision:
@@ -218,3 +224,18 @@ def _revision(session: Session, decision: Decision, *, author: str, now: datetim
     session.add(revision)
     session.flush()
     return revision
+
+
+def withdraw(session: Session, decision: Decision, *, actor: str, now: datetime) -> DecisionRevision:
+    """Take back a decision its creator just recorded: a last revision with the status withdrawn."""
+    withdrawals.require_may_withdraw(
+        decision.ref,
+        creator_id=decision.creator_id,
+        created_at=decision.created_at,
+        status=decision.status,
+        actor=actor,
+        now=now,
+    )
+    decision.status = withdrawals.WITHDRAWN
+    decision.revision += 1
+    return _revision(session, decision, author=actor, now=now)

@@ -17,7 +17,11 @@ from storage.models import ActionItem, Decision, Meeting, MeetingSeries, Project
 
 AUTO_CLOSE_AFTER = timedelta(hours=3)
 TITLE_LIMIT = 200
-CAPTURE = re.compile(r"^\s*(ACTION|DECISION|RISK|NOTE)\s*:\s*(.+)$", re.IGNORECASE | re.DOTALL)
+# A labelled line, forgiving of a list marker and Slack bold: `- ACTION: …`, `*Decision:* …`, `1. risk: …`.
+LABELLED = re.compile(
+    r"^\s*(?:[-*•>]\s+|\d{1,2}[.)]\s+)?\*?(ACTION(?:[ _]ITEM)?|DECISION|RISK|NOTE)\*?\s*:\*?\s*(.*)$", re.IGNORECASE
+)
+PROSE = ("decision", "note")  # kinds whose unlabelled following lines continue them (the others end with fields)
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
@@ -83,6 +87,35 @@ def note(meeting: Meeting, *, user_id: str, text: str, now: datetime) -> None:
 def record_capture(meeting: Meeting, *, kind: str, ref: str) -> None:
     """Remember an item captured during the meeting, for the minutes."""
     meeting.captured = [*meeting.captured, {"kind": kind, "ref": ref}]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One item said in a meeting message: its kind (action, decision, risk, note) and its text."""
+
+    kind: str
+    text: str
+
+
+def captured_lines(message: str) -> list[Line]:
+    """Read one item per labelled line of a message.
+
+    An unlabelled line continues a decision or a note above it, or an item whose label stood alone on its line;
+    anywhere else it is conversation and is not recorded.
+    """
+    found: list[list[str]] = []
+    for raw in message.splitlines():
+        match = LABELLED.match(raw)
+        if match:
+            found.append([match.group(1).split()[0].split("_")[0].lower(), match.group(2).strip()])
+        elif found and raw.strip() and (found[-1][0] in PROSE or not found[-1][1]):
+            found[-1][1] = f"{found[-1][1]}\n{raw.strip()}".strip()
+    return [Line(kind, text) for kind, text in found if text]
+
+
+def labelled_text(message: str, kind: str) -> str:
+    """The text of the message's first line labelled `kind` (for a shortcut on a meeting message), else all of it."""
+    return next((line.text for line in captured_lines(message) if line.kind == kind), message)
 
 
 def get(session: Session, *, workspace_id: int, ref: str) -> Meeting:

@@ -180,6 +180,22 @@ def find(session: Session, *, workspace_id: int, key: str) -> OutboxMessage | No
     )
 
 
+def posts_under(session: Session, *, workspace_id: int, key_prefix: str) -> list[OutboxMessage]:
+    """The messages posted (not updates) under keys starting with `key_prefix`, oldest first."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.key.startswith(key_prefix, autoescape=True),
+                OutboxMessage.method == "chat.postMessage",
+                OutboxMessage.gave_up.is_(False),
+            )
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
 def sent_times(session: Session, *, workspace_id: int, keys: Sequence[str]) -> dict[str, datetime]:
     """When each of these keys' messages was delivered (keys not queued or not sent yet are left out)."""
     found: dict[str, datetime] = {}

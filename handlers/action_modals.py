@@ -11,12 +11,13 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from domain import actions, dates, members
+from domain import actions, dates, meetings, members
 from domain.actions import Actor
 from domain.errors import InvalidInput
 from domain.text import plain_from_slack
 from domain.workspaces import working_hours
 from handlers import action_notices
+from handlers.channels import require_may_use
 from handlers.context import db, now, workspace
 from handlers.directory import form_project, member
 from handlers.ids import Block, Shortcut, View
@@ -47,7 +48,8 @@ def on_message_shortcut(ack: Ack, shortcut: dict[str, Any], context: BoltContext
         permalink = client.chat_getPermalink(channel=channel, message_ts=message["ts"]).get("permalink")
     except SlackApiError:  # a conversation pmbot cannot see: the item simply has no link back
         permalink = None
-    title = plain_from_slack(message.get("text") or "", name_of=lambda u: member(context, client, u).name)
+    said = meetings.labelled_text(message.get("text") or "", "action")  # a meeting message: its ACTION: line
+    title = plain_from_slack(said, name_of=lambda u: member(context, client, u).name)
     title = " ".join(title.split())
     metadata = {"channel": channel, "channel_name": shortcut["channel"].get("name", ""), "permalink": permalink}
     view = render.action_modal(
@@ -59,9 +61,12 @@ def on_message_shortcut(ack: Ack, shortcut: dict[str, Any], context: BoltContext
     client.views_open(trigger_id=shortcut["trigger_id"], view=view)
 
 
-def open_edit(client: WebClient, trigger_id: str, ref: str, user_id: str, context: BoltContext) -> None:
+def open_edit(
+    client: WebClient, trigger_id: str, ref: str, user_id: str, context: BoltContext, *, here: str | None
+) -> None:
     """Open the form filled in with an item, for someone allowed to change it."""
     item = actions.get(db(context), workspace_id=workspace(context).id, ref=ref)
+    require_may_use(context, client, item, user_id, here=here)
     caller = member(context, client, user_id)
     actions.require_may_change(item, Actor(caller.user_id, caller.is_admin), "edit")
     view = render.action_modal(
@@ -151,6 +156,7 @@ def on_edit_submitted(
     metadata = json.loads(view.get("private_metadata") or "{}")
     values = _values(view)
     item = actions.get(db(context), workspace_id=workspace(context).id, ref=metadata["ref"], for_update=True)
+    require_may_use(context, client, item, body["user"]["id"], here=None)
     caller = member(context, client, body["user"]["id"])
     actor = Actor(caller.user_id, caller.is_admin)
     if not " ".join(values["title"].split()):

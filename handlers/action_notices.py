@@ -94,7 +94,7 @@ def changed(
             blocks=blocks,
             now=now,
         )
-    if event.kind in ("done", "deleted"):
+    if event.kind in ("done", "deleted", "withdrawn"):
         stop_reminders(session, item, kinds=("remind:", "escalation:"))
     elif event.kind in ("snoozed", "reassigned"):
         stop_reminders(session, item, kinds=("remind:",))
@@ -109,8 +109,28 @@ def changed(
             blocks=blocks,
             now=now,
         )
+    refresh_owner_dms(session, item, now=now, clicked=clicked)
     if event.kind == "reassigned" and item.owner_id != event.actor_id:
         tell_owner(session, item, by=event.actor_id, now=now)
+
+
+def refresh_owner_dms(session: Session, item: ActionItem, *, now: datetime, clicked: tuple[str, str] | None) -> None:
+    """Bring every "new action item for you" DM up to date: a former owner's and a closed item's lose their buttons."""
+    for dm in outbox.posts_under(session, workspace_id=item.workspace_id, key_prefix=f"action:{item.id}:assigned:"):
+        if clicked is not None and (dm.result_channel, dm.result_ts) == clicked:
+            continue  # the message clicked is updated already
+        owner = dm.channel
+        text, blocks = render.assigned_now(item, owner)
+        outgoing.update(
+            session,
+            workspace_id=item.workspace_id,
+            key=f"{dm.key}:now:r{item.revision}",
+            of_key=dm.key,
+            conversation=owner,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
 
 
 def stop_reminders(session: Session, item: ActionItem, *, kinds: tuple[str, ...]) -> None:

@@ -11,12 +11,12 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from domain import decisions, members
+from domain import decisions, meetings, members
 from domain.decisions import Wording
 from domain.errors import InvalidInput
 from domain.text import plain_from_slack
 from handlers import decision_notices, home
-from handlers.channels import require_visible
+from handlers.channels import require_may_use
 from handlers.context import db, now, workspace
 from handlers.directory import form_project, member
 from handlers.ids import Action, Block, Shortcut, View
@@ -49,7 +49,8 @@ def on_message_shortcut(ack: Ack, shortcut: dict[str, Any], context: BoltContext
         permalink = client.chat_getPermalink(channel=channel, message_ts=message["ts"]).get("permalink")
     except SlackApiError:
         permalink = None
-    statement = " ".join(plain_from_slack(message.get("text") or "").split())[:1000]
+    said = meetings.labelled_text(message.get("text") or "", "decision")  # a meeting message: its DECISION: line
+    statement = " ".join(plain_from_slack(said).split())[:1000]
     view = render.form(
         callback_id=View.DECISION_CREATE,
         metadata={"channel": channel, "permalink": permalink},
@@ -113,8 +114,7 @@ def on_create_submitted(
 def on_revise_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Open the form with the current wording."""
     decision = decisions.get(db(context), workspace_id=workspace(context).id, ref=body["actions"][0]["value"])
-    here = (body.get("channel") or {}).get("id")
-    require_visible(context, client, decision.project, body["user"]["id"], ref=decision.ref, here=here)
+    require_may_use(context, client, decision, body["user"]["id"], here=(body.get("channel") or {}).get("id"))
     decisions.require_may_change(decision, body["user"]["id"], "revise")
     view = render.form(callback_id=View.DECISION_REVISE, metadata={"ref": decision.ref}, decision=decision)
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -127,29 +127,30 @@ def on_revise_submitted(
     """Write the new revision."""
     ref = json.loads(view.get("private_metadata") or "{}")["ref"]
     decision = decisions.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
-    require_visible(context, client, decision.project, body["user"]["id"], ref=decision.ref, here=None)
+    require_may_use(context, client, decision, body["user"]["id"], here=None)
     decisions.revise(db(context), decision, actor=body["user"]["id"], wording=_wording(_values(view)), now=now(context))
     decision_notices.revised(db(context), decision, now=now(context))
     ack()
 
 
-def _decide(body: dict[str, Any], context: BoltContext, *, approve: bool) -> None:
+def _decide(body: dict[str, Any], context: BoltContext, client: WebClient, *, approve: bool) -> None:
     decision = decisions.get(
         db(context), workspace_id=workspace(context).id, ref=body["actions"][0]["value"], for_update=True
     )
+    require_may_use(context, client, decision, body["user"]["id"], here=(body.get("channel") or {}).get("id"))
     decisions.decide(db(context), decision, actor=body["user"]["id"], approve=approve, now=now(context))
     decision_notices.decided(db(context), decision, now=now(context))
 
 
 def on_approve(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """The approver approves: recorded, announced in the channel, broadcast to stakeholders."""
-    _decide(body, context, approve=True)
+    _decide(body, context, client, approve=True)
     home.refresh_if_home(body, context, client)
     ack()
 
 
 def on_reject(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """The approver rejects: recorded and announced in the channel."""
-    _decide(body, context, approve=False)
+    _decide(body, context, client, approve=False)
     home.refresh_if_home(body, context, client)
     ack()

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from domain import meetings
 from domain.errors import InvalidInput, PmbotError
-from domain.text import escape, plain_from_slack
+from domain.intent import MEETING
+from domain.text import escape, escaped, plain_from_slack
 from domain.workspaces import find_project
-from handlers import actions, decisions, digest_posts, outgoing, risks
+from handlers import actions, decisions, digest_posts, intent, outgoing, risks
 from handlers.channels import require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import project, user_ids_in
@@ -95,7 +96,7 @@ def on_meeting(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
     elif verb == "help":
         ack(response_type="ephemeral", text=HELP.text())
     else:
-        raise InvalidInput(f"I don't know `/meeting {escape(word[:30])}`.", hint="See `/meeting help`.")
+        raise intent.refuse_unknown(MEETING, word)
 
 
 def _named_meeting(command: dict[str, Any], ref: str, context: BoltContext, client: WebClient) -> Meeting:
@@ -140,39 +141,55 @@ def markdown(session: Session, meeting: Meeting) -> str:
 
 
 def on_channel_message(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """While a meeting is open, note who speaks and capture ACTION:/DECISION:/RISK:/NOTE: lines."""
+    """While a meeting is open, note who speaks and capture each ACTION:/DECISION:/RISK:/NOTE: line."""
     proj = find_project(db(context), workspace_id=workspace(context).id, channel_id=str(event.get("channel")))
     meeting = meetings.open_meeting(db(context), project_id=proj.id) if proj else None
     if meeting is None:
         return
-    user, text = str(event["user"]), str(event["text"])
+    user = str(event["user"])
     meetings.attend(meeting, user)
-    match = meetings.CAPTURE.match(text)
-    if not match:
-        return
-    kind, body = match.group(1).lower(), match.group(2).strip()
+    lines = meetings.captured_lines(str(event["text"]))
+    captured = [_capture(context, client, meeting, user, line, event, n) for n, line in enumerate(lines)]
+    if any(captured):
+        _react(context, meeting, event)
+
+
+def _capture(
+    context: BoltContext,
+    client: WebClient,
+    meeting: Meeting,
+    user: str,
+    line: meetings.Line,
+    event: dict[str, Any],
+    n: int,
+) -> bool:
+    """Record one captured line as its command would; a line that cannot be read is explained to its author alone."""
     command = {"channel_id": meeting.project.channel_id, "user_id": user, "channel_name": meeting.project.name}
     try:
-        if kind == "note":
-            meetings.note(meeting, user_id=user, text=plain_from_slack(body), now=now(context))
-        elif kind == "action":
-            meetings.record_capture(meeting, kind="action", ref=actions.create_item(command, body, context, client).ref)
-        elif kind == "decision":
-            meetings.record_capture(meeting, kind="decision", ref=decisions.record(command, body, context, client).ref)
+        if line.kind == "note":
+            meetings.note(meeting, user_id=user, text=plain_from_slack(line.text), now=now(context))
+        elif line.kind == "action":
+            ref = actions.create_item(command, line.text, context, client).ref
+            meetings.record_capture(meeting, kind="action", ref=ref)
+        elif line.kind == "decision":
+            ref = decisions.record(command, line.text, context, client).ref
+            meetings.record_capture(meeting, kind="decision", ref=ref)
         else:
-            meetings.record_capture(meeting, kind="risk", ref=risks.create_risk(command, body, context, client).ref)
+            meetings.record_capture(
+                meeting, kind="risk", ref=risks.create_risk(command, line.text, context, client).ref
+            )
     except PmbotError as err:  # the line is kept in the channel; tell its author what was wrong
         outgoing.ephemeral(
             db(context),
             workspace_id=meeting.workspace_id,
-            key=f"meeting:{meeting.id}:err:{event.get('ts')}",
+            key=f"meeting:{meeting.id}:err:{event.get('ts')}" + (f":{n}" if n else ""),
             channel=meeting.project.channel_id,
             user=user,
-            text=err.user_text(),
+            text=f"{line.kind.upper()}: {escaped(plain_from_slack(line.text), 80)}\n{err.user_text()}",
             now=now(context),
         )
-        return
-    _react(context, meeting, event)
+        return False
+    return True
 
 
 def _react(context: BoltContext, meeting: Meeting, event: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from domain import standups
+from domain import standup_replies, standups
 from domain.errors import InvalidInput
 from domain.standup_schedule import open_day, prompt_at
 from domain.text import plain_from_slack
@@ -140,7 +140,8 @@ def on_blocker_resolved(ack: Ack, body: dict[str, Any], context: BoltContext, cl
 
 
 def on_direct_message(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """A plain reply in pmbot's DM answers the person's open stand-up (the latest one asked and not yet answered)."""
+    """A plain reply in pmbot's DM answers the person's open stand-up (the latest one asked and not yet answered),
+    split into one answer per question by its labels, its lines or its sentences."""
     if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or not event.get("text"):
         return
     user_id = str(event.get("user") or "")
@@ -165,4 +166,5 @@ def on_direct_message(event: dict[str, Any], context: BoltContext, client: WebCl
         client.chat_postMessage(channel=user_id, text=text)
         return
     [(standup, day)] = candidates
-    _save_answer(standup, day, user_id, [plain_from_slack(str(event["text"]))], context)
+    answers = standup_replies.split(plain_from_slack(str(event["text"])), list(standup.questions))
+    _save_answer(standup, day, user_id, answers, context)

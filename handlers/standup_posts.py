@@ -80,21 +80,22 @@ def publish_answer(
 
 
 def close_prompt(session: Session, standup: Standup, day: date, user: str, *, skipped: bool, now: datetime) -> None:
-    """Replace the prompt DM's buttons with a note, if the prompt went out."""
-    prompt_key = key(standup, "prompt", day, user)
-    if outbox.find(session, workspace_id=standup.workspace_id, key=prompt_key) is None:
-        return
+    """Replace the buttons of the prompt DM, and of its reminder, with a note (those that went out)."""
     text, blocks = render.answered_note(standup, day, skipped=skipped)
-    outgoing.update(
-        session,
-        workspace_id=standup.workspace_id,
-        key=f"{prompt_key}:closed",
-        of_key=prompt_key,
-        conversation=user,
-        text=text,
-        blocks=blocks,
-        now=now,
-    )
+    for what in ("prompt", "remind"):
+        dm_key = key(standup, what, day, user)
+        if outbox.find(session, workspace_id=standup.workspace_id, key=dm_key) is None:
+            continue
+        outgoing.update(
+            session,
+            workspace_id=standup.workspace_id,
+            key=f"{dm_key}:closed",
+            of_key=dm_key,
+            conversation=user,
+            text=text,
+            blocks=blocks if what == "prompt" else blocks[:1],  # Edit my answer stays on the prompt alone
+            now=now,
+        )
 
 
 def refresh_blocker(

@@ -8,14 +8,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.reminders import Reminder
-from domain.text import date_token, escape, truncate, user_mention
+from domain.text import date_token, escape, escaped, truncate, user_mention
 from handlers.ids import Action, Block, View
 from handlers.render.blocks import button as _button
 from handlers.render.blocks import newest_that_fit
 from handlers.render.blocks import section as _section
 from handlers.render.blocks import text as _text
 from storage.models import ActionEvent, ActionItem
-from storage.models.actions import DELETED, DONE
+from storage.models.actions import DELETED, DONE, WITHDRAWN
 
 SNOOZE_CHOICES = (("1h", "1 hour"), ("3h", "3 hours"), ("next-day", "Next working day"), ("next-week", "Next week"))
 
@@ -40,12 +40,14 @@ def due_text(item: ActionItem) -> str:
 def headline(item: ActionItem) -> str:
     """`*A-17* title`, with the title escaped and struck through when done."""
     title = escape(item.title)
-    return f"*{item.ref}* ~{title}~" if item.status in (DONE, DELETED) else f"*{item.ref}* {title}"
+    return f"*{item.ref}* ~{title}~" if item.status in (DONE, DELETED, WITHDRAWN) else f"*{item.ref}* {title}"
 
 
 def _controls(item: ActionItem, *, accept: bool = False) -> dict[str, Any]:
     if item.status == DELETED:
         return {"type": "context", "elements": [_text(":wastebasket: Deleted")]}
+    if item.status == WITHDRAWN:
+        return {"type": "context", "elements": [_text(":leftwards_arrow_with_hook: Withdrawn by its creator")]}
     if item.status == DONE:
         elements = [_button("Reopen", Action.ACTION_REOPEN, item.ref)]
     else:
@@ -78,8 +80,19 @@ def assigned(item: ActionItem, *, by: str) -> tuple[str, list[dict[str, Any]]]:
     """The DM to a new owner."""
     text = f"{user_mention(by)} gave you an action item: {headline(item)}\nDue {due_text(item)}"
     if item.notes:
-        text += f"\n>{escape(truncate(item.notes, 500))}"
+        text += f"\n>{escaped(item.notes, 500)}"
     return f"New action item for you: {item.ref}", [_section(text), _controls(item, accept=True)]
+
+
+def assigned_now(item: ActionItem, owner: str) -> tuple[str, list[dict[str, Any]]]:
+    """An owner's DM about an item, as it stands now: buttons only while it is theirs and open."""
+    if item.owner_id != owner:
+        line = f":arrow_right: {headline(item)} now belongs to {user_mention(item.owner_id)}."
+        return f"{item.ref} was reassigned", [_section(line)]
+    if item.status in (DONE, DELETED):
+        return f"{item.ref} is closed", [_section(headline(item)), _controls(item)]
+    line = f"Your action item: {headline(item)}\nDue {due_text(item)}"
+    return f"Your action item: {item.ref}", [_section(line), _controls(item, accept=True)]
 
 
 REMINDER_LINES = {
