@@ -2,7 +2,9 @@
 
 A record is shown only to people who can see its project's channel: anyone in the workspace for a public channel;
 for a private channel, a DM or a group DM, only its members as Slack said (conversations.members and the
-member_joined/left events in the membership cache). A channel whose kind Slack has not told yet counts as private.
+member_joined/left events in the membership cache). A channel whose kind Slack has not told yet counts as private,
+and so does one from Slack's notice that it was made private (a channel made public counts once
+conversations.info says so).
 Workspace admins read no more than anyone else (Slack does not show them private channels either); what they may
 do beyond that is configuring projects and `/pm forget`.
 
@@ -16,7 +18,7 @@ A refused read answers exactly like a missing record, so short ids cannot be pro
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain import channels
@@ -56,17 +58,24 @@ def may_use(session: Session, *, record: Record, user_id: str) -> bool:
     return user_id in parties(record) or can_see(session, project=record.project, user_id=user_id)
 
 
-def lead_chosen_destination(session: Session, *, workspace_id: int, channel_id: str) -> bool:
-    """Return whether a lead configured this channel to hear about a project: its escalation channel (a project's
-    own channel is one too). pmbot posts nothing about one channel into another that is not."""
-    return channel_id.startswith("D") or bool(  # a DM with pmbot: only its own person clicks in it
-        session.scalar(
-            select(Project.id)
-            .where(Project.workspace_id == workspace_id)
-            .where(or_(Project.channel_id == channel_id, Project.escalation_channel_id == channel_id))
-            .limit(1)
-        )
-    )
+def hears_about(project: Project, channel_id: str) -> bool:
+    """Return whether pmbot may post about the project's records in this channel: the project's own, the escalation
+    channel a lead chose for it, or a DM with pmbot (only its own person clicks there). Never another channel."""
+    return channel_id.startswith("D") or channel_id in (project.channel_id, project.escalation_channel_id)
+
+
+def channel_converted(session: Session, *, workspace_id: int, channel_id: str, private: bool) -> None:
+    """Record that Slack said a channel was made private (or public).
+
+    Made private, its project's records are for its members at once. Either way its kind and roster are to be
+    read again: a channel made public counts as public only once conversations.info says so.
+    """
+    if private:
+        for project in session.scalars(
+            select(Project).where(Project.workspace_id == workspace_id, Project.channel_id == channel_id)
+        ):
+            project.is_private = True
+    channels.forget_roster(session, workspace_id=workspace_id, channel_id=channel_id)
 
 
 def settled(session: Session, *, project: Project) -> bool:

@@ -1,5 +1,5 @@
-"""Keep the membership cache current: member_joined_channel / member_left_channel, and whole rosters read after
-the answer."""
+"""Keep the membership cache current: member_joined_channel / member_left_channel, a channel made private or public,
+and whole rosters read after the answer."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain import channels, visibility
 from domain.visibility import Record
 from handlers.context import after_answer, db, now, workspace
-from handlers.ids import Event
+from handlers.ids import Event, Subtype
 from handlers.registry import Listeners
 from storage.db import unit_of_work
 from storage.models import Project
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 def register(listeners: Listeners) -> None:
     listeners.event(Event.MEMBER_JOINED_CHANNEL, on_member_joined)
     listeners.event(Event.MEMBER_LEFT_CHANNEL, on_member_left)
+    listeners.event(Event.MESSAGE, on_converted, manifest_names=("message.channels", "message.groups"),
+                    subtypes=(Subtype.CONVERTED_TO_PRIVATE, Subtype.CONVERTED_TO_PUBLIC))  # fmt: skip
 
 
 def on_member_joined(event: dict[str, Any], context: BoltContext) -> None:
@@ -40,6 +42,16 @@ def on_member_joined(event: dict[str, Any], context: BoltContext) -> None:
 def on_member_left(event: dict[str, Any], context: BoltContext) -> None:
     """Someone left a channel: its project leaves their Home tab at once."""
     _record(event, context, present=False)
+
+
+def on_converted(event: dict[str, Any], context: BoltContext) -> None:
+    """A channel was made private (or public): a private one's records are for its members at once, and its kind
+    and roster are read again after the answer rather than at the next refresh."""
+    if event.get("channel"):
+        channel_id = str(event["channel"])
+        visibility.channel_converted(db(context), workspace_id=workspace(context).id, channel_id=channel_id,
+                                     private=event.get("subtype") == Subtype.CONVERTED_TO_PRIVATE)  # fmt: skip
+        keep_roster(context, channel_id)
 
 
 def _record(event: dict[str, Any], context: BoltContext, *, present: bool) -> None:

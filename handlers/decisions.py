@@ -14,7 +14,7 @@ from domain.errors import InvalidInput
 from domain.text import plain_from_slack
 from domain.withdrawals import WITHDRAWN
 from handlers import decision_forms, decision_notices, intent, withdrawals
-from handlers.channels import require_visible
+from handlers.channels import require_may_use, require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import member, project
 from handlers.ids import Command
@@ -114,7 +114,8 @@ def _decision(command: dict[str, Any], ref: str, context: BoltContext, client: W
 
 
 def _show(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
-    decision = _decision(command, rest.split(" ")[0], context, client)
+    decision = decisions.get(db(context), workspace_id=workspace(context).id, ref=rest.split(" ")[0])
+    require_may_use(context, client, decision, command["user_id"], here=command["channel_id"])  # as on its DM card
     text, blocks = render.details(
         decision,
         decisions.revisions(db(context), decision),

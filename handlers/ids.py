@@ -25,6 +25,14 @@ class Event(StrEnum):
     MEMBER_LEFT_CHANNEL = "member_left_channel"
 
 
+class Subtype(StrEnum):
+    """Message subtypes pmbot listens for (Slack has no event of their own: they come with message.channels and
+    message.groups)."""
+
+    CONVERTED_TO_PRIVATE = "channel_convert_to_private"
+    CONVERTED_TO_PUBLIC = "channel_convert_to_public"
+
+
 class Shortcut(StrEnum):
     """Message shortcuts (callback ids)."""
 

@@ -31,10 +31,21 @@ class Listeners:
         self.registered.commands.add(name)
         self.app.command(name)(func)
 
-    def event(self, name: str, func: Callable[..., Any], *, manifest_names: tuple[str, ...] = ()) -> None:
-        """Listen for an event; `manifest_names` are its subscription names where they differ (message.im...)."""
+    def event(
+        self,
+        name: str,
+        func: Callable[..., Any],
+        *,
+        manifest_names: tuple[str, ...] = (),
+        subtypes: tuple[str, ...] = (),
+    ) -> None:
+        """Listen for an event; `manifest_names` are its subscription names where they differ (message.im...).
+
+        `subtypes` narrows a message listener to those subtypes; Bolt runs only the first listener that matches,
+        so it must be registered before the plain one.
+        """
         self.registered.events.update(manifest_names or (name,))
-        self.app.event(name)(func)
+        self.app.event({"type": name, "subtype": subtypes} if subtypes else name)(func)
 
     def shortcut(self, callback_id: str, func: Callable[..., Any]) -> None:
         self.registered.shortcuts.add(callback_id)

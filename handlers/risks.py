@@ -14,7 +14,7 @@ from domain.errors import InvalidInput
 from domain.risks import Fields
 from domain.text import escaped, plain_from_slack
 from handlers import intent, risk_forms, risk_notices, withdrawals
-from handlers.channels import require_visible
+from handlers.channels import require_may_use, require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import USER_MENTION, member, project, user_ids_in
 from handlers.ids import Command
@@ -144,7 +144,8 @@ def _risk(command: dict[str, Any], ref: str, context: BoltContext, client: WebCl
 
 
 def _show(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
-    risk = _risk(command, rest.split(" ")[0], context, client)
+    risk = risks.get(db(context), workspace_id=workspace(context).id, ref=rest.split(" ")[0])
+    require_may_use(context, client, risk, command["user_id"], here=command["channel_id"])  # as on its DM card
     text, blocks = render.details(risk, risks.history(db(context), risk))
     return {"text": text, "blocks": blocks}
 

@@ -23,7 +23,7 @@ from bot.settings import Settings
 from bot.slack_client import make_client
 from bot.standin import FakeSlack
 from domain.workspaces import workspace_for
-from storage.models import ActionItem, DigestSubscription, Member, Project, Risk, Workspace
+from storage.models import ActionItem, DigestSubscription, Member, OutboxMessage, Project, Risk, Workspace
 from tests.conftest import PROJECT_CHANNEL, SIGNING_SECRET, RunningServer
 from tests.slack_requests import SlackSender
 
@@ -285,3 +285,66 @@ def test_a_party_outside_the_channel_may_act_on_its_record_and_nobody_else(
     assert WORD not in json.dumps([world.fake.responses(), world.fake.ephemerals("U0DEV3")]) + stranger.text
     slack.block_action(user_id="U0DEV2", action_id="action_done", value="A-2", channel_id="DU0DEV2")
     assert "done" == status()
+
+
+@pytest.mark.parametrize("command, text", [("/action", "show A-1"), ("/risk", "show R-1"), ("/decision", "show D-2")])
+def test_a_party_outside_the_channel_may_show_their_record_and_nobody_else(
+    world: World, slack: SlackSender, command: str, text: str
+) -> None:
+    """U0DEV1 left #proj-secret but owns A-1 and R-1 and made D-2: `show` reads them anywhere; U0DEV2 cannot."""
+    slack.command("/decision", f"we pay {WORD} in euros", user_id="U0DEV1", channel_id=SECRET)
+    slack.event({"type": "member_left_channel", "user": "U0DEV1", "channel": SECRET, "channel_type": "G"})
+    party = slack.command(command, text, user_id="U0DEV1", channel_id=PROJECT_CHANNEL).text
+    stranger = slack.command(command, text, user_id="U0DEV2", channel_id=PROJECT_CHANNEL).text
+    assert (True, False) == (WORD in party, WORD in stranger)
+
+
+def test_acknowledge_posts_only_for_someone_who_may_use_the_record(
+    world: World, slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    """Acknowledge posts for a member in the channel and for anyone in the escalation channel a lead chose;
+    an outsider's click from their DM and a click on an id that does not exist post nothing."""
+    fake_slack.add_channel("C0ESC", name="proj-escalations", members=["U0LEAD", "U0DEV3", "UBOT"], is_private=True)
+    slack.command("/pm", "config leads <@U0LEAD>", user_id="U0LEAD", channel_id=SECRET)
+    slack.command("/pm", "config escalation <#C0ESC|proj-escalations>", user_id="U0LEAD", channel_id=SECRET)
+
+    def acknowledge(user: str, ref: str, channel: str) -> None:
+        slack.block_action(user_id=user, action_id="digest_acknowledge", value=f"action|{ref}", channel_id=channel)
+
+    acknowledge("U0DEV2", "A-1", "DU0DEV2")
+    acknowledge("U0DEV1", "A-99", SECRET)
+    acknowledge("U0DEV1", "A-1", SECRET)
+    acknowledge("U0DEV3", "A-1", "C0ESC")
+    with world.factory() as session:  # what pmbot queued to post (delivery is paced per channel)
+        queued = session.scalars(select(OutboxMessage).where(OutboxMessage.key.startswith("digest:ack:"))).all()
+    expected = [("C0ESC", "<@U0DEV3> acknowledged A-1."), (SECRET, "<@U0DEV1> acknowledged A-1.")]
+    assert expected == sorted((m.channel, m.payload["text"]) for m in queued)
+
+
+def _converted(slack: SlackSender, subtype: str, n: int) -> None:
+    """Slack's notice in a channel that it was made private (channel_convert_to_private) or public."""
+    event = {"type": "message", "subtype": subtype, "user": "U0LEAD", "channel": "C0OPEN", "text": "made this channel",
+             "ts": f"{int(datetime.now(UTC).timestamp())}.{n:06d}", "channel_type": "group"}  # fmt: skip
+    assert 200 == slack.event(event).status
+
+
+def test_a_channel_made_private_is_private_from_that_event_and_public_again_when_slack_says(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    """#proj-open made private: an outsider's `show` is refused from that event on, not at the next refresh, and
+    the channel's kind and roster are read again; made public again, they read it once more."""
+    fake_slack.add_channel("C0OPEN", name="proj-open", members=["U0LEAD", "U0DEV1", "UBOT"])
+    slack.command("/action", f"<@U0DEV1> confirm the {WORD} pricing", user_id="U0LEAD", channel_id="C0OPEN")
+
+    def outsider_sees() -> bool:
+        return WORD in slack.command("/action", "show A-1", user_id="U0DEV2", channel_id=PROJECT_CHANNEL).text
+
+    public = outsider_sees()
+    fake_slack.make_private("C0OPEN")
+    asked = len(fake_slack.calls_to("conversations.info"))
+    _converted(slack, "channel_convert_to_private", 1)
+    asked_again = len(fake_slack.calls_to("conversations.info")) > asked
+    private = outsider_sees()
+    fake_slack.make_private("C0OPEN", private=False)
+    _converted(slack, "channel_convert_to_public", 2)
+    assert (True, True, False, True) == (public, asked_again, private, outsider_sees())

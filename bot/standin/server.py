@@ -266,6 +266,11 @@ class FakeSlack(ClientSide):
                                           "is_private": is_private, "kind": "channel",
                                           "created": int(time.time())}  # fmt: skip
 
+    def make_private(self, channel_id: str, *, private: bool = True) -> None:
+        """Convert a channel to private (or, with `private=False`, back to public): conversations.info says so."""
+        with self._lock:
+            self._channels[channel_id]["is_private"] = private
+
     def archive_channel(self, channel_id: str) -> None:
         """Archive a channel: conversations.info says is_archived, and posts into it answer is_archived."""
         with self._lock:
