@@ -1,12 +1,25 @@
 """Read the due-date phrases people type ("friday", "tomorrow 5pm", "by Dec 3") into aware UTC datetimes.
 
 Pure: no Slack, no database, no clock; ``now`` is always passed in. Phrases are read in the creator's IANA
-time zone and Slack locale. A small regex layer handles the common phrases quickly; ``dateparser`` is the
-fallback for anything else, and is only ever given short candidates.
+time zone and Slack locale; the end (or start) of a working day is the *owner's*, in the owner's zone. A small
+regex layer handles the common phrases quickly; ``dateparser`` is the fallback for anything else, and is only
+ever given short candidates.
 
 Rules worth knowing (the product spec in one place):
 
+* Whose clock: the calendar day a phrase names is the creator's ("tomorrow" is the day after the creator's
+  today), and a time the creator typed ("5pm", "16h", "tonight", "by midnight") is the creator's wall time.
+  What refers to a working day (a date without a time, "EOD", "EOW", "EOQ", "first thing monday", "morning")
+  is the owner's working day in the owner's zone (``owner_tz``; the creator's when not given).
 * A date without a time of day means the end of that working day (``hours.end`` local).
+* Numeric dates follow the creator's locale: month first for en-US (also es-US, en-PH), day first elsewhere;
+  "/" and "-" both separate ("12-03" needs a keyword or a year to count), dots are always day first.
+  A date shaped like a real one that does not exist ("32/03", "31/02") is refused, never left in a title.
+* "tonight" is 20:00 today, "midnight" is 23:59 of that day, "first thing" the start of the working day;
+  "in a fortnight" is 14 days; "EOQ"/"end of quarter" is the end of the quarter's last working day.
+  "16h", "16h30" (French, for fr-* locales; "16h30" everywhere) and "16 Uhr" are 24-hour times.
+* "last friday", "3 days ago" and a time today that has passed ("today 3pm" at 16:00, "tonight" at 21:00)
+  are refused with the date understood.
 * A weekday ("friday") is its next occurrence still ahead; "next friday" is the first one after today.
 * A month/day without a year is its next occurrence still ahead; a date with a year that is past is refused.
 * "in N minutes/hours" is exact elapsed time; "in N days/weeks/months" is a calendar day, at ``hours.end``.
@@ -48,6 +61,7 @@ __all__ = [
     "parse_when",
     "split_due",
     "start_of_working_day",
+    "wall",
     "warm_up",
 ]
 
@@ -95,11 +109,22 @@ class _Ctx:
     tz: str
     month_first: bool
     hours: WorkingHours
+    owner_zone: ZoneInfo
+    owner_tz: str
+    hour_h: bool  # "16h" alone is a time (French); "16h30" and "16 Uhr" are everywhere
 
     @property
     def today(self) -> date:
         """Return the creator's local date."""
         return self.local_now.date()
+
+    def end_of(self, day: date) -> datetime:
+        """Return the end of the owner's working day on ``day``, as aware UTC."""
+        return _local(day, self.hours.end, self.owner_zone)
+
+    def start_of(self, day: date) -> datetime:
+        """Return the start of the owner's working day on ``day``, as aware UTC."""
+        return _local(day, self.hours.start, self.owner_zone)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -129,6 +154,14 @@ def start_of_working_day(day: date, *, tz: str, hours: WorkingHours) -> datetime
     return _local(day, hours.start, _zone(tz))
 
 
+def wall(dt: datetime, *, tz: str, now: datetime | None = None) -> str:
+    """Render an aware datetime as people say it, e.g. 'Fri 4 Dec, 17:00' (the year only when not ``now``'s)."""
+    local = dt.astimezone(_zone(tz))
+    year = f" {local.year}" if now is None or now.astimezone(_zone(tz)).year != local.year else ""
+    weekday, month = _WEEKDAY_NAMES[local.weekday()][:3], _MONTH_NAMES[local.month - 1][:3]
+    return f"{weekday} {local.day} {month}{year}, {local:%H:%M}"
+
+
 def describe(dt: datetime, *, tz: str) -> str:
     """Render an aware datetime in ``tz`` as plain text, e.g. 'Fri 4 Dec 2026, 17:00 (Europe/Berlin)'."""
     if dt.tzinfo is None or dt.utcoffset() is None:
@@ -141,7 +174,7 @@ def describe(dt: datetime, *, tz: str) -> str:
 
 def warm_up() -> None:
     """Make the first real dateparser call now (its first call is slow: it loads language data)."""
-    ctx = _context(datetime(2026, 1, 5, 12, 0, tzinfo=UTC), "UTC", None, WorkingHours())
+    ctx = _context(datetime(2026, 1, 5, 12, 0, tzinfo=UTC), "UTC", None, WorkingHours(), None)
     _read_with_dateparser("a week from now", ctx)
 
 
@@ -156,9 +189,13 @@ def parse_when(
     tz: str,
     locale: str | None = None,
     hours: WorkingHours = WorkingHours(),
+    owner_tz: str | None = None,
 ) -> datetime:
-    """Read a standalone date/time phrase; return a future aware UTC datetime, or raise DueDateError."""
-    ctx = _context(now, tz, locale, hours)
+    """Read a standalone date/time phrase; return a future aware UTC datetime, or raise DueDateError.
+
+    ``tz`` and ``locale`` are the writer's; ``owner_tz`` and ``hours`` say whose working day a date means.
+    """
+    ctx = _context(now, tz, locale, hours, owner_tz)
     phrase = _strip_keyword(_normalize(text))
     if not phrase:
         raise DueDateError("Please give a due date.", hint=HINT)
@@ -181,6 +218,7 @@ def split_due(
     tz: str,
     locale: str | None = None,
     hours: WorkingHours = WorkingHours(),
+    owner_tz: str | None = None,
 ) -> tuple[str, datetime | None]:
     """Split an action title from a trailing due-date clause; return (title, due or None).
 
@@ -188,9 +226,10 @@ def split_due(
     (by, due, before, on; "due by" counts as one) is read with the full parser when it looks meant as a date
     (see ``_meant_as_date``); if it is meant as a date but cannot be read, or is past, that refusal is raised
     unless a shorter trailing candidate reads fine. A bare candidate (no keyword) counts only when our own
-    layer reads it as a future date; otherwise it stays in the title, except for EOD/EOW/EOM refusals.
+    layer reads it as a future date; otherwise it stays in the title, except for definite refusals (EOD/EOW/EOM
+    passed, an impossible numeric date, a time today that has passed).
     """
-    ctx = _context(now, tz, locale, hours)
+    ctx = _context(now, tz, locale, hours, owner_tz)
     tokens = _tail_tokens(text)
     refusal: DueDateError | None = None
     for index, token in enumerate(tokens):
@@ -225,7 +264,9 @@ def _read_bare(clause: str, ctx: _Ctx) -> datetime | None:
     except _DefiniteRefusal:
         raise
     except DueDateError:
-        return None  # "notes from 31/02" or "the call yesterday": part of the title, not a due date
+        return None  # "notes from 50/50" or "the call yesterday": part of the title, not a due date
+    if due is not None and due <= ctx.now and due.astimezone(ctx.zone).date() == ctx.today:
+        raise _DefiniteRefusal(f"I read that as {describe(due, tz=ctx.tz)}, which has already passed.", hint=HINT)
     return due if due is not None and due > ctx.now else None
 
 
@@ -271,7 +312,8 @@ def _bare_word(token: str) -> str:
 # "wed" (everyday words), "day", "week", "morning" & co. ("work on week planning"), and month names, which
 # only count next to a number because "by Jan" or "by June" is as likely a person as a month.
 _DATE_WORDS = frozenset(
-    {"today", "tonight", "tomorrow", "tmrw", "tmr", "yesterday", "eod", "cob", "eob", "eow", "eom"}
+    {"today", "tonight", "tomorrow", "tmrw", "tmr", "yesterday", "eod", "cob", "eob", "eow", "eom", "eoq"}
+    | {"midnight", "quarter"}
     | {"days", "weeks", "months", "fortnight"}
     | {name.lower() for name in _WEEKDAY_NAMES}
     | {"mon", "tue", "tues", "weds", "thu", "thur", "thurs", "fri"}
@@ -280,8 +322,9 @@ _MONTH_WORDS = frozenset({name.lower() for name in _MONTH_NAMES} | {name[:3].low
 # A number shaped like a date or time: 2026-12-03, 3/12, 3.12., 17:30, 5pm, 3rd. "50%", "50/50", "2027" or
 # the version number "3.12" are not.
 _DATE_SHAPED = re.compile(
-    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|(?<![0-9])(?:[0-2]?[0-9]|3[01])/(?:[0-2]?[0-9]|3[01])(?![0-9])"
-    r"|[0-9]{1,2}\.[0-9]{1,2}\.|[0-9]{1,2}:[0-9]{2}|[0-9]{1,2} ?[ap]\.?m\b|[0-9]{1,2}(?:st|nd|rd|th)\b",
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|(?<![0-9])(?:[0-3]?[0-9])[/-](?:[0-3]?[0-9])(?![0-9%])"
+    r"|[0-9]{1,2}\.[0-9]{1,2}\.|[0-9]{1,2}:[0-9]{2}|[0-9]{1,2} ?[ap]\.?m\b|[0-9]{1,2}(?:st|nd|rd|th)\b"
+    r"|\b[0-9]{1,2}h[0-5][0-9]\b|\b[0-9]{1,2} ?uhr\b",
     re.ASCII | re.IGNORECASE,
 )
 
@@ -312,13 +355,27 @@ def _title(text: str, end: int) -> str:
 # Shared reading
 
 
-def _context(now: datetime, tz: str, locale: str | None, hours: WorkingHours) -> _Ctx:
+_MONTH_FIRST_LOCALES = frozenset({"en-us", "es-us", "en-ph"})
+
+
+def _context(now: datetime, tz: str, locale: str | None, hours: WorkingHours, owner_tz: str | None) -> _Ctx:
     """Bundle the reading context; ``now`` must be aware."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be an aware datetime")
     zone = _zone(tz)
-    month_first = (locale or "en-US").replace("_", "-").lower() == "en-us"
-    return _Ctx(now.astimezone(UTC), now.astimezone(zone), zone, tz, month_first, hours)
+    owner_tz = owner_tz or tz
+    tag = (locale or "en-US").replace("_", "-").lower()
+    return _Ctx(
+        now.astimezone(UTC),
+        now.astimezone(zone),
+        zone,
+        tz,
+        tag in _MONTH_FIRST_LOCALES,
+        hours,
+        _zone(owner_tz),
+        owner_tz,
+        tag == "fr" or tag.startswith("fr-"),
+    )
 
 
 @lru_cache(maxsize=512)
@@ -375,6 +432,7 @@ def _shown(text: str) -> str:
 
 def _read(phrase: str, ctx: _Ctx, *, bare: bool) -> datetime | None:
     """Read a normalized phrase with our layer, then (unless ``bare``) with dateparser; None if unreadable."""
+    phrase = _hour_h.sub(_as_colon_time, phrase) if ctx.hour_h else _hour_hmm.sub(_as_colon_time, phrase)
     if len(phrase) <= _OWN_MAX_CHARS:
         due = _read_own(phrase.removeprefix("the "), ctx, bare=bare)
         if due is not None:
@@ -382,6 +440,21 @@ def _read(phrase: str, ctx: _Ctx, *, bare: bool) -> datetime | None:
     if bare or len(phrase) > _DATEPARSER_MAX_CHARS:
         return None
     return _read_with_dateparser(phrase, ctx)
+
+
+# "16h", "16h30", "16 h 30", "16 Uhr", "16:30 Uhr" -> "16:00", "16:30"; not "in 2h" or "2h from now" (durations).
+_hour_h = re.compile(
+    r"(?<!in )\b(?P<h>[01]?[0-9]|2[0-3])(?::(?P<m0>[0-5][0-9]))? ?(?:h|uhr)(?: ?(?P<m>[0-5][0-9]))?\b(?! from)",
+    re.ASCII,
+)
+_hour_hmm = re.compile(
+    r"(?<!in )\b(?P<h>[01]?[0-9]|2[0-3])(?::(?P<m0>[0-5][0-9]))?(?:h(?P<m>[0-5][0-9])| ?uhr)\b(?! from)", re.ASCII
+)
+
+
+def _as_colon_time(match: re.Match[str]) -> str:
+    """Rewrite a matched 24-hour time as HH:MM."""
+    return f"{int(match['h']):02d}:{match['m0'] or match['m'] or '00'}"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -433,7 +506,7 @@ _NUMBER_WORDS = {"a": 1, "an": 1} | {word: n for n, word in enumerate(_COUNTED, 
 _NUM = rf"(?:[0-9]{{1,4}} ?|(?:{'|'.join(_NUMBER_WORDS)}) )"
 _TIME_SRC = (
     r"(?:[0-9]{1,2}(?::[0-9]{2})? ?(?:am|pm|a\.m\.?|p\.m\.?)|[0-9]{1,2}:[0-9]{2}"
-    r"|noon|midday|morning|eod|cob|end of (?:the )?day)"
+    r"|noon|midday|midnight|morning|eod|cob|end of (?:the )?day)"
 )
 
 
@@ -444,7 +517,7 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 _TIME = _rx(
     r"(?P<h>[0-9]{1,2})(?::(?P<m>[0-9]{2}))? ?(?P<ap>[ap])\.?m\.?|(?P<h24>[0-9]{1,2}):(?P<m24>[0-9]{2})"
-    r"|(?P<word>noon|midday|morning|eod|cob|end of (?:the )?day)"
+    r"|(?P<word>noon|midday|midnight|morning|eod|cob|end of (?:the )?day)"
 )
 _BARE_TIME = _rx(rf"(?:at |@ ?)?(?P<time>{_TIME_SRC})")
 _DATE_THEN_TIME = _rx(rf"(?P<date>.+?),?(?: at | ?@ ?| )(?P<time>{_TIME_SRC})")
@@ -455,12 +528,13 @@ _DURATION_UNITS: dict[str, tuple[str, int]] = {
     **dict.fromkeys(("hour", "hours", "hr", "hrs", "h"), ("hours", 1)),
     **dict.fromkeys(("day", "days", "d"), ("days", 1)),
     **dict.fromkeys(("week", "weeks", "wk", "wks", "w"), ("days", 7)),
+    **dict.fromkeys(("fortnight", "fortnights"), ("days", 14)),
     **dict.fromkeys(("month", "months"), ("months", 1)),
 }
 _RELATIVE_DAY = _rx(r"today|tomorrow|tmrw|tmr|yesterday|day after tomorrow")
 _WEEKDAY = _rx(rf"(?:(?P<mode>next|this) )?(?P<wd>{_WD})")
 _ISO = _rx(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})")
-_NUMERIC = _rx(r"(?P<a>[0-9]{1,2})/(?P<b>[0-9]{1,2})(?:/(?P<y>[0-9]{4}|[0-9]{2}))?")
+_NUMERIC = _rx(r"(?P<a>[0-9]{1,2})(?P<sep>[/-])(?P<b>[0-9]{1,2})(?:(?P=sep)(?P<y>[0-9]{4}|[0-9]{2}))?")
 _DOTTED = _rx(r"(?P<a>[0-9]{1,2})\.(?P<b>[0-9]{1,2})(?:\.(?P<y>[0-9]{4}|[0-9]{2})?)?")
 _MONTH_DAY = _rx(
     rf"(?:(?P<wd>{_WD}),? )?(?P<mon>{_MON})\.? (?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?(?:,? (?P<y>[0-9]{{4}}))?"
@@ -470,6 +544,11 @@ _DAY_MONTH = _rx(
     rf"(?:,? (?P<y>[0-9]{{4}}))?"
 )
 _ORDINAL = _rx(r"(?:the )?(?P<d>[0-9]{1,2})(?:st|nd|rd|th)")
+_PAST = _rx(rf"last (?:{_WD}|week|month|quarter|year|night)|(?:the )?day before yesterday|(?:{_NUM})[a-z]+ ago")
+_TONIGHT = _rx(r"(?:by |at )?(?:tonight|this evening)")
+_FIRST_THING = _rx(r"first thing(?: (?:on |in the )?(?P<date>.+?))?(?: morning)?")
+_QUARTER = _rx(r"eoq|end of (?:the |this )?quarter|end of (?P<next>the next|next) quarter|end of (?:q(?P<q>[1-4]))")
+_TONIGHT_AT = time(20, 0)
 # Weekday abbreviations that are also everyday words; without a keyword they stay in the title.
 _AMBIGUOUS_BARE = frozenset({"sat", "sun", "wed"})
 
@@ -483,6 +562,8 @@ def _read_own(phrase: str, ctx: _Ctx, *, bare: bool) -> datetime | None:
     special = _SPECIALS.get(phrase)
     if special is not None:
         return special(ctx)
+    if (phrased := _read_day_part(phrase, ctx, bare=bare)) is not None:
+        return phrased
     duration = _IN_DURATION.fullmatch(phrase)
     if duration and (unit := _duration_unit(duration)) in ("minutes", "hours"):
         minutes = _duration_amount(duration) * (60 if unit == "hours" else 1)
@@ -491,11 +572,43 @@ def _read_own(phrase: str, ctx: _Ctx, *, bare: bool) -> datetime | None:
         return _bare_time(_time_of(phrase, ctx.hours), phrase, ctx)
     parsed = _date_spec(phrase, ctx, bare=bare)
     if parsed is not None:
-        return _resolve(*parsed, ctx.hours.end, ctx)
+        return _resolve(*parsed, ctx.hours.end, ctx, ctx.owner_zone)
     for pattern in (_DATE_THEN_TIME, _TIME_THEN_DATE):
         match = pattern.fullmatch(phrase)
         if match and (parsed := _date_spec(match["date"].rstrip(","), ctx, bare=bare)) is not None:
-            return _resolve(*parsed, _time_of(match["time"], ctx.hours), ctx)
+            return _resolve(*parsed, _time_of(match["time"], ctx.hours), ctx, _zone_of_time(match["time"], ctx))
+    return None
+
+
+def _zone_of_time(text: str, ctx: _Ctx) -> ZoneInfo:
+    """Return whose clock a time phrase is on: a working-day word is the owner's, a typed time the creator's."""
+    return ctx.owner_zone if text in ("morning", "eod", "cob", "end of day", "end of the day") else ctx.zone
+
+
+def _read_day_part(phrase: str, ctx: _Ctx, *, bare: bool) -> datetime | None:
+    """Read past phrases (refused), "tonight", "first thing ..." and quarter ends; None for anything else."""
+    if _PAST.fullmatch(phrase):  # refused even without a keyword: "ship it last friday" is no title to keep
+        raise _DefiniteRefusal(
+            f'"{_shown(phrase)}" is in the past; a due date has to be ahead.',
+            hint='If it belongs in the title, give a due date after it, like "... by tomorrow".',
+        )
+    if _TONIGHT.fullmatch(phrase):
+        due = _local(ctx.today, _TONIGHT_AT, ctx.zone)
+        if due <= ctx.now:
+            raise _DefiniteRefusal(
+                f"Tonight ({_TONIGHT_AT:%H:%M}) has already passed.", hint='Try "by midnight" or "tomorrow 9am".'
+            )
+        return due
+    if match := _FIRST_THING.fullmatch(phrase):
+        if match["date"] is None:
+            if bare:
+                return None  # "do the first thing" is a title
+            day = ctx.today if ctx.start_of(ctx.today) > ctx.now and is_working_day(ctx.today, ctx.hours) else None
+            return ctx.start_of(day or next_working_day(ctx.today, ctx.hours))
+        parsed = _date_spec(match["date"], ctx, bare=bare)
+        return None if parsed is None else _resolve(*parsed, ctx.hours.start, ctx, ctx.owner_zone)
+    if match := _QUARTER.fullmatch(phrase):
+        return _end_of_quarter(ctx, nxt=bool(match["next"]), named=int(match["q"]) if match["q"] else None)
     return None
 
 
@@ -506,7 +619,8 @@ def _time_of(text: str, hours: WorkingHours) -> time:
         raise _unreadable(text)
     if match["word"]:
         word = match["word"]
-        return {"noon": time(12), "midday": time(12), "morning": hours.start}.get(word, hours.end)
+        words = {"noon": time(12), "midday": time(12), "midnight": time(23, 59), "morning": hours.start}
+        return words.get(word, hours.end)
     if match["ap"]:
         hour, minute = int(match["h"]), int(match["m"] or 0)
         if not 1 <= hour <= 12 or minute > 59:
@@ -567,7 +681,7 @@ def _date_spec(text: str, ctx: _Ctx, *, bare: bool) -> tuple[_DateSpec, int | No
         return _Weekday(_weekday_index(match["wd"]), match["mode"] == "next"), None
     if match := _ISO.fullmatch(text):
         return _On(_valid_date(int(match["y"]), int(match["m"]), int(match["d"]), text)), None
-    if match := _NUMERIC.fullmatch(text):
+    if (match := _NUMERIC.fullmatch(text)) and (match["sep"] == "/" or match["y"] or not bare):
         return _numeric(match, text, month_first=ctx.month_first), None
     # 3.12. / 3.12.2026 are day-first wherever people write them; without a year "3.12" may be a version.
     if (match := _DOTTED.fullmatch(text)) and (match["y"] or not bare):
@@ -606,15 +720,15 @@ def _numeric(match: re.Match[str], text: str, *, month_first: bool) -> _DateSpec
     """Read 3/12 or 3/12/2027 as month/day (en-US) or day/month (every other locale)."""
     first, second = int(match["a"]), int(match["b"])
     month, day = (first, second) if month_first else (second, first)
-    if match["y"] is None:
-        try:
-            date(2000, month, day)  # a leap year, so 29 Feb is allowed
-        except ValueError:
-            order = "month/day" if month_first else "day/month"
-            raise DueDateError(f'"{text}" is not a date (read as {order}).', hint=HINT) from None
-        return _Annual(month, day)
-    year = int(match["y"]) + (2000 if len(match["y"]) == 2 else 0)
-    return _On(_valid_date(year, month, day, text))
+    year = None if match["y"] is None else int(match["y"]) + (2000 if len(match["y"]) == 2 else 0)
+    try:
+        found = date(year or 2000, month, day)  # without a year: a leap year, so 29 Feb is allowed
+    except ValueError:
+        order = "month/day" if month_first else "day/month"
+        # Shaped like a real date (a month that exists, a day up to 39): refused even without a keyword.
+        refusal = _DefiniteRefusal if 1 <= month <= 12 and 1 <= day <= 39 else DueDateError
+        raise refusal(f'"{text}" is not a date that exists (read as {order}).', hint=HINT) from None
+    return _Annual(month, day) if year is None else _On(found)
 
 
 def _month_day(day: int, month: int, year: str | None, text: str) -> _DateSpec:
@@ -625,11 +739,11 @@ def _month_day(day: int, month: int, year: str | None, text: str) -> _DateSpec:
     return _Annual(month, day)
 
 
-def _resolve(spec: _DateSpec, said_weekday: int | None, at: time, ctx: _Ctx) -> datetime:
-    """Turn a date spec and a time of day into an aware UTC datetime."""
-    due = _resolve_spec(spec, at, ctx)
+def _resolve(spec: _DateSpec, said_weekday: int | None, at: time, ctx: _Ctx, zone: ZoneInfo) -> datetime:
+    """Turn a date spec and a time of day on ``zone``'s clock into an aware UTC datetime."""
+    due = _resolve_spec(spec, at, ctx, zone)
     if said_weekday is not None:
-        local = due.astimezone(ctx.zone)
+        local = due.astimezone(zone)
         if local.weekday() != said_weekday:
             day = f"{local.day} {_MONTH_NAMES[local.month - 1]} {local.year}"
             actual, said = _WEEKDAY_NAMES[local.weekday()], _WEEKDAY_NAMES[said_weekday]
@@ -637,28 +751,28 @@ def _resolve(spec: _DateSpec, said_weekday: int | None, at: time, ctx: _Ctx) -> 
     return due
 
 
-def _resolve_spec(spec: _DateSpec, at: time, ctx: _Ctx) -> datetime:
+def _resolve_spec(spec: _DateSpec, at: time, ctx: _Ctx, zone: ZoneInfo) -> datetime:
     """Pick the concrete day for a spec: fixed days as given, the others at their next occurrence ahead."""
     match spec:
         case _On(day):
-            return _local(day, at, ctx.zone)
+            return _local(day, at, zone)
         case _Weekday(weekday, strict):
             ahead = (weekday - ctx.today.weekday()) % 7 or (7 if strict else 0)
-            due = _local(ctx.today + timedelta(days=ahead), at, ctx.zone)
-            return due if due > ctx.now else _local(ctx.today + timedelta(days=ahead + 7), at, ctx.zone)
+            due = _local(ctx.today + timedelta(days=ahead), at, zone)
+            return due if due > ctx.now else _local(ctx.today + timedelta(days=ahead + 7), at, zone)
         case _Annual(month, day):
             years = range(ctx.today.year, ctx.today.year + 9)  # Feb 29 may be up to 8 years away
-            return _first_ahead([(year, month, day) for year in years], at, ctx)
+            return _first_ahead([(year, month, day) for year in years], at, ctx, zone)
         case _Monthly(day):
             firsts = [_add_months(ctx.today.replace(day=1), n) for n in range(5)]
-            return _first_ahead([(first.year, first.month, day) for first in firsts], at, ctx)
+            return _first_ahead([(first.year, first.month, day) for first in firsts], at, ctx, zone)
 
 
-def _first_ahead(candidates: list[tuple[int, int, int]], at: time, ctx: _Ctx) -> datetime:
+def _first_ahead(candidates: list[tuple[int, int, int]], at: time, ctx: _Ctx, zone: ZoneInfo) -> datetime:
     """Return the first (year, month, day) that exists and whose time ``at`` is still ahead."""
     for year, month, day in candidates:
         try:
-            due = _local(date(year, month, day), at, ctx.zone)
+            due = _local(date(year, month, day), at, zone)
         except ValueError:
             continue  # Feb 29 in a common year, or the 31st of a short month
         if due > ctx.now:
@@ -705,22 +819,28 @@ def _month_days(day: date, months_ahead: int) -> list[date]:
 def _end_of_day(ctx: _Ctx) -> datetime:
     """Return the end of today's working day (or of the next one on a non-working day)."""
     if not is_working_day(ctx.today, ctx.hours):
-        return _local(next_working_day(ctx.today, ctx.hours), ctx.hours.end, ctx.zone)
-    end = _local(ctx.today, ctx.hours.end, ctx.zone)
+        return ctx.end_of(next_working_day(ctx.today, ctx.hours))
+    end = ctx.end_of(ctx.today)
     if end <= ctx.now:
         raise _DefiniteRefusal(
-            f"End of today's working day ({ctx.hours.end:%H:%M}) has already passed.",
+            f"End of today's working day ({_owners(end, ctx)}) has already passed.",
             hint=f'Try "tomorrow" or "tomorrow {_spoken(ctx.hours.end)}".',
         )
     return end
 
 
+def _owners(moment: datetime, ctx: _Ctx) -> str:
+    """Render the time of an owner's working-day boundary, naming the zone when it is not the writer's."""
+    local = moment.astimezone(ctx.owner_zone)
+    return f"{local:%H:%M}" if ctx.owner_tz == ctx.tz else f"{local:%H:%M} {ctx.owner_tz}"
+
+
 def _end_of_week(ctx: _Ctx) -> datetime:
     """Return the end of this week's last working day; refuse once it has passed."""
-    end = _local(_working(_week_of(ctx.today, ctx.hours), ctx.hours)[-1], ctx.hours.end, ctx.zone)
+    end = ctx.end_of(_working(_week_of(ctx.today, ctx.hours), ctx.hours)[-1])
     if end <= ctx.now:
         raise _DefiniteRefusal(
-            f"This week's last working day ended {describe(end, tz=ctx.tz)}.",
+            f"This week's last working day ended {describe(end, tz=ctx.owner_tz)}.",
             hint='Try "end of next week" or "next week".',
         )
     return end
@@ -728,22 +848,20 @@ def _end_of_week(ctx: _Ctx) -> datetime:
 
 def _end_of_next_week(ctx: _Ctx) -> datetime:
     """Return the end of next week's last working day."""
-    week = _week_of(ctx.today + timedelta(days=7), ctx.hours)
-    return _local(_working(week, ctx.hours)[-1], ctx.hours.end, ctx.zone)
+    return ctx.end_of(_working(_week_of(ctx.today + timedelta(days=7), ctx.hours), ctx.hours)[-1])
 
 
 def _next_week(ctx: _Ctx) -> datetime:
     """Return the start of next week's first working day."""
-    week = _week_of(ctx.today + timedelta(days=7), ctx.hours)
-    return _local(_working(week, ctx.hours)[0], ctx.hours.start, ctx.zone)
+    return ctx.start_of(_working(_week_of(ctx.today + timedelta(days=7), ctx.hours), ctx.hours)[0])
 
 
 def _end_of_month(ctx: _Ctx) -> datetime:
     """Return the end of this month's last working day; refuse once it has passed."""
-    end = _local(_working(_month_days(ctx.today, 0), ctx.hours)[-1], ctx.hours.end, ctx.zone)
+    end = ctx.end_of(_working(_month_days(ctx.today, 0), ctx.hours)[-1])
     if end <= ctx.now:
         raise _DefiniteRefusal(
-            f"This month's last working day ended {describe(end, tz=ctx.tz)}.",
+            f"This month's last working day ended {describe(end, tz=ctx.owner_tz)}.",
             hint='Try "end of next month" or "next week".',
         )
     return end
@@ -751,12 +869,36 @@ def _end_of_month(ctx: _Ctx) -> datetime:
 
 def _end_of_next_month(ctx: _Ctx) -> datetime:
     """Return the end of next month's last working day."""
-    return _local(_working(_month_days(ctx.today, 1), ctx.hours)[-1], ctx.hours.end, ctx.zone)
+    return ctx.end_of(_working(_month_days(ctx.today, 1), ctx.hours)[-1])
 
 
 def _next_month(ctx: _Ctx) -> datetime:
     """Return the start of next month's first working day."""
-    return _local(_working(_month_days(ctx.today, 1), ctx.hours)[0], ctx.hours.start, ctx.zone)
+    return ctx.start_of(_working(_month_days(ctx.today, 1), ctx.hours)[0])
+
+
+def _end_of_quarter(ctx: _Ctx, *, nxt: bool, named: int | None) -> datetime:
+    """Return the end of the quarter's last working day: this one (refused once past), the next, or Q1-Q4 ahead."""
+    this_q = (ctx.today.month - 1) // 3
+    if named is None:
+        last = _quarter_end(ctx.today.year, this_q + (1 if nxt else 0))
+        end = ctx.end_of(_working(_month_days(last, 0), ctx.hours)[-1])
+        if end <= ctx.now:
+            raise _DefiniteRefusal(
+                f"This quarter's last working day ended {describe(end, tz=ctx.owner_tz)}.",
+                hint='Try "end of next quarter".',
+            )
+        return end
+    for year in (ctx.today.year, ctx.today.year + 1):
+        end = ctx.end_of(_working(_month_days(_quarter_end(year, named - 1), 0), ctx.hours)[-1])
+        if end > ctx.now:
+            return end
+    raise DueDateError("I couldn't find that quarter ahead.", hint=HINT)  # pragma: no cover - next year's is ahead
+
+
+def _quarter_end(year: int, quarter: int) -> date:
+    """Return the first day of the last month of quarter ``quarter`` (0-based, may run into the next year)."""
+    return _add_months(date(year, 1, 1), quarter * 3 + 2)
 
 
 def _spoken(at: time) -> str:
@@ -821,5 +963,5 @@ def _read_with_dateparser(phrase: str, ctx: _Ctx) -> datetime | None:
         # Re-localize the wall time with zoneinfo so DST gaps and folds follow the same rule as our layer.
         return _local(found.date(), found.time(), ctx.zone)
     if period in ("day", "week"):
-        return _local(found.date(), ctx.hours.end, ctx.zone)
+        return ctx.end_of(found.date())
     raise DueDateError(f'I read "{_shown(phrase)}" as a whole {period}; please name a day.', hint=HINT)

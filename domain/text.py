@@ -53,11 +53,16 @@ def escaped(text: str, limit: int) -> str:
     return clip(escape(text), limit)
 
 
-def date_token(moment: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 open blocker`, `3 open blockers`: the count and the noun in the number it takes (`many` when not +s)."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
+def date_token(moment: datetime, fmt: str = "{date_short_pretty} {time}", *, fallback: str | None = None) -> str:
     """Render an aware datetime as `<!date^...>` so every reader sees it in their own time zone."""
     if moment.tzinfo is None:
         raise ValueError("date_token needs an aware datetime")
-    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    fallback = escape(fallback) if fallback else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(moment.timestamp())}^{fmt}|{fallback}>"
 
 

@@ -97,9 +97,16 @@ def _values(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def _due(
-    values: dict[str, Any], *, tz: str, proj: Project, at: datetime, unchanged: datetime | None = None
+    values: dict[str, Any],
+    *,
+    tz: str,
+    owner_tz: str,
+    proj: Project,
+    at: datetime,
+    unchanged: datetime | None = None,
 ) -> datetime | None:
-    """Read the date and time pickers in the person's own time zone; a date alone is the end of that working day.
+    """Read the date and time pickers in the person's own time zone; a date alone is the end of the owner's
+    working day in the owner's zone.
 
     `unchanged` is the date the form was filled in with: given back to the minute, it stays as it was
     (an overdue item can be edited without moving its date).
@@ -114,7 +121,7 @@ def _due(
         local = datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(tz))
         due = datetime.fromtimestamp(local.timestamp(), tz=ZoneInfo("UTC"))
     else:
-        due = dates.end_of_working_day(day, tz=tz, hours=working_hours(proj))
+        due = dates.end_of_working_day(day, tz=owner_tz, hours=working_hours(proj))
     if unchanged is not None and abs((due - unchanged).total_seconds()) < 60:
         return unchanged
     if due <= at:
@@ -140,7 +147,13 @@ def on_create_submitted(
         creator=creator.user_id,
         owner=owner.user_id,
         title=values["title"],
-        due_at=_due(values, tz=members.zone_of(creator, fallback=proj.time_zone), proj=proj, at=now(context)),
+        due_at=_due(
+            values,
+            tz=members.zone_of(creator, fallback=proj.time_zone),
+            owner_tz=members.zone_of(owner, fallback=proj.time_zone),
+            proj=proj,
+            at=now(context),
+        ),
         notes=values["notes"],
         permalink=metadata.get("permalink"),
         now=now(context),
@@ -161,9 +174,11 @@ def on_edit_submitted(
     actor = Actor(caller.user_id, caller.is_admin)
     if not " ".join(values["title"].split()):
         raise InvalidInput("What needs doing?", field=Block.TITLE)
+    owner = member(context, client, values["owner"] or item.owner_id)
     due = _due(
         values,
         tz=members.zone_of(caller, fallback=item.project.time_zone),
+        owner_tz=members.zone_of(owner, fallback=item.project.time_zone),
         proj=item.project,
         at=now(context),
         unchanged=item.due_at,

@@ -15,7 +15,7 @@ from domain.errors import InvalidInput
 from domain.text import date_token, escape, plain_from_slack, user_mention
 from domain.workspaces import working_hours
 from handlers import action_buttons, action_modals, action_notices, intent, withdrawals
-from handlers.channels import may_see, require_visible
+from handlers.channels import may_see, require_may_use, require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import USER_MENTION, member, project, user_ids_in
 from handlers.ids import Command
@@ -82,10 +82,26 @@ def answer(
 def create(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     """Create an item from `@owner title [by <when>]`; return the command's answer."""
     item = create_item(command, text, context, client)
+    read = _due_as_read(item, command, context, client)
     if action_notices.posts_card(item):
-        return withdrawals.confirmation(f"Created {item.ref}.", kind="action", ref=item.ref)
+        return withdrawals.confirmation(f"Created {item.ref}{read}.", kind="action", ref=item.ref)
     text, blocks = render.card(item, now=now(context))
-    return {"text": text, "blocks": blocks}
+    said = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Created {item.ref}{read}."}]}
+    return {"text": text, "blocks": [*blocks, said] if read else blocks}
+
+
+def _due_as_read(item: ActionItem, command: dict[str, Any], context: BoltContext, client: WebClient) -> str:
+    """Return how the due date was read for the creator's confirmation (", due ... your time ..."), or nothing."""
+    if item.due_at is None:
+        return ""
+    creator, owner = member(context, client, command["user_id"]), member(context, client, item.owner_id)
+    return ", " + render.due_as_read(
+        item.due_at,
+        now=now(context),
+        reader_tz=members.zone_of(creator, fallback=item.project.time_zone),
+        owner_name=owner.name or owner.user_id,
+        owner_tz=members.zone_of(owner, fallback=item.project.time_zone),
+    )
 
 
 def create_item(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> ActionItem:
@@ -103,7 +119,8 @@ def create_item(command: dict[str, Any], text: str, context: BoltContext, client
         now=now(context),
         tz=members.zone_of(creator, fallback=proj.time_zone),
         locale=creator.locale,
-        hours=working_hours(proj),
+        hours=working_hours(proj),  # members have no working hours of their own: the project's are the owner's
+        owner_tz=members.zone_of(owner, fallback=proj.time_zone),
     )
     item = actions.create(
         db(context),
@@ -223,7 +240,8 @@ def _delete(command: dict[str, Any], rest: str, context: BoltContext, client: We
 
 
 def _show(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
-    item = _item(command, _ref_and_rest(rest)[0], context, client)
+    item = actions.get(db(context), workspace_id=workspace(context).id, ref=_ref_and_rest(rest)[0])
+    require_may_use(context, client, item, command["user_id"], here=command["channel_id"])  # as on its DM card
     text, blocks = render.details(item, actions.history(db(context), item), now=now(context))
     return {"text": text, "blocks": blocks}
 

@@ -31,7 +31,7 @@ def test_one_line_creates_posts_the_card_and_tells_the_owner(
     assert 200 == response.status
     [item] = items(session)
     assert ("A-1", "send the deck", "U0DEV2", "U0LEAD") == (item.ref, item.title, item.owner_id, item.creator_id)
-    assert _local("Europe/Berlin", 2026, 11, 27, 17, 0) == item.due_at  # the creator's Friday, end of day
+    assert _local("Asia/Kolkata", 2026, 11, 27, 17, 0) == item.due_at  # the owner's Friday, end of their day
     [card] = fake_slack.messages(PROJECT_CHANNEL)
     token = f"<!date^{int(item.due_at.timestamp())}^"
     assert "*A-1* send the deck" in str(card["blocks"]) and token in str(card["blocks"])

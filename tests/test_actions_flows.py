@@ -253,5 +253,5 @@ def test_edit_button_opens_the_filled_form_and_saving_changes_the_item(
         )
     [item] = items(session)
     assert "send the final deck" == item.title
-    assert datetime(2026, 11, 27, 16, 0, tzinfo=UTC) == item.due_at  # unchanged: Friday 17:00 Berlin
+    assert datetime(2026, 11, 27, 11, 30, tzinfo=UTC) == item.due_at  # unchanged: the owner's Friday, 17:00 Kolkata
     assert "send the final deck" in str(fake_slack.messages(PROJECT_CHANNEL)[0]["blocks"])

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain import dates
 from domain.reminders import Reminder
-from domain.text import date_token, escape, escaped, truncate, user_mention
+from domain.text import channel_mention, date_token, escape, escaped, truncate, user_mention
 from handlers.ids import Action, Block, View
 from handlers.render.blocks import button as _button
 from handlers.render.blocks import newest_that_fit
@@ -35,6 +36,24 @@ def snooze_menu(ref: str) -> dict[str, Any]:
 def due_text(item: ActionItem) -> str:
     """Render the due date as a Slack date token (each reader sees their own time), or say there is none."""
     return date_token(item.due_at) if item.due_at else "no due date"
+
+
+def due_as_read(due: datetime, *, now: datetime, reader_tz: str, owner_name: str, owner_tz: str) -> str:
+    """How a due date was read: in the reader's own zone (a date token, with the weekday) and, when their wall
+    clock differs, in the owner's, e.g. "due Thursday, March 12th, 2027, 17:00 your time (18:00 for @lead)"."""
+    mine = dates.wall(due, tz=reader_tz, now=now)
+    line = f"due {date_token(due, '{date_long}, {time}', fallback=mine)} your time"
+    theirs = dates.wall(due, tz=owner_tz, now=now)
+    if theirs == mine:
+        return line
+    same_day = theirs.split(",")[0] == mine.split(",")[0]
+    return f"{line} ({theirs.split(', ')[-1] if same_day else theirs} for @{escape(owner_name)})"
+
+
+def due_phrase(item: ActionItem, *, start: bool = False) -> str:
+    """`due <date>` or `no due date` (never "due no due date"); capitalised to `start` a line."""
+    phrase = f"due {due_text(item)}" if item.due_at else "no due date"
+    return phrase[0].upper() + phrase[1:] if start else phrase
 
 
 def headline(item: ActionItem) -> str:
@@ -73,12 +92,12 @@ def card(item: ActionItem, *, now: datetime) -> tuple[str, list[dict[str, Any]]]
         context.insert(0, ":warning: *Overdue*")
     blocks.append({"type": "context", "elements": [_text(" · ".join(context))]})
     blocks.append(_controls(item))
-    return f"{item.ref} {escape(item.title)} (owner {user_mention(item.owner_id)}, due {due_text(item)})", blocks
+    return f"{item.ref} {escape(item.title)} (owner {user_mention(item.owner_id)}, {due_phrase(item)})", blocks
 
 
 def assigned(item: ActionItem, *, by: str) -> tuple[str, list[dict[str, Any]]]:
     """The DM to a new owner."""
-    text = f"{user_mention(by)} gave you an action item: {headline(item)}\nDue {due_text(item)}"
+    text = f"{user_mention(by)} gave you an action item: {headline(item)}\n{due_phrase(item, start=True)}"
     if item.notes:
         text += f"\n>{escaped(item.notes, 500)}"
     return f"New action item for you: {item.ref}", [_section(text), _controls(item, accept=True)]
@@ -91,7 +110,7 @@ def assigned_now(item: ActionItem, owner: str) -> tuple[str, list[dict[str, Any]
         return f"{item.ref} was reassigned", [_section(line)]
     if item.status in (DONE, DELETED):
         return f"{item.ref} is closed", [_section(headline(item)), _controls(item)]
-    line = f"Your action item: {headline(item)}\nDue {due_text(item)}"
+    line = f"Your action item: {headline(item)}\n{due_phrase(item, start=True)}"
     return f"Your action item: {item.ref}", [_section(line), _controls(item, accept=True)]
 
 
@@ -106,7 +125,8 @@ REMINDER_LINES = {
 def reminder(item: ActionItem, occurrence: Reminder) -> tuple[str, list[dict[str, Any]]]:
     """A reminder DM to the owner, with Done and Snooze."""
     line = REMINDER_LINES[occurrence.kind].format(headline=headline(item), due=due_text(item))
-    return f"Reminder: {item.ref} {escape(item.title)}", [_section(line), _controls(item)]
+    where = channel_mention(item.project.channel_id)
+    return f"Reminder: {item.ref} {escape(item.title)} in {where}", [_section(f"{line}\nIn {where}"), _controls(item)]
 
 
 def escalation(item: ActionItem, *, level: int) -> tuple[str, list[dict[str, Any]]]:
@@ -128,7 +148,7 @@ def item_line(item: ActionItem, *, now: datetime) -> str:
     """One line of a list: overdue marked, owner and due date."""
     overdue = item.due_at is not None and item.due_at < now
     mark = ":warning: *overdue* · " if overdue else ""
-    return f"{mark}{headline(item)} · {user_mention(item.owner_id)} · due {due_text(item)}"
+    return f"{mark}{headline(item)} · {user_mention(item.owner_id)} · {due_phrase(item)}"
 
 
 def item_list(
@@ -221,9 +241,7 @@ def action_modal(
             _input(Block.TITLE, "What needs doing?", title_input),
             _input(Block.OWNER, "Owner", owner_input),
             _input(Block.DUE_DATE, "Due date", date_input, optional=True),
-            _input(
-                Block.DUE_TIME, "Due time (your time zone; end of the working day if empty)", time_input, optional=True
-            ),
+            _input(Block.DUE_TIME, "Due time (your zone; empty: end of the owner's day)", time_input, optional=True),
             _input(Block.NOTES, "Notes", notes_input, optional=True),
         ],
     }
