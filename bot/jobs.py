@@ -28,13 +28,14 @@ log = logging.getLogger(__name__)
 
 Producer = Callable[[Session, datetime], int]  # returns how many messages it queued
 PRODUCERS: list[tuple[str, Producer]] = []
+LATE_PRODUCERS: list[tuple[str, Producer]] = []  # run after the others: they gather what the others queued
 
 
-def producer(name: str) -> Callable[[Producer], Producer]:
-    """Register a function as scheduled work, run at every tick."""
+def producer(name: str, *, late: bool = False) -> Callable[[Producer], Producer]:
+    """Register a function as scheduled work, run at every tick (after all the others when `late`)."""
 
     def add(func: Producer) -> Producer:
-        PRODUCERS.append((name, func))
+        (LATE_PRODUCERS if late else PRODUCERS).append((name, func))
         return func
 
     return add
@@ -111,7 +112,7 @@ def run_due(
                 report.purged = purge(session, now=now, policy=policy)
         except Exception:
             log.exception("deleting data past its keeping time failed at %s", now.isoformat())
-    for name, func in PRODUCERS:
+    for name, func in [*PRODUCERS, *LATE_PRODUCERS]:
         try:
             with unit_of_work(factory) as session:
                 report.queued[name] = func(session, now)

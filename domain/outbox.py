@@ -23,6 +23,8 @@ from storage.queries import insert_once
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 GIVE_UP_AFTER = timedelta(days=2)
+# A note held for a message that gathers several (domain.escalations): queued like the rest, never sent itself.
+HELD = "pmbot.held"
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ def due(
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.gave_up.is_(False),
             OutboxMessage.not_before <= now,
+            OutboxMessage.method != HELD,
             _unleased(clock),
             ~_blocked(),
         )
@@ -110,6 +113,7 @@ def claim(session: Session, message_id: int, *, token: str, clock: datetime) -> 
             OutboxMessage.id == message_id,
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.gave_up.is_(False),
+            OutboxMessage.method != HELD,
             _unleased(clock),
             ~_blocked(),
         )

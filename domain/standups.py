@@ -300,6 +300,15 @@ class MemberStats:
         return self.answered / self.asked if self.asked else 0.0
 
 
+def response_rate(rows: list[MemberStats]) -> float | None:
+    """The stand-up response rate: answers over prompts sent, everyone's together (None when nobody was asked).
+
+    The one definition /pm status, the digests, the Home tab and /standup stats all show, over `stats`' period.
+    """
+    asked = sum(row.asked for row in rows)
+    return sum(row.answered for row in rows) / asked if asked else None
+
+
 def stats(session: Session, standup: Standup, *, now: datetime, working_days: int = 30) -> list[MemberStats]:
     """Return each participant's response rate over their last `working_days` stand-up days before today."""
     the_plan = plan(session, standup)
@@ -318,7 +327,8 @@ def stats(session: Session, standup: Standup, *, now: datetime, working_days: in
             day -= timedelta(days=1)
         asked_days: list[date] = []
         while len(asked_days) < working_days and day >= max(earliest, standup.created_at.date()):
-            if the_plan.asks(person, day):
+            # A day counts once its prompt was sent: planned, and not before the stand-up was set up.
+            if the_plan.asks(person, day) and prompt_at(the_plan, person, day) >= standup.created_at:
                 asked_days.append(day)
             day -= timedelta(days=1)
         mine = [answers.get((d, person.user_id)) for d in asked_days]

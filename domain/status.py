@@ -11,17 +11,18 @@ A lead may override the status with a note; the computed one is shown beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain import risks as risk_rules
+from domain import standups
 from domain.dates import WorkingHours, is_working_day
 from domain.workspaces import working_hours
 from domain.zones import zone
-from storage.models import ActionItem, Blocker, Decision, Project, Risk, RiskEvent, StandupAnswer
+from storage.models import ActionItem, Blocker, Decision, Project, Risk, RiskEvent
 from storage.models.actions import DONE, OPEN
 
 RED_OVERDUE_DAYS = 5
@@ -48,7 +49,8 @@ class Snapshot:
     open_actions: list[ActionItem] = field(default_factory=list)
     overdue: list[ActionItem] = field(default_factory=list)
     done_this_week: list[ActionItem] = field(default_factory=list)
-    due_next_week: list[ActionItem] = field(default_factory=list)
+    due_today: list[ActionItem] = field(default_factory=list)  # still ahead today, in the project's zone
+    due_next_week: list[ActionItem] = field(default_factory=list)  # from tomorrow, seven days
     open_risks: list[Risk] = field(default_factory=list)
     changed_risks: list[Risk] = field(default_factory=list)
     decisions_made: list[Decision] = field(default_factory=list)
@@ -105,14 +107,16 @@ class Snapshot:
 def snapshot(session: Session, project: Project, *, now: datetime) -> Snapshot:
     """Gather a project's numbers at `now` (a handful of queries)."""
     snap = Snapshot(project=project, now=now)
-    week_ago, week_ahead = now - timedelta(days=7), now + timedelta(days=7)
+    week_ago = now - timedelta(days=7)
     snap.open_actions = list(
         session.scalars(select(ActionItem).where(ActionItem.project_id == project.id, ActionItem.status == OPEN))
     )
     snap.overdue = sorted((a for a in snap.open_actions if a.due_at and a.due_at < now), key=lambda a: a.due_at or now)
-    snap.due_next_week = sorted(
-        (a for a in snap.open_actions if a.due_at and now <= a.due_at < week_ahead), key=lambda a: a.due_at or now
-    )
+    local_today = now.astimezone(zone(project.time_zone)).date()
+    tomorrow = datetime.combine(local_today + timedelta(days=1), time(0), tzinfo=zone(project.time_zone))
+    upcoming = sorted((a for a in snap.open_actions if a.due_at and a.due_at >= now), key=lambda a: a.due_at or now)
+    snap.due_today = [a for a in upcoming if a.due_at and a.due_at < tomorrow]
+    snap.due_next_week = [a for a in upcoming if a.due_at and tomorrow <= a.due_at < tomorrow + timedelta(days=7)]
     snap.done_this_week = list(
         session.scalars(
             select(ActionItem).where(
@@ -157,59 +161,78 @@ def snapshot(session: Session, project: Project, *, now: datetime) -> Snapshot:
         for b in snap.open_blockers
         if working_days_between(b.created_at, now, tz=project.time_zone, hours=hours) > STALE_BLOCKER_DAYS
     ]
-    snap.response_rate = _response_rate(session, project, since=week_ago.date())
+    snap.response_rate = _response_rate(session, project, now=now)
     return snap
 
 
-def _response_rate(session: Session, project: Project, *, since: date) -> float | None:
+def _response_rate(session: Session, project: Project, *, now: datetime) -> float | None:
     from storage.models import Standup
 
     standup = session.scalar(select(Standup).where(Standup.project_id == project.id))
     if standup is None:
         return None
-    rows = session.execute(
-        select(StandupAnswer.skipped, func.count())
-        .where(StandupAnswer.standup_id == standup.id, StandupAnswer.day >= since)
-        .group_by(StandupAnswer.skipped)
-    ).all()
-    answered = sum(count for skipped, count in rows if not skipped)
-    expected = len(standup.participants) * sum(
-        1 for n in range(7) if (since + timedelta(days=n)).weekday() in standup.days
-    )
-    return min(1.0, answered / expected) if expected else None
+    return standups.response_rate(standups.stats(session, standup, now=now))
 
 
 @dataclass(frozen=True)
 class EscalationItem:
-    """One thing over a threshold, for the escalation digest."""
+    """One thing over a threshold, for the escalation digest, with why it is there."""
 
     kind: str  # action | risk | review | blocker | decision
     ref: str
     text: str
     owner: str | None
     since: datetime
+    why: str = ""
+
+
+def _days(n: int) -> str:
+    return f"{n} working day{'' if n == 1 else 's'}"
 
 
 def escalations(snap: Snapshot) -> list[EscalationItem]:
     """Only what crossed a threshold, oldest first: escalated overdue actions, risks at the escalation score,
     risks past review by over a week, stale blockers, decisions past needed-by."""
     threshold = risk_rules.escalation_score(snap.project)
+    tz, hours = snap.project.time_zone, working_hours(snap.project)
     items = [
-        EscalationItem("action", a.ref, a.title, a.owner_id, a.due_at)
+        EscalationItem("action", a.ref, a.title, a.owner_id, a.due_at, f"overdue by {_days(snap.overdue_days(a))}")
         for a in snap.overdue
         if a.due_at and a.escalation_level >= 1
     ]
     items += [
-        EscalationItem("risk", r.ref, r.title, r.owner_id, r.created_at)
+        EscalationItem(
+            "risk", r.ref, r.title, r.owner_id, r.created_at, f"score {r.score} ({risk_rules.level(r.score)})"
+        )
         for r in snap.open_risks
         if r.score >= threshold
     ]
     items += [
-        EscalationItem("review", r.ref, r.title, r.owner_id, risk_rules.next_review(r)) for r in snap.review_overdue
+        EscalationItem(
+            "review", r.ref, r.title, r.owner_id, risk_rules.next_review(r), "review overdue by more than a week"
+        )
+        for r in snap.review_overdue
     ]
-    items += [EscalationItem("blocker", f"B-{b.id}", b.text, b.owner_id, b.created_at) for b in snap.stale_blockers]
     items += [
-        EscalationItem("decision", d.ref, d.statement, d.approver_id, d.needed_by)
+        EscalationItem(
+            "blocker",
+            f"B-{b.id}",
+            b.text,
+            b.owner_id,
+            b.created_at,
+            f"blocking for {_days(working_days_between(b.created_at, snap.now, tz=tz, hours=hours))}",
+        )
+        for b in snap.stale_blockers
+    ]
+    items += [
+        EscalationItem(
+            "decision",
+            d.ref,
+            d.statement,
+            d.approver_id,
+            d.needed_by,
+            f"undecided {_days(working_days_between(d.needed_by, snap.now, tz=tz, hours=hours))} past needed-by",
+        )
         for d in snap.late_decisions
         if d.needed_by
     ]

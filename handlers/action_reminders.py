@@ -1,4 +1,4 @@
-"""Scheduled work for action items: reminders in the owner's working hours, and escalation to leads."""
+"""Scheduled work for action items: reminders in the owner's working hours, and escalations noted for the leads."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.jobs import producer
-from domain import actions, members, outbox, reminders
+from domain import actions, escalations, members, outbox, reminders
 from domain.outbox import Outgoing
+from domain.status import working_days_between
 from domain.workspaces import working_hours
 from handlers.render import actions as render
 from storage.models import ActionItem
@@ -57,29 +58,28 @@ def queue_action_reminders(session: Session, now: datetime) -> int:
 
 
 def _escalations(session: Session, item: ActionItem, *, now: datetime) -> list[tuple[int, Outgoing]]:
-    """Escalate once per level reached, to each lead and the escalation channel."""
+    """Note an escalation once per level reached, for each lead (in their working hours) and the escalation channel."""
     assert item.due_at is not None
     project = item.project
     threshold = int((project.settings or {}).get("escalation_days", DEFAULT_ESCALATION_DAYS))
+    hours = working_hours(project)
     level = reminders.escalation_level(
-        due_at=item.due_at, threshold_days=threshold, tz=project.time_zone, hours=working_hours(project), now=now
+        due_at=item.due_at, threshold_days=threshold, tz=project.time_zone, hours=hours, now=now
     )
-    recipients = [*project.lead_user_ids, *([project.escalation_channel_id] if project.escalation_channel_id else [])]
-    if level <= item.escalation_level or not recipients:
+    if level <= item.escalation_level:
+        return []
+    recipients = escalations.recipients(session, project, now=now)
+    if not recipients:
         return []
     actions.escalate(session, item, level=level, now=now)
     due_key = item.due_at.strftime("%Y%m%dT%H%M")  # a new due date is a new promise, escalated afresh
-    text, blocks = render.escalation(item, level=level)
+    days = working_days_between(item.due_at, now, tz=project.time_zone, hours=hours)
+    reason = f"overdue by {days} working day{'' if days == 1 else 's'} (level {level})"
+    note = escalations.Note(project.id, "action", item.id, reason)
     return [
         (
             item.workspace_id,
-            Outgoing(
-                f"action:{item.id}:escalation:{due_key}:{level}:{to}",
-                "chat.postMessage",
-                to,
-                {"channel": to, "text": text, "blocks": blocks},
-                now,
-            ),
+            escalations.held(f"action:{item.id}:escalation:{due_key}:{level}:{to}", to=to, note=note, not_before=at),
         )
-        for to in recipients
+        for to, at in recipients
     ]

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from domain import outbox
 from handlers import outgoing
 from handlers.render import decisions as render
 from storage.models import Decision
@@ -43,8 +44,13 @@ def recorded(session: Session, decision: Decision, *, now: datetime, supersedes:
 
 
 def revised(session: Session, decision: Decision, *, now: datetime, superseded_by: str | None = None) -> None:
-    """Refresh the decision's card in the channel to its latest revision and status."""
-    text, blocks = render.card(decision, superseded_by=superseded_by)
+    """Refresh the decision's card in the channel, and its stakeholders' copy, to its latest revision and status.
+
+    A revision of a decision the stakeholders were told of is announced to them again; a supersession is announced
+    by the new decision's copy (which says what it supersedes).
+    """
+    supersedes = _ref(session, decision.supersedes_id)
+    text, blocks = render.card(decision, supersedes=supersedes, superseded_by=superseded_by)
     outgoing.update(
         session,
         workspace_id=decision.workspace_id,
@@ -55,18 +61,77 @@ def revised(session: Session, decision: Decision, *, now: datetime, superseded_b
         blocks=blocks,
         now=now,
     )
+    channel = _stakeholders(decision)
+    copy = f"decision:{decision.id}:broadcast"
+    if channel is None or outbox.find(session, workspace_id=decision.workspace_id, key=copy) is None:
+        return
+    outgoing.update(
+        session,
+        workspace_id=decision.workspace_id,
+        key=f"{copy}:r{decision.revision}",
+        of_key=copy,
+        conversation=channel,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
+    if decision.status != "superseded":
+        text, blocks = render.revised(decision, supersedes=supersedes)
+        outgoing.post(
+            session,
+            workspace_id=decision.workspace_id,
+            key=f"{copy}:announce-r{decision.revision}",
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
 
 
 def decided(session: Session, decision: Decision, *, now: datetime) -> None:
-    """Announce the approver's answer in the channel, and broadcast an approval."""
+    """Announce the approver's answer in the channel, saying who gave it, and broadcast an approval."""
     revised(session, decision, now=now)
-    _post(session, decision, f"result-{decision.status}", decision.project.channel_id, now)
+    text, blocks = render.result(decision, supersedes=_ref(session, decision.supersedes_id))
+    outgoing.post(
+        session,
+        workspace_id=decision.workspace_id,
+        key=f"decision:{decision.id}:result-{decision.status}",
+        channel=decision.project.channel_id,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
     if decision.status == "approved":
         broadcast(session, decision, now=now)
 
 
 def broadcast(session: Session, decision: Decision, *, now: datetime) -> None:
     """Post a new or approved decision to the project's stakeholder channel, if it has one (once per decision)."""
+    channel = _stakeholders(decision)
+    if channel is None:
+        return
+    supersedes = _ref(session, decision.supersedes_id)
+    text, blocks = (
+        render.result(decision, supersedes=supersedes)
+        if decision.approver_id
+        else render.card(decision, supersedes=supersedes)
+    )
+    outgoing.post(
+        session,
+        workspace_id=decision.workspace_id,
+        key=f"decision:{decision.id}:broadcast",
+        channel=channel,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
+
+
+def _stakeholders(decision: Decision) -> str | None:
     channel = (decision.project.settings or {}).get("stakeholder_channel")
-    if channel:
-        _post(session, decision, "broadcast", str(channel), now)
+    return str(channel) if channel else None
+
+
+def _ref(session: Session, decision_id: int | None) -> str | None:
+    other = session.get(Decision, decision_id) if decision_id else None
+    return other.ref if other else None

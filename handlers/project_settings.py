@@ -30,6 +30,9 @@ def handle(command: dict[str, Any], text: str, context: BoltContext) -> dict[str
                     hint="Ask them to run `/pm config leads @lead`.",
                 )
         _apply(proj, setting, value)
+        if setting in ("leads", "lead"):
+            for lead in proj.lead_user_ids:  # their own zones time their escalations
+                member(context, context.client, lead)
     return {"text": settings_text(proj), "blocks": settings_blocks(proj, changed=bool(setting))}
 
 

@@ -48,14 +48,12 @@ def queue_risk_reviews(session: Session, now: datetime) -> int:
 def _escalate_issue(session: Session, risk: Risk, *, now: datetime) -> None:
     """An issue with no owner, or past its target date, goes to the leads and the escalation channel once."""
     if risk.owner_id is None:
-        risk_notices.send_escalation(
-            session, risk, key="unowned", reason=f"{risk.ref} is an issue with no owner.", now=now
-        )
+        risk_notices.send_escalation(session, risk, key="unowned", reason="an issue with no owner", now=now)
     if risk.target_at is not None and risk.target_at < now:
         risk_notices.send_escalation(
             session,
             risk,
             key=f"overdue-{risk.target_at:%Y%m%dT%H%M}",
-            reason=f"{risk.ref} is past its target date.",
+            reason=f"past its target date ({risk.target_at:%Y-%m-%d})",
             now=now,
         )

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from domain import risks
-from handlers import outgoing
+from domain import escalations, risks
+from handlers import escalation_jobs, outgoing
 from handlers.render import risks as render
 from storage.models import Risk
 
@@ -28,7 +28,7 @@ def created(session: Session, risk: Risk, *, now: datetime) -> None:
         blocks=blocks,
         now=now,
     )
-    escalate_if_risen(session, risk, now=now)
+    escalate_if_risen(session, risk, now=now, author=risk.creator_id)
 
 
 def changed(session: Session, risk: Risk, *, now: datetime) -> None:
@@ -47,27 +47,27 @@ def changed(session: Session, risk: Risk, *, now: datetime) -> None:
     escalate_if_risen(session, risk, now=now)
 
 
-def escalate_if_risen(session: Session, risk: Risk, *, now: datetime) -> None:
-    """Post to the leads and the escalation channel when the score has risen to the threshold (once per rise)."""
+def escalate_if_risen(session: Session, risk: Risk, *, now: datetime, author: str | None = None) -> None:
+    """Escalate a rise of the score to the threshold (once per rise), sent at once where it is due now.
+
+    The `author` of a fresh entry is not told about it: she knows.
+    """
     if risks.needs_escalation(risk):
-        reason = f"{risk.ref} is at score {risk.score} ({risks.level(risk.score)})."
-        send_escalation(session, risk, key=f"score-{risk.score}-r{risk.revision}", reason=reason, now=now)
-        risks.mark_escalated(session, risk, now=now, reason=reason)
+        reason = f"score {risk.score} ({risks.level(risk.score)})"
+        fresh = frozenset({author}) if author else frozenset()
+        key = f"score-{risk.score}-r{risk.revision}"
+        sent_to = send_escalation(session, risk, key=key, reason=reason, now=now, exclude=fresh)
+        risks.mark_escalated(session, risk, now=now, reason=f"{risk.ref} is at {reason}.")
+        escalation_jobs.flush(session, now=now, workspace_id=risk.workspace_id, to=frozenset(sent_to))
 
 
-def send_escalation(session: Session, risk: Risk, *, key: str, reason: str, now: datetime) -> int:
-    """Queue an escalation to each lead and the escalation channel; return how many recipients."""
-    project = risk.project
-    recipients = [*project.lead_user_ids, *([project.escalation_channel_id] if project.escalation_channel_id else [])]
-    text, blocks = render.escalation(risk, reason=reason)
-    for to in recipients:
-        outgoing.post(
-            session,
-            workspace_id=risk.workspace_id,
-            key=f"risk:{risk.id}:escalation:{key}:{to}",
-            channel=to,
-            text=text,
-            blocks=blocks,
-            now=now,
-        )
-    return len(recipients)
+def send_escalation(
+    session: Session, risk: Risk, *, key: str, reason: str, now: datetime, exclude: frozenset[str] = frozenset()
+) -> list[str]:
+    """Note an escalation for each lead (in their working hours) and the escalation channel; return who."""
+    recipients = escalations.recipients(session, risk.project, now=now, exclude=exclude)
+    note = escalations.Note(risk.project_id, "risk", risk.id, reason)
+    for to, at in recipients:
+        message = escalations.held(f"risk:{risk.id}:escalation:{key}:{to}", to=to, note=note, not_before=at)
+        escalations.hold(session, workspace_id=risk.workspace_id, message=message, now=now)
+    return [to for to, _ in recipients]

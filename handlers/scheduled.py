@@ -6,6 +6,7 @@ from handlers import (  # noqa: F401
     action_reminders,
     decision_jobs,
     digest_jobs,
+    escalation_jobs,
     meeting_jobs,
     risk_jobs,
     standup_jobs,

@@ -32,7 +32,7 @@ def _reminder_kinds(fake: FakeSlack, user: str) -> list[str]:
 
 def _item_escalations(fake: FakeSlack) -> list[dict[str, object]]:
     """The item's own escalations in the escalation channel (not the daily escalation digest)."""
-    return [m for m in fake.messages("C0ESC") if str(m["text"]).startswith("Escalation: A-")]
+    return [m for m in fake.messages("C0ESC") if str(m["text"]).startswith("Escalation in")]
 
 
 def test_a_due_reminder_at_the_end_of_the_day_survives_a_late_tick(

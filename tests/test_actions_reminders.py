@@ -47,7 +47,7 @@ def _kind(message: dict[str, object]) -> str:
 
 def _escalation(message: dict[str, object]) -> str:
     """An item's own escalation, as opposed to the daily escalation digest that may share its channel."""
-    return "escalation" if str(message["text"]).startswith("Escalation: A-") else "digest"
+    return "digest" if str(message["text"]).startswith("Escalation digest") else "escalation"
 
 
 def _step(
@@ -102,7 +102,8 @@ def test_a_week_of_reminders_in_the_owners_hours_then_escalation(
     escalations = [(at, channel) for at, channel, kind in seen if kind == "escalation"]
     level_1 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Mon 09:00 Berlin: 3rd working day after Wednesday
     assert [(level_1, "DU0LEAD"), (level_1, "C0ESC")] == sorted(escalations[:2], key=lambda e: e[1], reverse=True)
-    assert "Escalation (level 1)" in str(fake_slack.messages("C0ESC")[0]["blocks"])
+    [escalation] = [m for m in fake_slack.messages("C0ESC") if _escalation(m) == "escalation"]
+    assert "overdue by 3 working days (level 1)" in str(escalation["blocks"])
     level_2 = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # Wed 09:00 Berlin: 5th working day after
     assert level_2 not in {at for at, _ in escalations}  # Done came first (below), so no level 2 yet
     assert 2 == len(escalations)
@@ -191,12 +192,12 @@ def test_escalation_goes_once_per_level_up_to_three(
             run_due(factory, client, now=at)
         levels.append(
             [
-                str(m["blocks"]).count("Escalation (level")
+                str(m["blocks"]).count("(level")
                 for m in fake_slack.messages("C0ESC")
-                if str(m["text"]).startswith("Escalation: A-")
+                if str(m["text"]).startswith("Escalation in")
             ]
         )
     assert [[1], [1, 1], [1, 1, 1], [1, 1, 1]] == levels
     assert ["level 1", "level 2", "level 3"] == [
-        f"level {n}" for n in (1, 2, 3) if f"Escalation (level {n})" in str(fake_slack.messages("DU0LEAD"))
+        f"level {n}" for n in (1, 2, 3) if f"(level {n})" in str(fake_slack.messages("DU0LEAD"))
     ]

@@ -170,7 +170,8 @@ def test_list_sorts_by_score_and_filters(slack: SlackSender) -> None:
 
 
 def test_escalation_once_per_rise_to_the_threshold(slack: SlackSender, fake_slack: FakeSlack) -> None:
-    """A risk raised to 15 or more is posted to the lead and the escalation channel at once, once per rise."""
+    """A risk raised to 15 or more is posted to the lead (in her working hours) and the escalation channel at once,
+    once per rise."""
     with frozen(MONDAY):
         for setting in ("escalation <#C0ESC|esc>", "leads <@U0LEAD|lead-berlin>"):
             slack.command("/pm", f"config {setting}", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)

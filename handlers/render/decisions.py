@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.text import TEXT_OBJECT_LIMIT, clip, date_token, escape, escaped, truncate, user_mention
+from domain.text import TEXT_OBJECT_LIMIT, channel_mention, clip, date_token, escape, escaped, truncate, user_mention
 from domain.withdrawals import WITHDRAWN
 from handlers.ids import Action, Block
 from handlers.render.blocks import button as _button
@@ -64,6 +64,23 @@ def card(
     return f"{decision.ref} ({decision.status}): {escaped(decision.statement, 200)}", blocks
 
 
+def result(decision: Decision, *, supersedes: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """The approver's answer: who approved or rejected it, then the decision."""
+    _, blocks = card(decision, supersedes=supersedes)
+    by = user_mention(decision.approver_id) if decision.approver_id else "?"
+    line = f"{STATUS_EMOJI[decision.status]} {decision.status.capitalize()} by {by}: *{decision.ref}*"
+    return f"{decision.ref} ({decision.status}) by {by}: {escaped(decision.statement, 200)}", [_section(line), *blocks]
+
+
+def revised(decision: Decision, *, supersedes: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """A decision the stakeholders were told of has changed: what it says now."""
+    _, blocks = card(decision, supersedes=supersedes)
+    line = f":pencil2: *{decision.ref}* was revised (revision {decision.revision}); it now reads:"
+    if decision.status == WITHDRAWN:
+        line = f":leftwards_arrow_with_hook: *{decision.ref}* was withdrawn by its creator."
+    return f"{decision.ref} changed: {escaped(decision.statement, 200)}", [_section(line), *blocks]
+
+
 def approval_request(decision: Decision) -> tuple[str, list[dict[str, Any]]]:
     """The DM to the approver, with Approve and Reject."""
     _, blocks = card(decision)
@@ -82,12 +99,13 @@ def approval_request(decision: Decision) -> tuple[str, list[dict[str, Any]]]:
 def nudge(decision: Decision) -> tuple[str, list[dict[str, Any]]]:
     """The reminder to an approver of a decision past its needed-by date."""
     _, blocks = approval_request(decision)
+    where = channel_mention(decision.project.channel_id)
     late = _section(
-        f":alarm_clock: {decision.ref} was needed by {date_token(decision.needed_by)}"
+        f":alarm_clock: {decision.ref} in {where} was needed by {date_token(decision.needed_by)}"
         if decision.needed_by
-        else f":alarm_clock: {decision.ref} is waiting for you."
+        else f":alarm_clock: {decision.ref} in {where} is waiting for you."
     )
-    return f"Still waiting: {decision.ref}", [late, *blocks[1:]]
+    return f"Still waiting: {decision.ref} in {where}", [late, *blocks[1:]]
 
 
 def decision_list(

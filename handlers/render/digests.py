@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from domain.status import EscalationItem, Snapshot
-from domain.text import channel_mention, date_token, escape, escaped, user_mention
+from domain.text import channel_mention, date_token, escape, escaped, plural, user_mention
 from handlers.ids import Action
 from handlers.render.actions import snooze_menu
+from handlers.render.split import split_section_text
 
 STATUS_EMOJI = {"green": ":large_green_circle:", "amber": ":large_orange_circle:", "red": ":red_circle:"}
 
@@ -37,9 +38,9 @@ def headline_numbers(snap: Snapshot) -> str:
     high = sum(1 for r in snap.open_risks if r.score >= 10 and r.kind == "risk")
     rate = f"{snap.response_rate:.0%}" if snap.response_rate is not None else "n/a"
     return (
-        f"{len(snap.open_actions)} open actions ({len(snap.overdue)} overdue) · {high} high/critical risks · "
-        f"{len(snap.late_decisions)} late decisions · {len(snap.open_blockers)} open blockers · "
-        f"stand-up response {rate}"
+        f"{plural(len(snap.open_actions), 'open action')} ({len(snap.overdue)} overdue) · "
+        f"{plural(high, 'high/critical risk')} · {plural(len(snap.late_decisions), 'late decision')} · "
+        f"{plural(len(snap.open_blockers), 'open blocker')} · stand-up response {rate}"
     )
 
 
@@ -75,6 +76,7 @@ def weekly(snap: Snapshot) -> tuple[str, list[dict[str, Any]]]:
         {"type": "divider"},
     ]
     blocks += _item_lines("Done this week", [action(a) for a in snap.done_this_week])
+    blocks += _item_lines("Due today", [action(a) for a in snap.due_today])
     blocks += _item_lines("Due next week", [action(a) for a in snap.due_next_week])
     blocks += _item_lines("Overdue", [action(a) for a in snap.overdue])
     blocks += _item_lines(
@@ -91,18 +93,30 @@ def weekly(snap: Snapshot) -> tuple[str, list[dict[str, Any]]]:
 AGE_WORDS = {"action": "overdue", "risk": "open", "review": "review due", "blocker": "open", "decision": "needed by"}
 
 
+WITH_BUTTONS = 10  # up to this many items each get their buttons; more are listed one line each, in one message
+
+
 def escalation_digest(snap: Snapshot, items: list[EscalationItem]) -> tuple[str, list[dict[str, Any]]]:
-    """Only what crossed a threshold, oldest first, each with its age, owner and Acknowledge / Reassign / Snooze."""
+    """Only what crossed a threshold, oldest first, each with why, its age and owner; with Acknowledge / Reassign /
+    Snooze while few enough to fit one message."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Needs attention"}},
-        _section(f"{len(items)} item(s) over a threshold in {channel_mention(snap.project.channel_id)}, oldest first."),
+        _section(
+            f"{len(items)} {'item' if len(items) == 1 else 'items'} over a threshold in "
+            f"{channel_mention(snap.project.channel_id)}, oldest first."
+        ),
     ]
+    lines = []
     for item in items:
         owner = user_mention(item.owner) if item.owner else "_no owner_"
-        line = (
-            f"*{item.ref}* ({item.kind}) {escaped(item.text, 300)}\n"
+        lines.append(
+            f"*{item.ref}* ({item.kind}) {escaped(item.text, 300)} · *{item.why}*\n"
             f"{AGE_WORDS[item.kind]} {date_token(item.since, '{date_short_pretty}')} · {owner}"
         )
+    if len(items) > WITH_BUTTONS:
+        blocks += [_section(piece) for piece in split_section_text("\n".join(f"• {line}" for line in lines))]
+        return f"Escalation digest: {len(items)} items need attention", blocks
+    for item, line in zip(items, lines, strict=True):
         blocks.append(_section(line))
         elements: list[dict[str, Any]] = [_button("Acknowledge", Action.DIGEST_ACKNOWLEDGE, f"{item.kind}|{item.ref}")]
         if item.kind == "action":
@@ -110,7 +124,8 @@ def escalation_digest(snap: Snapshot, items: list[EscalationItem]) -> tuple[str,
         elif item.kind in ("risk", "review"):
             elements.append(_button("Reassign", Action.RISK_UPDATE, item.ref))
         blocks.append({"type": "actions", "elements": elements})
-    return f"Escalation digest: {len(items)} item(s) need attention", blocks
+    noun = "item needs" if len(items) == 1 else "items need"
+    return f"Escalation digest: {len(items)} {noun} attention", blocks
 
 
 def _button(text: str, action_id: str, value: str) -> dict[str, Any]:

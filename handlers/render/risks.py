@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from domain.risks import IMPACT, PROBABILITY, level
-from domain.text import date_token, escape, escaped, truncate, user_mention
+from domain.text import channel_mention, date_token, escape, escaped, truncate, user_mention
 from domain.withdrawals import WITHDRAWN
 from handlers.ids import Action, Block, View
 from handlers.render.blocks import button as _button
@@ -72,7 +72,8 @@ def card(risk: Risk) -> tuple[str, list[dict[str, Any]]]:
 def review_prompt(risk: Risk) -> tuple[str, list[dict[str, Any]]]:
     """The review DM to the owner, with Still valid, Update and Close."""
     _, blocks = card(risk)
-    ask = _section(f":mag: Time to review {headline(risk)}. Is it still right?")
+    where = channel_mention(risk.project.channel_id)
+    ask = _section(f":mag: Time to review {headline(risk)} in {where}. Is it still right?")
     buttons = {
         "type": "actions",
         "block_id": f"review-{risk.ref}",
@@ -82,7 +83,7 @@ def review_prompt(risk: Risk) -> tuple[str, list[dict[str, Any]]]:
             _button("Close", Action.RISK_CLOSE, risk.ref),
         ],
     }
-    return f"Review {risk.ref}", [ask, *blocks, buttons]
+    return f"Review {risk.ref} in {where}", [ask, *blocks, buttons]
 
 
 def escalation(risk: Risk, *, reason: str) -> tuple[str, list[dict[str, Any]]]:

@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from domain.standups import MemberStats
+from domain.standups import MemberStats, response_rate
 from domain.text import channel_mention, escape, escaped, truncate, user_mention
 from handlers.ids import Action, Block, View
 from handlers.render.blocks import button as _button
@@ -318,6 +318,10 @@ def report(answers: list[StandupAnswer], standup: Standup, *, heading: str) -> t
 def stats(rows: list[MemberStats]) -> tuple[str, list[dict[str, Any]]]:
     """`/standup stats`: response rate, on time vs late, per participant."""
     lines = ["*Stand-up response over the last 30 stand-up days*"]
+    rate = response_rate(rows)
+    if rate is not None:
+        asked, answered = sum(r.asked for r in rows), sum(r.answered for r in rows)
+        lines.append(f"Everyone: {rate:.0%} answered ({answered}/{asked})")
     for row in sorted(rows, key=lambda r: r.rate):
         lines.append(
             f"{user_mention(row.user_id)}: {row.rate:.0%} answered ({row.answered}/{row.asked}) · "

@@ -1,0 +1,112 @@
+"""Escalations gathered into one message per recipient: each is held as a note, then sent with the others due.
+
+A record's escalation is noted once per recipient under a key that makes a re-run note nothing new. A lead's
+note waits for the lead's working hours in the lead's own zone; a channel's is due at once. At each run the
+notes due for a recipient become one message, listing the records still open and why each is there.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from domain import members, outbox
+from domain.outbox import HELD, Outgoing
+from domain.reminders import next_working_moment
+from domain.workspaces import working_hours
+from storage.models import ActionItem, OutboxMessage, Project, Risk
+from storage.models.actions import OPEN
+
+
+@dataclass(frozen=True)
+class Note:
+    """What one escalation says: which record, and why it is escalated."""
+
+    project_id: int
+    kind: str  # action | risk
+    record_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Escalated:
+    """A noted escalation whose record is still open, ready to render."""
+
+    project: Project
+    kind: str
+    record: ActionItem | Risk
+    reason: str
+
+
+def recipients(
+    session: Session, project: Project, *, now: datetime, exclude: frozenset[str] = frozenset()
+) -> list[tuple[str, datetime]]:
+    """Return who hears of the project's escalations and from when: each active lead at the next moment of their
+    own working hours, the escalation channel at once. Those in `exclude` are left out."""
+    ws = project.workspace_id
+    zones, deactivated = members.zones_and_deactivated(session, user_ids=project.lead_user_ids, workspace_ids=[ws])
+    hours = working_hours(project)
+    found = [
+        (lead, next_working_moment(now, tz=zones.get((ws, lead), project.time_zone), hours=hours))
+        for lead in project.lead_user_ids
+        if (ws, lead) not in deactivated and lead not in exclude
+    ]
+    if project.escalation_channel_id:
+        found.append((project.escalation_channel_id, now))
+    return found
+
+
+def held(key: str, *, to: str, note: Note, not_before: datetime) -> Outgoing:
+    """A note for `to`, queued like a message under `key` but sent only with the others due for `to`."""
+    return Outgoing(key, HELD, to, asdict(note), not_before)
+
+
+def hold(session: Session, *, workspace_id: int, message: Outgoing, now: datetime) -> bool:
+    """Queue a note (from `held`) unless its key exists; return whether it was new."""
+    return outbox.enqueue(session, workspace_id=workspace_id, message=message, now=now)
+
+
+def due(
+    session: Session, *, now: datetime, workspace_id: int | None = None, to: frozenset[str] | None = None
+) -> dict[tuple[int, str], list[OutboxMessage]]:
+    """Return the unsent notes due by `now`, by (workspace, recipient), oldest first; locked until the commit."""
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.method == HELD, OutboxMessage.sent_at.is_(None), OutboxMessage.not_before <= now)
+        .order_by(OutboxMessage.id)
+        .with_for_update(skip_locked=True)
+    )
+    if workspace_id is not None:
+        stmt = stmt.where(OutboxMessage.workspace_id == workspace_id)
+    if to is not None:
+        stmt = stmt.where(OutboxMessage.channel.in_(to))
+    found: dict[tuple[int, str], list[OutboxMessage]] = defaultdict(list)
+    for message in session.scalars(stmt):
+        found[(message.workspace_id, message.channel)].append(message)
+    return dict(found)
+
+
+def release(session: Session, notes: list[OutboxMessage], *, now: datetime) -> list[Escalated]:
+    """Mark the notes sent and return those whose record is still open (one per record), to put in one message."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([n.id for n in notes]))
+        .values(sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    found: dict[tuple[str, int], Escalated] = {}
+    for note in notes:
+        payload: dict[str, Any] = note.payload
+        kind, record_id = str(payload["kind"]), int(payload["record_id"])
+        record: ActionItem | Risk | None = (
+            session.get(ActionItem, record_id) if kind == "action" else session.get(Risk, record_id)
+        )
+        if record is None or record.status != (OPEN if kind == "action" else "open"):
+            continue  # done, closed or withdrawn since: nothing to escalate any more
+        found[(kind, record_id)] = Escalated(record.project, kind, record, str(payload["reason"]))
+    return list(found.values())
