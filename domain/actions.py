@@ -85,7 +85,7 @@ def validate_title(title: str) -> str:
     title = " ".join(title.split())
     if not title:
         raise InvalidInput(
-            "What is the action? The title is empty.", hint="Like `/action @dev send the deck by friday`."
+            "What is the action? Say what needs doing.", hint="Like `/action @dev send the deck by friday`."
         )
     if len(title) > TITLE_LIMIT:
         raise InvalidInput(

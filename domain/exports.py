@@ -13,22 +13,34 @@ from sqlalchemy.orm import Session
 
 from domain import meetings as meeting_rules
 from domain.risks import level
+from domain.zones import local_text, zone
 from storage.models import ActionItem, Decision, Meeting, Project, Risk
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+ACTION_COLUMNS = ["id", "title", "owner_id", "owner_name", "creator_id", "creator_name", "status", "due_at",
+                  "created_at", "completed_at", "notes"]  # fmt: skip
+RISK_COLUMNS = ["id", "kind", "title", "category", "probability", "impact", "score", "level", "owner_id", "owner_name",
+                "status", "mitigation", "contingency", "created_at"]  # fmt: skip
+DECISION_COLUMNS = ["id", "status", "statement", "context", "options", "rationale", "decided_by_ids",
+                    "decided_by_names", "approver_id", "approver_name", "created_at", "revision"]  # fmt: skip
+MEETING_COLUMNS = ["id", "title", "started_at", "ended_at", "closed_automatically", "attendee_ids", "attendee_names",
+                   "notes", "captured"]  # fmt: skip
 
 
-def _cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet never runs as a formula."""
-    text = value.isoformat() if isinstance(value, datetime) else "" if value is None else str(value)
+def _cell(value: Any, tz: str) -> str:
+    """A CSV cell that a spreadsheet never runs as a formula; a moment in ISO 8601, to the second, in the zone `tz`."""
+    if isinstance(value, datetime):
+        text = value.astimezone(zone(tz)).replace(microsecond=0).isoformat()
+    else:
+        text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]], *, tz: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in rows)
+    writer.writerows([_cell(v, tz) for v in row] for row in rows)
     return out.getvalue()
 
 
@@ -48,33 +60,41 @@ def _records(session: Session, project: Project) -> tuple[list[ActionItem], list
     return actions, risks, decisions, meetings
 
 
-def csv_files(session: Session, project: Project) -> dict[str, str]:
-    """Return {filename: CSV text} for actions, risks, decisions and meetings."""
+def csv_files(session: Session, project: Project, *, names: dict[str, str]) -> dict[str, str]:
+    """Return {filename: CSV text} for actions, risks, decisions and meetings: each person's id beside their name,
+    times in the project's zone."""
     actions, risks, decisions, meetings = _records(session, project)
+    tz = project.time_zone
+
+    def name(user: str | None) -> str:
+        return names.get(user, "") if user else ""
+
+    def each_name(users: Iterable[str]) -> str:
+        return " ".join(name(u) or u for u in users)
+
     return {
         "actions.csv": _csv(
-            ["id", "title", "owner", "creator", "status", "due_at", "created_at", "completed_at", "notes"],
+            ACTION_COLUMNS,
             [
-                (a.ref, a.title, a.owner_id, a.creator_id, a.status, a.due_at, a.created_at, a.completed_at, a.notes)
+                (
+                    a.ref,
+                    a.title,
+                    a.owner_id,
+                    name(a.owner_id),
+                    a.creator_id,
+                    name(a.creator_id),
+                    a.status,
+                    a.due_at,
+                    a.created_at,
+                    a.completed_at,
+                    a.notes,
+                )
                 for a in actions
             ],
+            tz=tz,
         ),
         "risks.csv": _csv(
-            [
-                "id",
-                "kind",
-                "title",
-                "category",
-                "probability",
-                "impact",
-                "score",
-                "level",
-                "owner",
-                "status",
-                "mitigation",
-                "contingency",
-                "created_at",
-            ],
+            RISK_COLUMNS,
             [
                 (
                     r.ref,
@@ -86,6 +106,7 @@ def csv_files(session: Session, project: Project) -> dict[str, str]:
                     r.score,
                     level(r.score),
                     r.owner_id,
+                    name(r.owner_id),
                     r.status,
                     r.mitigation,
                     r.contingency,
@@ -93,20 +114,10 @@ def csv_files(session: Session, project: Project) -> dict[str, str]:
                 )
                 for r in risks
             ],
+            tz=tz,
         ),
         "decisions.csv": _csv(
-            [
-                "id",
-                "status",
-                "statement",
-                "context",
-                "options",
-                "rationale",
-                "decided_by",
-                "approver",
-                "created_at",
-                "revision",
-            ],
+            DECISION_COLUMNS,
             [
                 (
                     d.ref,
@@ -116,58 +127,62 @@ def csv_files(session: Session, project: Project) -> dict[str, str]:
                     d.options,
                     d.rationale,
                     " ".join(d.decided_by),
+                    each_name(d.decided_by),
                     d.approver_id,
+                    name(d.approver_id),
                     d.created_at,
                     d.revision,
                 )
                 for d in decisions
             ],
+            tz=tz,
         ),
         "meetings.csv": _csv(
-            ["id", "title", "started_at", "ended_at", "attendees", "notes", "captured"],
+            MEETING_COLUMNS,
             [
                 (
                     m.ref,
                     m.title,
                     m.started_at,
                     m.ended_at,
+                    "yes" if meeting_rules.closed_automatically(m) else "no",
                     " ".join(m.attendees),
+                    each_name(m.attendees),
                     " | ".join(str(n["text"]) for n in m.notes),
                     " ".join(c["ref"] for c in m.captured),
                 )
                 for m in meetings
             ],
+            tz=tz,
         ),
     }
 
 
 def markdown(session: Session, project: Project, *, names: dict[str, str], now: datetime) -> str:
-    """Return one Markdown document with every record and each meeting's minutes."""
+    """Return one Markdown document with every record and each meeting's minutes, times in the project's zone."""
     actions, risks, decisions, meetings = _records(session, project)
+    tz = project.time_zone
 
     def who(user: str | None) -> str:
         return f"@{names.get(user, user)}" if user else "-"
 
     def row(cells: Sequence[Any]) -> str:
-        return "| " + " | ".join(_md(c) for c in cells) + " |"
+        return "| " + " | ".join(_md(c, tz) for c in cells) + " |"
 
-    lines = [f"# #{project.name or project.channel_id}: pmbot export", "", f"Exported {now:%Y-%m-%d %H:%M} UTC.", ""]
+    lines = [f"# #{project.name or project.channel_id}: pmbot export", ""]
+    lines += [f"Exported {local_text(now, tz)}; times are in the project's zone, {tz}.", ""]
     lines += ["## Action items", "", row(["Id", "Title", "Owner", "Status", "Due"]), row(["---"] * 5)]
     lines += [row([a.ref, a.title, who(a.owner_id), a.status, a.due_at or ""]) for a in actions]
     lines += ["", "## RAID log", "", row(["Id", "Kind", "Title", "Score", "Owner", "Status"]), row(["---"] * 6)]
     lines += [row([r.ref, r.kind, r.title, f"{r.score} ({level(r.score)})", who(r.owner_id), r.status]) for r in risks]
     lines += ["", "## Decisions", "", row(["Id", "Status", "Decision", "Rationale"]), row(["---"] * 4)]
     lines += [row([d.ref, d.status, d.statement, d.rationale]) for d in decisions]
-    for meeting in meetings:
-        lines += [
-            "",
-            meeting_rules.minutes_markdown(
-                meeting, meeting_rules.captured_items(session, meeting), names=names
-            ).replace("# ", "## ", 1),
-        ]
+    for meeting in meetings:  # a section of the document each, its own sections one level below
+        items = meeting_rules.captured_items(session, meeting)
+        lines += ["", meeting_rules.minutes_markdown(meeting, items, names=names, tz=tz, level=2)]
     return "\n".join(lines) + "\n"
 
 
-def _md(value: Any) -> str:
-    text = value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else str(value)
+def _md(value: Any, tz: str) -> str:
+    text = local_text(value, tz) if isinstance(value, datetime) else str(value)
     return " ".join(text.split()).replace("|", "\\|")

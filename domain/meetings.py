@@ -13,6 +13,7 @@ from domain import sequences
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.text import escape, short_number
 from domain.visibility import unseen
+from domain.zones import local_text
 from storage.models import ActionItem, Decision, Meeting, MeetingSeries, Project, Risk
 
 AUTO_CLOSE_AFTER = timedelta(hours=3)
@@ -206,30 +207,50 @@ def schedule(session: Session, *, project: Project, by: str, text: str, now: dat
     return series
 
 
-def minutes_markdown(meeting: Meeting, items: list[CapturedItem], *, names: dict[str, str]) -> str:
-    """The minutes as a Markdown document (names in plain text: a file pings nobody)."""
+def closed_automatically(meeting: Meeting) -> bool:
+    """Whether the scheduled work closed the meeting: nobody can keep one open longer than `AUTO_CLOSE_AFTER`."""
+    return meeting.ended_at is not None and meeting.ended_at - meeting.started_at >= AUTO_CLOSE_AFTER
+
+
+def duration_text(meeting: Meeting) -> str:
+    """`45 min`, or that nobody ended it and it was closed automatically (its length then says nothing)."""
+    if closed_automatically(meeting):
+        return f"closed automatically after {AUTO_CLOSE_AFTER.seconds // 3600} hours (nobody ran `/meeting end`)"
+    ended = meeting.ended_at or meeting.started_at
+    return f"{round((ended - meeting.started_at).total_seconds() / 60)} min"
+
+
+def minutes_markdown(
+    meeting: Meeting, items: list[CapturedItem], *, names: dict[str, str], tz: str, level: int = 1
+) -> str:
+    """The minutes as a Markdown document, times in the zone `tz` (names in plain text: a file pings nobody).
+
+    `level` is the heading level of the title, its sections one below (2 when the minutes sit inside an export).
+    """
+    title, section = "#" * level, "#" * (level + 1)
 
     def who(user: str | None) -> str:
         return f"@{names.get(user, user)}" if user else "-"
 
-    ended = meeting.ended_at or meeting.started_at
-    minutes = round((ended - meeting.started_at).total_seconds() / 60)
     lines = [
-        f"# {meeting.title} ({meeting.ref})",
+        f"{title} {meeting.title} ({meeting.ref})",
         "",
-        f"- Date: {meeting.started_at:%Y-%m-%d %H:%M} UTC",
-        f"- Duration: {minutes} min",
+        f"- Date: {local_text(meeting.started_at, tz)}",
+        f"- Duration: {duration_text(meeting)}",
         f"- Attendees: {', '.join(who(u) for u in dict.fromkeys([*meeting.attendees, *meeting.invited]))}",
         "",
     ]
     if meeting.agenda:
-        lines += ["## Agenda", "", meeting.agenda, ""]
-    lines += ["## Notes", ""] + ([f"- {n['text']} ({who(str(n['user']))})" for n in meeting.notes] or ["- none"]) + [""]
+        lines += [f"{section} Agenda", "", meeting.agenda, ""]
+    notes = [f"- {n['text']} ({who(str(n['user']))})" for n in meeting.notes] or ["- none"]
+    lines += [f"{section} Notes", "", *notes, ""]
     for kind, heading in (("decision", "Decisions"), ("action", "Action items"), ("risk", "Risks")):
         rows = [i for i in items if i.kind == kind]
-        lines += [f"## {heading}", ""]
+        lines += [f"{section} {heading}", ""]
         lines += [
-            f"- {i.ref}: {i.text} (owner {who(i.owner)}" + (f", due {i.due:%Y-%m-%d %H:%M} UTC" if i.due else "") + ")"
+            f"- {i.ref}: {i.text} (owner {who(i.owner)}"
+            + (f", {'review' if kind == 'risk' else 'due'} {local_text(i.due, tz)}" if i.due else "")
+            + ")"
             for i in rows
         ] or ["- none"]
         lines.append("")

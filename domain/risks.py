@@ -28,6 +28,7 @@ LEVEL_WORDS = {"very low": 1, "low": 2, "medium": 3, "med": 3, "moderate": 3, "h
 REVIEW_DAYS = {"critical": 3, "high": 7, "medium": 14, "low": 30}
 DEFAULT_ESCALATION_SCORE = 15
 TITLE_LIMIT = 300
+EMPTY_TITLE = "What is the risk? Say it in a few words."  # shown beside the form's Title: not "the title is empty"
 TEXT_LIMIT = 2900
 
 
@@ -93,7 +94,7 @@ class Fields:
         if self.title is not None:
             title = " ".join(self.title.split())
             if not title:
-                raise InvalidInput("The title is empty.", hint="Like `/risk vendor may slip p:3 i:4`.", field="title")
+                raise InvalidInput(EMPTY_TITLE, hint="Like `/risk vendor may slip p:3 i:4`.", field="title")
             if len(title) > TITLE_LIMIT:
                 raise InvalidInput(f"Keep the title under {TITLE_LIMIT} characters.", field="title")
         for name in ("description", "mitigation", "contingency"):
@@ -107,7 +108,7 @@ def create(session: Session, *, project: Project, creator: str, fields: Fields, 
     """Record a new RAID entry and its 'created' event."""
     fields.validate()
     if fields.title is None:
-        raise InvalidInput("The title is empty.", field="title")
+        raise InvalidInput(EMPTY_TITLE, hint="Like `/risk vendor may slip p:3 i:4`.", field="title")
     number = sequences.next_number(session, workspace_id=project.workspace_id, kind="risk")
     risk = Risk(
         workspace_id=project.workspace_id,

@@ -6,6 +6,7 @@ zone file from disk again, thousands of times per scheduler tick.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -14,3 +15,8 @@ from zoneinfo import ZoneInfo
 def zone(name: str) -> ZoneInfo:
     """Return the ZoneInfo for an IANA name (raises ZoneInfoNotFoundError for an unknown one)."""
     return ZoneInfo(name)
+
+
+def local_text(moment: datetime, name: str) -> str:
+    """`Fri 2026-12-04 17:00 CET`: a moment as it reads in the zone named, for files that cannot use Slack's tokens."""
+    return moment.astimezone(zone(name)).strftime("%a %Y-%m-%d %H:%M %Z")

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy import select
 
+from domain import actions, decisions, risks, visibility
 from domain import status as status_rules
-from domain import visibility
 from domain.errors import InvalidInput, NotFound, PermissionDenied
-from domain.text import escape, plain_from_slack, user_mention
+from domain.text import escape, plain_from_slack, plural, user_mention
+from domain.visibility import Record
 from domain.workspaces import find_project, may_configure
 from handlers import digest_posts, outgoing
-from handlers.channels import may_see
+from handlers.channels import may_see, require_may_use, require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import channel_ids_in, member, project
 from handlers.ids import Action, Command
@@ -23,7 +25,7 @@ from handlers.registry import Listeners
 from handlers.render import digests as render
 from handlers.render.help import CommandHelp
 from handlers.render.split import fit
-from storage.models import DigestSubscription, Project
+from storage.models import Blocker, DigestSubscription, Project
 
 STATUS_HELP = CommandHelp(
     command="/pm status",
@@ -157,18 +159,18 @@ def _subscribe(command: dict[str, Any], rest: str, context: BoltContext, client:
         found = DigestSubscription(workspace_id=workspace_id, user_id=command["user_id"], created_at=now(context))
         session.add(found)
     found.channel_ids = channels[:20]
-    return f"Every Friday you'll get one roll-up of {len(found.channel_ids)} project(s) in your DM."
+    return f"Every Friday you'll get one roll-up of {plural(len(found.channel_ids), 'project')} in your DM."
 
 
 def on_acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """Acknowledge an escalated item: the channel sees who has it in hand."""
+    """Acknowledge an escalated item: the channel sees who has it in hand (only where its project's digests go)."""
     kind, _, ref = str(body["actions"][0]["value"]).partition("|")
     channel = (body.get("channel") or {}).get("id")
     user = body["user"]["id"]
     if (
         channel
         and re.fullmatch(r"[A-Z]-\d{1,9}", ref)
-        and visibility.lead_chosen_destination(db(context), workspace_id=workspace(context).id, channel_id=channel)
+        and visibility.hears_about(_escalated(context, client, ref, user, here=channel), channel)
     ):
         outgoing.post(
             db(context),
@@ -187,3 +189,27 @@ def on_acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext, client:
             now=now(context),
         )
     ack()
+
+
+# How an escalated record's short id is looked up, by its letter (B- is a stand-up blocker, handled apart).
+ESCALATED: dict[str, Callable[..., Record]] = {"A": actions.get, "R": risks.get, "D": decisions.get}
+
+
+def _escalated(context: BoltContext, client: WebClient, ref: str, user: str, *, here: str) -> Project:
+    """The project of the escalated record a button names, if the clicker may use the record: a party to it,
+    anyone who can read its channel, anyone in the escalation channel a lead chose for it (else: as if missing)."""
+    session, workspace_id = db(context), workspace(context).id
+    if ref.startswith("B-"):
+        blocker = session.get(Blocker, int(ref[2:]))
+        proj = session.get(Project, blocker.project_id) if blocker and blocker.workspace_id == workspace_id else None
+        if blocker is None or proj is None:
+            raise visibility.unseen(ref)
+        if here != proj.escalation_channel_id and user != blocker.owner_id:
+            require_visible(context, client, proj, user, ref=ref, here=here)
+        return proj
+    if ref[0] not in ESCALATED:
+        raise visibility.unseen(ref)
+    record = ESCALATED[ref[0]](session, workspace_id=workspace_id, ref=ref)
+    if here != record.project.escalation_channel_id:
+        require_may_use(context, client, record, user, here=here)
+    return record.project

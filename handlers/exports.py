@@ -57,8 +57,8 @@ def _upload(
 
 
 def _files(session: Session, proj: Project, *, fmt: str, at: datetime) -> dict[str, str]:
-    if fmt == "csv":
-        return exports.csv_files(session, proj)
     rows = session.execute(select(Member.user_id, Member.name).where(Member.workspace_id == proj.workspace_id))
     names = {r.user_id: r.name for r in rows}
+    if fmt == "csv":
+        return exports.csv_files(session, proj, names=names)
     return {"pmbot-export.md": exports.markdown(session, proj, names=names, now=at)}

@@ -137,7 +137,8 @@ def markdown(session: Session, meeting: Meeting) -> str:
             Member.workspace_id == meeting.workspace_id, Member.user_id.in_(people)
         )
     )
-    return meetings.minutes_markdown(meeting, items, names={r.user_id: r.name for r in rows})
+    names = {r.user_id: r.name for r in rows}
+    return meetings.minutes_markdown(meeting, items, names=names, tz=meeting.project.time_zone)
 
 
 def on_channel_message(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -141,7 +141,8 @@ def test_minutes_export_as_markdown(slack: SlackSender, fake_slack: FakeSlack) -
 def test_a_meeting_left_open_is_closed_after_three_hours(
     slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], settings: Settings
 ) -> None:
-    """The scheduled work closes a meeting open for three hours and posts its minutes, once."""
+    """The scheduled work closes a meeting open for three hours and posts its minutes, once; they and the file say it
+    was closed automatically, not how long it was left open."""
     with frozen(TUESDAY):
         slack.command("/meeting", "start Long one", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
     client = make_client(settings, patient=False)
@@ -149,7 +150,13 @@ def test_a_meeting_left_open_is_closed_after_three_hours(
     assert [] == [m for m in fake_slack.messages(PROJECT_CHANNEL) if str(m["text"]).startswith("Minutes of")]
     run_due(factory, client, now=TUESDAY + timedelta(hours=3, minutes=1))
     run_due(factory, client, now=TUESDAY + timedelta(hours=4))
-    assert 1 == len([m for m in fake_slack.messages(PROJECT_CHANNEL) if str(m["text"]).startswith("Minutes of")])
+    [minutes] = [m for m in fake_slack.messages(PROJECT_CHANNEL) if str(m["text"]).startswith("Minutes of")]
+    with frozen(TUESDAY + timedelta(hours=5)):
+        slack.command("/meeting", "minutes M-1", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+    [upload] = fake_slack.uploads()
+    for said in (json.dumps(minutes["blocks"]), upload["content"].decode()):
+        assert "closed automatically after 3 hours (nobody ran `/meeting end`)" in said
+        assert " min" not in said
 
 
 def test_recurring_meeting_posts_its_agenda_an_hour_before(
@@ -195,7 +202,12 @@ def test_export_csv_and_markdown_parse_back(slack: SlackSender, fake_slack: Fake
     uploads = {u["filename"]: u["content"].decode() for u in fake_slack.uploads()}
     assert {"actions.csv", "risks.csv", "decisions.csv", "meetings.csv", "pmbot-export.md"} == set(uploads)
     [action] = list(csv.DictReader(io.StringIO(uploads["actions.csv"])))
-    assert ("A-1", "U0DEV1", "open") == (action["id"], action["owner"], action["status"])
+    assert ("A-1", "U0DEV1", "dev-la", "open") == (
+        action["id"],
+        action["owner_id"],
+        action["owner_name"],
+        action["status"],
+    )
     assert action["title"].startswith("'=")  # a spreadsheet never runs it as a formula
     [risk] = list(csv.DictReader(io.StringIO(uploads["risks.csv"])))
     assert ("R-1", "16", "high") == (risk["id"], risk["score"], risk["level"])
@@ -205,3 +217,55 @@ def test_export_csv_and_markdown_parse_back(slack: SlackSender, fake_slack: Fake
     rows = [line for line in document.splitlines() if line.startswith("| A-1 ")]
     assert 1 == len(rows) and "@dev-la" in rows[0]
     assert "| R-1 | risk | vendor may slip | 16 (high) |" in document
+
+
+def test_exports_and_minutes_are_in_the_projects_zone_with_names_and_iso_dates(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    """For a Berlin project, minutes and the Markdown export give times in Berlin's zone, never UTC; each meeting in
+    the export is a section with its own sections one level below; the CSVs put names beside ids and dates in ISO
+    8601, to the second, with Berlin's offset."""
+    with frozen(TUESDAY):
+        slack.command("/pm", "config tz Europe/Berlin", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+        slack.command("/meeting", "start Planning", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+    said = TUESDAY + timedelta(seconds=5, microseconds=250_000)
+    _say(slack, "U0LEAD", "ACTION: <@U0DEV1|dev-la> book the room by 2026-12-05 02:00", said, 1)
+    with frozen(TUESDAY + timedelta(minutes=30)):
+        slack.command("/meeting", "end", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+        slack.command("/meeting", "minutes M-1", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+        slack.command("/pm", "export md", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+        slack.command("/pm", "export csv", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+    uploads = {u["filename"]: u["content"].decode() for u in fake_slack.uploads()}
+    minutes, document = uploads["minutes-M-1.md"], uploads["pmbot-export.md"]
+    for text in (minutes, document):
+        assert "- Date: Tue 2026-11-24 10:00 CET" in text
+        assert "- A-1: book the room (owner @dev-la, due Sat 2026-12-05 02:00 CET)" in text
+        assert "UTC" not in text
+    assert "Exported Tue 2026-11-24 10:30 CET; times are in the project's zone, Europe/Berlin." in document
+    headings = [line for line in document.splitlines() if line.startswith("#")]
+    assert [
+        "# #proj: pmbot export",
+        "## Action items",
+        "## RAID log",
+        "## Decisions",
+        "## Planning (M-1)",
+        "### Notes",
+        "### Decisions",
+        "### Action items",
+        "### Risks",
+    ] == headings
+    [action] = list(csv.DictReader(io.StringIO(uploads["actions.csv"])))
+    assert ("U0DEV1", "dev-la", "U0LEAD", "lead-berlin") == (
+        action["owner_id"],
+        action["owner_name"],
+        action["creator_id"],
+        action["creator_name"],
+    )
+    assert ("2026-12-05T02:00:00+01:00", "2026-11-24T10:00:05+01:00") == (action["due_at"], action["created_at"])
+    [meeting] = list(csv.DictReader(io.StringIO(uploads["meetings.csv"])))
+    assert ("2026-11-24T10:00:00+01:00", "2026-11-24T10:30:00+01:00", "no") == (
+        meeting["started_at"],
+        meeting["ended_at"],
+        meeting["closed_automatically"],
+    )
+    assert ("U0LEAD", "lead-berlin") == (meeting["attendee_ids"], meeting["attendee_names"])

@@ -166,6 +166,29 @@ def test_a_stand_up_is_set_up_prompted_in_order_and_answered(page: Any, url: str
     shot(page, shots, "6-answer-in-the-thread.png")
 
 
+def test_a_plain_stand_up_reply_has_its_blocker_in_the_thread_summary(page: Any, shots: Path) -> None:
+    """The Kathmandu engineer answers in plain words in the DM; the next day the thread's summary lists her blocker."""
+    act_as(page, "U0KTM", "DU0KTM")
+    send(
+        page,
+        "Yesterday: rotated the TLS certificates\nToday: the on-call rota\nBlocker: change freeze approval from CAB",
+    )
+    message_with(page, "answered")
+
+    page.click("#clock-day")
+    page.wait_for_function("!document.body.classList.contains('advancing') && !PM.S.advancing", timeout=60_000)
+    act_as(page, "U0BER")
+    page.locator("#messages .replies-link").last.click()  # Tuesday's thread, the newest
+    thread = page.locator("#thread-messages")
+    reply = thread.locator(".message", has_text="rotated the TLS certificates")
+    reply.wait_for()
+    summary = thread.locator(".message", has_text="Stand-up summary")
+    summary.wait_for()
+    assert "change freeze approval from CAB" in reply.inner_text()
+    assert "Blockers (" in summary.inner_text() and "change freeze approval from CAB" in summary.inner_text()
+    shot(page, shots, "9-standup-blocker-in-the-summary.png")
+
+
 def test_the_home_tab_shows_what_pmbot_publishes(page: Any, shots: Path) -> None:
     act_as(page, "U0KOL", "DU0KOL")
     page.click("#tab-home")
@@ -195,6 +218,44 @@ def test_a_message_shortcut_opens_the_form_and_errors_show_in_place(page: Any) -
     assert "past" in error.inner_text()
     page.click("#modal-close")
     form.wait_for(state="detached")
+
+
+def test_a_mistyped_command_asks_did_you_mean_and_records_nothing(page: Any, shots: Path) -> None:
+    """`/action complete A-1` asks "Did you mean `/action done A-1`?" with a button for each reading; no A-5."""
+    act_as(page, "U0BER")
+    send(page, "/action complete A-1")
+    question = page.locator(".message.ephemeral", has_text="Did you mean").last
+    question.wait_for()
+    assert "/action done A-1" in question.inner_text()
+    assert 2 <= question.locator("button").count()
+    assert 0 == page.locator("#messages .message", has_text="A-5").count()
+    page.evaluate("document.getElementById('messages').scrollTop = 1e9")  # the last test left it scrolled up
+    shot(page, shots, "8-did-you-mean.png")
+
+
+def test_uploaded_files_open_as_a_table_or_text(page: Any) -> None:
+    """`/pm export csv` and `md` upload files; clicking one shows it: the CSV as a table with names beside ids,
+    the Markdown as text with times in the project's zone, Europe/Berlin as the seed set it."""
+    act_as(page, "U0BER")
+    send(page, "/pm export csv")
+    page.locator("#messages .file-open", has_text="actions.csv").last.click()
+    viewer = page.locator("#file-layer .file-viewer")
+    viewer.wait_for()
+    header = [cell.inner_text() for cell in viewer.locator("th").all()]
+    assert ["id", "title", "owner_id", "owner_name"] == header[:4]
+    rows = viewer.locator("tbody tr", has_text="send the vendor contract draft")
+    assert ["A-1", "send the vendor contract draft", "U0KOL", "dev-kolkata"] == [
+        cell.inner_text() for cell in rows.first.locator("td").all()[:4]
+    ]
+    page.click("#file-close")
+    viewer.wait_for(state="detached")
+
+    send(page, "/pm export md")
+    page.locator("#messages .file-open", has_text="pmbot-export.md").last.click()
+    text = page.locator("#file-layer .file-viewer .file-text")
+    text.wait_for()
+    assert "## Action items" in text.inner_text() and "Europe/Berlin" in text.inner_text()
+    page.click("#file-close")
 
 
 def test_news_arrive_without_a_reload(page: Any, url: str) -> None:

@@ -17,6 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+
+from storage.db import make_engine
+from storage.models import Project
 
 PMBOT = Path(sys.executable).parent / "pmbot"
 START_SECONDS = 10.0
@@ -92,6 +96,10 @@ def test_sandbox_starts_without_set_up_and_keeps_its_workspace(tmp_path: Path) -
         clock = get(url + "api/snapshot?user=U0BER")["now"]
     assert (tmp_path / "pmbot-sandbox.db").is_file()
     assert not (tmp_path / "pmbot.db").exists()  # never the production default
+    engine = make_engine(f"sqlite:///{tmp_path / 'pmbot-sandbox.db'}")
+    with engine.connect() as db:  # seeded in the lead's zone, as `/pm config tz` set it; nobody works in UTC
+        assert [("C0APOLLO", "Europe/Berlin")] == list(db.execute(select(Project.channel_id, Project.time_zone)))
+    engine.dispose()
     with sandbox(tmp_path) as (url, _):
         assert first == conversation(url)[: len(first)]  # the same conversation, nothing seeded twice
         assert get(url + "api/snapshot?user=U0BER")["now"] >= clock

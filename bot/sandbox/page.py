@@ -4,7 +4,7 @@ GET  /                       the page          GET /static/<file>   its CSS and 
 GET  /events                 server-sent events: {"version": n} after every change
 GET  /api/workspace          people, channels, commands and shortcuts
 GET  /api/snapshot?user=U..&channel=C..&thread=ts&home=1
-GET  /api/file/<id>          a file pmbot uploaded (the risk heat map)
+GET  /api/file/<id>          a file pmbot uploaded (the risk heat map, an export, minutes)
 POST /api/send | click | shortcut | submit | close | home | clock    (JSON bodies, JSON answers)
 
 Only the page itself may use it: every request must name the server's own Host (127.0.0.1 or localhost at
@@ -122,7 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, "text/plain", b"not found")
             return
         kind = mimetypes.guess_type(upload["filename"])[0] or "application/octet-stream"
-        self._send(200, kind, upload["content"])
+        self._send(200, kind + ("; charset=utf-8" if kind.startswith("text/") else ""), upload["content"])
 
     def _events(self) -> None:
         """Server-sent events: the version after each change; a comment now and then keeps the line open."""
@@ -208,6 +208,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "max-age=60" if cache else "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")  # an uploaded file is never read as a page
         self.end_headers()
         self.wfile.write(data)
 

@@ -28,6 +28,7 @@ CHANNEL_ID, CHANNEL_NAME = "C0APOLLO", "proj-apollo"
 SCRIPT = [
     ("U0BER", "Welcome to #proj-apollo :wave: Kick-off is done. Let's keep actions, risks and decisions here."),
     ("U0BER", "/pm config leads @lead-berlin"),
+    ("U0BER", "/pm config tz Europe/Berlin"),  # the lead's zone: nobody on the team works in UTC
     ("U0BER", "/action @dev-kolkata send the vendor contract draft by friday 5pm"),
     ("U0KTM", "/action @pm-la book the demo room tomorrow 10am"),
     ("U0AKL", "/action update the on-call runbook in 3 days"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.meetings import CapturedItem
+from domain.meetings import CapturedItem, duration_text
 from domain.text import date_token, escape, escaped, truncate, user_mention
 from storage.models import Meeting
 
@@ -25,13 +25,13 @@ def started(meeting: Meeting) -> tuple[str, list[dict[str, Any]]]:
 
 
 def minutes(meeting: Meeting, items: list[CapturedItem]) -> tuple[str, list[dict[str, Any]]]:
-    """The minutes: title, date and time, duration, attendees, agenda, notes, and every captured item."""
-    ended = meeting.ended_at or meeting.started_at
-    duration = round((ended - meeting.started_at).total_seconds() / 60)
+    """The minutes: title, date and time, duration or that it closed itself, attendees, agenda, notes, every item."""
     people = ", ".join(user_mention(u) for u in dict.fromkeys([*meeting.attendees, *meeting.invited]))
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(f"Minutes: {meeting.title}", 150)}},
-        _section(f"*{meeting.ref}* · {date_token(meeting.started_at)} · {duration} min\n*Attendees:* {people}"),
+        _section(
+            f"*{meeting.ref}* · {date_token(meeting.started_at)} · {duration_text(meeting)}\n*Attendees:* {people}"
+        ),
     ]
     if meeting.agenda:
         blocks.append(_section(f"*Agenda*\n{escape(meeting.agenda)}"))

@@ -39,7 +39,8 @@
     for (const f of m.files || []) {
       const image = (f.mimetype || "").startsWith("image/");
       parts.push(h("div", { class: "file" }, h("div", { class: "file-title", text: f.title || f.name }),
-        image ? h("img", { class: "file-image", src: `/api/file/${f.id}`, alt: f.title || f.name }) : h("span", { text: f.name })));
+        image ? h("img", { class: "file-image", src: `/api/file/${f.id}`, alt: f.title || f.name })
+          : h("button", { type: "button", class: "file-open", "data-file": f.id, text: f.name, onclick: () => PM.openFile(f) })));
     }
     return h("div", { class: "msg-body" }, parts);
   }
