@@ -225,9 +225,10 @@ def split_due(
     Only the end of the text is looked at, longest candidate first. A candidate introduced by a keyword
     (by, due, before, on; "due by" counts as one) is read with the full parser when it looks meant as a date
     (see ``_meant_as_date``); if it is meant as a date but cannot be read, or is past, that refusal is raised
-    unless a shorter trailing candidate reads fine. A bare candidate (no keyword) counts only when our own
-    layer reads it as a future date; otherwise it stays in the title, except for definite refusals (EOD/EOW/EOM
-    passed, an impossible numeric date, a time today that has passed).
+    unless a shorter trailing candidate reads fine; a definite refusal ("by last friday") is raised at once.
+    A bare candidate (no keyword) counts only when our own layer reads it as a future date; otherwise it stays
+    in the title, except for definite refusals (EOD/EOW/EOM passed, an impossible numeric date, a time today
+    that has passed).
     """
     ctx = _context(now, tz, locale, hours, owner_tz)
     tokens = _tail_tokens(text)
@@ -238,6 +239,8 @@ def split_due(
         if keyword is not None and _meant_as_date(text[token.start() :], after_due=keyword[1]):
             try:
                 return _title(text, keyword[0]), _read_meant(clause, ctx)
+            except _DefiniteRefusal:
+                raise  # "by last friday" is past; its "friday" alone is no reading of it
             except DueDateError as err:
                 refusal = refusal or err  # a shorter trailing clause may still read fine
             continue

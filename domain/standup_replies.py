@@ -95,8 +95,8 @@ def _labels(questions: list[str]) -> list[tuple[str, int]]:
 
 
 def _labelled(text: str, questions: list[str]) -> list[tuple[int, int, int]]:
-    """(start, end, question index) of each label in the text, in order; a line that opens like a blocker
-    (`No blockers`, `Waiting on CAB`) starts the blocker's answer too, its words kept."""
+    """(start, end, question index) of each label in the text, in order; a line or sentence that opens like a
+    blocker (`No blockers`, `Waiting on CAB`) starts the blocker's answer too, its words kept."""
     labels = _labels(questions)
     pattern = re.compile(
         "|".join(f"(?P<q{n}>(?<![\\w'\u2019]){label})" for n, (label, _) in enumerate(labels)), re.IGNORECASE
@@ -104,7 +104,9 @@ def _labelled(text: str, questions: list[str]) -> list[tuple[int, int, int]]:
     marks = [(m.start() - 1, m.end() - 1, labels[int(str(m.lastgroup)[1:])][1]) for m in pattern.finditer("\n" + text)]
     blocker = roles(questions).get("blocker")
     if marks and blocker is not None:
-        bullets = [(m.start(), m.end()) for m in re.finditer(r"^[ \t>*•\-]*", text, re.MULTILINE)]
+        # a line's start, or a sentence's within a line (`Next: docs. Blocked by CAB`)
+        starts_at = r"(?:^|(?<=[.!?;])[ \t]+)[ \t>*•\-]*"
+        bullets = [(m.start(), m.end()) for m in re.finditer(starts_at, text, re.MULTILINE)]
         starts = [start for start, _, _ in marks]  # in order, never overlapping
 
         def labelled_at(at: int) -> bool:

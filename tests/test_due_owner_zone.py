@@ -90,3 +90,12 @@ def test_impossible_or_past_dates_are_refused_and_nothing_is_saved(
     assert '"last friday" is in the past' in answers[1]
     assert "Mon 23 Nov 2026, 09:00 (Europe/Berlin), which has already passed." in answers[2]
     assert ([], 0, []) == (items(session), outbox_count(session), fake_slack.messages(PROJECT_CHANNEL))
+
+
+def test_a_past_day_after_by_is_refused_not_read_as_the_next_one(
+    slack: SlackSender, fake_slack: FakeSlack, session: Session
+) -> None:
+    """ "by last friday" is refused as past; it never becomes "… by last" due this Friday."""
+    answer = _say(slack, "<@U0DEV2|dev-kolkata> send the numbers by last friday", "U0DEV1")
+    assert '"last friday" is in the past' in answer["text"]
+    assert ([], 0, []) == (items(session), outbox_count(session), fake_slack.messages(PROJECT_CHANNEL))

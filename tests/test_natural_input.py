@@ -45,6 +45,7 @@ STANDUP_REPLIES = [
     ("Today: b\nYesterday: a", ["a", "b", ""]),
     ("Morning!\nYesterday: a\nToday: b", ["Morning!\na", "b", ""]),
     ("fixed the build, next: docs", ["fixed the build", "docs", ""]),
+    ("Fixed the build. Next: docs. Blocked by CAB approval", ["Fixed the build.", "docs.", "Blocked by CAB approval"]),
     ("What did you do since your last update? a\nWhat will you do next? b\nAnything blocking you? c", ["a", "b", "c"]),
     ("fixed login\nwrote tests\nwaiting on CAB", ["fixed login", "wrote tests", "waiting on CAB"]),
     ("fixed login\nwrote tests", ["fixed login", "wrote tests", ""]),

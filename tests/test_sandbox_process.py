@@ -110,6 +110,18 @@ def test_sandbox_starts_without_set_up_and_keeps_its_workspace(tmp_path: Path) -
 
 
 @pytest.mark.slow
+def test_the_seeded_lead_is_the_projects_lead(tmp_path: Path) -> None:
+    """The seed's `/pm config leads @lead-berlin` is taken: she created the channel, so nobody sees a refusal."""
+    with sandbox(tmp_path) as (url, _):
+        said = conversation(url)
+    assert [] == [m for m in said if "first leads are named" in m]
+    engine = make_engine(f"sqlite:///{tmp_path / 'pmbot-sandbox.db'}")
+    with engine.connect() as db:
+        assert [["U0BER"]] == list(db.scalars(select(Project.lead_user_ids)))
+    engine.dispose()
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("after", [0.0, 0.3, 0.8])
 def test_ctrl_c_during_start_up_still_stops_cleanly(tmp_path: Path, after: float) -> None:
     """A Ctrl-C that lands while the sandbox is still migrating, seeding or starting its threads (`after` seconds

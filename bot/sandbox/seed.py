@@ -41,11 +41,11 @@ SCRIPT = [
 
 
 def people_and_channels(fake: FakeSlack) -> None:
-    """The five people, and the project channel with them and the bot in it."""
+    """The five people, and the project channel the Berlin lead created, with them and the bot in it."""
     for user_id, name, real_name, tz, locale in PEOPLE:
         fake.add_user(user_id, name=name, real_name=real_name, tz=tz, locale=locale)
     members = [p[0] for p in PEOPLE] + [fake.bot_user_id]
-    fake.add_channel(CHANNEL_ID, name=CHANNEL_NAME, members=members)
+    fake.add_channel(CHANNEL_ID, name=CHANNEL_NAME, members=members, creator="U0BER")  # the lead who welcomes all
 
 
 def conversation(sb: Sandbox) -> None:

@@ -160,7 +160,7 @@ class SlackMethods:
             "is_im": False, "is_mpim": mpim, "is_private": ch["is_private"], "created": ch["created"],
             "is_archived": bool(ch.get("is_archived")), "is_general": False, "is_shared": False, "is_ext_shared": False,
             "is_org_shared": False, "is_member": self.bot_user_id in ch["members"],
-            "creator": ch["members"][0] if ch["members"] else "", "topic": dict(blank),
+            "creator": ch.get("creator") or (ch["members"][0] if ch["members"] else ""), "topic": dict(blank),
             "purpose": dict(blank), "num_members": len(ch["members"]),
         }  # fmt: skip
 

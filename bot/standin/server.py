@@ -260,10 +260,14 @@ class FakeSlack(ClientSide):
         with self._lock:
             self._users[user_id]["tz"] = tz
 
-    def add_channel(self, channel_id: str, *, name: str, members: list[str], is_private: bool = False) -> None:
+    def add_channel(
+        self, channel_id: str, *, name: str, members: list[str], is_private: bool = False, creator: str | None = None
+    ) -> None:
+        """A channel with its members; its creator is `creator`, else its first member."""
         with self._lock:
             self._channels[channel_id] = {"id": channel_id, "name": name, "members": list(members),
                                           "is_private": is_private, "kind": "channel",
+                                          "creator": creator or (members[0] if members else ""),
                                           "created": int(time.time())}  # fmt: skip
 
     def make_private(self, channel_id: str, *, private: bool = True) -> None:
