@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import tempfile
 import time
@@ -35,8 +34,8 @@ from bench.actions import stand_in_with_people
 from bot import web
 from bot.standin import FakeSlack
 
-# `pmbot serve` calls bot.web.serve without a thread count: the bare app gets as many.
-SERVE_THREADS = int(inspect.signature(web.serve).parameters["threads"].default)
+# The bare app gets as many waitress threads as `pmbot serve` has.
+SERVE_THREADS = int(str(web.WAITRESS["threads"]))
 BARE_APP = ("-m", "bench._bare_app", "--threads", str(SERVE_THREADS))
 IDLE_SCHEDULER_SECONDS = 5.0
 NO_RATIO = ("wrong_secret_status", "unexpected")  # figures compared as they are, not divided

@@ -28,8 +28,11 @@ from bench._harness import (
     pmbot_serve,
     progress,
     run_main,
+    serve_env,
+    serving,
     table,
 )
+from bench.production import BARE_APP
 from bot.standin import FakeSlack
 from handlers.decisions import on_decision
 from handlers.risks import on_risk
@@ -53,14 +56,21 @@ Check = Callable[[str, str, dict[str, Any]], str]  # (text, user id, answer) -> 
 RISK_LINE = re.compile(r"^\*R-\d+\* .*· \S+ \*(?:low|medium|high|critical)\* (\d+) .* · (<@(\w+)>|no owner)$")
 
 
-def answer_of(sender: SlackSender, command: str, text: str, user_id: str) -> tuple[float, dict[str, Any] | str]:
-    """Send one signed slash command; return the seconds to the whole answer, and its JSON (or what went wrong)."""
+def answer_of(
+    sender: SlackSender, command: str, text: str, user_id: str, *, bare: bool = False
+) -> tuple[float, dict[str, Any] | str]:
+    """Send one signed slash command; return the seconds to the whole answer, and its JSON (or what went wrong).
+
+    `bare`: the bare Bolt app's answer, an empty 200, stands for `{}`.
+    """
     t0 = time.perf_counter()
     try:
         response = sender.command(command, text, user_id=user_id, **WHERE)
     except Exception as err:  # no answer at all
         return time.perf_counter() - t0, f"{type(err).__name__}: {err}"
     seconds = time.perf_counter() - t0
+    if bare:
+        return seconds, {} if response.status == 200 else f"bare app: HTTP {response.status}"
     body = response.json() if "application/json" in response.headers.get("content-type", "") else {}
     if response.status != 200 or body.get("response_type") != "ephemeral":
         return seconds, f"HTTP {response.status}, not an ephemeral JSON answer: {response.text[:200]}"
@@ -98,13 +108,15 @@ def check_risks(which: str, user_id: str, body: dict[str, Any]) -> str:
     return ""
 
 
-def load(sender: SlackSender, command: str, texts: list[str], concurrency: int, check: Check) -> dict[str, Any]:
+def load(
+    sender: SlackSender, command: str, texts: list[str], concurrency: int, check: Check, *, bare: bool = False
+) -> dict[str, Any]:
     """Send every text with `concurrency` in flight; return latency figures and the failures."""
     users = list(data.PEOPLE)
 
     def one(i: int) -> Sample:
         user_id = users[(i // 3) % len(users)]
-        seconds, body = answer_of(sender, command, texts[i], user_id)
+        seconds, body = answer_of(sender, command, texts[i], user_id, bare=bare)
         return texts[i], seconds, body if isinstance(body, str) else check(texts[i], user_id, body)
 
     t0 = time.perf_counter()
@@ -143,7 +155,10 @@ def bench_database(kind: str, args: argparse.Namespace, fake: FakeSlack, workdir
             bad = [q for q, probe in probes.items() if not probe["first_has_words"]]
             figures["failures"] += [f"{kind}: the first result for {q!r} lacks the query's words" for q in bad]
             fake.reset()
-            with pmbot_serve(url, fake.url, workdir) as base_url:
+            with (
+                serving(f"{kind}: bare Bolt app", BARE_APP, serve_env(url, fake.url), workdir) as bare,
+                pmbot_serve(url, fake.url, workdir) as base_url,
+            ):
                 sender = SlackSender(base_url, SIGNING_SECRET, response_url_base=fake.response_url_base, timeout=120)
                 for command, text in (("/decision", "search database"), ("/risk", "list")):  # warm-up, not counted
                     if isinstance(answer_of(sender, command, text, "U0LEAD")[1], str):
@@ -153,6 +168,9 @@ def bench_database(kind: str, args: argparse.Namespace, fake: FakeSlack, workdir
                 figures["search"] = load(
                     sender, "/decision", texts, args.concurrency, lambda t, u, b: check_search(t[7:], b, probes[t[7:]])
                 )
+                progress(f"{kind}: the same {args.requests} searches to the bare Bolt app (the floor)")
+                floor = SlackSender(bare.base_url, SIGNING_SECRET, response_url_base=fake.response_url_base)
+                figures["bare"] = load(floor, "/decision", texts, args.concurrency, lambda t, u, b: "", bare=True)
                 progress(f"{kind}: {args.requests} /risk list at concurrency {args.concurrency}")
                 texts = [RISK_LISTS[i % len(RISK_LISTS)] for i in range(args.requests)]
                 figures["risks"] = load(sender, "/risk", texts, args.concurrency, check_risks)
@@ -160,7 +178,7 @@ def bench_database(kind: str, args: argparse.Namespace, fake: FakeSlack, workdir
             figures["profiles"] = profiles(engine, figures, probes, args.concurrency)
         finally:
             engine.dispose()
-    for name in ("search", "risks"):
+    for name in ("search", "bare", "risks"):
         if failed := figures[name]["failed"]:
             figures["failures"].append(f"{kind} {name}: {failed} bad answers, e.g. {figures[name]['first_failure']}")
     return figures
@@ -198,7 +216,7 @@ def render(results: dict[str, dict[str, Any]], info: dict[str, Any], args: argpa
         row("load: ANALYZE (s)", lambda r: r["analyze_seconds"] or None),
         row("requests per command @ concurrency", lambda r: f"{args.requests} @ {args.concurrency}"),
     ]
-    for name, label in (("search", "/decision search"), ("risks", "/risk list")):
+    for name, label in (("search", "/decision search"), ("bare", "bare Bolt app, same"), ("risks", "/risk list")):
         rows += [cell(f"{label}: {p} (ms)", name, f"{p}_ms") for p in ("p50", "p90", "p99", "max")]
         rows += [cell(f"{label}: throughput (req/s)", name, "requests_per_second")]
         rows += [cell(f"{label}: bad answers", name, "failed")]

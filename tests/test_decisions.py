@@ -227,6 +227,13 @@ def test_search_finds_every_word_best_match_first(searchable: int, factory: sess
         assert [] == decisions.search(session, project_id=searchable, query='vendor" OR "x NEAR(')  # no query syntax
 
 
+def test_search_ranks_only_the_newest_candidates(searchable: int, factory: sessionmaker[Session]) -> None:
+    """Search ranks the newest `candidates` matches only: an older, better match falls outside them."""
+    with factory() as session:
+        newest = decisions.search(session, project_id=searchable, query="databases", candidates=1)
+        assert ["the database vendor is chosen by March"] == [d.statement for d in newest]
+
+
 def test_search_command_answers_ranked(slack: SlackSender, searchable: int) -> None:
     """`/decision search` answers with the matches as a list."""
     blocks = _say(slack, "search release train")["blocks"]
