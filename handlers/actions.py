@@ -140,7 +140,7 @@ def withdraw(context: BoltContext, client: WebClient, user_id: str, ref: str) ->
     item = actions.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
     event = actions.withdraw(db(context), item, actor=user_id, now=now(context))
     action_notices.changed(db(context), item, event, now=now(context))
-    return f":leftwards_arrow_with_hook: Withdrew {item.ref}: it is off every list, and its history says so."
+    return withdrawals.withdrawn_text(item.ref)
 
 
 def _list(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:

@@ -88,7 +88,7 @@ def withdraw(context: BoltContext, client: WebClient, user_id: str, ref: str) ->
     decision = decisions.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
     decisions.withdraw(db(context), decision, actor=user_id, now=now(context))
     decision_notices.revised(db(context), decision, now=now(context))
-    return f":leftwards_arrow_with_hook: Withdrew {decision.ref}: it is off every list, and its history says so."
+    return withdrawals.withdrawn_text(decision.ref)
 
 
 def _list(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:

@@ -116,7 +116,7 @@ def withdraw(context: BoltContext, client: WebClient, user_id: str, ref: str) ->
     risk = risks.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
     risks.withdraw(db(context), risk, actor=user_id, now=now(context))
     risk_notices.changed(db(context), risk, now=now(context))
-    return f":leftwards_arrow_with_hook: Withdrew {risk.ref}: it is off every list, and its history says so."
+    return withdrawals.withdrawn_text(risk.ref)
 
 
 def _list(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:

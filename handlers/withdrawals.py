@@ -17,6 +17,14 @@ from handlers.registry import Listeners
 Withdraw = Callable[[BoltContext, WebClient, str, str], str]
 
 
+def withdrawn_text(ref: str) -> str:
+    """What the creator reads once a record is withdrawn (the export keeps it, marked withdrawn, for the record)."""
+    return (
+        f":leftwards_arrow_with_hook: Withdrew {ref}: it is off every list and digest; its history and the "
+        "project's export keep it, marked withdrawn."
+    )
+
+
 def block_id(kind: str) -> str:
     return f"withdraw_{kind}"
 
