@@ -166,10 +166,7 @@ def describe(dt: datetime, *, tz: str) -> str:
     """Render an aware datetime in ``tz`` as plain text, e.g. 'Fri 4 Dec 2026, 17:00 (Europe/Berlin)'."""
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError("describe() needs an aware datetime")
-    local = dt.astimezone(_zone(tz))
-    weekday = _WEEKDAY_NAMES[local.weekday()][:3]
-    month = _MONTH_NAMES[local.month - 1][:3]
-    return f"{weekday} {local.day} {month} {local.year}, {local:%H:%M} ({tz})"
+    return f"{wall(dt, tz=tz)} ({tz})"
 
 
 def warm_up() -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from domain import risks as risk_rules
 from domain import standups
 from domain.dates import WorkingHours, is_working_day
+from domain.text import plural
 from domain.workspaces import working_hours
 from domain.zones import zone
 from storage.models import ActionItem, Blocker, Decision, Project, Risk, RiskEvent
@@ -187,7 +188,7 @@ class EscalationItem:
 
 
 def _days(n: int) -> str:
-    return f"{n} working day{'' if n == 1 else 's'}"
+    return plural(n, "working day")
 
 
 def escalations(snap: Snapshot) -> list[EscalationItem]:

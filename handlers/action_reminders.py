@@ -11,6 +11,7 @@ from bot.jobs import producer
 from domain import actions, escalations, members, outbox, reminders
 from domain.outbox import Outgoing
 from domain.status import working_days_between
+from domain.text import plural
 from domain.workspaces import working_hours
 from handlers.render import actions as render
 from storage.models import ActionItem
@@ -74,7 +75,7 @@ def _escalations(session: Session, item: ActionItem, *, now: datetime) -> list[t
     actions.escalate(session, item, level=level, now=now)
     due_key = item.due_at.strftime("%Y%m%dT%H%M")  # a new due date is a new promise, escalated afresh
     days = working_days_between(item.due_at, now, tz=project.time_zone, hours=hours)
-    reason = f"overdue by {days} working day{'' if days == 1 else 's'} (level {level})"
+    reason = f"overdue by {plural(days, 'working day')} (level {level})"
     note = escalations.Note(project.id, "action", item.id, reason)
     return [
         (

@@ -102,7 +102,7 @@ def escalation_digest(snap: Snapshot, items: list[EscalationItem]) -> tuple[str,
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Needs attention"}},
         _section(
-            f"{len(items)} {'item' if len(items) == 1 else 'items'} over a threshold in "
+            f"{plural(len(items), 'item')} over a threshold in "
             f"{channel_mention(snap.project.channel_id)}, oldest first."
         ),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.escalations import Escalated
-from domain.text import channel_mention, user_mention
+from domain.text import channel_mention, plural, user_mention
 from handlers.ids import Action
 from handlers.render import actions as render_actions
 from handlers.render import risks as render_risks
@@ -34,7 +34,7 @@ def _buttons(item: Escalated) -> dict[str, Any]:
 
 
 def _count(n: int) -> str:
-    return f"{n} escalation" + ("" if n == 1 else "s")
+    return plural(n, "escalation")
 
 
 def batch(items: list[Escalated]) -> tuple[str, list[dict[str, Any]]]:
