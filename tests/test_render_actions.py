@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domain.escalations import Escalated
 from domain.reminders import Reminder
 from handlers.render import actions as render
+from handlers.render import escalations as render_escalations
 from storage.models import ActionEvent, ActionItem, Project
 from storage.models.actions import DONE, OPEN
 
@@ -43,7 +45,7 @@ def _rendered() -> list[tuple[str, object]]:
         render.card(done, now=NOW),
         render.assigned(item, by="U0MAKER"),
         render.reminder(item, Reminder("overdue", NOW, "2026-11-23")),
-        render.escalation(item, level=2),
+        render_escalations.batch([Escalated(item.project, "action", item, "overdue by 3 working days (level 2)")]),
         render.completed_notice(done),
         render.item_list([item, done], heading=HOSTILE, now=NOW),
         render.details(item, [event], now=NOW),

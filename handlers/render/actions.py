@@ -129,15 +129,6 @@ def reminder(item: ActionItem, occurrence: Reminder) -> tuple[str, list[dict[str
     return f"Reminder: {item.ref} {escape(item.title)} in {where}", [_section(f"{line}\nIn {where}"), _controls(item)]
 
 
-def escalation(item: ActionItem, *, level: int) -> tuple[str, list[dict[str, Any]]]:
-    """An escalation to leads and the escalation channel."""
-    line = (
-        f":rotating_light: *Escalation (level {level})*: {headline(item)} owned by {user_mention(item.owner_id)} "
-        f"is overdue (was due {due_text(item)})."
-    )
-    return f"Escalation: {item.ref} is overdue", [_section(line), _controls(item)]
-
-
 def completed_notice(item: ActionItem) -> tuple[str, list[dict[str, Any]]]:
     """Tell the creator that the owner finished."""
     line = f":white_check_mark: {user_mention(item.completed_by or item.owner_id)} completed {headline(item)}."

@@ -86,12 +86,6 @@ def review_prompt(risk: Risk) -> tuple[str, list[dict[str, Any]]]:
     return f"Review {risk.ref} in {where}", [ask, *blocks, buttons]
 
 
-def escalation(risk: Risk, *, reason: str) -> tuple[str, list[dict[str, Any]]]:
-    """An escalation to leads and the escalation channel."""
-    _, blocks = card(risk)
-    return f"Escalation: {risk.ref}", [_section(f":rotating_light: *Escalation*: {escape(reason)}"), *blocks]
-
-
 def risk_list(risks: list[Risk], *, heading: str, total: int | None = None) -> tuple[str, list[dict[str, Any]]]:
     """Entries sorted by score, one line each."""
     if not risks:
