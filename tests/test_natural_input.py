@@ -21,7 +21,9 @@ from storage.models import ActionItem, Blocker, Decision, StandupAnswer
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL
 from tests.slack_requests import SlackSender
+from tests.test_meetings import _say
 from tests.test_standups import set_up, step
+from tests.test_standups_edges import _reply
 
 TUESDAY = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 QUESTIONS = ["What did you do since your last update?", "What will you do next?", "Anything blocking you?"]
@@ -141,19 +143,6 @@ def test_decision_search_command_finds_by_prefix(slack: SlackSender, decided: in
     assert "PostgreSQL" in shown and "RabbitMQ" not in shown
 
 
-def _say(slack: SlackSender, user: str, text: str, at: datetime, n: int) -> None:
-    event = {
-        "type": "message",
-        "channel_type": "channel",
-        "channel": PROJECT_CHANNEL,
-        "user": user,
-        "text": text,
-        "ts": f"{int(at.timestamp())}.{n:06d}",
-    }
-    with frozen(at):
-        assert 200 == slack.event(event, event_id=f"EvN{n}").status
-
-
 def _minutes(fake: FakeSlack, timeout: float = 10.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -187,19 +176,6 @@ def test_a_multi_line_meeting_message_puts_every_line_in_the_minutes(
     assert [] == [e for e in fake_slack.ephemerals("U0DEV2") if "couldn't read" in e["text"]]
 
 
-def _dm(slack: SlackSender, user: str, text: str, at: datetime) -> None:
-    event = {
-        "type": "message",
-        "channel_type": "im",
-        "channel": f"D{user}",
-        "user": user,
-        "text": text,
-        "ts": f"{int(at.timestamp())}.000100",
-    }
-    with frozen(at):
-        assert 200 == slack.event(event, event_id=f"EvDM{int(at.timestamp())}").status
-
-
 def _buttons(message: dict[str, Any]) -> list[str]:
     return [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
 
@@ -231,7 +207,7 @@ def test_a_plain_reply_is_split_its_blocker_summarised_and_the_reminder_closed(
     )
     prompt, reminder = fake_slack.messages("DU0DEV2")
     assert "standup_answer" in _buttons(reminder)
-    _dm(slack, "U0DEV2", reply, datetime(2026, 11, 23, 5, 10, tzinfo=UTC))
+    _reply(slack, "U0DEV2", reply, datetime(2026, 11, 23, 5, 10, tzinfo=UTC), "EvDM1")
     step(
         factory,
         settings,
