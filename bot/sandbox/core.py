@@ -125,7 +125,8 @@ class Sandbox:
         """Keep track of what the app did in the stand-in (called after each call is answered)."""
         answer = call.answer if isinstance(call.answer, dict) else {}
         if call.method == "response_url":
-            self._responded(call.args)
+            if call.status == 200:
+                self._responded(call.args)
         elif call.method == "upload":
             return
         elif call.status != 200 or answer.get("ok") is not True:

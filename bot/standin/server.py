@@ -23,7 +23,7 @@ import math
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,8 +48,10 @@ class Call:
     at: float  # time.monotonic()
     status: int  # the HTTP status answered
     answer: Any = None  # the answer's JSON body (a dict), or its text
+    path: str = ""  # the URL's path (which response_url a post went to)
 
 
+RESPONSE_URL_USES = 5  # posts a response_url takes before Slack answers 404 "used_url"
 RATE_LIMITED = frozenset({"chat.postMessage"})  # Slack's special per-conversation limit
 
 # Slack's Web API rate tiers: calls a minute per method and workspace, with short bursts allowed.
@@ -164,6 +166,8 @@ class FakeSlack(ClientSide):
         self._tiers = False
         self._tier_buckets: dict[tuple[str, str], tuple[float, float]] = {}  # (token, method) -> (tokens, when)
         self._latency: dict[str, float] = {}  # method ("*": any) -> seconds each call takes
+        self._open = threading.Event()  # cleared by hold(): every call waits until it is set again
+        self._open.set()
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._server: _Server | None = None
@@ -310,6 +314,15 @@ class FakeSlack(ClientSide):
         with self._lock:
             self._latency[method] = seconds
 
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Answer no request (Web API, response_url, upload) until the block ends: Slack unreachable for a while."""
+        self._open.clear()
+        try:
+            yield
+        finally:
+            self._open.set()
+
     def _delay(self, method: str) -> float:
         with self._lock:
             return self._latency.get(method, self._latency.get("*", 0.0))
@@ -370,6 +383,12 @@ class FakeSlack(ClientSide):
         with self._lock:
             return [dict(u) for u in self._uploads.values()]
 
+    def answer_at(self, path: str) -> dict[str, Any] | None:
+        """The first JSON body posted to the response_url at `path`, if any."""
+        with self._lock:
+            found = next((r for r in self._responses if r["path"] == path), None)
+            return {k: v for k, v in copy.deepcopy(found).items() if k != "path"} if found is not None else None
+
     def responses(self) -> list[dict[str, Any]]:
         """JSON bodies posted to response_url_base (respond() from slash commands and actions)."""
         with self._lock:
@@ -380,6 +399,11 @@ class FakeSlack(ClientSide):
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)
         body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        self._open.wait()
+        if handler.command == "GET" and parts.path.startswith("/hooks/"):  # not Slack's: how a load generator in
+            found = self.answer_at(parts.path)  # another process learns that a command was answered
+            self._respond(handler, 200 if found is not None else 404, {}, found if found is not None else "not_yet")
+            return
         method, token = parts.path, None
         args: dict[str, Any] = {}
         headers: dict[str, str] = {}
@@ -400,12 +424,16 @@ class FakeSlack(ClientSide):
             elif parts.path.startswith("/hooks/"):
                 method, args = "response_url", _decode_args(handler, parts.query, body)
                 with self._lock:
-                    self._responses.append({"path": parts.path, **copy.deepcopy(args)})
-                status, payload = 200, "ok"
+                    used = sum(1 for r in self._responses if r["path"] == parts.path)
+                    if used >= RESPONSE_URL_USES:  # Slack: "up to five times within 30 minutes"
+                        status, payload = 404, "used_url"
+                    else:
+                        self._responses.append({"path": parts.path, **copy.deepcopy(args)})
+                        status, payload = 200, "ok"
         except Exception:  # a bug of the fake's own, or an undecodable body: 500, trace kept for the test
             self.server_errors.append(traceback.format_exc())
             status, headers, payload = 500, {}, "fake error"
-        self._record(Call(method, args, token, time.monotonic(), status, copy.deepcopy(payload)))
+        self._record(Call(method, args, token, time.monotonic(), status, copy.deepcopy(payload), parts.path))
         self._respond(handler, status, headers, payload)
 
     @staticmethod
