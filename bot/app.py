@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +13,10 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +37,12 @@ from storage.db import session_factory
 log = logging.getLogger(__name__)
 
 INLINE_DELIVERY_BUDGET = 1.5  # seconds
+ANSWER_WORKERS = 8  # requests answered after their acknowledgement run on these
+LATER_WORKERS = 4  # work a request leaves for after its answer (Home tabs, rosters, exports) on these
+RESPOND_SECONDS = 10
+RESPOND_RETRIES = [ConnectionErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)]
+COMMITTED = "pmbot_committed"  # the outbox keys of a request whose transaction committed
+ANSWERED_LATER = frozenset({"block_actions", "shortcut", "message_action"})
 OAUTH_STATE_SECONDS = 600
 
 
@@ -50,11 +60,16 @@ class Runtime:
 
 
 class PmbotApp(App):
-    """A Bolt app whose every request runs in one database transaction.
+    """A Bolt app that answers Slack first and does the work after, each request in one database transaction.
 
-    Bolt's sync middleware cannot wrap listeners (`next()` only sets a flag), so the unit of work
-    wraps `dispatch` itself: it serves HTTP and Socket Mode alike. Messages queued in the outbox
-    during the request are delivered once the transaction has committed.
+    Slash commands, buttons and shortcuts are acknowledged as soon as their signature checks, with no database
+    and no Slack call; the request then runs on a background thread (`_answer_later`), and what a listener
+    would have answered goes to the request's `response_url`. Forms (whose errors Slack shows in place), option
+    lists and events are answered in the request.
+
+    Bolt's sync middleware cannot wrap listeners (`next()` only sets a flag), so the unit of work wraps
+    `dispatch` itself: it serves HTTP and Socket Mode alike. Messages queued in the outbox during the request
+    are delivered once the transaction has committed.
     """
 
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
@@ -62,30 +77,87 @@ class PmbotApp(App):
         self.runtime = runtime
         self.registered = Registered()
         self.drainer = Drainer(runtime.sender)
-        self.later = Later()
+        # Requests answered after their acknowledgement have threads of their own: a modal must open within
+        # three seconds of the click, never behind work after an answer that waits out Slack's rate limits.
+        self.answers = Later(workers=ANSWER_WORKERS, name="pmbot-answer")
+        self.later = Later(workers=LATER_WORKERS)
+        secret = runtime.settings.signing_secret
+        self.verifier = SignatureVerifier(secret) if secret else None
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
+        # Checked here, once, before anything else: Bolt's own check (off) would refuse a request that waited in the
+        # queue for more than five minutes after it was acknowledged.
+        if not self._signed(req):
+            return BoltResponse(status=401, body="")
+        req.context[NOW] = self.runtime.clock()  # the moment it arrived, whenever it runs
+        if not answers_later(req.body) or not self.answers.submit(functools.partial(self._answer_later, req)):
+            response = self._unit_of_work(req)  # (a stopping process answers in the request)
+            self._after(req)
+            return response
+        return BoltResponse(status=200, body="")
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Wait until every answer and every job after an answer so far has finished (tests, shutdown)."""
+        return self.answers.wait(timeout=timeout) and self.later.wait(timeout=timeout)
+
+    def stop(self) -> None:
+        """Finish what is running; drop what has not started (tests: nothing may reach the next test's Slack)."""
+        self.answers.stop()
+        self.drainer.stop()
+        self.later.stop()
+
+    def _signed(self, req: BoltRequest) -> bool:
+        """Slack's signature, checked before the request is acknowledged (Bolt checks it again when it runs)."""
+        if self.verifier is None or req.mode == "socket_mode":
+            return True
+        timestamp, signature = (req.headers.get(h, [None])[0] for h in ("x-slack-request-timestamp",
+                                                                         "x-slack-signature"))  # fmt: skip
+        try:
+            return self.verifier.is_valid(req.raw_body, timestamp, signature)
+        except ValueError:  # a timestamp that is not a number
+            return False
+
+    def _answer_later(self, req: BoltRequest) -> None:
+        """Run an acknowledged request; send what its listener answered to the request's response_url, then the
+        messages it queued."""
+        try:
+            response = self._unit_of_work(req)
+        except Exception as err:  # Bolt itself failed: the person still hears that nothing was saved
+            response = failure_response(err, req.body, client=req.context.client or self.runtime.client)
+        if response.status == 200 and response.body and req.body.get("command"):
+            respond(req.body, response.body)
+        self._after(req)
+
+    def _unit_of_work(self, req: BoltRequest) -> BoltResponse:
+        """Dispatch `req` in one transaction: committed if the listener succeeded, else rolled back."""
         session = self.runtime.factory()
         req.context[DB] = session
-        req.context[NOW] = self.runtime.clock()
+        req.context.setdefault(NOW, self.runtime.clock())
         try:
             response = super().dispatch(req)
             if req.context.get(FAILED) or response.status >= 500:
                 session.rollback()
                 return response
-            keys = list(session.info.get("outbox_keys", []))
+            req.context[COMMITTED] = list(session.info.get("outbox_keys", []))
             session.commit()
         except Exception as err:  # the commit itself failed: nothing was saved, and the person must know
             session.rollback()
+            req.context.pop(COMMITTED, None)
             return failure_response(err, req.body, client=req.context.client or self.runtime.client)
         finally:
             session.close()
+        return response
+
+    def _after(self, req: BoltRequest) -> None:
+        """Once a request has committed: deliver the messages it queued, then start the work it left for later."""
+        keys = req.context.get(COMMITTED)
+        if keys is None:
+            return
         if keys:
             refused = self._deliver(keys)
             if refused:  # a channel pmbot is not in, an archived one, a message too long: the person can act
                 tell_refused(req.body, refused, client=req.context.client or self.runtime.client)
         self._start_later(req)
-        return response
 
     def _start_later(self, req: BoltRequest) -> None:
         """Hand what the listeners left for after the answer to the background threads (the change is committed)."""
@@ -97,8 +169,8 @@ class PmbotApp(App):
             self.later.submit(functools.partial(job, self.runtime.factory, client))
 
     def _deliver(self, keys: list[tuple[int, str]]) -> list[tuple[str, str]]:
-        """Send what this request queued, within a budget that keeps Slack's 3-second answer in reach; answer the
-        (channel, error) of each message Slack refused for good.
+        """Send what this request queued, within a budget; answer the (channel, error) of each message Slack
+        refused for good.
 
         The change is committed already; a failure here only leaves messages for the scheduler.
         """
@@ -108,9 +180,42 @@ class PmbotApp(App):
         except Exception:
             log.exception("delivering a request's messages failed; the scheduler will retry them")
             return []
-        if report.sent + report.gave_up < len(keys):  # paced or behind another: finish without holding the answer
+        if report.sent + report.gave_up < len(keys):  # paced or behind another: finish in the background
             self.drainer.add(keys, now=now)
         return [(r.channel, r.error) for r in report.refused]
+
+
+def answers_later(body: dict[str, Any]) -> bool:
+    """Whether a request is acknowledged at once and answered after: slash commands, buttons and shortcuts.
+
+    Not forms (a field's error must be in the acknowledgement), option lists (they are the acknowledgement),
+    nor events (a failed one answers 500 so that Slack sends it again).
+    """
+    if body.get("ssl_check"):
+        return False
+    return bool(body.get("command")) or body.get("type") in ANSWERED_LATER
+
+
+def respond(body: dict[str, Any], answer: str | bytes) -> None:
+    """Post a slash command's answer to its response_url, as the acknowledgement would have carried it."""
+    url = body.get("response_url")
+    text = answer.decode() if isinstance(answer, bytes) else answer
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):  # a plain-text acknowledgement
+        payload = {"text": text}
+    if not url:
+        return
+    payload.setdefault("response_type", "ephemeral")
+    try:
+        webhook = WebhookClient(str(url), timeout=RESPOND_SECONDS, retry_handlers=RESPOND_RETRIES)
+        sent = webhook.send_dict(payload)
+        if sent.status_code != 200:
+            log.warning("Slack refused a command's answer at its response_url: %s %s", sent.status_code, sent.body)
+    except Exception:
+        log.warning("could not post a command's answer to its response_url", exc_info=True)
 
 
 def create_app(
@@ -134,9 +239,10 @@ def create_app(
     common: dict[str, Any] = {
         "signing_secret": settings.signing_secret or "unused-in-socket-mode",
         "client": client,
-        # Listeners finish (and commit) before Slack gets its answer: a retry can never see half a change.
+        # Listeners finish (and commit) before Bolt answers: the unit of work around `dispatch` sees the whole
+        # request. Slash commands, buttons and shortcuts are acknowledged before that (PmbotApp.dispatch).
         "process_before_response": True,
-        "request_verification_enabled": bool(settings.signing_secret),
+        "request_verification_enabled": False,  # PmbotApp.dispatch checks signatures before anything runs
     }
     if tokens.store is not None:
         authorize = StoreAuthorize(tokens.store, client_id=settings.client_id, client_secret=settings.client_secret,

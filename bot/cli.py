@@ -96,6 +96,9 @@ def _database(settings: Settings, *, migrate: bool = True):  # type: ignore[no-u
     return engine
 
 
+STOP_GRACE_SECONDS = 10  # a stopping `serve` finishes the requests it acknowledged
+
+
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
     _database(settings)
     log.info("database schema is up to date")
@@ -110,10 +113,12 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     engine = _database(settings)
     warm_up()  # dateparser's first call loads language data: pay for it now, not in a user's request
     signal.signal(signal.SIGTERM, _interrupt)  # a platform's stop is a clean stop, like Ctrl-C
+    app = create_app(settings, engine)
     try:
-        wsgi = make_wsgi(create_app(settings, engine), engine)
-        serve(wsgi, host=settings.host, port=settings.port, max_body_bytes=settings.max_body_bytes)
+        serve(make_wsgi(app, engine), host=settings.host, port=settings.port, max_body_bytes=settings.max_body_bytes)
     except KeyboardInterrupt:
+        if not app.settle(timeout=STOP_GRACE_SECONDS):  # what was acknowledged is answered before the exit
+            log.warning("pmbot serve stopped with work still running after %ss", STOP_GRACE_SECONDS)
         log.info("pmbot serve stopped")
     return 0
 

@@ -1,4 +1,5 @@
-"""Work a request hands over to run once its transaction has committed, while its answer goes back to Slack.
+"""Work done after Slack has its answer: requests acknowledged first (slash commands, buttons, shortcuts) and
+the work a request hands over to run once its transaction has committed.
 
 Bolt's lazy listeners start before the listener returns, so with the unit of work around `dispatch` they
 would race the request's own commit; this runs after it. Each job opens its own sessions and never holds
@@ -19,22 +20,24 @@ log = logging.getLogger(__name__)
 class Later:
     """A few background threads for work after the answer."""
 
-    def __init__(self, *, workers: int = 4) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pmbot-later")
+    def __init__(self, *, workers: int = 4, name: str = "pmbot-later") -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
         self._pending: set[Future[None]] = set()
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
 
-    def submit(self, job: Callable[[], None]) -> None:
-        """Run `job` on a background thread; a failure is logged, never raised."""
+    def submit(self, job: Callable[[], None]) -> bool:
+        """Run `job` on a background thread (a failure is logged, never raised); False if the process is stopping
+        and the job was not taken."""
         try:
             future = self._pool.submit(self._run, job)
-        except RuntimeError:  # shutting down: the answer is given, the work is re-derived next time
-            log.warning("work after the answer dropped: the process is stopping")
-            return
+        except RuntimeError:  # shutting down
+            log.warning("background work not started: the process is stopping")
+            return False
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._done)
+        return True
 
     def wait(self, timeout: float = 30.0) -> bool:
         """Block until every job submitted so far has finished; return False on timeout."""

@@ -174,12 +174,17 @@ def server(app: PmbotApp, engine: Engine) -> Iterator[RunningServer]:
     running = RunningServer(make_wsgi(app, engine))
     yield running
     running.stop()
-    app.drainer.stop()  # no background delivery of this test's may reach the next test's fake Slack
-    app.later.stop()  # nor any work left for after an answer
+    app.stop()  # no background work of this test's may reach the next test's fake Slack
+
+
+def sender_for(server: RunningServer, app: PmbotApp, fake: FakeSlack, **kwargs: Any) -> SlackSender:
+    """A SlackSender whose response_urls are the stand-in's and which waits for the app's work after answering."""
+    return SlackSender(server.url, SIGNING_SECRET, settle=app.settle, answers=fake.answer_at,
+                       response_url_base=fake.response_url_base, **{"team_id": fake.team_id, **kwargs})  # fmt: skip
 
 
 @pytest.fixture
-def slack(server: RunningServer, app: PmbotApp) -> SlackSender:
+def slack(server: RunningServer, app: PmbotApp, fake_slack: FakeSlack) -> SlackSender:
     """Sends Slack-signed requests to the running app, as Slack would; each returns once the app's work after
     the answer is done too."""
-    return SlackSender(server.url, SIGNING_SECRET, team_id=FakeSlack.team_id, settle=app.later.wait)
+    return sender_for(server, app, fake_slack)

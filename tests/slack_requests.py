@@ -22,7 +22,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -36,6 +36,7 @@ class Response:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    ack: bytes = b""  # a slash command's acknowledgement as the app sent it (see SlackSender.command)
 
     @property
     def text(self) -> str:
@@ -74,9 +75,13 @@ class SlackSender:
         response_url_base: str = "https://hooks.slack.com/commands/T0001",
         timeout: float = 10.0,
         settle: Callable[[], object] | None = None,
+        answers: Callable[[str], dict[str, Any] | None] | None = None,
     ) -> None:
         """`settle`, if given, is called after every answer: the fixture waits there for the work the app does
-        after answering, so a test reads the end state (a deadline test sends without it)."""
+        after answering, so a test reads the end state (a deadline test sends without it).
+
+        `answers` returns the first post to the response_url at a path (the stand-in's `answer_at`): a slash
+        command's answer arrives there after its empty acknowledgement, and `command` returns it as the body."""
         self.base_url = base_url.rstrip("/")
         self.signing_secret = signing_secret
         self.team_id = team_id
@@ -85,6 +90,7 @@ class SlackSender:
         self.response_url_base = response_url_base.rstrip("/")
         self.timeout = timeout
         self.settle = settle
+        self.answers = answers
         self.verification_token = "fake-verification-token"
 
     # ---- transport
@@ -172,8 +178,29 @@ class SlackSender:
         return fields
 
     def command(self, command: str, text: str = "", **kwargs: Any) -> Response:
-        """A slash command, form-encoded and signed like Slack's (see `command_fields`)."""
-        return self.post_form(self.command_fields(command, text, **kwargs))
+        """A slash command, form-encoded and signed like Slack's (see `command_fields`).
+
+        The response's body is what the person sees: the acknowledgement's if it carried one, else the first
+        answer posted to the command's response_url (`ack` keeps the acknowledgement as sent)."""
+        fields = self.command_fields(command, text, **kwargs)
+        response = self.post_form(fields)
+        response.ack = response.body
+        if response.status == 200 and not response.body.strip() and self.answers is not None:
+            posted = self._answer_at(urlsplit(str(fields["response_url"])).path)
+            if posted is not None:
+                response.body = json.dumps(posted).encode()
+                response.headers["content-type"] = JSON
+        return response
+
+    def _answer_at(self, path: str) -> dict[str, Any] | None:
+        """The first post to the response_url at `path`; without `settle`, waited for up to the timeout."""
+        assert self.answers is not None
+        deadline = time.monotonic() + (0 if self.settle is not None else self.timeout)
+        while True:
+            posted = self.answers(path)
+            if posted is not None or time.monotonic() >= deadline:
+                return posted
+            time.sleep(0.02)
 
     def event(
         self,

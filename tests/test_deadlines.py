@@ -32,9 +32,9 @@ def _timed(send: Any) -> tuple[Response, float]:
     return response, time.monotonic() - started
 
 
-def _unsettled(server: RunningServer) -> SlackSender:
-    """A sender that returns as soon as the app answers, as Slack sees it."""
-    return SlackSender(server.url, SIGNING_SECRET, team_id=FakeSlack.team_id)
+def _unsettled(server: RunningServer, fake: FakeSlack) -> SlackSender:
+    """A sender that returns as soon as the app answers, as Slack sees it; its response_urls are the stand-in's."""
+    return SlackSender(server.url, SIGNING_SECRET, team_id=FakeSlack.team_id, response_url_base=fake.response_url_base)
 
 
 def _forty_projects(fake: FakeSlack, session: Session) -> None:
@@ -59,11 +59,11 @@ def test_home_opens_and_a_home_button_answers_in_time_with_forty_projects(
     _forty_projects(fake_slack, session)
     slack.command("/action", "<@U0DEV1|dev-la> ship the thing by friday", user_id="U0LEAD", channel_id=MINE[0])
     fake_slack.slow(0.1)
-    quick = _unsettled(server)
+    quick = _unsettled(server, fake_slack)
 
     opened, took = _timed(lambda: quick.event({"type": "app_home_opened", "user": "U0DEV1", "tab": "home"}))
     assert (200, True) == (opened.status, took < WINDOW - MARGIN), took
-    assert app.later.wait(timeout=60)
+    assert app.settle(timeout=60)
     home = fake_slack.home_view("U0DEV1")
     assert set(MINE) == _shown(home)
     assert home is not None and "ship the thing" in json.dumps(home)
@@ -79,7 +79,7 @@ def test_home_opens_and_a_home_button_answers_in_time_with_forty_projects(
         )
     )
     assert (200, True) == (done.status, took < WINDOW - MARGIN), took
-    assert app.later.wait(timeout=60)
+    assert app.settle(timeout=60)
     refreshed = fake_slack.home_view("U0DEV1")
     assert set(MINE) == _shown(refreshed)
     assert "ship the thing" not in json.dumps(refreshed)
@@ -150,7 +150,7 @@ def test_standup_setup_in_a_big_workspace_saves_at_once_and_the_zones_follow(
     fake_slack.slow(0.3, method="users.info")
 
     submitted, took = _timed(
-        lambda: _unsettled(server).view_submission(
+        lambda: _unsettled(server, fake_slack).view_submission(
             user_id="U0LEAD",
             callback_id="standup_setup",
             private_metadata=metadata,
@@ -164,7 +164,7 @@ def test_standup_setup_in_a_big_workspace_saves_at_once_and_the_zones_follow(
     assert [*PEOPLE, *newcomers] == list(before)
     assert {"UTC"} == {before[u] for u in newcomers}  # the project's zone until the profile is in
 
-    assert app.later.wait(timeout=60)
+    assert app.settle(timeout=60)
     session.expire_all()
     after = {p.user_id: p.tz for p in standups.participants(session, session.get(Standup, standup.id))}
     session.rollback()
@@ -194,11 +194,11 @@ def test_export_answers_at_once_and_the_files_follow(
 ) -> None:
     """`/pm export csv` answers "Preparing your export…" inside the window; the files are uploaded after it."""
     fake_slack.slow(0.1)
-    quick = _unsettled(server)
+    quick = _unsettled(server, fake_slack)
     answer, took = _timed(lambda: quick.command("/pm", "export csv", user_id="U0LEAD", channel_id=PROJECT_CHANNEL))
     assert (200, True) == (answer.status, took < WINDOW - MARGIN), took
-    assert "Preparing your export" in answer.json()["text"]
-    assert app.later.wait(timeout=60)
+    assert app.settle(timeout=60)
+    assert "Preparing your export" in fake_slack.responses()[0]["text"]
     uploads = fake_slack.uploads()
     assert {"actions.csv", "risks.csv", "decisions.csv", "meetings.csv"} == {u["filename"] for u in uploads}
     assert all(u["completed"] and PROJECT_CHANNEL == u["channel_id"] for u in uploads)

@@ -19,13 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, literal, select, union_all
 
+from bot.app import PmbotApp
 from bot.standin import Call, FakeSlack
 from bot.standin import rules as slack_rules
 from handlers import actions, decisions, risks, standups
 from handlers.errors import UNAVAILABLE
 from handlers.ids import Command
 from storage.models import Base, OutboxMessage
-from tests.conftest import PEOPLE, PROJECT_CHANNEL, SIGNING_SECRET, RunningServer
+from tests.conftest import PEOPLE, PROJECT_CHANNEL, RunningServer, sender_for
 from tests.slack_requests import Response, SlackSender
 from tests.test_standups import _setup_values
 
@@ -303,14 +304,12 @@ def expectation(template: Template, text: str) -> str:
 
 
 @pytest.fixture
-def fuzzer(server: RunningServer, fake_slack: FakeSlack, engine: Engine) -> Fuzzer:
+def fuzzer(server: RunningServer, app: PmbotApp, fake_slack: FakeSlack, engine: Engine) -> Fuzzer:
     """A project with a stand-up, A-1, R-1, R-2, D-1, D-2 and M-1, every person already known to pmbot, and a
     sender whose response_url is the fake's (so anything said that way is recorded too)."""
     name, tz, locale = PEOPLE[CALLER]
     fake_slack.add_user(CALLER, name=name, tz=tz, locale=locale, is_admin=True)
-    slack = SlackSender(
-        server.url, SIGNING_SECRET, team_id=fake_slack.team_id, response_url_base=fake_slack.response_url_base
-    )
+    slack = sender_for(server, app, fake_slack)
     setting_up = Fuzzer(slack, fake_slack, engine)
     for command, text in [
         (Command.PM, f"config leads <@{CALLER}|{name}>"),

@@ -21,7 +21,7 @@ from bot.standin import FakeSlack
 from handlers.ids import Action, Command
 from storage.models import ActionEvent, ActionItem, Decision, DecisionRevision, OutboxMessage, Risk, RiskEvent
 from tests.actions_helpers import frozen
-from tests.conftest import PROJECT_CHANNEL, SIGNING_SECRET, RunningServer
+from tests.conftest import PROJECT_CHANNEL, RunningServer, sender_for
 from tests.slack_requests import SlackSender
 from tests.test_fuzz_commands import row_counts
 
@@ -140,13 +140,7 @@ def _score_of(session: Session, risk_id: int) -> str:
 @pytest.fixture
 def said(server: RunningServer, app: PmbotApp, fake_slack: FakeSlack) -> SlackSender:
     """A sender whose response_url is the fake's, with A-1, R-1 and D-1 already recorded by the lead."""
-    sender = SlackSender(
-        server.url,
-        SIGNING_SECRET,
-        team_id=fake_slack.team_id,
-        response_url_base=fake_slack.response_url_base,
-        settle=app.later.wait,
-    )
+    sender = sender_for(server, app, fake_slack)
     with frozen(MONDAY):
         for command, text in [(ACTION, "send the deck"), (RISK, "vendor may slip p:3 i:4"), (DECISION, "we use PG")]:
             assert 200 == sender.command(command, text, user_id=LEAD, channel_id=PROJECT_CHANNEL).status

@@ -41,9 +41,12 @@ def oauth_settings(engine: Engine, fake: FakeSlack, **overrides: str) -> Setting
 def multi(engine: Engine, fake_slack: FakeSlack) -> Iterator[tuple[RunningServer, Settings]]:
     """`pmbot serve` installed over OAuth, with nothing installed yet."""
     settings = oauth_settings(engine, fake_slack)
-    running = RunningServer(make_wsgi(create_app(settings, engine), engine))
+    app = create_app(settings, engine)
+    running = RunningServer(make_wsgi(app, engine))
     yield running, settings
     running.stop()
+    app.settle()  # nothing of this test's may still read while the database is emptied
+    app.stop()
 
 
 def get(url: str, cookie: str = "") -> Response:
@@ -70,8 +73,10 @@ def install(base_url: str, fake: FakeSlack, team_id: str) -> Response:
     return get(f"{base_url}/slack/oauth_redirect?code={code}&state={query['state'][0]}", cookie)
 
 
-def sender(base_url: str, team_id: str) -> SlackSender:
-    return SlackSender(base_url, SIGNING_SECRET, team_id=team_id)
+def sender(base_url: str, team_id: str, fake: FakeSlack) -> SlackSender:
+    """Signed requests from `team_id`; a command returns once its answer reached the stand-in's response_url."""
+    return SlackSender(base_url, SIGNING_SECRET, team_id=team_id, answers=fake.answer_at,
+                       response_url_base=fake.response_url_base)  # fmt: skip
 
 
 def stored_bot_tokens(engine: Engine) -> dict[str, str]:
@@ -87,7 +92,7 @@ def test_add_to_slack_installs_a_workspace_whose_token_is_sealed_and_used(
     assert 200 == answer.status, answer.text
     stored = stored_bot_tokens(engine)
     assert stored["T0BLUE"].startswith(SEALED) and "blue" not in stored["T0BLUE"]  # never at rest in clear
-    response = sender(running.url, "T0BLUE").command(
+    response = sender(running.url, "T0BLUE", fake_slack).command(
         "/action", "send the vendor contract draft", user_id="U0LEAD", channel_id=PROJECT_CHANNEL
     )
     assert 200 == response.status and "A-1" in response.text
@@ -107,10 +112,12 @@ def test_a_redirect_without_its_state_installs_nothing(
 
 
 def test_a_workspace_not_installed_gets_no_answer_and_nothing_is_stored(
-    multi: tuple[RunningServer, Settings], session: Session
+    multi: tuple[RunningServer, Settings], fake_slack: FakeSlack, session: Session
 ) -> None:
     running, _ = multi
-    response = sender(running.url, "T0STRANGER").command("/action", "a thing", user_id="U0LEAD", channel_id="C1")
+    response = sender(running.url, "T0STRANGER", fake_slack).command(
+        "/action", "a thing", user_id="U0LEAD", channel_id="C1"
+    )
     assert "A-1" not in response.text
     assert 0 == session.scalar(select(func.count()).select_from(ActionItem))
 
@@ -122,7 +129,7 @@ def test_workspaces_never_see_each_others_data(
     running, _ = multi
     for team in TEAMS:
         assert 200 == install(running.url, fake_slack, team).status
-    blue, green = sender(running.url, "T0BLUE"), sender(running.url, "T0GREEN")
+    blue, green = sender(running.url, "T0BLUE", fake_slack), sender(running.url, "T0GREEN", fake_slack)
     blue.command("/action", "blue secret roadmap <@U0DEV1>", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
     blue.command("/decision", "blue picks the vendor", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
     blue.command("/risk", "blue budget overrun p:4 i:5", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
@@ -153,7 +160,7 @@ def test_uninstall_deletes_tokens_at_once_and_the_data_after_the_grace_period(
     running, settings = multi
     for team in TEAMS:
         install(running.url, fake_slack, team)
-    blue, green = sender(running.url, "T0BLUE"), sender(running.url, "T0GREEN")
+    blue, green = sender(running.url, "T0BLUE", fake_slack), sender(running.url, "T0GREEN", fake_slack)
     fake_slack.fail_next("chat.postMessage", status=500)  # blue's card stays queued: something left to send
     blue.command("/action", "blue item", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
     green.command("/action", "green item", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
@@ -189,7 +196,7 @@ def test_installing_again_within_the_grace_period_keeps_everything(
 ) -> None:
     running, settings = multi
     install(running.url, fake_slack, "T0BLUE")
-    blue = sender(running.url, "T0BLUE")
+    blue = sender(running.url, "T0BLUE", fake_slack)
     blue.command("/action", "blue item", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
     blue.event({"type": "app_uninstalled"})
     install(running.url, fake_slack, "T0BLUE")
@@ -204,7 +211,7 @@ def test_a_revoked_bot_token_is_deleted_and_nothing_more_is_sent(
 ) -> None:
     running, _ = multi
     install(running.url, fake_slack, "T0BLUE")
-    blue = sender(running.url, "T0BLUE")
+    blue = sender(running.url, "T0BLUE", fake_slack)
     event = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}}
     assert 200 == blue.event(event).status
     assert {} == stored_bot_tokens(engine)

@@ -91,7 +91,8 @@ def test_serve_answers_signed_requests_and_health(engine: Engine, fake_slack: Fa
     """`pmbot serve` migrates, listens on PORT, answers /healthz and a signed `/pm help`, and stops on SIGTERM."""
     port = _free_port()
     with _process(["serve"], _env(engine, fake_slack, PORT=str(port)), tmp_path) as proc:
-        sender = SlackSender(f"http://127.0.0.1:{port}", SIGNING_SECRET)
+        sender = SlackSender(f"http://127.0.0.1:{port}", SIGNING_SECRET, answers=fake_slack.answer_at,
+                             response_url_base=fake_slack.response_url_base)  # fmt: skip
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import manifest
+from bot.app import PmbotApp
 from bot.jobs import run_due
 from bot.sandbox import people
 from bot.sandbox.core import Sandbox
@@ -22,7 +23,7 @@ from bot.slack_client import make_client
 from bot.standin import FakeSlack
 from storage.models import Member, OutboxMessage
 from tests.actions_helpers import frozen, items
-from tests.conftest import PROJECT_CHANNEL, SIGNING_SECRET
+from tests.conftest import PROJECT_CHANNEL, sender_for
 from tests.slack_requests import SlackSender
 from tests.test_meetings import TUESDAY, _say
 from tests.test_outbox import _post, _queue
@@ -48,11 +49,9 @@ def client(fake: FakeSlack) -> WebClient:
 
 
 @pytest.fixture
-def answered(server: Any, fake_slack: FakeSlack) -> SlackSender:
+def answered(server: Any, app: PmbotApp, fake_slack: FakeSlack) -> SlackSender:
     """A SlackSender whose response_url posts land in the stand-in, where the test can read them."""
-    return SlackSender(
-        server.url, SIGNING_SECRET, team_id=fake_slack.team_id, response_url_base=fake_slack.response_url_base
-    )
+    return sender_for(server, app, fake_slack)
 
 
 def error_of(call: Any, **kwargs: Any) -> str:
@@ -177,8 +176,8 @@ def test_a_command_in_a_private_channel_pmbot_is_not_in_asks_to_invite_it(
             "/action", "<@U0DEV1|dev-la> write the plan", user_id="U0LEAD", channel_id=SECRET_CHANNEL
         )
     assert 200 == response.status
-    [told] = fake_slack.responses()
-    assert "ephemeral" == told["response_type"]
+    answer, told = fake_slack.responses()  # the command's answer, then what Slack refused
+    assert "A-1" in answer["text"] and "ephemeral" == told["response_type"]
     assert f"<#{SECRET_CHANNEL}>" in told["text"] and "`/invite @pmbot`" in told["text"]
 
 
@@ -279,8 +278,8 @@ def test_a_message_slack_still_finds_too_long_is_explained(answered: SlackSender
     fake_slack.fail_next("chat.postMessage", status=200, error="msg_too_long")
     with frozen(MONDAY):
         answered.command("/action", "<@U0DEV1|dev-la> write the plan", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
-    [told] = fake_slack.responses()
-    assert "too long for Slack" in told["text"]
+    answer, told = fake_slack.responses()  # the command's answer, then what Slack refused
+    assert "A-1" in answer["text"] and "too long for Slack" in told["text"]
 
 
 def test_a_rate_limited_lookup_while_someone_waits_says_when_to_try_again(

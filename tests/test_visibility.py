@@ -24,7 +24,7 @@ from bot.slack_client import make_client
 from bot.standin import FakeSlack
 from domain.workspaces import workspace_for
 from storage.models import ActionItem, DigestSubscription, Member, OutboxMessage, Project, Risk, Workspace
-from tests.conftest import PROJECT_CHANNEL, SIGNING_SECRET, RunningServer
+from tests.conftest import PROJECT_CHANNEL, RunningServer, sender_for
 from tests.slack_requests import SlackSender
 
 SECRET = "G0SECRET"
@@ -86,7 +86,7 @@ def viewer(request: pytest.FixtureRequest, world: World, slack: SlackSender, ser
         return Viewer("member", "U0DEV1", slack, slack.team_id, PROJECT_CHANNEL, SECRET)
     if request.param == "outsider":
         return Viewer("outsider", "U0DEV2", slack, slack.team_id, PROJECT_CHANNEL, PROJECT_CHANNEL)
-    alien = SlackSender(server.url, SIGNING_SECRET, team_id=OTHER_TEAM, settle=app.later.wait)
+    alien = sender_for(server, app, world.fake, team_id=OTHER_TEAM)
     return Viewer("alien", ALIEN, alien, OTHER_TEAM, ALIEN_CHANNEL, ALIEN_CHANNEL)
 
 
@@ -270,8 +270,7 @@ def test_a_party_outside_the_channel_may_act_on_its_record_and_nobody_else(
     world: World, server: RunningServer, app: PmbotApp
 ) -> None:
     """U0DEV2, not in #proj-secret, owns A-2: they click Done on their DM card; U0DEV3 cannot, nor open its form."""
-    slack = SlackSender(server.url, SIGNING_SECRET, team_id=world.fake.team_id, settle=app.later.wait,
-                        response_url_base=world.fake.response_url_base)  # fmt: skip
+    slack = sender_for(server, app, world.fake)
     slack.command("/action", f"<@U0DEV2> sign the {WORD} contract", user_id="U0LEAD", channel_id=SECRET)
 
     def status() -> str | None:

@@ -129,8 +129,10 @@ def run(args: argparse.Namespace, *, log_level: str = "INFO") -> int:
            "DATABASE_URL": url, "LOG_LEVEL": log_level}  # fmt: skip
     settings = load_settings(env, dotenv=None)
     warm_up()
-    app_server = AppServer(make_wsgi(create_app(settings, engine, clock=clock.now), engine))
-    poster = SignedPoster(app_server.url, secret, team_id=fake.team_id, api_app_id=APP_ID, bot_user_id=fake.bot_user_id)
+    app = create_app(settings, engine, clock=clock.now)
+    app_server = AppServer(make_wsgi(app, engine))
+    poster = SignedPoster(app_server.url, secret, team_id=fake.team_id, api_app_id=APP_ID,
+                          bot_user_id=fake.bot_user_id, settle=app.settle)  # fmt: skip
     sb = Sandbox(fake, poster, manifest.load())
     if saved:
         sb.restore(saved)

@@ -15,6 +15,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -75,7 +76,11 @@ class SignedPoster:
         api_app_id: str,
         bot_user_id: str,
         timeout: float = 30.0,
+        settle: Callable[[], object] | None = None,
     ) -> None:
+        """`settle`, if given, is called after each answer: it waits for the work the app does after answering
+        (the app acknowledges commands and buttons first), so what a person did next sees the first's result."""
+        self.settle = settle
         self.url = app_url.rstrip("/") + "/slack/events"
         self.signing_secret = signing_secret
         self.team_id = team_id
@@ -103,7 +108,10 @@ class SignedPoster:
                 data, status, kind = error.read(), error.code, error.headers.get("Content-Type") or ""
         except OSError as error:  # refused, reset, timed out: Slack would see no answer at all
             return Answer(0, "text/plain", str(error).encode(), time.monotonic() - started)
-        return Answer(status, kind, data, time.monotonic() - started)
+        answered = Answer(status, kind, data, time.monotonic() - started)
+        if self.settle is not None:
+            self.settle()
+        return answered
 
     # ---- the three kinds of request
 
