@@ -1,7 +1,10 @@
 """Benchmark stand-ups: a simulated week of `run_due` ticks for many people in many zones; print a table of figures.
 
 .venv/bin/python -m bench.standups [--db sqlite|postgresql|both] [--participants 10000] [--standups 40] [--zones 30]
-    [--tick-minutes 15] [--days 7] [--budget 180] [--no-profile]
+    [--tick-minutes 15] [--days 7] [--budget 180] [--no-profile] [--burst-days 5]
+
+Besides the whole tick it times the stand-up producer alone and counts its SQL statements per tick; then, on a
+fresh database with every participant in one zone, the stand-up tick that queues that whole zone's prompts.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench._harness import (
@@ -39,40 +43,83 @@ from bot import jobs
 from bot.settings import load_settings
 from bot.slack_client import make_client
 from bot.standin import FakeSlack
-from storage.db import make_engine, session_factory
+from storage.db import make_engine, session_factory, unit_of_work
 from storage.migrate import upgrade
 
 REPEAT_AFTER = timedelta(hours=1, minutes=30)  # Monday 01:30 UTC: 09:30 in Shanghai, a busy tick early on
 
 
 @dataclass
+class Tick:
+    """One timed tick: the whole `run_due`, all producers, and the stand-up producer alone."""
+
+    at: datetime
+    total: float
+    producers: float
+    standups: float = 0.0
+    statements: int = 0  # SQL statements the stand-up producer sent
+    queued: int = 0  # messages the stand-up producer queued
+
+
+@dataclass
+class Spent:
+    """What the producers of the current tick took (reset before each tick)."""
+
+    producers: float = 0.0
+    standups: float = 0.0
+    statements: int = 0
+    queued: int = 0
+
+    def reset(self) -> None:
+        self.producers = self.standups = 0.0
+        self.statements = self.queued = 0
+
+
+@dataclass
 class Run:
     """What stepping one database through the week saw."""
 
-    seconds: list[tuple[datetime, float, float]] = field(default_factory=list)  # (tick, total, producers)
+    seconds: list[Tick] = field(default_factory=list)
     sent: Sent = field(default_factory=lambda: {kind: {} for kind in KINDS})
     repeat: dict[str, Any] = field(default_factory=dict)  # the tick run twice (its first run is the profiled one)
     profile: list[str] = field(default_factory=list)
 
 
+class StatementCounter:
+    """Counts the SQL statements an engine sends (an executemany is one)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_: Any) -> None:
+        self.count += 1
+
+
 @contextmanager
-def producer_clock(spent: list[float]) -> Iterator[None]:
-    """Add the seconds every registered producer takes to `spent[0]` (the app's code itself is untouched)."""
+def producer_clock(spent: Spent, counter: StatementCounter) -> Iterator[None]:
+    """Add the seconds every registered producer takes to `spent` (the app's code itself is untouched); the
+    stand-up producer's seconds, statements and messages also on their own."""
     import handlers.scheduled  # noqa: F401  (registers the producers)
 
     original = list(jobs.PRODUCERS)
 
-    def timed(func: jobs.Producer) -> jobs.Producer:
+    def timed(name: str, func: jobs.Producer) -> jobs.Producer:
         def run(session: Session, now: datetime) -> int:
-            t0 = time.perf_counter()
+            t0, statements, queued = time.perf_counter(), counter.count, 0
             try:
-                return func(session, now)
+                queued = func(session, now)
+                return queued
             finally:
-                spent[0] += time.perf_counter() - t0
+                spent.producers += time.perf_counter() - t0
+                if name == "stand-ups":  # its commit is outside: counted by the caller's unit of work
+                    spent.standups += time.perf_counter() - t0
+                    spent.statements += counter.count - statements
+                    spent.queued += queued
 
         return run
 
-    jobs.PRODUCERS[:] = [(name, timed(func)) for name, func in original]
+    jobs.PRODUCERS[:] = [(name, timed(name, func)) for name, func in original]
     try:
         yield
     finally:
@@ -88,14 +135,16 @@ def simulate(url: str, fake: FakeSlack, ticks: list[datetime], budget: float, pr
     )
     client = make_client(settings, patient=False)
     repeat_at = next((t for t in ticks if t >= START + REPEAT_AFTER), ticks[-1])
-    run, spent, seen, started = Run(), [0.0], 0, time.monotonic()
+    run, spent, seen, started = Run(), Spent(), 0, time.monotonic()
+    counter = StatementCounter(engine)
     try:
-        with producer_clock(spent):
+        with producer_clock(spent, counter):
             for done, at in enumerate(ticks, start=1):
                 if budget and time.monotonic() - started > budget:
                     progress(f"budget of {budget:.0f}s spent: stopping before the tick at {at.isoformat()}")
                     break
-                spent[0], profiler = 0.0, cProfile.Profile() if profile and at == repeat_at else None
+                spent.reset()
+                profiler = cProfile.Profile() if profile and at == repeat_at else None
                 t0 = time.perf_counter()
                 if profiler is not None:
                     profiler.runcall(jobs.run_due, factory, client, now=at)
@@ -105,10 +154,14 @@ def simulate(url: str, fake: FakeSlack, ticks: list[datetime], budget: float, pr
                 if profiler is not None:  # timed apart: the profiler slows it down
                     run.repeat["profiled_seconds"], run.profile = elapsed, top_functions(profiler)
                 else:
-                    run.seconds.append((at, elapsed, spent[0]))
+                    run.seconds.append(
+                        Tick(at, elapsed, spent.producers, spent.standups, spent.statements, spent.queued)
+                    )
                 seen = _record(fake, seen, at, run)
                 if at == repeat_at:
+                    spent.reset()
                     seen = _repeat(factory, client, fake, at, seen, run)
+                    run.repeat.update(standups_seconds=spent.standups, standups_statements=spent.statements)
                 if done % 16 == 0:
                     progress(f"  {at.isoformat()}: {done} ticks, last {elapsed:.2f}s, {seen:,} Slack calls so far")
     finally:
@@ -188,8 +241,12 @@ def summarize(run: Run, groups: list[Team], planned: int, step: timedelta) -> di
         notes.append(
             f"stopped by --budget after {ran} of {planned} ticks; expected counts are up to {last.isoformat()}"
         )
-    per_tick = [s for _, s, _ in run.seconds]
-    slowest = max(run.seconds, key=lambda t: t[1], default=(START, 0.0, 0.0))
+    per_tick = [t.total for t in run.seconds]
+    slowest = max(run.seconds, key=lambda t: t.total, default=Tick(START, 0.0, 0.0))
+    busiest = max(run.seconds, key=lambda t: t.standups, default=Tick(START, 0.0, 0.0))
+    standups = [t.standups for t in run.seconds]
+    statements = [float(t.statements) for t in run.seconds]
+    idle = [t for t in run.seconds if not t.queued]  # ticks where the stand-ups had nothing new to queue
     return {
         **figures,
         "ticks_planned": planned,
@@ -198,13 +255,39 @@ def summarize(run: Run, groups: list[Team], planned: int, step: timedelta) -> di
         "tick_seconds": {
             "p50": percentile(per_tick, 50),
             "p95": percentile(per_tick, 95),
-            "max": slowest[1],
+            "max": slowest.total,
             "mean": sum(per_tick) / max(len(per_tick), 1),
-            "slowest_at": slowest[0].isoformat(),
-            "producers_total": sum(p for _, _, p in run.seconds),
-            "delivery_total": sum(s - p for _, s, p in run.seconds),
+            "slowest_at": slowest.at.isoformat(),
+            "producers_total": sum(t.producers for t in run.seconds),
+            "delivery_total": sum(t.total - t.producers for t in run.seconds),
         },
-        "ticks": [{"at": t.isoformat(), "seconds": s, "producer_seconds": p} for t, s, p in run.seconds],
+        "standup_tick_ms": {
+            "p50": 1000 * percentile(standups, 50),
+            "p95": 1000 * percentile(standups, 95),
+            "max": 1000 * busiest.standups,
+            "slowest_at": busiest.at.isoformat(),
+            "slowest_queued": busiest.queued,
+            "idle_p50": 1000 * percentile([t.standups for t in idle], 50),
+            "idle_ticks": len(idle),
+        },
+        "standup_statements": {
+            "p50": percentile(statements, 50),
+            "p95": percentile(statements, 95),
+            "max": max(statements, default=0),
+            "idle_max": max((t.statements for t in idle), default=0),
+            "total": sum(t.statements for t in run.seconds),
+        },
+        "ticks": [
+            {
+                "at": t.at.isoformat(),
+                "seconds": t.total,
+                "producer_seconds": t.producers,
+                "standup_seconds": t.standups,
+                "standup_statements": t.statements,
+                "standup_queued": t.queued,
+            }
+            for t in run.seconds
+        ],
         "repeat": {k: v.isoformat() if isinstance(v, datetime) else v for k, v in run.repeat.items()},
         "profile": run.profile,
         "failures": failures,
@@ -231,11 +314,23 @@ def render(results: dict[str, dict[str, Any]], info: dict[str, Any]) -> str:
         row("prompts late / sent twice", lambda r: f"{r['prompts_late']} / {r['duplicates']['prompt']}"),
         *(row(f"tick {s} (s)", lambda r, s=s: r["tick_seconds"][s]) for s in ("p50", "p95", "max", "mean")),
         row("slowest tick at", lambda r: r["tick_seconds"]["slowest_at"][:16]),
+        *(row(f"stand-up producer {s} (ms)", lambda r, s=s: r["standup_tick_ms"][s]) for s in ("p50", "p95", "max")),
+        row("  slowest at / messages it queued", lambda r: _slowest(r["standup_tick_ms"])),
+        row("  on ticks queueing nothing, p50 (ms)", lambda r: r["standup_tick_ms"]["idle_p50"]),
+        *(row(f"stand-up statements per tick {s}", lambda r, s=s: r["standup_statements"][s]) for s in ("p50", "p95")),
+        row("stand-up statements per tick max", lambda r: r["standup_statements"]["max"]),
+        row("  on ticks queueing nothing, max", lambda r: r["standup_statements"]["idle_max"]),
+        row("stand-up statements, all timed ticks", lambda r: r["standup_statements"]["total"]),
         row("producers, all timed ticks (s)", lambda r: r["tick_seconds"]["producers_total"]),
         row("delivery, all timed ticks (s)", lambda r: r["tick_seconds"]["delivery_total"]),
         row("profiled tick, under cProfile (s)", lambda r: r["repeat"].get("profiled_seconds")),
         row("same tick run again: sent", lambda r: r["repeat"].get("calls")),
         row("same tick run again (s)", lambda r: r["repeat"].get("seconds")),
+        row("  its stand-up producer (ms / statements)", lambda r: _again(r["repeat"])),
+        row("one-zone burst: prompts per tick", lambda r: _burst(r, "queued")),
+        row("one-zone burst: producer p50 / max (ms)", lambda r: _burst(r, "ms")),
+        row("one-zone burst: statements per tick", lambda r: _burst(r, "statements")),
+        row("one-zone burst: next tick (ms / statements)", lambda r: _burst(r, "after")),
         row("wall time (s)", lambda r: r["wall_seconds"]),
     ]
     head = (
@@ -244,6 +339,73 @@ def render(results: dict[str, dict[str, Any]], info: dict[str, Any]) -> str:
         f"{info['load_average_at_end']:.1f} at the end"
     )
     return head + "\n\n" + table(["figure", *results], rows)
+
+
+def _slowest(figures: dict[str, Any]) -> str:
+    return f"{figures['slowest_at'][5:16]} / {figures['slowest_queued']:,}"
+
+
+def _again(repeat: dict[str, Any]) -> str:
+    if "standups_seconds" not in repeat:
+        return "-"
+    return f"{1000 * repeat['standups_seconds']:.1f} / {repeat['standups_statements']}"
+
+
+def _burst(figures: dict[str, Any], what: str) -> str:
+    runs = figures.get("burst", {}).get("runs", [])
+    if not runs:
+        return "-"
+    if what == "queued":
+        return " ".join(f"{r['queued']:,}" for r in runs)
+    if what == "statements":
+        return " ".join(str(r["statements"]) for r in runs)
+    if what == "after":
+        after = figures["burst"]["after"]
+        return f"{after['ms']:.1f} / {after['statements']}"
+    ms = [r["ms"] for r in runs]
+    return f"{percentile(ms, 50):.0f} / {max(ms):.0f}"
+
+
+def bench_burst(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Every participant in one zone (Berlin): time the stand-up producer at 09:30 there on each of
+    `--burst-days` weekdays, each run queueing that whole zone's prompts, then the tick after the last."""
+    import handlers.scheduled  # noqa: F401  (registers the producers in their usual order)
+    from handlers.standup_jobs import queue_standups
+
+    people = [f"UB{n:05d}" for n in range(args.participants)]
+    size = -(-len(people) // args.standups)
+    groups = [
+        Team(
+            s,
+            f"C0BENCH{s:03d}",
+            "Europe/Berlin",
+            tuple((u, "Europe/Berlin") for u in people[s * size : (s + 1) * size]),
+        )
+        for s in range(args.standups)
+    ]
+    runs: list[dict[str, Any]] = []
+    with fresh_database(kind, workdir) as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            factory = session_factory(engine)
+            populate(factory, groups)
+            counter = StatementCounter(engine)
+
+            def tick(at: datetime) -> dict[str, Any]:
+                statements, t0 = counter.count, time.perf_counter()
+                with unit_of_work(factory) as session:
+                    queued = queue_standups(session, at)
+                ms = 1000 * (time.perf_counter() - t0)
+                return {"at": at.isoformat(), "queued": queued, "ms": ms, "statements": counter.count - statements}
+
+            for day in range(args.burst_days):  # 09:30 in Berlin (CET) on Monday, Tuesday, ...
+                runs.append(tick(START + timedelta(days=day, hours=8, minutes=30)))
+            after = tick(START + timedelta(days=max(args.burst_days - 1, 0), hours=8, minutes=45))
+        finally:
+            engine.dispose()
+    progress(f"{kind}: one-zone burst " + ", ".join(f"{r['queued']:,} in {r['ms']:.0f} ms" for r in runs))
+    return {"runs": runs, "after": after}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -257,6 +419,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--budget", type=float, default=180, help="seconds of ticks per database (0: no limit)")
     parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=True, help="profile one tick")
+    parser.add_argument(
+        "--burst-days", type=int, default=5, help="one-zone bursts to time (0: none); each queues every prompt"
+    )
     args = parser.parse_args(argv)
     kinds = DATABASES if args.db == "both" else (args.db,)
     info = machine(kinds)
@@ -266,6 +431,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="pmbot-bench-") as tmp:
         for kind in kinds:
             results[kind] = bench_database(kind, groups, args, Path(tmp))
+            if args.burst_days:
+                results[kind]["burst"] = bench_burst(kind, args, Path(tmp))
     info["total_seconds"], info["load_average_at_end"] = time.monotonic() - started, os.getloadavg()[0]
     print("\n" + render(results, info) + f"\n\ntotal run time: {info['total_seconds']:.0f}s", flush=True)
     for kind, figures in results.items():

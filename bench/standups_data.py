@@ -148,7 +148,7 @@ def _member(workspace_id: int, user_id: str, zone: str) -> dict[str, Any]:
         "user_id": user_id,
         "name": name,
         "real_name": name,
-        "time_zone": zone,
+        "zone_name": zone,
         "locale": "en-US",
         "is_bot": False,
         "is_admin": False,

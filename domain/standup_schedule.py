@@ -5,6 +5,9 @@ A stand-up *day* is a calendar date. On day D each participant is asked at the p
 asked on D when D is not one of the stand-up's days in their zone, is a project holiday, or falls in
 their time away. The summary for D goes out at a fixed time on D in the project's zone, or some hours
 after the last participant's prompt for D.
+
+The scheduler's tick answers for a `Window`: the instants since the previous tick. Everything here is worked
+out per zone, not per person: everyone in a zone is asked at the same instant.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from domain.zones import zone
 
@@ -25,7 +29,7 @@ class Participant:
     away: tuple[tuple[date, date], ...] = ()
 
     def is_away(self, day: date) -> bool:
-        return any(first <= day <= last for first, last in self.away)
+        return bool(self.away) and any(first <= day <= last for first, last in self.away)
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class Plan:
         return day.weekday() in self.days and day not in self.holidays and not participant.is_away(day)
 
 
+@lru_cache(maxsize=4096)
 def local_moment(day: date, minute: int, tz: str) -> datetime:
     """Return the instant of a local wall-clock time on a date, as aware UTC (a DST gap moves it forward)."""
     local_zone = zone(tz)
@@ -99,9 +104,110 @@ def summary_at(
     after_hours: int,
 ) -> datetime | None:
     """Return when the summary of `day` goes out, or None when nobody is asked that day."""
-    asked = [p for p in participants if plan.asks(p, day)]
-    if not asked:
+    asked = {p.tz for p in participants if plan.asks(p, day)}
+    return summary_time(
+        plan, day, asked, mode=mode, project_tz=project_tz, fixed_minute=fixed_minute, after_hours=after_hours
+    )
+
+
+def summary_time(
+    plan: Plan, day: date, zones: Iterable[str], *, mode: str, project_tz: str, fixed_minute: int, after_hours: int
+) -> datetime | None:
+    """Return when the summary of `day` goes out when people in `zones` are asked (None for no zone)."""
+    zones = set(zones)
+    if not zones:
         return None
     if mode == "fixed":
         return local_moment(day, fixed_minute, project_tz)
-    return max(prompt_at(plan, p, day) for p in asked) + timedelta(hours=after_hours)
+    return max(local_moment(day, plan.prompt_minute, tz) for tz in zones) + timedelta(hours=after_hours)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The instants one tick answers for: after `start` (None: no tick before it) up to and including `end`."""
+
+    start: datetime | None
+    end: datetime
+
+    def __contains__(self, moment: datetime) -> bool:
+        return (self.start is None or self.start < moment) and moment <= self.end
+
+    @property
+    def empty(self) -> bool:
+        """Whether no instant is left to answer for (the clock went back, or this instant was done)."""
+        return self.start is not None and self.start >= self.end
+
+    def since(self, earliest: datetime) -> Window:
+        """Return the window cut to start no earlier than `earliest` (how far a catch-up looks back)."""
+        return Window(earliest if self.start is None else max(self.start, earliest), self.end)
+
+    def shifted(self, by: timedelta) -> Window:
+        """Return the window moved by `by` (back by a reminder's delay: when prompts went out to be reminded now)."""
+        return Window(None if self.start is None else self.start + by, self.end + by)
+
+
+def zone_prompt(plan: Plan, tz: str, now: datetime) -> tuple[date, datetime] | None:
+    """Return the stand-up day of `tz` at `now` and its prompt instant, unless that day asks nobody."""
+    today = local_day(now, tz)
+    if today.weekday() not in plan.days or today in plan.holidays:
+        return None
+    return today, local_moment(today, plan.prompt_minute, tz)
+
+
+def prompt_zones(
+    plan: Plan, zones: Iterable[str], window: Window, *, since: datetime
+) -> dict[str, tuple[date, datetime]]:
+    """Return the zones whose prompt of their today falls in `window`, not before `since`, with that day and instant.
+
+    A prompt is only ever for the zone's today: a tick after long downtime does not ask for days gone by.
+    """
+    due = {}
+    for tz in set(zones):
+        found = zone_prompt(plan, tz, window.end)
+        if found is not None and found[1] in window and found[1] >= since:
+            due[tz] = found
+    return due
+
+
+def summary_days(
+    plan: Plan,
+    zones: Iterable[str],
+    window: Window,
+    *,
+    mode: str,
+    project_tz: str,
+    fixed_minute: int,
+    after_hours: int,
+) -> list[date]:
+    """Return the days whose summary could fall in `window` if someone in any of `zones` is asked that day.
+
+    Two days back: with a late summary (up to 23 hours after the last prompt) a day's can come two days later.
+    """
+    zones = set(zones)
+    today = local_day(window.end, project_tz)
+    days = []
+    for day in (today + timedelta(days=n) for n in (-2, -1, 0, 1)):
+        if day.weekday() not in plan.days or day in plan.holidays:
+            continue
+        # The true time is one of these: the summary of the zones actually asked is that of a subset.
+        if mode == "fixed":
+            candidates = [local_moment(day, fixed_minute, project_tz)]
+        else:
+            later = timedelta(hours=after_hours)
+            candidates = [local_moment(day, plan.prompt_minute, tz) + later for tz in zones]
+        if any(at in window for at in candidates):
+            days.append(day)
+    return days
+
+
+def reminder_due(
+    plan: Plan, participant: Participant, day: date, sent: datetime, *, minutes: int, window: Window
+) -> bool:
+    """Return whether the reminder of `day`'s prompt, which went out at `sent`, falls in `window`.
+
+    It comes `minutes` after the prompt actually went out (never with it), while `day` is still the participant's
+    today and they are still asked that day (not away since, no holiday declared since).
+    """
+    if minutes <= 0 or sent + timedelta(minutes=minutes) not in window:
+        return False
+    return local_day(window.end, participant.tz) == day and plan.asks(participant, day)

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, Select, Table, bindparam, func, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session, joinedload
 
 from domain import members
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from domain.outbox import Outgoing
 from domain.standup_schedule import Participant, Plan, prompt_at
 from domain.zones import zone
-from storage.models import Away, Blocker, Holiday, Project, Standup, StandupAnswer
+from storage.models import Away, Blocker, Holiday, Member, OutboxMessage, Project, Standup, StandupAnswer
 from storage.models.standups import DEFAULT_QUESTIONS
 
 ANSWER_LIMIT = 2900
@@ -81,6 +85,8 @@ def configure(session: Session, project: Project, settings: Settings, *, now: da
     standup.summary_after_hours = max(0, min(settings.summary_after_hours, 23))
     standup.reminder_minutes = max(0, min(settings.reminder_minutes, 24 * 60))
     standup.mention_missing = settings.mention_missing
+    # Worked out afresh at the next tick: someone added after their prompt time today is still asked today.
+    standup.queued_through = None
     session.add(standup)
     session.flush()
     return standup
@@ -103,8 +109,7 @@ def default_settings(participants: list[str]) -> Settings:
 
 def plan(session: Session, standup: Standup) -> Plan:
     """Return the stand-up's timing rules, holidays included."""
-    holidays = session.scalars(select(Holiday.day).where(Holiday.project_id == standup.project_id))
-    return Plan(days=frozenset(standup.days), prompt_minute=standup.prompt_minute, holidays=frozenset(holidays))
+    return plan_of(standup, session.scalars(select(Holiday.day).where(Holiday.project_id == standup.project_id)))
 
 
 def participants(session: Session, standup: Standup) -> list[Participant]:
@@ -134,6 +139,180 @@ def participants_of(session: Session, standups: Iterable[Standup]) -> dict[int, 
         ]
         for s in standups
     }
+
+
+def active(session: Session) -> list[Standup]:
+    """Return the stand-ups not paused, with their projects."""
+    return list(session.scalars(select(Standup).options(joinedload(Standup.project)).where(Standup.paused.is_(False))))
+
+
+def member_zones(session: Session, *, workspace_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Return the zones each workspace's members are in: every zone its stand-ups' participants can be in.
+
+    One row per zone, whatever the number of members ("" for a member whose zone Slack never gave).
+    """
+    rows = session.execute(
+        select(Member.workspace_id, Member.zone_name).where(Member.workspace_id.in_(set(workspace_ids))).distinct()
+    )
+    zones: dict[int, set[str]] = {}
+    for row in rows:
+        zones.setdefault(row.workspace_id, set()).add(row.zone_name)
+    return zones
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A workspace's members as stand-ups need them: zone (when known), name, deactivated, time away."""
+
+    zones: dict[str, str]
+    names: dict[str, str]
+    deactivated: frozenset[str]
+    away: dict[str, tuple[tuple[date, date], ...]]
+
+    def participants(self, standup: Standup) -> list[Participant]:
+        """Return the stand-up's participants (the project's zone for an unknown one), deactivated ones left out."""
+        fallback = standup.project.time_zone
+        return [
+            Participant(user, self.zones.get(user) or fallback, self.away.get(user, ()))
+            for user in standup.participants
+            if user not in self.deactivated
+        ]
+
+
+def roster(session: Session, *, workspace_id: int, first: date, last: date) -> Roster:
+    """Return a workspace's members, with the time away that overlaps `first` to `last`, in two queries."""
+    zones, names, deactivated = {}, {}, set()
+    rows = session.execute(
+        select(Member.user_id, Member.zone_name, Member.name, Member.deleted).where(Member.workspace_id == workspace_id)
+    )
+    for user, tz, name, deleted in rows:
+        names[user] = name
+        if tz:
+            zones[user] = tz
+        if deleted:
+            deactivated.add(user)
+    away: dict[str, list[tuple[date, date]]] = {}
+    for user, first_day, last_day in session.execute(
+        select(Away.user_id, Away.first_day, Away.last_day).where(
+            Away.workspace_id == workspace_id, Away.last_day >= first, Away.first_day <= last
+        )
+    ):
+        away.setdefault(user, []).append((first_day, last_day))
+    return Roster(zones, names, frozenset(deactivated), {user: tuple(spans) for user, spans in away.items()})
+
+
+def holidays_of(session: Session, *, first: date, last: date) -> dict[int, frozenset[date]]:
+    """Return the holidays from `first` to `last` of each project with a running stand-up, by project id."""
+    rows = session.execute(
+        select(Holiday.project_id, Holiday.day)
+        .join(Standup, Standup.project_id == Holiday.project_id)
+        .where(Standup.paused.is_(False), Holiday.day >= first, Holiday.day <= last)
+    )
+    days: dict[int, set[date]] = {}
+    for row in rows:
+        days.setdefault(row.project_id, set()).add(row.day)
+    return {project: frozenset(found) for project, found in days.items()}
+
+
+def plan_of(standup: Standup, holidays: Iterable[date] = ()) -> Plan:
+    """Return the stand-up's timing rules with the holidays given."""
+    return Plan(days=frozenset(standup.days), prompt_minute=standup.prompt_minute, holidays=frozenset(holidays))
+
+
+def sent_between(
+    session: Session, *, key_like: str, after: datetime, through: datetime
+) -> list[tuple[int, str, datetime]]:
+    """Return (workspace, key, sent at) of posts under keys like `key_like` delivered after `after` up to `through`.
+
+    The delivery time bounds it (the pending index starts with it), however many were sent before.
+    """
+    rows = session.execute(
+        select(OutboxMessage.workspace_id, OutboxMessage.key, OutboxMessage.sent_at).where(
+            OutboxMessage.sent_at > after,
+            OutboxMessage.sent_at <= through,
+            OutboxMessage.method == "chat.postMessage",
+            OutboxMessage.key.like(key_like),
+        )
+    )
+    return [(row.workspace_id, row.key, row.sent_at) for row in rows if row.sent_at is not None]
+
+
+def answered(session: Session, days: Iterable[tuple[int, date]]) -> dict[int, dict[tuple[date, str], bool]]:
+    """Return who answered (False) or skipped (True) on these (stand-up, day) pairs, by stand-up, then (day, user)."""
+    pairs = set(days)
+    found: dict[int, dict[tuple[date, str], bool]] = {}
+    if not pairs:
+        return found
+    rows = session.execute(
+        select(StandupAnswer.standup_id, StandupAnswer.day, StandupAnswer.user_id, StandupAnswer.skipped).where(
+            tuple_(StandupAnswer.standup_id, StandupAnswer.day).in_(pairs)
+        )
+    )
+    for row in rows:
+        found.setdefault(row.standup_id, {})[(row.day, row.user_id)] = row.skipped
+    return found
+
+
+def queue_new(session: Session, messages: Sequence[tuple[int, Outgoing]], *, now: datetime) -> int:
+    """Queue (workspace_id, message) pairs in one bulk INSERT ... ON CONFLICT DO NOTHING; return how many were new.
+
+    For a tick that derives only what came due since the last one: nothing is looked up first, and a key already
+    queued (the same instant run twice, a catch-up) is skipped by the unique index. (A bulk `domain.outbox`
+    function in the making, kept here while that module is being reworked.)
+    """
+    if not messages:
+        return 0
+    table = cast(Table, OutboxMessage.__table__)
+    constant = {"created_at": now, "attempts": 0, "gave_up": False}
+    stmt: Any
+    params: Any = None
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = postgresql.insert(table).from_select(
+            ["workspace_id", "key", "method", "channel", "not_before", "payload", *constant],
+            _unnested(table, messages, constant),
+        )
+    else:
+        stmt = sqlite.insert(table)
+        params = [
+            {
+                "workspace_id": workspace_id,
+                "key": m.key,
+                "method": m.method,
+                "channel": m.channel,
+                "not_before": m.not_before,
+                "payload": m.payload,
+                **constant,
+            }
+            for workspace_id, m in messages
+        ]
+    stmt = stmt.on_conflict_do_nothing(index_elements=["workspace_id", "key"])
+    # RETURNING says for certain which went in (as `storage.queries.insert_once`); recorded as `outbox.enqueue` does.
+    new = [
+        (row.workspace_id, row.key)
+        for row in session.execute(stmt.returning(table.c.workspace_id, table.c.key), params)
+    ]
+    session.info.setdefault("outbox_keys", []).extend(new)
+    return len(new)
+
+
+def _unnested(table: Table, messages: Sequence[tuple[int, Outgoing]], constant: dict[str, Any]) -> Select[Any]:
+    """The messages as rows for PostgreSQL: each column one array, zipped by unnest, the payloads one JSON array.
+
+    A handful of parameters however many rows: a VALUES list of thousands costs more to send and parse than to insert.
+    """
+
+    def array(name: str, values: list[Any]) -> Any:
+        return func.unnest(bindparam(name, values, type_=ARRAY(table.c[name].type)))
+
+    return select(
+        array("workspace_id", [workspace_id for workspace_id, _ in messages]),
+        array("key", [m.key for _, m in messages]),
+        array("method", [m.method for _, m in messages]),
+        array("channel", [m.channel for _, m in messages]),
+        array("not_before", [m.not_before for _, m in messages]),
+        func.json_array_elements(bindparam("payload", [m.payload for _, m in messages], type_=JSON)),
+        *(bindparam(name, value, type_=table.c[name].type) for name, value in constant.items()),
+    )
 
 
 def answers_for(session: Session, standup: Standup, days: Iterable[date]) -> dict[tuple[date, str], StandupAnswer]:
@@ -248,6 +427,16 @@ def open_blockers(session: Session, *, project_id: int) -> list[Blocker]:
             select(Blocker).where(Blocker.project_id == project_id, Blocker.status == "open").order_by(Blocker.id)
         )
     )
+
+
+def open_blockers_of(session: Session, *, project_ids: Iterable[int]) -> dict[int, list[Blocker]]:
+    """Return the unresolved blockers of these projects, oldest first, by project, in one query."""
+    found: dict[int, list[Blocker]] = {}
+    for blocker in session.scalars(
+        select(Blocker).where(Blocker.project_id.in_(set(project_ids)), Blocker.status == "open").order_by(Blocker.id)
+    ):
+        found.setdefault(blocker.project_id, []).append(blocker)
+    return found
 
 
 def add_away(session: Session, *, workspace_id: int, user_id: str, first: date, last: date, now: datetime) -> Away:

@@ -37,6 +37,8 @@ class Standup(Base):
     mention_missing: Mapped[bool] = mapped_column(default=False)
     paused: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+    # The tick instant through which its messages are queued; None: work the current days out afresh.
+    queued_through: Mapped[datetime | None]
 
     project: Mapped[Project] = relationship()
 
