@@ -5,14 +5,18 @@
 
 The messages are mostly DMs (three to each person) and a share of posts to a few busy channels, where Slack's
 posting limit (a burst, then one a second per conversation) bites; `--failures` of the calls are answered 503
-on top. The scheduler's `run_due` runs every 30 simulated seconds until the outbox is empty. Reported: time to
-drain, messages per second, attempts refused (the stand-in's 429s and the injected 503s), duplicates and lost
-messages (both must be 0).
+on top. The scheduler's `run_due` runs every 30 simulated seconds until the outbox is empty, in a process of its
+own, so that its CPU time is pmbot's alone (the stand-in answers from this one). Reported: time to drain, the
+floor Slack's limit sets on it, messages per second, pmbot's CPU time and SQL statements per message delivered
+(beside the CPU time of a bare slack_sdk call, the floor under it), attempts refused (the stand-in's 429s and the
+injected 503s), duplicates and lost messages (both must be 0).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import resource
 import sys
 import tempfile
 import time
@@ -20,6 +24,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
 
 from bench._harness import BOT_TOKEN, DATABASES, fresh_database, machine, progress, run_main, table
 from bot.jobs import run_due
@@ -34,6 +40,8 @@ from storage.migrate import upgrade
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 TICK = timedelta(seconds=30)
+BURST, PER_SECOND = 3, 1.0  # the stand-in's posting limit per conversation
+BARE_CHANNEL = "C0BARE"
 
 
 def plan(messages: int, channels: int, channel_share: float) -> list[Outgoing]:
@@ -45,6 +53,57 @@ def plan(messages: int, channels: int, channel_share: float) -> list[Outgoing]:
         payload = {"channel": conversation, "text": f"m{n}"}
         out.append(Outgoing(f"bench:{n}", "chat.postMessage", conversation, payload, START))
     return out
+
+
+def floor_seconds(messages: list[Outgoing]) -> float:
+    """The least time Slack's limit allows for the busiest conversation: a burst, then one a second."""
+    busiest = max(Counter(m.channel for m in messages).values(), default=0)
+    return max(0, busiest - BURST) / PER_SECOND
+
+
+def drain(url: str, slack_url: str, expected: int) -> dict[str, Any]:
+    """Run the scheduler's work every 30 simulated seconds until `expected` messages went; answer what it cost.
+
+    Runs in a process of its own: the CPU time and SQL statements counted are pmbot's only.
+    """
+    engine = make_engine(url)
+    statements = [0]
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def count(*_args: Any) -> None:
+        statements[0] += 1
+
+    try:
+        factory = session_factory(engine)
+        settings = load_settings({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack_url, "DATABASE_URL": url},
+                                 dotenv=None)  # fmt: skip
+        client = make_client(settings, patient=False)
+        now, ticks, sent = START, 0, 0
+        cpu_before, started = _cpu_seconds(), time.monotonic()
+        while sent < expected and ticks < 2000:
+            sent += run_due(factory, client, now=now).delivery.sent
+            now, ticks = now + TICK, ticks + 1
+        seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu_before
+    finally:
+        engine.dispose()
+    return {"seconds": seconds, "ticks": ticks, "sent": sent, "cpu": cpu, "statements": statements[0]}
+
+
+def bare_calls(slack_url: str, calls: int) -> float:
+    """CPU milliseconds a bare slack_sdk chat.postMessage costs here, one after another: the floor under pmbot's
+    cost per message (in a process of its own, like `drain`)."""
+    settings = load_settings({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack_url}, dotenv=None)
+    client = make_client(settings, patient=False)
+    before = _cpu_seconds()
+    for n in range(calls):
+        client.api_call("chat.postMessage", json={"channel": BARE_CHANNEL, "text": f"bare {n}"})
+    return 1000 * (_cpu_seconds() - before) / calls
+
+
+def _cpu_seconds() -> float:
+    """User and system CPU time of this process, all its threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure(kind: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -60,29 +119,30 @@ def measure(kind: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any
             with unit_of_work(factory) as session:
                 workspace = workspace_for(session, team_id=fake.team_id, now=START)
                 outbox.enqueue_many(session, [(workspace.id, m) for m in messages], now=START)
-            fake.rate_limit(per_second=1.0, burst=3)
-            if args.failures:
-                fake.fail_next("chat.postMessage", status=503, times=args.failures)
-            settings = load_settings({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fake.url, "DATABASE_URL": url},
-                                     dotenv=None)  # fmt: skip
-            client = make_client(settings, patient=False)
-            progress(f"{kind}: {len(messages):,} messages queued; draining")
-            now, ticks, started, sent = START, 0, time.monotonic(), 0
-            while sent < len(messages) and ticks < 2000:
-                sent += run_due(factory, client, now=now).delivery.sent
-                now, ticks = now + TICK, ticks + 1
-            seconds = time.monotonic() - started
         finally:
             engine.dispose()
-        calls = fake.calls_to("chat.postMessage")
+        fake.add_channel(BARE_CHANNEL, name="bare", members=[])
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            bare_ms = pool.apply(bare_calls, (fake.url, 1000))
+            fake.rate_limit(per_second=PER_SECOND, burst=BURST)
+            if args.failures:
+                fake.fail_next("chat.postMessage", status=503, times=args.failures)
+            progress(f"{kind}: {len(messages):,} messages queued; draining")
+            drained = pool.apply(drain, (url, fake.url, len(messages)))
+        calls = [c for c in fake.calls_to("chat.postMessage") if c.args.get("channel") != BARE_CHANNEL]
     delivered = Counter(str(c.args.get("text")) for c in calls if c.status == 200)
     refused = Counter(c.status for c in calls if c.status != 200)
     expected = {str(m.payload["text"]) for m in messages}
+    seconds, sent = drained["seconds"], max(drained["sent"], 1)
     return {
         "messages": len(messages),
         "drain_seconds": seconds,
+        "floor_seconds": floor_seconds(messages),
         "per_second": len(delivered) / seconds if seconds else 0.0,
-        "ticks": ticks,
+        "cpu_ms_per_message": 1000 * drained["cpu"] / sent,
+        "statements_per_message": drained["statements"] / sent,
+        "bare_call_cpu_ms": bare_ms,
+        "ticks": drained["ticks"],
         "refused_429": refused.get(429, 0),
         "refused_5xx": sum(n for status, n in refused.items() if status >= 500),
         "duplicates": sum(n - 1 for n in delivered.values() if n > 1),
@@ -99,7 +159,11 @@ def rows(results: dict[str, dict[str, Any]]) -> list[list[Any]]:
     return [
         row("delivery: messages queued", "messages"),
         row("delivery: time to drain (s)", "drain_seconds"),
+        row("delivery: least time Slack's limit allows (s)", "floor_seconds"),
         row("delivery: messages per second", "per_second"),
+        row("delivery: pmbot CPU per message (ms)", "cpu_ms_per_message"),
+        row("delivery: CPU of a bare slack_sdk call (ms)", "bare_call_cpu_ms"),
+        row("delivery: SQL statements per message", "statements_per_message"),
         row("delivery: scheduler ticks (30 s apart)", "ticks"),
         row("delivery: 429 answers (rate limit)", "refused_429"),
         row("delivery: 5xx answers (injected)", "refused_5xx"),

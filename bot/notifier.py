@@ -1,4 +1,4 @@
-"""The sender: delivers due outbox messages through the Web API and records the result."""
+"""The sender: delivers due outbox messages through the Web API in batches and records the results."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -71,6 +72,14 @@ class Refusal:
 
 
 MARK_SENT_RETRIES = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)  # seconds: about half a minute in all
+BATCH = 100  # messages claimed at once, each the first of its conversation
+THREADS = 4  # calls to Slack in flight at once, never two to one conversation
+RECORD_EVERY = 10  # a lane records its outcomes after this many messages
+# A payload may refer to a message this outbox posted earlier, by key: ts_of updates it, thread_ts_of replies in its
+# thread.
+REFERENCES = (("ts_of", "ts"), ("thread_ts_of", "thread_ts"))
+IN_THIS_BATCH = "reference_in_this_batch"
+MAX_PACED_IN_CLAIM = 5000  # conversations over their pace left out of a claim by name (bound parameters are finite)
 
 
 @dataclass
@@ -80,14 +89,14 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     gave_up: int = 0
-    skipped: int = 0
+    skipped: int = 0  # claimed but not tried: the pass was stopped, or its budget spent, first
     errors: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)  # the given-up messages a person could do something about
 
 
 # Slack's special limit of about one message a second per conversation is chat.postMessage's; updates, reactions
 # and the rest have per-minute tiers that a single team does not reach.
-PACED_METHODS = frozenset({"chat.postMessage"})
+PACED_METHODS = outbox.PACED_METHODS
 
 
 def real_seconds() -> float:
@@ -107,23 +116,38 @@ class Pacer:
     def __init__(self, *, per_second: float = 0.9, burst: int = 3) -> None:  # a margin under 1/s for jitter
         self.per_second, self.burst = per_second, float(burst)
         self._buckets: dict[str, tuple[float, float]] = {}  # conversation -> (tokens, when counted)
+        self._short: set[str] = set()  # conversations that may be out of tokens
         self._lock = threading.Lock()
 
     def _tokens(self, channel: str, now: float) -> float:
         tokens, last = self._buckets.get(channel, (self.burst, now))
         return min(self.burst, tokens + (now - last) * self.per_second)
 
+    def _pause(self, channel: str, now: float) -> float:
+        tokens = self._tokens(channel, now)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.per_second
+
     def wait(self, channel: str) -> float:
         """Seconds before the next message to `channel` may go (0: now)."""
         with self._lock:
-            tokens = self._tokens(channel, real_seconds())
-        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.per_second
+            return self._pause(channel, real_seconds())
+
+    def busy(self) -> dict[str, float]:
+        """The conversations that must wait before their next message, and how many seconds."""
+        with self._lock:
+            now = real_seconds()
+            pauses = {channel: self._pause(channel, now) for channel in self._short}
+            self._short = {channel for channel, pause in pauses.items() if pause > 0}
+            return {channel: pauses[channel] for channel in self._short}
 
     def take(self, channel: str) -> None:
         """Count a message to `channel`."""
         with self._lock:
             now = real_seconds()
-            self._buckets[channel] = (self._tokens(channel, now) - 1.0, now)
+            tokens = self._tokens(channel, now) - 1.0
+            self._buckets[channel] = (tokens, now)
+            if tokens < 1.0:
+                self._short.add(channel)
             if len(self._buckets) > 100_000:  # forget conversations that are full again
                 self._buckets = {k: v for k, v in self._buckets.items() if self._tokens(k, now) < self.burst}
 
@@ -131,10 +155,23 @@ class Pacer:
 ClientFor = Callable[[int], WebClient | None]  # the client that speaks for a workspace; None: no token (uninstalled)
 
 
-class Sender:
-    """Deliver queued messages; safe to run in many threads and processes at once (each claim is leased).
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed message: delivered, failed, or not tried (neither)."""
 
-    `client` is one client for every workspace, or a function giving each workspace's own.
+    message: outbox.Claimed
+    delivered: outbox.Delivered | None = None
+    failure: outbox.Failure | None = None
+    code: str = ""  # Slack's answer, for the report: its error code or the HTTP status
+    from_slack: bool = False  # Slack (or the way to it) refused, rather than pmbot having nothing to send
+
+
+class Sender:
+    """Deliver queued messages in batches; safe to run in many threads and processes at once (claims are leased).
+
+    `client` is one client for every workspace, or a function giving each workspace's own. Each batch is
+    claimed in one statement, sent with up to `threads` calls in flight (one per conversation at most), and
+    recorded in one statement per outcome.
     """
 
     def __init__(
@@ -143,124 +180,143 @@ class Sender:
         client: WebClient | ClientFor,
         *,
         clock: Callable[[], datetime] = utcnow,
+        batch: int = BATCH,
+        threads: int = THREADS,
+        pacer: Pacer | None = None,
     ) -> None:
         self.factory = factory
         self.client_for: ClientFor = (lambda _workspace_id: client) if isinstance(client, WebClient) else client
         self.clock = clock
-        self.pacer = Pacer()  # shared by everything this sender delivers (the app keeps one for all requests)
+        self.batch, self.threads = batch, threads
+        self.pacer = pacer or Pacer()  # shared by everything this sender delivers (the app keeps one for all requests)
 
     def deliver_due(
         self,
         *,
         now: datetime,
         keys: Sequence[tuple[int, str]] = (),
-        limit: int = 1000,
         budget: float | None = None,
         wait: bool = True,
         stop: threading.Event | None = None,
     ) -> DeliveryReport:
         """Send every due message (or only those with `keys`), in order per conversation.
 
-        Passes repeat while they make progress: a message queued behind one that has just gone
-        becomes due in the next pass. With a `budget` (seconds), stop starting new sends once it is
-        spent; what is left stays queued for the scheduler. A conversation over its pace is waited for
-        only when `wait` (never while a person waits for an HTTP answer). `stop` ends the pass early.
+        Batches repeat while there is something to claim: a message queued behind one that has just gone
+        is first in its conversation in the next batch. With a `budget` (seconds), stop starting new sends
+        once it is spent; what is left stays queued for the scheduler. A conversation over its pace is
+        waited for only when `wait` (never while a person waits for an HTTP answer). `stop` ends the pass early.
         """
         report = DeliveryReport()
-        stalled: set[str] = set()
         deadline = None if budget is None else real_seconds() + budget
         stop = stop or threading.Event()
-        while True:
-            progress = report.sent + report.gave_up
-            with unit_of_work(self.factory) as session:
-                due = outbox.due(session, now=now, clock=self.clock(), limit=limit, keys=keys)
-            paced: dict[str, float] = {}  # conversations that must wait a moment, and how long
-            for message_id, channel, method in due:
-                if stop.is_set() or (deadline is not None and real_seconds() > deadline):
-                    return report
-                if channel in stalled or channel in paced:  # keep the order within a conversation
-                    report.skipped += 1
-                elif method in PACED_METHODS and (pause := self.pacer.wait(channel)) > 0:
-                    paced[channel] = pause
-                elif not self._deliver_one(message_id, channel, now=now, report=report):
-                    stalled.add(channel)
-            if not due:
-                return report
-            if report.sent + report.gave_up > progress:  # what was behind a sent message may be due now
-                continue
-            if not paced or not wait:
-                return report
-            pause = min(paced.values())  # only paced conversations are left: wait for the first to be free
-            if deadline is not None and real_seconds() + pause > deadline:
-                return report
-            if stop.wait(pause):
-                return report
 
-    def _deliver_one(self, message_id: int, channel: str, *, now: datetime, report: DeliveryReport) -> bool:
-        """Send one message; return False if its conversation must wait."""
-        token = uuid.uuid4().hex  # one per claim: only this attempt may complete or fail it
+        def over() -> bool:
+            return stop.is_set() or (deadline is not None and real_seconds() > deadline)
+
+        with ThreadPoolExecutor(max(1, self.threads - 1), thread_name_prefix="pmbot-send") as pool:
+            while not over():
+                paced = self.pacer.busy()
+                if self._deliver_batch(pool, now=now, keys=keys, paced=paced, over=over, report=report):
+                    continue
+                pause = self._pause(now=now, keys=keys, paced=paced) if wait else None
+                if pause is None or (deadline is not None and real_seconds() + pause > deadline):
+                    break
+                if stop.wait(pause):
+                    break
+        return report
+
+    def _pause(self, *, now: datetime, keys: Sequence[tuple[int, str]], paced: dict[str, float]) -> float | None:
+        """Seconds until the first conversation with a post waiting only for its pace may have it; None: none waits."""
+        if not paced:
+            return None
         with unit_of_work(self.factory) as session:
-            message = outbox.claim(session, message_id, token=token, clock=self.clock())
-            if message is None:  # done, leased to another sender, or behind an earlier message
-                report.skipped += 1
-                return False
-            method, payload, workspace_id = message.method, self._resolve(session, message), message.workspace_id
-        client = self.client_for(workspace_id)  # after the claim's commit: a token lookup may read the database
-        if client is None or isinstance(payload, str):
-            # No client: the workspace uninstalled pmbot or revoked its token, so there is nobody to send as.
-            error = "no_token" if client is None else str(payload)
-            permanent = error in ("reference_missing", "no_token")
-            self._record_failure(message_id, token, now=now, error=error, permanent=permanent, retry_after=None)
-            if permanent:
-                report.gave_up += 1
-            return permanent
-        try:
-            if method in PACED_METHODS:
-                self.pacer.take(channel)
-            response = client.api_call(method, json=payload)
-        except SlackApiError as err:
-            return self._failed(message_id, token, channel, now=now, err=err, report=report)
-        except Exception as err:  # connection refused, timeout: transient
-            self._record_failure(message_id, token, now=now, error=repr(err), permanent=False, retry_after=None)
-            report.failed += 1
+            waiting = outbox.waiting_in(session, now=now, clock=self.clock(), channels=list(paced), keys=keys)
+        return min((paced[channel] for channel in waiting), default=None)
+
+    def _deliver_batch(
+        self,
+        pool: ThreadPoolExecutor,
+        *,
+        now: datetime,
+        keys: Sequence[tuple[int, str]],
+        paced: dict[str, float],
+        over: Callable[[], bool],
+        report: DeliveryReport,
+    ) -> bool:
+        """Claim, send and record one batch; return whether it got anywhere (a message sent, failed or given up)."""
+        token = uuid.uuid4().hex  # one per claim: only this sender's attempt may complete or fail these messages
+        leave_out = sorted(paced, key=paced.__getitem__, reverse=True)[:MAX_PACED_IN_CLAIM]
+        with unit_of_work(self.factory) as session:
+            claimed = outbox.claim_due(
+                session, now=now, clock=self.clock(), token=token, limit=self.batch, keys=keys, paced=leave_out
+            )
+            payloads = self._resolve(session, claimed)
+        if not claimed:
             return False
+        # After the claim's commit: a token lookup may read the database.
+        clients = {workspace_id: self.client_for(workspace_id) for workspace_id in {m.workspace_id for m in claimed}}
+
+        def attempt(message: outbox.Claimed) -> Outcome:
+            return self._attempt(message, clients[message.workspace_id], payloads[message.id], over=over)
+
+        def attempt_all(lane: Sequence[outbox.Claimed]) -> list[Outcome]:
+            # Recorded every few messages: a process killed mid-batch sends again at most those few.
+            outcomes: list[Outcome] = []
+            for first in range(0, len(lane), RECORD_EVERY):
+                done = [attempt(message) for message in lane[first : first + RECORD_EVERY]]
+                self._record(token, now=now, outcomes=done)
+                outcomes += done
+            return outcomes
+
+        # A lane per thread rather than a task per message: the batch is spread evenly, with less handing over.
+        lanes = [claimed[n :: self.threads] for n in range(min(self.threads, len(claimed)))]
+        others = pool.map(attempt_all, lanes[1:])
+        outcomes = attempt_all(lanes[0])  # the calling thread takes a lane too
+        outcomes += [outcome for lane in others for outcome in lane]
+        return self._report(outcomes, report)
+
+    @staticmethod
+    def _resolve(session: Session, claimed: Sequence[outbox.Claimed]) -> dict[int, dict[str, Any] | str]:
+        """Each message's payload with its references to messages this outbox posted earlier filled in; or why it
+        cannot be sent yet. One query for all the references of a batch."""
+        refs = {(m.workspace_id, str(m.payload[f])) for m in claimed for f, _ in REFERENCES if m.payload.get(f)}
+        earlier = outbox.references(session, refs)
+        in_batch = {(m.workspace_id, m.key) for m in claimed}
+        return {m.id: _filled(m, earlier, in_batch) for m in claimed}
+
+    def _attempt(
+        self,
+        message: outbox.Claimed,
+        client: WebClient | None,
+        payload: dict[str, Any] | str,
+        *,
+        over: Callable[[], bool],
+    ) -> Outcome:
+        """Send one claimed message (in a worker thread: no database here)."""
+        if client is None:  # the workspace uninstalled pmbot or revoked its token: there is nobody to send as
+            return Outcome(message, failure=outbox.Failure(message, "no_token", True))
+        if payload == IN_THIS_BATCH:  # what it refers to is being sent now: it goes in the next batch
+            return Outcome(message)
+        if isinstance(payload, str):  # a reference that is missing, or not sent yet
+            return Outcome(message, failure=outbox.Failure(message, payload, payload == "reference_missing"))
+        paced = message.method in PACED_METHODS
+        if over() or (paced and self.pacer.wait(message.channel) > 0):  # stopped, or over its pace after all
+            return Outcome(message)
+        try:
+            if paced:
+                self.pacer.take(message.channel)
+            response = client.api_call(message.method, json=payload)
+        except SlackApiError as err:
+            return self._refused(message, err)
+        except Exception as err:  # connection refused, timeout: transient
+            return Outcome(message, failure=outbox.Failure(message, repr(err), False), from_slack=True)
         data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
         posted_in = str(data.get("channel") or payload.get("channel") or "") or None
         ts = str(data.get("ts") or data.get("message_ts") or "") or None
-        for pause in (*MARK_SENT_RETRIES, None):
-            # Slack has the message: keep trying to record it through a short database outage, or it would be
-            # sent again once the lease runs out.
-            try:
-                with unit_of_work(self.factory) as session:
-                    outbox.mark_sent(session, message_id, token=token, now=now, channel=posted_in, ts=ts)
-                break
-            except DBAPIError:
-                if pause is None:
-                    raise
-                log.warning("could not record outbox message %s as sent; retrying in %ss", message_id, pause)
-                time.sleep(pause)
-        report.sent += 1
-        return True
+        return Outcome(message, delivered=outbox.Delivered(message.id, posted_in, ts))
 
-    def _resolve(self, session: Session, message: OutboxMessage) -> dict[str, Any] | str:
-        """Fill in a reference to a message this outbox posted earlier; or say why it cannot be yet."""
-        payload = dict(message.payload)
-        # ts_of: update that message; thread_ts_of: reply in its thread.
-        for ref_field, fills in (("ts_of", "ts"), ("thread_ts_of", "thread_ts")):
-            ref = payload.pop(ref_field, None)
-            if ref is None:
-                continue
-            earlier = outbox.find(session, workspace_id=message.workspace_id, key=str(ref))
-            if earlier is None or earlier.gave_up:
-                return "reference_missing"
-            if earlier.result_ts is None:
-                return "reference_not_sent_yet"
-            payload["channel"], payload[fills] = earlier.result_channel, earlier.result_ts
-        return payload
-
-    def _failed(
-        self, message_id: int, token: str, channel: str, *, now: datetime, err: SlackApiError, report: DeliveryReport
-    ) -> bool:
+    @staticmethod
+    def _refused(message: outbox.Claimed, err: SlackApiError) -> Outcome:
         status = err.response.status_code
         code = str(err.response.get("error", "")) if isinstance(err.response.data, dict) else ""
         retry_after = None
@@ -268,32 +324,70 @@ class Sender:
             headers = {k.lower(): v for k, v in (err.response.headers or {}).items()}
             retry_after = float(headers.get("retry-after", 30))
         permanent = status < 500 and status != 429 and code in PERMANENT_ERRORS
-        self._record_failure(
-            message_id, token, now=now, error=f"{status} {code}".strip(), permanent=permanent, retry_after=retry_after
-        )
-        report.errors.append(code or str(status))
-        if permanent:
-            log.error("outbox message %s to %s given up: %s%s", message_id, channel, code, GIVE_UP_HINTS.get(code, ""))
-            report.gave_up += 1
-            if code in REFUSALS_TO_TELL:
-                report.refused.append(Refusal(channel, code))
-            return True
-        report.failed += 1
-        return False
+        failure = outbox.Failure(message, f"{status} {code}".strip(), permanent, retry_after)
+        return Outcome(message, failure=failure, code=code or str(status), from_slack=True)
 
-    def _record_failure(
-        self, message_id: int, token: str, *, now: datetime, error: str, permanent: bool, retry_after: float | None
-    ) -> None:
-        with unit_of_work(self.factory) as session:
-            outbox.mark_failed(
-                session,
-                message_id,
-                token=token,
-                now=now,
-                error=error,
-                permanent=permanent,
-                retry_after=retry_after,
-            )
+    def _record(self, token: str, *, now: datetime, outcomes: Sequence[Outcome]) -> None:
+        delivered = [o.delivered for o in outcomes if o.delivered is not None]
+        failed = [o.failure for o in outcomes if o.failure is not None]
+        untried = [o.message.id for o in outcomes if o.delivered is None and o.failure is None]
+        # Slack has the delivered messages: keep trying to record them through a short database outage, or they
+        # would be sent again once the lease runs out.
+        for pause in (*MARK_SENT_RETRIES, None) if delivered else (None,):
+            try:
+                with unit_of_work(self.factory) as session:
+                    outbox.record(session, token=token, now=now, delivered=delivered, failed=failed, untried=untried)
+                return
+            except DBAPIError:
+                if pause is None:
+                    raise
+                log.warning("could not record %d delivered outbox messages; retrying in %ss", len(delivered), pause)
+                time.sleep(pause)
+
+    @staticmethod
+    def _report(outcomes: Sequence[Outcome], report: DeliveryReport) -> bool:
+        """Count the outcomes into the report; return whether any message was tried."""
+        tried = False
+        for outcome in outcomes:
+            failure, tried = outcome.failure, tried or outcome.delivered is not None or outcome.failure is not None
+            if outcome.delivered is not None:
+                report.sent += 1
+            elif failure is None:
+                report.skipped += 1
+            elif failure.permanent:
+                report.gave_up += 1
+                if outcome.from_slack:
+                    _log_given_up(outcome, report)
+            elif outcome.from_slack:
+                report.failed += 1
+            if outcome.code:
+                report.errors.append(outcome.code)
+        return tried
+
+
+def _filled(
+    message: outbox.Claimed, earlier: dict[tuple[int, str], OutboxMessage], in_batch: set[tuple[int, str]]
+) -> dict[str, Any] | str:
+    payload = dict(message.payload)
+    for ref_field, fills in REFERENCES:
+        ref = payload.pop(ref_field, None)
+        if ref is None:
+            continue
+        key = (message.workspace_id, str(ref))
+        found = earlier.get(key)
+        if found is None or found.gave_up:
+            return "reference_missing"
+        if found.result_ts is None:
+            return IN_THIS_BATCH if key in in_batch else "reference_not_sent_yet"
+        payload["channel"], payload[fills] = found.result_channel, found.result_ts
+    return payload
+
+
+def _log_given_up(outcome: Outcome, report: DeliveryReport) -> None:
+    message, code = outcome.message, outcome.code
+    log.error("outbox message %s to %s given up: %s%s", message.id, message.channel, code, GIVE_UP_HINTS.get(code, ""))
+    if code in REFUSALS_TO_TELL:
+        report.refused.append(Refusal(message.channel, code))
 
 
 class Drainer:

@@ -83,7 +83,8 @@ def test_rate_limit_keeps_the_message_and_order(
     same conversation wait behind it, and everything goes out once, in order."""
     _queue(factory, _post("first"), _post("second"), _post("elsewhere", "C0OTHER"))
     fake_slack.fail_next("chat.postMessage", status=429, retry_after=30, times=1)
-    sender = Sender(factory, make_client(settings, patient=False))
+    # One thread: "first" is surely the call Slack refuses (with more, "elsewhere" may come first).
+    sender = Sender(factory, make_client(settings, patient=False), threads=1)
     report = sender.deliver_due(now=NOW)
     assert (1, 1) == (report.sent, report.failed)  # "elsewhere" went; "first" failed; "second" waited
     assert 0 == sender.deliver_due(now=NOW + timedelta(seconds=10)).sent  # Retry-After not yet over
@@ -123,8 +124,7 @@ def test_a_crashed_sender_lease_expires_and_the_message_goes_once(
     """A message claimed by a sender that died is sent by another once the lease has run out, and only once."""
     _queue(factory, _post("orphan"))
     with unit_of_work(factory) as session:
-        [(message_id, _, _)] = outbox.due(session, now=NOW, clock=NOW)
-        assert outbox.claim(session, message_id, token="dead-sender", clock=NOW) is not None
+        assert 1 == len(outbox.claim_due(session, now=NOW, clock=NOW, token="dead-sender"))
     client = make_client(settings)
     during = Sender(factory, client, clock=lambda: NOW + timedelta(seconds=30))
     after = Sender(factory, client, clock=lambda: NOW + outbox.LEASE + timedelta(seconds=1))
@@ -135,20 +135,25 @@ def test_a_crashed_sender_lease_expires_and_the_message_goes_once(
 
 
 def test_a_late_sender_cannot_undo_anothers_claim(factory: sessionmaker[Session]) -> None:
-    """Once a lease has passed to a second sender, the first sender's failure report changes nothing."""
+    """Once a lease has passed to a second sender, nothing the first sender records changes the message."""
     _queue(factory, _post("contested"))
     with unit_of_work(factory) as session:
-        [(message_id, _, _)] = outbox.due(session, now=NOW, clock=NOW)
-        outbox.claim(session, message_id, token="first", clock=NOW)
+        [first] = outbox.claim_due(session, now=NOW, clock=NOW, token="first")
     with unit_of_work(factory) as session:
         later = NOW + outbox.LEASE + timedelta(seconds=1)
-        assert outbox.claim(session, message_id, token="second", clock=later) is not None
+        assert [first.id] == [m.id for m in outbox.claim_due(session, now=NOW, clock=later, token="second")]
     with unit_of_work(factory) as session:
-        outbox.mark_failed(session, message_id, token="first", now=NOW, error="late", permanent=True)
+        outbox.record(session, token="first", now=NOW, failed=[outbox.Failure(first, "late", permanent=True)])
+        outbox.record(session, token="first", now=NOW, delivered=[outbox.Delivered(first.id, "C0PROJ", "1.0")])
     with factory() as session:
-        message = session.get(OutboxMessage, message_id)
+        message = session.get(OutboxMessage, first.id)
         assert message is not None
-        assert ("second", False, None) == (message.claim_token, message.gave_up, message.last_error)
+        assert ("second", False, None, None) == (
+            message.claim_token,
+            message.gave_up,
+            message.last_error,
+            message.sent_at,
+        )
 
 
 def test_an_update_waits_for_the_message_it_updates(

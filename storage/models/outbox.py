@@ -37,3 +37,17 @@ class OutboxMessage(Base):
     result_channel: Mapped[str | None] = mapped_column(String(64))
     result_ts: Mapped[str | None] = mapped_column(String(32))
     gave_up: Mapped[bool] = mapped_column(default=False)
+
+
+# The messages still to send, oldest first and per conversation in order: what the sender's claim reads to find the
+# first of each conversation, however much history the table keeps.
+_UNSENT = OutboxMessage.sent_at.is_(None) & OutboxMessage.gave_up.is_(False)
+Index("ix_outbox_unsent_id", OutboxMessage.id, sqlite_where=_UNSENT, postgresql_where=_UNSENT)
+Index(
+    "ix_outbox_unsent",
+    OutboxMessage.workspace_id,
+    OutboxMessage.channel,
+    OutboxMessage.id,
+    sqlite_where=_UNSENT,
+    postgresql_where=_UNSENT,
+)
