@@ -136,6 +136,20 @@ def is_working_day(day: date, hours: WorkingHours) -> bool:
     return day.weekday() in hours.days
 
 
+def working_days_after(first: date, last: date, hours: WorkingHours) -> int:
+    """Count the working days after ``first`` up to and including ``last`` (0 when ``last`` is not after it).
+
+    In closed form: whole weeks hold ``len(hours.days)`` working days each; the remainder is counted day by day
+    (fewer than seven), so a range of years costs no more than one of days.
+    """
+    span = (last - first).days
+    if span <= 0:
+        return 0
+    weeks, rest = divmod(span, 7)
+    start = first.weekday()
+    return weeks * len(hours.days) + sum(1 for offset in range(1, rest + 1) if (start + offset) % 7 in hours.days)
+
+
 def next_working_day(day: date, hours: WorkingHours) -> date:
     """Return the first working day strictly after ``day``."""
     candidate = day + timedelta(days=1)

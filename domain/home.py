@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from domain import risks as risk_rules
@@ -15,41 +15,41 @@ from domain.standup_schedule import current_day
 from storage.models import ActionItem, Decision, Project, Risk, Standup
 from storage.models.actions import OPEN
 
+SHOWN = 20  # rows of each list the Home tab shows (it counts them all)
+PROJECTS_SHOWN = 15
+
 
 @dataclass
 class Dashboard:
     """What one person sees on their Home tab (only from the projects they may see)."""
 
-    actions: list[ActionItem] = field(default_factory=list)
+    actions: list[ActionItem] = field(default_factory=list)  # the first SHOWN, soonest due first
+    action_count: int = 0
     reviews: list[Risk] = field(default_factory=list)
     standups_owed: list[tuple[Standup, date]] = field(default_factory=list)
-    approvals: list[Decision] = field(default_factory=list)
+    approvals: list[Decision] = field(default_factory=list)  # the first SHOWN
+    approval_count: int = 0
     projects: list[status_rules.Snapshot] = field(default_factory=list)
 
 
 def dashboard(session: Session, *, user_id: str, projects: list[Project], now: datetime) -> Dashboard:
-    """Gather the viewer's dashboard from the given (visible) projects."""
+    """Gather the viewer's dashboard from the given (visible) projects: each list counted in SQL, and only the rows
+    the Home tab shows read."""
     ids = [p.id for p in projects]
     board = Dashboard()
     if not ids:
         return board
-    actions = session.scalars(
-        select(ActionItem).where(
-            ActionItem.project_id.in_(ids), ActionItem.owner_id == user_id, ActionItem.status == OPEN
-        )
-    )
-    board.actions = sorted(actions, key=lambda a: (a.due_at is None, a.due_at or now, a.number))
+    mine = (ActionItem.project_id.in_(ids), ActionItem.owner_id == user_id, ActionItem.status == OPEN)
+    board.action_count = session.scalar(select(func.count()).select_from(ActionItem).where(*mine)) or 0
+    soonest = (ActionItem.due_at.is_(None), ActionItem.due_at, ActionItem.number)
+    board.actions = list(session.scalars(select(ActionItem).where(*mine).order_by(*soonest).limit(SHOWN)))
     owned = session.scalars(
         select(Risk).where(Risk.project_id.in_(ids), Risk.owner_id == user_id, Risk.status == "open")
     )
     board.reviews = [r for r in owned if risk_rules.next_review(r) <= now]
-    board.approvals = list(
-        session.scalars(
-            select(Decision).where(
-                Decision.project_id.in_(ids), Decision.approver_id == user_id, Decision.status == "proposed"
-            )
-        )
-    )
+    waiting = (Decision.project_id.in_(ids), Decision.approver_id == user_id, Decision.status == "proposed")
+    board.approval_count = session.scalar(select(func.count()).select_from(Decision).where(*waiting)) or 0
+    board.approvals = list(session.scalars(select(Decision).where(*waiting).order_by(Decision.id).limit(SHOWN)))
     for standup in session.scalars(select(Standup).where(Standup.project_id.in_(ids), Standup.paused.is_(False))):
         if user_id not in standup.participants:
             continue
@@ -57,5 +57,5 @@ def dashboard(session: Session, *, user_id: str, projects: list[Project], now: d
         day = current_day(standups.plan(session, standup), person, now)
         if day is not None and (day, user_id) not in standups.answers_for(session, standup, [day]):
             board.standups_owed.append((standup, day))
-    board.projects = [status_rules.snapshot(session, p, now=now) for p in projects]
+    board.projects = status_rules.snapshots(session, projects[:PROJECTS_SHOWN], now=now, listed=1)
     return board

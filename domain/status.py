@@ -11,15 +11,16 @@ A lead may override the status with a note; the computed one is shown beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain import risks as risk_rules
 from domain import standups
-from domain.dates import WorkingHours, is_working_day
+from domain.dates import WorkingHours, working_days_after
 from domain.text import plural
 from domain.workspaces import working_hours
 from domain.zones import zone
@@ -32,47 +33,58 @@ REVIEW_OVERDUE = timedelta(days=7)
 
 
 def working_days_between(start: datetime, end: datetime, *, tz: str, hours: WorkingHours) -> int:
-    """Count working days after `start`'s local date up to and including `end`'s."""
+    """Count working days after `start`'s local date up to and including `end`'s (at most 1000)."""
     local_zone = zone(tz)
-    day, last, count = start.astimezone(local_zone).date(), end.astimezone(local_zone).date(), 0
-    while day < last and count < 1000:
-        day += timedelta(days=1)
-        count += is_working_day(day, hours)
-    return count
+    return min(1000, working_days_after(start.astimezone(local_zone).date(), end.astimezone(local_zone).date(), hours))
+
+
+LISTED = 20  # the most reasons a status shows (the weekly digest shows 20, /pm status 15, the Home tab none)
 
 
 @dataclass
 class Snapshot:
-    """Everything the digests, /status and the Home tab show about a project at an instant."""
+    """Everything the digests, /status and the Home tab show about a project at an instant.
+
+    The numbers are counted in SQL. The lists hold rows in the order they are shown: every one for the digests
+    (`snapshot`), only the first `listed` of each for /pm status and the Home tab (`snapshots`), which is all
+    the reasons they can show; the weekly digest's own lists (done, due, blockers...) are filled only for it.
+    """
 
     project: Project
     now: datetime
-    open_actions: list[ActionItem] = field(default_factory=list)
-    overdue: list[ActionItem] = field(default_factory=list)
+    open_count: int = 0
+    overdue_count: int = 0
+    high_count: int = 0  # open risks scored 10 and up (high and critical)
+    late_count: int = 0
+    blocker_count: int = 0
+    overdue: list[ActionItem] = field(default_factory=list)  # oldest due date first
+    critical_risks: list[Risk] = field(default_factory=list)  # score 20+, highest first
+    high_risks: list[Risk] = field(default_factory=list)  # score 10-16, highest first
+    late_decisions: list[Decision] = field(default_factory=list)
+    stale_blockers: list[Blocker] = field(default_factory=list)
+    open_risks: list[Risk] = field(default_factory=list)  # the digests' only
     done_this_week: list[ActionItem] = field(default_factory=list)
     due_today: list[ActionItem] = field(default_factory=list)  # still ahead today, in the project's zone
     due_next_week: list[ActionItem] = field(default_factory=list)  # from tomorrow, seven days
-    open_risks: list[Risk] = field(default_factory=list)
     changed_risks: list[Risk] = field(default_factory=list)
     decisions_made: list[Decision] = field(default_factory=list)
-    late_decisions: list[Decision] = field(default_factory=list)
     open_blockers: list[Blocker] = field(default_factory=list)
-    stale_blockers: list[Blocker] = field(default_factory=list)
     review_overdue: list[Risk] = field(default_factory=list)
     response_rate: float | None = None
 
+    @cached_property
+    def hours(self) -> WorkingHours:
+        return working_hours(self.project)
+
     def overdue_days(self, item: ActionItem) -> int:
         assert item.due_at is not None
-        return working_days_between(item.due_at, self.now, tz=self.project.time_zone, hours=working_hours(self.project))
+        return working_days_between(item.due_at, self.now, tz=self.project.time_zone, hours=self.hours)
 
-    @property
+    @cached_property
     def computed(self) -> tuple[str, list[str]]:
-        """The status by the rules, with the reasons."""
-        red = [
-            f"{r.ref} is a critical risk (score {r.score})"
-            for r in self.open_risks
-            if r.score >= 20 and r.kind == "risk"
-        ]
+        """The status by the rules, with the reasons (the first `LISTED` of each kind at least); worked out once,
+        when the lists are filled."""
+        red = [f"{r.ref} is a critical risk (score {r.score})" for r in self.critical_risks]
         red += [
             f"{a.ref} is overdue by {d} working days"
             for a in self.overdue
@@ -83,11 +95,7 @@ class Snapshot:
         ]
         if red:
             return "red", red
-        amber = [
-            f"{r.ref} is a high risk (score {r.score})"
-            for r in self.open_risks
-            if 10 <= r.score <= 16 and r.kind == "risk"
-        ]
+        amber = [f"{r.ref} is a high risk (score {r.score})" for r in self.high_risks]
         amber += [f"{a.ref} is overdue" for a in self.overdue]
         amber += [f"{d.ref} is past its needed-by date" for d in self.late_decisions]
         if amber:
@@ -106,18 +114,19 @@ class Snapshot:
 
 
 def snapshot(session: Session, project: Project, *, now: datetime) -> Snapshot:
-    """Gather a project's numbers at `now` (a handful of queries)."""
-    snap = Snapshot(project=project, now=now)
+    """Gather a project's numbers at `now` with every row the weekly and escalation digests list."""
+    [snap] = snapshots(session, [project], now=now, listed=None)
     week_ago = now - timedelta(days=7)
-    snap.open_actions = list(
-        session.scalars(select(ActionItem).where(ActionItem.project_id == project.id, ActionItem.status == OPEN))
-    )
-    snap.overdue = sorted((a for a in snap.open_actions if a.due_at and a.due_at < now), key=lambda a: a.due_at or now)
     local_today = now.astimezone(zone(project.time_zone)).date()
     tomorrow = datetime.combine(local_today + timedelta(days=1), time(0), tzinfo=zone(project.time_zone))
-    upcoming = sorted((a for a in snap.open_actions if a.due_at and a.due_at >= now), key=lambda a: a.due_at or now)
+    upcoming = session.scalars(
+        select(ActionItem)
+        .where(ActionItem.project_id == project.id, ActionItem.status == OPEN, ActionItem.due_at >= now)
+        .where(ActionItem.due_at < tomorrow + timedelta(days=7))
+        .order_by(ActionItem.due_at, ActionItem.number)
+    ).all()
     snap.due_today = [a for a in upcoming if a.due_at and a.due_at < tomorrow]
-    snap.due_next_week = [a for a in upcoming if a.due_at and tomorrow <= a.due_at < tomorrow + timedelta(days=7)]
+    snap.due_next_week = [a for a in upcoming if a.due_at and tomorrow <= a.due_at]
     snap.done_this_week = list(
         session.scalars(
             select(ActionItem).where(
@@ -144,35 +153,107 @@ def snapshot(session: Session, project: Project, *, now: datetime) -> Snapshot:
             )
         )
     )
-    snap.late_decisions = list(
-        session.scalars(
-            select(Decision)
-            .where(Decision.project_id == project.id, Decision.status == "proposed", Decision.needed_by < now)
-            .order_by(Decision.needed_by)
-        )
-    )
     snap.open_blockers = list(
         session.scalars(
             select(Blocker).where(Blocker.project_id == project.id, Blocker.status == "open").order_by(Blocker.id)
         )
     )
-    hours = working_hours(project)
-    snap.stale_blockers = [
-        b
-        for b in snap.open_blockers
-        if working_days_between(b.created_at, now, tz=project.time_zone, hours=hours) > STALE_BLOCKER_DAYS
-    ]
-    snap.response_rate = _response_rate(session, project, now=now)
     return snap
 
 
-def _response_rate(session: Session, project: Project, *, now: datetime) -> float | None:
+def snapshots(
+    session: Session, projects: list[Project], *, now: datetime, listed: int | None = LISTED
+) -> list[Snapshot]:
+    """Gather each project's numbers and status at `now` in a fixed number of queries, however many items they
+    hold: counts from GROUP BY, and only the first `listed` rows of each list (None: every row)."""
+    snaps = {p.id: Snapshot(project=p, now=now) for p in projects}
+    ids = list(snaps)
+    if not ids:
+        return []
+    open_actions = (ActionItem.project_id.in_(ids), ActionItem.status == OPEN)
+    overdue = case((ActionItem.due_at < now, 1), else_=0)
+    for pid, opened, late in session.execute(
+        select(ActionItem.project_id, func.count(), func.sum(overdue))
+        .where(*open_actions)
+        .group_by(ActionItem.project_id)
+    ):
+        snaps[pid].open_count, snaps[pid].overdue_count = int(opened), int(late or 0)
+    open_risks = (Risk.project_id.in_(ids), Risk.status == "open", Risk.kind == "risk")
+    score = Risk.probability * Risk.impact
+    for pid, high in session.execute(
+        select(Risk.project_id, func.count()).where(*open_risks, score >= 10).group_by(Risk.project_id)
+    ):
+        snaps[pid].high_count = int(high)
+    late = (Decision.project_id.in_(ids), Decision.status == "proposed", Decision.needed_by < now)
+    for pid, count in session.execute(
+        select(Decision.project_id, func.count()).where(*late).group_by(Decision.project_id)
+    ):
+        snaps[pid].late_count = int(count)
+    blockers = (Blocker.project_id.in_(ids), Blocker.status == "open")
+    for pid, count in session.execute(
+        select(Blocker.project_id, func.count()).where(*blockers).group_by(Blocker.project_id)
+    ):
+        snaps[pid].blocker_count = int(count)
+
+    risk_order = (score.desc(), Risk.number)
+    rows: list[tuple[str, Any]] = [
+        ("overdue", _first(session, ActionItem, (*open_actions, ActionItem.due_at < now),
+                           (ActionItem.due_at, ActionItem.number), listed)),
+        ("critical_risks", _first(session, Risk, (*open_risks, score >= 20), risk_order, listed)),
+        ("high_risks", _first(session, Risk, (*open_risks, score >= 10, score <= 16), risk_order, listed)),
+        ("late_decisions", _first(session, Decision, late, (Decision.needed_by, Decision.id), listed)),
+        ("stale_blockers", _first(session, Blocker, (*blockers, _stale(projects, now)), (Blocker.id,), listed)),
+    ]  # fmt: skip
+    for name, found in rows:
+        for row in found:
+            getattr(snaps[row.project_id], name).append(row)
+    for snap in snaps.values():
+        hours = working_hours(snap.project)
+        snap.stale_blockers = [
+            b
+            for b in snap.stale_blockers
+            if working_days_between(b.created_at, now, tz=snap.project.time_zone, hours=hours) > STALE_BLOCKER_DAYS
+        ]
+    for standup in _standups(session, ids):
+        snaps[standup.project_id].response_rate = standups.response_rate(standups.stats(session, standup, now=now))
+    return [snaps[p.id] for p in projects]
+
+
+def _first(
+    session: Session, model: Any, where: tuple[ColumnElement[bool], ...], order: tuple[Any, ...], listed: int | None
+) -> list[Any]:
+    """The rows matching `where` in `order`: every one, or only each project's first `listed` (one query)."""
+    if listed is None:
+        return list(session.scalars(select(model).where(*where).order_by(*order)))
+    rank = func.row_number().over(partition_by=model.project_id, order_by=order).label("rank")
+    ranked = select(model.id, rank).where(*where).subquery()
+    stmt = select(model).join(ranked, ranked.c.id == model.id).where(ranked.c.rank <= listed).order_by(*order)
+    return list(session.scalars(stmt))
+
+
+def _stale(projects: list[Project], now: datetime) -> ColumnElement[bool]:
+    """Blockers opened before the day from which they are not yet stale (each one's count then confirms it)."""
+    return or_(*(and_(Blocker.project_id == p.id, Blocker.created_at < stale_from(p, now)) for p in projects))
+
+
+def stale_from(project: Project, now: datetime) -> datetime:
+    """The start of the local day from which a blocker opened is not yet stale at `now`: the blockers opened before
+    it have been open more than STALE_BLOCKER_DAYS working days."""
+    hours, local_zone = working_hours(project), zone(project.time_zone)
+    day, found = now.astimezone(local_zone).date(), 0
+    while True:  # the (STALE_BLOCKER_DAYS + 1)-th working day back from today, today counted
+        if day.weekday() in hours.days:
+            found += 1
+            if found > STALE_BLOCKER_DAYS:
+                return datetime.combine(day, time(0), tzinfo=local_zone).astimezone(UTC)
+        day -= timedelta(days=1)
+
+
+def _standups(session: Session, ids: list[int]) -> list[Any]:
+    """Each project's stand-up (one at most)."""
     from storage.models import Standup
 
-    standup = session.scalar(select(Standup).where(Standup.project_id == project.id))
-    if standup is None:
-        return None
-    return standups.response_rate(standups.stats(session, standup, now=now))
+    return list(session.scalars(select(Standup).where(Standup.project_id.in_(ids))))
 
 
 @dataclass(frozen=True)

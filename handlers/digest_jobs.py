@@ -133,8 +133,8 @@ def _rollup(session: Session, subscription: DigestSubscription, now: datetime) -
     projects = _still_visible(session, subscription)
     if not projects:
         return 0
-    for project in projects:
-        blocks += render.status(status_rules.snapshot(session, project, now=now))[1]
+    for snap in status_rules.snapshots(session, projects, now=now):
+        blocks += render.status(snap)[1]
         blocks.append({"type": "divider"})
     return digest_posts.post(
         session,

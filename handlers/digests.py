@@ -93,7 +93,8 @@ def status_reply(command: dict[str, Any], args: str, context: BoltContext, clien
         proj.settings = settings
     elif word:
         raise InvalidInput(f"I don't know `/pm status {escape(word[:30])}`.", hint="See `/pm status help`.")
-    text, blocks = render.status(status_rules.snapshot(db(context), proj, now=now(context)))
+    [snap] = status_rules.snapshots(db(context), [proj], now=now(context))
+    text, blocks = render.status(snap)
     return {"text": text, "blocks": blocks}
 
 

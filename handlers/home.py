@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -11,16 +12,15 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain import channels, outbox
+from domain import channels
 from domain.home import dashboard
-from domain.outbox import Outgoing
 from handlers.channels import read_roster
-from handlers.context import after_answer, db, now, workspace
+from handlers.context import after_answer, now, workspace
 from handlers.help import all_help
 from handlers.ids import Event
 from handlers.registry import Listeners
 from handlers.render.home import home_view
-from storage.db import unit_of_work
+from storage.db import read_only
 from storage.models import Project
 
 
@@ -37,38 +37,25 @@ def visible_projects(session: Session, *, workspace_id: int, user_id: str) -> li
     return [p for p in projects if p.channel_id in seen]
 
 
-def on_home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+def on_home_opened(event: dict[str, Any], context: BoltContext) -> None:
     """Publish the viewer's dashboard when they open the Home tab."""
-    if event.get("tab", "home") != "home":
-        return
-    user_id = event["user"]
-    show_home(context, user_id, key=f"home:{user_id}:{body.get('event_id') or now(context).timestamp()}")
+    if event.get("tab", "home") == "home":
+        show_home(context, event["user"])
 
 
 def refresh_if_home(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """After a button on the Home tab changed something, queue the refreshed dashboard (sent after the commit)."""
+    """After a button on the Home tab changed something, publish the refreshed dashboard (after the commit)."""
     view = body.get("view") or {}
     if (body.get("container") or {}).get("type") != "view" or view.get("type") != "home":
         return
-    user_id = body["user"]["id"]
-    show_home(context, user_id, key=f"home:{user_id}:{now(context).timestamp()}")
+    show_home(context, body["user"]["id"])
 
 
-def show_home(context: BoltContext, user_id: str, *, key: str) -> None:
-    """Queue the dashboard from the membership pmbot knows now (sent once the request commits, without asking
-    Slack anything first); rosters never read or grown old are read after the answer, and the dashboard is
-    published again if that changes which projects the person sees."""
-    session, workspace_id, at = db(context), workspace(context).id, now(context)
-    view, shown = _view(session, workspace_id=workspace_id, user_id=user_id, at=at)
-    message = Outgoing(key=key, method="views.publish", channel=f"home:{user_id}",
-                       payload={"user_id": user_id, "view": view}, not_before=at)  # fmt: skip
-    outbox.enqueue(session, workspace_id=workspace_id, now=at, message=message)
-    project_channels = session.scalars(select(Project.channel_id).where(Project.workspace_id == workspace_id))
-    unread = channels.to_read(session, workspace_id=workspace_id, channel_ids=list(project_channels), now=at)
-    if unread:
-        job = functools.partial(_read_then_publish, workspace_id=workspace_id, user_id=user_id,
-                                channel_ids=unread, shown=shown, at=at)  # fmt: skip
-        after_answer(context, job)
+def show_home(context: BoltContext, user_id: str) -> None:
+    """Publish the dashboard after the answer, off the request path: at once from the membership pmbot knows,
+    then, when rosters never read or grown old change which projects the person sees, again."""
+    job = functools.partial(_publish, workspace_id=workspace(context).id, user_id=user_id, at=now(context))
+    after_answer(context, job)
 
 
 def _view(session: Session, *, workspace_id: int, user_id: str, at: datetime) -> tuple[dict[str, Any], set[int]]:
@@ -77,19 +64,30 @@ def _view(session: Session, *, workspace_id: int, user_id: str, at: datetime) ->
     return home_view(board, all_help(), now=at), {p.id for p in projects}
 
 
-def _read_then_publish(
-    factory: sessionmaker[Session],
-    client: WebClient,
-    *,
-    workspace_id: int,
-    user_id: str,
-    channel_ids: list[str],
-    shown: set[int],
-    at: datetime,
+def _publish(
+    factory: sessionmaker[Session], client: WebClient, *, workspace_id: int, user_id: str, at: datetime
 ) -> None:
-    for channel_id in channel_ids:
-        read_roster(factory, client, workspace_id=workspace_id, channel_id=channel_id, at=at)
-    with unit_of_work(factory) as session:
-        view, visible = _view(session, workspace_id=workspace_id, user_id=user_id, at=at)
-    if visible != shown:
+    # One publish at a time per person: a view built earlier never lands after one built later (Home, then Done).
+    with _publishing(workspace_id, user_id):
+        with read_only(factory) as session:
+            view, shown = _view(session, workspace_id=workspace_id, user_id=user_id, at=at)
+            project_channels = session.scalars(select(Project.channel_id).where(Project.workspace_id == workspace_id))
+            unread = channels.to_read(session, workspace_id=workspace_id, channel_ids=list(project_channels), now=at)
         client.views_publish(user_id=user_id, view=view)
+        if not unread:
+            return
+        for channel_id in unread:
+            read_roster(factory, client, workspace_id=workspace_id, channel_id=channel_id, at=at)
+        with read_only(factory) as session:
+            view, visible = _view(session, workspace_id=workspace_id, user_id=user_id, at=at)
+        if visible != shown:
+            client.views_publish(user_id=user_id, view=view)
+
+
+_locks_lock = threading.Lock()
+_locks: dict[tuple[int, str], threading.Lock] = {}
+
+
+def _publishing(workspace_id: int, user_id: str) -> threading.Lock:
+    with _locks_lock:
+        return _locks.setdefault((workspace_id, user_id), threading.Lock())

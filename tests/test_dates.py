@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.dates import (
     WorkingHours,
@@ -18,8 +20,10 @@ from domain.dates import (
     split_due,
     start_of_working_day,
     warm_up,
+    working_days_after,
 )
 from domain.errors import DueDateError
+from domain.status import working_days_between
 
 ZONES = ["America/Los_Angeles", "Europe/Berlin", "Asia/Kolkata", "Asia/Kathmandu", "Pacific/Auckland"]
 SUN_THU = WorkingHours(start=time(8, 0), end=time(16, 0), days=frozenset({6, 0, 1, 2, 3}))
@@ -719,3 +723,55 @@ def test_the_clock_is_never_read() -> None:
 def test_warm_up_runs_cleanly() -> None:
     """warm_up() makes a dateparser call without raising or warning."""
     warm_up()
+
+
+def _day_by_day(first: date, last: date, hours: WorkingHours) -> int:
+    """The reference count: walk the days after `first` up to `last`, one at a time."""
+    count, day = 0, first
+    while day < last:
+        day += timedelta(days=1)
+        count += is_working_day(day, hours)
+    return count
+
+
+WEEKDAY_SETS = st.frozensets(st.integers(min_value=0, max_value=6), min_size=1)
+DAYS = st.dates(min_value=date(2020, 1, 1), max_value=date(2032, 12, 31))
+
+
+@settings(max_examples=400, deadline=None)
+@given(first=DAYS, last=DAYS, days=WEEKDAY_SETS)
+def test_working_days_in_closed_form_equal_the_day_by_day_count(first: date, last: date, days: frozenset[int]) -> None:
+    """Whole weeks times working days a week plus the remainder counts what walking day by day counts."""
+    hours = WorkingHours(days=days)
+    assert _day_by_day(first, last, hours) == working_days_after(first, last, hours)
+
+
+ALL_ZONES = [*ZONES, "UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/Santiago", "Australia/Lord_Howe"]
+MOMENTS = st.datetimes(min_value=datetime(2021, 1, 1), max_value=datetime(2031, 1, 1), timezones=st.just(UTC))
+
+
+@settings(max_examples=400, deadline=None)
+@given(start=MOMENTS, end=MOMENTS, tz=st.sampled_from(ALL_ZONES), days=WEEKDAY_SETS)
+def test_working_days_between_moments_equal_the_day_by_day_count_in_every_zone(
+    start: datetime, end: datetime, tz: str, days: frozenset[int]
+) -> None:
+    """Between two instants, the working days after the first's local date up to the second's are the same
+    counted in closed form as day by day (capped at 1000, as the status rules always were)."""
+    hours = WorkingHours(days=days)
+    first, last = start.astimezone(ZoneInfo(tz)).date(), end.astimezone(ZoneInfo(tz)).date()
+    assert min(1000, _day_by_day(first, last, hours)) == working_days_between(start, end, tz=tz, hours=hours)
+
+
+@pytest.mark.parametrize(
+    "days", [frozenset({0, 1, 2, 3, 4}), frozenset({6, 0, 1, 2, 3}), frozenset({5}), frozenset(range(7))]
+)
+@pytest.mark.parametrize("span", [0, 1, 6, 7, 8, 13, 14, 15, 365, 2000])
+def test_working_days_table(days: frozenset[int], span: int) -> None:
+    """A table of spans from every weekday: the closed form agrees with the walk, and an empty range counts 0."""
+    hours = WorkingHours(days=days)
+    for offset in range(7):
+        first = date(2026, 11, 23) + timedelta(days=offset)
+        assert _day_by_day(first, first + timedelta(days=span), hours) == working_days_after(
+            first, first + timedelta(days=span), hours
+        )
+        assert 0 == working_days_after(first + timedelta(days=span), first, hours)

@@ -35,12 +35,11 @@ def status_line(snap: Snapshot) -> str:
 
 
 def headline_numbers(snap: Snapshot) -> str:
-    high = sum(1 for r in snap.open_risks if r.score >= 10 and r.kind == "risk")
     rate = f"{snap.response_rate:.0%}" if snap.response_rate is not None else "n/a"
     return (
-        f"{plural(len(snap.open_actions), 'open action')} ({len(snap.overdue)} overdue) · "
-        f"{plural(high, 'high/critical risk')} · {plural(len(snap.late_decisions), 'late decision')} · "
-        f"{plural(len(snap.open_blockers), 'open blocker')} · stand-up response {rate}"
+        f"{plural(snap.open_count, 'open action')} ({snap.overdue_count} overdue) · "
+        f"{plural(snap.high_count, 'high/critical risk')} · {plural(snap.late_count, 'late decision')} · "
+        f"{plural(snap.blocker_count, 'open blocker')} · stand-up response {rate}"
     )
 
 

@@ -33,7 +33,7 @@ def _heading(text: str) -> list[dict[str, Any]]:
 def home_view(board: Dashboard, entries: list[CommandHelp], *, now: datetime) -> dict[str, Any]:
     """Render the dashboard; every button works from here as it does in messages."""
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": "Your pmbot"}}]
-    blocks += _heading(f"My open action items ({len(board.actions)})")
+    blocks += _heading(f"My open action items ({board.action_count})")
     blocks += [
         _section(action_render.item_line(a, now=now), accessory=_button("Done", Action.ACTION_DONE, a.ref))
         for a in board.actions[:20]
@@ -54,7 +54,7 @@ def home_view(board: Dashboard, entries: list[CommandHelp], *, now: datetime) ->
         )
         for r in board.reviews[:10]
     ] or [_section("None due.")]
-    blocks += _heading(f"Decisions waiting for my approval ({len(board.approvals)})")
+    blocks += _heading(f"Decisions waiting for my approval ({board.approval_count})")
     for decision in board.approvals[:10]:
         blocks.append(_section(decision_render.headline(decision)))
         blocks.append(
