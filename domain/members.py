@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from domain.errors import InvalidInput
 from domain.text import escape
-from storage.models import Member
+from storage.models import Member, Standup
 
 STALE_AFTER = timedelta(hours=24)
 
@@ -45,12 +45,24 @@ def upsert_from_profile(session: Session, *, workspace_id: int, user: dict[str, 
     member.name = str(profile.get("display_name") or user.get("name") or user_id)[:255]
     member.real_name = str(user.get("real_name") or profile.get("real_name") or member.name)[:255]
     member.zone_name = _zone(user.get("tz"), fallback=known_zone)
+    if member.zone_name != known_zone:
+        _ask_again_today(session, workspace_id=workspace_id, user_id=user_id)
     member.locale = str(user.get("locale") or member.locale or "en-US")[:16]
     member.is_bot = bool(user.get("is_bot"))
     member.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
     member.deleted = bool(user.get("deleted"))
     member.fetched_at = now
     return member
+
+
+def _ask_again_today(session: Session, *, workspace_id: int, user_id: str) -> None:
+    """Their zone changed, or became known: the stand-ups they are in work today out afresh at the next tick, so they
+    are asked at their own time today if it is still to come (a prompt queued already is never queued again)."""
+    for standup in session.scalars(
+        select(Standup).where(Standup.workspace_id == workspace_id, Standup.queued_through.is_not(None))
+    ):
+        if user_id in (standup.participants or []):
+            standup.queued_through = None
 
 
 def zone_of(member: Member | None, *, fallback: str) -> str:

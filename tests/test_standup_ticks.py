@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain import standups
+from domain import members, standups
 from domain.standup_schedule import (
     Participant,
     Plan,
@@ -267,6 +267,24 @@ def test_a_participant_added_after_their_prompt_time_is_asked_the_same_day(
     assert [f"standup:{standup.id}:prompt:2026-11-23:U0NEW"] == [
         k for k, _ in _queued(session, "prompt") if k.endswith("U0NEW")
     ]
+
+
+def test_a_participant_whose_zone_changes_is_asked_today_in_the_new_one_and_never_twice(
+    factory: sessionmaker[Session], session: Session
+) -> None:
+    """U00000 was in Berlin (09:30 = 08:30 UTC); at 06:05 UTC Slack says Kolkata, whose 09:30 has passed: the next
+    tick asks them today all the same. U00001, asked in Kolkata already, moves to Los Angeles: not asked again."""
+    standup = _stand_up(session, 3)
+    tick(factory, utc(2026, 11, 23, 6, 0))  # Kolkata's 09:30 (04:00 UTC) has passed: U00001 is asked
+    for user_id, tz, at in (("U00000", "Asia/Kolkata", utc(2026, 11, 23, 6, 5)),
+                            ("U00001", "America/Los_Angeles", utc(2026, 11, 23, 6, 20))):  # fmt: skip
+        with unit_of_work(factory) as request:  # what a request does with a fresh profile from users.info
+            members.upsert_from_profile(request, workspace_id=standup.workspace_id, now=at,
+                                        user={"id": user_id, "name": user_id.lower(), "tz": tz})  # fmt: skip
+        tick(factory, at + timedelta(minutes=10))
+    tick(factory, utc(2026, 11, 24, 0, 0))  # the rest of Monday in every zone
+    prompts = sorted(k.rsplit(":", 1)[1] for k, _ in _queued(session, "prompt") if ":2026-11-23:" in k)
+    assert ["U00000", "U00001", "U00002"] == prompts
 
 
 def test_reminders_follow_the_delivery_and_skip_who_answered(factory: sessionmaker[Session], session: Session) -> None:
