@@ -90,6 +90,7 @@ class SlackMethods:
         self._used_triggers: set[str] = set()
         self._uploads: dict[str, dict[str, Any]] = {}
         self._responses: list[dict[str, Any]] = []
+        self._responses_at: dict[str, list[dict[str, Any]]] = {}  # the same posts by response_url path
         self._grants: dict[str, dict[str, str]] = {}  # OAuth code -> the installation it grants
         self._token_teams: dict[str, str] = {}  # bot token -> its team, for tokens granted over OAuth
 

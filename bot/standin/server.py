@@ -386,8 +386,8 @@ class FakeSlack(ClientSide):
     def answer_at(self, path: str) -> dict[str, Any] | None:
         """The first JSON body posted to the response_url at `path`, if any."""
         with self._lock:
-            found = next((r for r in self._responses if r["path"] == path), None)
-            return {k: v for k, v in copy.deepcopy(found).items() if k != "path"} if found is not None else None
+            found = self._responses_at.get(path)
+            return {k: v for k, v in copy.deepcopy(found[0]).items() if k != "path"} if found else None
 
     def responses(self) -> list[dict[str, Any]]:
         """JSON bodies posted to response_url_base (respond() from slash commands and actions)."""
@@ -424,11 +424,12 @@ class FakeSlack(ClientSide):
             elif parts.path.startswith("/hooks/"):
                 method, args = "response_url", _decode_args(handler, parts.query, body)
                 with self._lock:
-                    used = sum(1 for r in self._responses if r["path"] == parts.path)
-                    if used >= RESPONSE_URL_USES:  # Slack: "up to five times within 30 minutes"
+                    posted = self._responses_at.setdefault(parts.path, [])
+                    if len(posted) >= RESPONSE_URL_USES:  # Slack: "up to five times within 30 minutes"
                         status, payload = 404, "used_url"
                     else:
                         self._responses.append({"path": parts.path, **copy.deepcopy(args)})
+                        posted.append(self._responses[-1])
                         status, payload = 200, "ok"
         except Exception:  # a bug of the fake's own, or an undecodable body: 500, trace kept for the test
             self.server_errors.append(traceback.format_exc())
