@@ -393,8 +393,8 @@ def _log_given_up(outcome: Outcome, report: DeliveryReport) -> None:
 class Drainer:
     """Finishes in the background what a request could not deliver at once (a conversation over its pace).
 
-    The request answers Slack without waiting; this thread waits out the pacing and sends, within a
-    budget. What it cannot send either stays queued for the scheduler.
+    The request answers Slack without waiting; this thread waits out the pacing and sends whatever is due,
+    within a budget. What it cannot send either stays queued for the scheduler.
     """
 
     def __init__(self, sender: Sender, *, budget: float = 60.0) -> None:
@@ -430,8 +430,9 @@ class Drainer:
             if not pending or self._stop.is_set():
                 continue
             try:
-                now, keys = max(pending.values()), list(pending)
-                self.sender.deliver_due(now=now, keys=keys, budget=self.budget, stop=self._stop)
+                # Everything due, not only these keys: a claim filtered by hundreds of keys costs the database more
+                # than the claim itself (claims are exclusive, so the scheduler's messages are safe to take too).
+                self.sender.deliver_due(now=max(pending.values()), budget=self.budget, stop=self._stop)
             except Exception:
                 log.exception("background delivery failed; the scheduler will retry")
             with self._lock:
