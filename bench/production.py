@@ -63,8 +63,10 @@ def round_trip_section(args: argparse.Namespace) -> Section:
     ]
     for name in (command.name for command in runs.COMMANDS):
         rows += [
-            side_by_side(f"{name}: p50 (ms)", name, "p50_ms"),
-            side_by_side(f"{name}: p99 (ms)", name, "p99_ms"),
+            side_by_side(f"{name}: acknowledged p50 (ms)", name, "p50_ms"),
+            side_by_side(f"{name}: acknowledged p99 (ms)", name, "p99_ms"),
+            side_by_side(f"{name}: answered p50 (ms)", name, "answer_p50_ms"),
+            side_by_side(f"{name}: answered p99 (ms)", name, "answer_p99_ms"),
             side_by_side(f"{name}: throughput (req/s)", name, "requests_per_second"),
             side_by_side(f"{name}: serve CPU per request (ms)", name, "cpu_ms_per_request"),
             side_by_side(f"{name}: Slack API calls per request", name, "slack_calls_per_request"),

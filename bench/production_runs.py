@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench._harness import SIGNING_SECRET, BenchError, Served, child, percentile, progress, serve_env
-from bench._load import Request, Result, Target, run_load, send
+from bench._load import Request, Result, Target, answered, answers_posted, run_load, send
 from bench.actions import CHANNEL, CHANNEL_NAME, PEOPLE, TEXTS
 from bot.standin import FakeSlack
 from handlers.ids import Block, View
@@ -77,26 +77,35 @@ def cpu_seconds(pid: int) -> float:
 def load_command(
     served: Served, fake: FakeSlack, command: Command, *, requests: int, concurrency: int, bare: bool
 ) -> dict[str, Any]:
-    """Warm a command up, then send it `requests` times from the load-generating processes; return its figures."""
+    """Warm a command up, then send it `requests` times from the load-generating processes; return its figures:
+    the acknowledgement's latency and, paired through the stand-in's response_url, the answer's."""
     target = Target(served.base_url, SIGNING_SECRET, CHANNEL, CHANNEL_NAME, fake.response_url_base)
+    since = len(fake.calls)
     warm = [send(target, r) for r in command.requests(0, WARM_UP, bare=bare)]
     calls_before, cpu_before = len(fake.calls), cpu_seconds(served.pid)
     loaded = run_load(target, command.requests(WARM_UP, requests, bare=bare), concurrency=concurrency)
+    waiting = sum(1 for r in warm + loaded if r.status == 200 and not r.expected)
+    posts = answers_posted(fake, at_least=waiting, since=since)
     cpu = cpu_seconds(served.pid) - cpu_before
     calls = [c.method for c in fake.calls[calls_before:] if c.method != "response_url"]
+    warm_paired, paired = answered(warm, posts), answered(loaded, posts)
+    answers = [seconds * 1000 for _, seconds in paired if seconds is not None]
     figures = {
-        **latency(loaded),
+        **latency([result for result, _ in paired]),
+        "answer_p50_ms": percentile(answers, 50) if answers else None,
+        "answer_p99_ms": percentile(answers, 99) if answers else None,
         "cpu_ms_per_request": cpu * 1000 / len(loaded),
         "slack_calls_per_request": len(calls) / len(loaded),
         "failure": "",
     }
-    if bad := [r for r in warm + loaded if not r.expected]:
+    if bad := [r for r, _ in warm_paired + paired if not r.expected]:
         figures["failure"] = (
             f"{command.name}: {len(bad)} answers not as expected, e.g. {bad[0].status} {bad[0].error!r}"
         )
     progress(
-        f"  {'bare' if bare else 'pmbot'} {command.name}: p50 {figures['p50_ms']:.0f} ms, "
-        f"p99 {figures['p99_ms']:.0f} ms, {figures['requests_per_second']:.0f} req/s"
+        f"  {'bare' if bare else 'pmbot'} {command.name}: ack p50 {figures['p50_ms']:.0f} ms, "
+        f"p99 {figures['p99_ms']:.0f} ms; answer p99 {figures['answer_p99_ms'] or 0:.0f} ms; "
+        f"{figures['requests_per_second']:.0f} req/s"
     )
     return figures
 
@@ -126,7 +135,10 @@ def set_up_standup(served: Served, fake: FakeSlack, database_url: str, days: int
     """Set a stand-up up through `/standup setup` and its form; store everyone's answers for `days` days to today."""
     sender = SlackSender(served.base_url, SIGNING_SECRET, response_url_base=fake.response_url_base, timeout=60)
     opened = sender.command("/standup", "setup", user_id=LEAD, channel_id=CHANNEL, channel_name=CHANNEL_NAME)
-    views = fake.calls_to("views.open")
+    try:
+        views = fake.wait_for("views.open", timeout=30)  # the form opens after the acknowledgement
+    except AssertionError:
+        views = []
     if opened.status != 200 or not views:
         raise BenchError(f"/standup setup did not open its form: {opened.status} {opened.text[:200]}")
     submitted = sender.view_submission(

@@ -159,7 +159,8 @@ def bench_database(kind: str, args: argparse.Namespace, fake: FakeSlack, workdir
                 serving(f"{kind}: bare Bolt app", BARE_APP, serve_env(url, fake.url), workdir) as bare,
                 pmbot_serve(url, fake.url, workdir) as base_url,
             ):
-                sender = SlackSender(base_url, SIGNING_SECRET, response_url_base=fake.response_url_base, timeout=120)
+                sender = SlackSender(base_url, SIGNING_SECRET, response_url_base=fake.response_url_base, timeout=120,
+                                     answers=fake.answer_at)  # fmt: skip
                 for command, text in (("/decision", "search database"), ("/risk", "list")):  # warm-up, not counted
                     if isinstance(answer_of(sender, command, text, "U0LEAD")[1], str):
                         raise BenchError(f"{kind}: the warm-up {command} {text} failed")
