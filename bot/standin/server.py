@@ -389,6 +389,14 @@ class FakeSlack(ClientSide):
             found = self._responses_at.get(path)
             return {k: v for k, v in copy.deepcopy(found[0]).items() if k != "path"} if found else None
 
+    def _await_answer(self, path: str, timeout: float = 60.0) -> dict[str, Any] | None:
+        """The first post to the response_url at `path`, waited for up to `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not self._responses_at.get(path) and (left := deadline - time.monotonic()) > 0:
+                self._changed.wait(left)
+        return self.answer_at(path)
+
     def responses(self) -> list[dict[str, Any]]:
         """JSON bodies posted to response_url_base (respond() from slash commands and actions)."""
         with self._lock:
@@ -401,7 +409,7 @@ class FakeSlack(ClientSide):
         body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
         self._open.wait()
         if handler.command == "GET" and parts.path.startswith("/hooks/"):  # not Slack's: how a load generator in
-            found = self.answer_at(parts.path)  # another process learns that a command was answered
+            found = self._await_answer(parts.path)  # another process learns that a command was answered
             self._respond(handler, 200 if found is not None else 404, {}, found if found is not None else "not_yet")
             return
         method, token = parts.path, None
