@@ -115,7 +115,7 @@ def serving(app: PmbotApp, engine: Engine) -> Iterator[str]:
     finally:
         stopping.set()
         thread.join(timeout=5)
-        app.stop()  # the answers' threads too, not only the drainer and the work after answers
+        app.stop()  # the answers' threads too, not only the delivery loop and the work after answers
 
 
 @contextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,9 +21,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import manifest
+from bot.delivery import DeliveryLoop
 from bot.installations import InstallationStore, Sealer, StoreAuthorize, Tokens
 from bot.later import Later
-from bot.notifier import Drainer, Sender
+from bot.notifier import Sender
 from bot.settings import Settings
 from bot.slack_client import make_client, patient_copy
 from bot.web import INSTALL_PATH, REDIRECT_PATH
@@ -37,7 +37,6 @@ from storage.db import session_factory
 
 log = logging.getLogger(__name__)
 
-INLINE_DELIVERY_BUDGET = 1.5  # seconds
 ANSWER_WORKERS = 4  # requests answered after their acknowledgement run on these (more only compete for the GIL)
 LATER_WORKERS = 4  # work a request leaves for after its answer (Home tabs, rosters, exports) on these
 RESPOND_SECONDS = 10
@@ -70,21 +69,18 @@ class PmbotApp(App):
 
     Bolt's sync middleware cannot wrap listeners (`next()` only sets a flag), so the unit of work wraps
     `dispatch` itself: it serves HTTP and Socket Mode alike. Messages queued in the outbox during the request
-    are delivered once the transaction has committed.
+    are sent by the process's delivery loop, woken once the transaction has committed.
     """
 
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.runtime = runtime
         self.registered = Registered()
-        self.drainer = Drainer(runtime.sender)
+        self.delivery = DeliveryLoop(runtime.sender, clock=runtime.clock)
         # Requests answered after their acknowledgement have threads of their own: a modal must open within
         # three seconds of the click, never behind work after an answer that waits out Slack's rate limits.
         self.answers = Later(workers=ANSWER_WORKERS, name="pmbot-answer")
         self.later = Later(workers=LATER_WORKERS)
-        # One request at a time sends what it queued; concurrent claims of the same conversations' first messages
-        # cost PostgreSQL seconds under load (measured), while the drainer takes what the others queued.
-        self._delivering = threading.Lock()
         secret = runtime.settings.signing_secret
         self.verifier = SignatureVerifier(secret) if secret else None
 
@@ -101,13 +97,18 @@ class PmbotApp(App):
         return BoltResponse(status=200, body="")
 
     def settle(self, timeout: float = 30.0) -> bool:
-        """Wait until every answer and every job after an answer so far has finished (tests, shutdown)."""
-        return self.answers.wait(timeout=timeout) and self.later.wait(timeout=timeout)
+        """Wait until every answer so far, the sending of what they queued (all but what waits for its pace) and
+        every job after an answer has finished (tests, shutdown)."""
+        return (
+            self.answers.wait(timeout=timeout)
+            and self.delivery.caught_up(timeout=timeout)
+            and self.later.wait(timeout=timeout)
+        )
 
     def stop(self) -> None:
         """Finish what is running; drop what has not started (tests: nothing may reach the next test's Slack)."""
         self.answers.stop()
-        self.drainer.stop()
+        self.delivery.stop()
         self.later.stop()
 
     def _signed(self, req: BoltRequest) -> bool:
@@ -153,15 +154,19 @@ class PmbotApp(App):
         return response
 
     def _after(self, req: BoltRequest) -> None:
-        """Once a request has committed: deliver the messages it queued, then start the work it left for later."""
+        """Once a request has committed: wake the delivery loop for the messages it queued, and start the work it
+        left for later. Neither waits here."""
         keys = req.context.get(COMMITTED)
         if keys is None:
             return
         if keys:
-            refused = self._deliver(keys)
-            if refused:  # a channel pmbot is not in, an archived one, a message too long: the person can act
-                tell_refused(req.body, refused, client=req.context.client or self.runtime.client)
+            # A channel pmbot is not in, an archived one, a message too long: the person who caused it can act.
+            told = functools.partial(self._tell_refused, req.body, req.context.client or self.runtime.client)
+            self.delivery.wake(keys, told=told)
         self._start_later(req)
+
+    def _tell_refused(self, body: dict[str, Any], client: WebClient, refused: list[tuple[str, str]]) -> None:
+        self.later.submit(functools.partial(tell_refused, body, refused, client=client))
 
     def _start_later(self, req: BoltRequest) -> None:
         """Hand what the listeners left for after the answer to the background threads (the change is committed)."""
@@ -171,27 +176,6 @@ class PmbotApp(App):
         client = patient_copy(req.context.client or self.runtime.client)
         for job in jobs:
             self.later.submit(functools.partial(job, self.runtime.factory, client))
-
-    def _deliver(self, keys: list[tuple[int, str]]) -> list[tuple[str, str]]:
-        """Send what this request queued, within a budget; answer the (channel, error) of each message Slack
-        refused for good.
-
-        The change is committed already; a failure here only leaves messages for the scheduler.
-        """
-        now = self.runtime.clock()
-        if not self._delivering.acquire(blocking=False):  # another request is sending: the background loop sends
-            self.drainer.add(keys, now=now)  # these, and this thread is free for the next request
-            return []
-        try:
-            report = self.runtime.sender.deliver_due(now=now, keys=keys, budget=INLINE_DELIVERY_BUDGET, wait=False)
-        except Exception:
-            log.exception("delivering a request's messages failed; the scheduler will retry them")
-            return []
-        finally:
-            self._delivering.release()
-        if report.sent + report.gave_up < len(keys):  # paced or behind another: finish in the background
-            self.drainer.add(keys, now=now)
-        return [(r.channel, r.error) for r in report.refused]
 
 
 def answers_later(body: dict[str, Any]) -> bool:

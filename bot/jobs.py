@@ -96,12 +96,14 @@ def run_due(
     policy: Policy | None = None,
     budget: float | None = None,
     stop: threading.Event | None = None,
+    deliver: bool = True,
 ) -> TickReport:
     """Run every producer for `now`, then deliver what is due; idempotent for the same instant.
 
     `client` speaks for every workspace, or is a function giving each workspace's own (`Tokens.client_for`).
     With a `policy`, data past its keeping time (uninstalled workspaces, closed records) is deleted first.
-    Delivery stops after `budget` seconds or once `stop` is set; what is left goes at the next run.
+    Delivery stops after `budget` seconds or once `stop` is set; what is left goes at the next run. Without
+    `deliver` only the producers run (a process with a delivery loop wakes it instead).
     """
     import handlers.scheduled  # noqa: F401  (registers the features' producers)
 
@@ -118,6 +120,8 @@ def run_due(
                 report.queued[name] = func(session, now)
         except Exception:  # one broken producer must not stop the others
             log.exception("scheduled work %r failed at %s", name, now.isoformat())
+    if not deliver:
+        return report
     try:
         report.delivery = Sender(factory, client).deliver_due(now=now, budget=budget, stop=stop)
     except Exception:  # the database went away mid-delivery: what was not marked sent is sent at the next tick

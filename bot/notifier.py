@@ -69,6 +69,7 @@ class Refusal:
 
     channel: str
     error: str
+    key: tuple[int, str] = (0, "")  # the message's (workspace id, outbox key)
 
 
 MARK_SENT_RETRIES = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)  # seconds: about half a minute in all
@@ -387,54 +388,4 @@ def _log_given_up(outcome: Outcome, report: DeliveryReport) -> None:
     message, code = outcome.message, outcome.code
     log.error("outbox message %s to %s given up: %s%s", message.id, message.channel, code, GIVE_UP_HINTS.get(code, ""))
     if code in REFUSALS_TO_TELL:
-        report.refused.append(Refusal(message.channel, code))
-
-
-class Drainer:
-    """Finishes in the background what a request could not deliver at once (a conversation over its pace).
-
-    The request answers Slack without waiting; this thread waits out the pacing and sends whatever is due,
-    within a budget. What it cannot send either stays queued for the scheduler.
-    """
-
-    def __init__(self, sender: Sender, *, budget: float = 60.0) -> None:
-        self.sender, self.budget = sender, budget
-        self._pending: dict[tuple[int, str], datetime] = {}  # outbox key -> the "now" of the request that queued it
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def stop(self) -> None:
-        """End the thread (what it has not sent stays queued for the scheduler)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def add(self, keys: Sequence[tuple[int, str]], *, now: datetime) -> None:
-        """Deliver these outbox keys, due at `now`, as soon as their conversations allow."""
-        with self._lock:
-            self._pending.update(dict.fromkeys(keys, now))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="pmbot-drain", daemon=True)
-                self._thread.start()
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait()
-            self._wake.clear()
-            with self._lock:
-                pending = dict(self._pending)
-            if not pending or self._stop.is_set():
-                continue
-            try:
-                # Everything due, not only these keys: a claim filtered by hundreds of keys costs the database more
-                # than the claim itself (claims are exclusive, so the scheduler's messages are safe to take too).
-                self.sender.deliver_due(now=max(pending.values()), budget=self.budget, stop=self._stop)
-            except Exception:
-                log.exception("background delivery failed; the scheduler will retry")
-            with self._lock:
-                for key in pending:  # anything still unsent is the scheduler's now
-                    self._pending.pop(key, None)
+        report.refused.append(Refusal(message.channel, code, (message.workspace_id, message.key)))

@@ -16,8 +16,9 @@ from slack_sdk import WebClient
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.delivery import DeliveryLoop
 from bot.jobs import run_due
-from bot.notifier import ClientFor
+from bot.notifier import ClientFor, Sender
 from domain.clock import utcnow
 from domain.lifecycle import Policy
 
@@ -92,14 +93,14 @@ class LeaderLock:
 def tick(
     factory: sessionmaker[Session],
     client: WebClient | ClientFor,
+    delivery: DeliveryLoop,
     policy: Policy | None = None,
-    stop: threading.Event | None = None,
-    budget: float | None = None,
 ) -> None:
-    """Run the scheduled work due now; a backlog is delivered over several ticks, and a stop ends it at once."""
-    report = run_due(factory, client, now=utcnow(), policy=policy, budget=budget, stop=stop)
-    if sum(report.queued.values()) or report.delivery.sent or report.delivery.failed:
-        log.info(report.summary())
+    """Queue the scheduled work due now, then wake the delivery loop: the tick never waits for Slack."""
+    report = run_due(factory, client, now=utcnow(), policy=policy, deliver=False)
+    if sum(report.queued.values()):
+        log.info("tick at %s: queued %d", report.now.isoformat(), sum(report.queued.values()))
+    delivery.wake()  # also retries what failed earlier and is due again
 
 
 def run(
@@ -113,6 +114,7 @@ def run(
 ) -> None:
     """Be the active scheduler whenever this process holds the lock, until `stop` is set."""
     lock = LeaderLock(engine)
+    delivery = DeliveryLoop(Sender(factory, client))
     while not stop.is_set():
         if not lock.try_acquire():
             log.info("another scheduler is active; waiting to take over")
@@ -124,7 +126,7 @@ def run(
             tick,
             "interval",
             seconds=every,
-            args=[factory, client, policy, stop, max(every * 0.8, 5.0)],
+            args=[factory, client, delivery, policy],
             id="tick",
             max_instances=1,
             coalesce=True,
@@ -137,4 +139,5 @@ def run(
         if not stop.is_set():
             log.warning("lost the scheduler lock (database connection dropped); trying to take it again")
             lock.release()
+    delivery.stop()
     lock.release()

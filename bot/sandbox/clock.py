@@ -17,12 +17,14 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.delivery import DeliveryLoop
 from bot.jobs import TickReport, run_due
 
 log = logging.getLogger(__name__)
 
 STEP = timedelta(minutes=15)
 MAX_ADVANCE = timedelta(days=31)
+STEP_SENDING_SECONDS = 60.0  # a step of a jump waits this long at most for its messages to be sent
 
 
 class SandboxClock:
@@ -78,18 +80,25 @@ class ScheduledWork:
         factory: sessionmaker[Session],
         client: WebClient,
         *,
+        delivery: DeliveryLoop | None = None,
         on_step: Callable[[datetime], None] = lambda _at: None,
     ) -> None:
         self.clock = clock
         self.factory = factory
         self.client = client
+        self.delivery = delivery
         self.on_step = on_step
         self._lock = threading.Lock()  # one run at a time: ticks never overlap a jump
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run(self, at: datetime) -> TickReport:
-        report = run_due(self.factory, self.client, now=at)
+        """The producers at `at`, then the sending: by the app's delivery loop when there is one (as `pmbot
+        scheduler` does), else in this thread."""
+        report = run_due(self.factory, self.client, now=at, deliver=self.delivery is None)
+        if self.delivery is not None:
+            self.delivery.wake()
+            self.delivery.caught_up(timeout=STEP_SENDING_SECONDS)  # a jump shows each step's messages in order
         self.on_step(at)
         return report
 

@@ -139,7 +139,7 @@ def run(args: argparse.Namespace, *, log_level: str = "INFO") -> int:
     else:
         seed.people_and_channels(fake)
     work = ScheduledWork(clock, session_factory(engine), make_client(settings, patient=False),
-                         on_step=lambda _at: sb.changes.bump())  # fmt: skip
+                         delivery=app.delivery, on_step=lambda _at: sb.changes.bump())  # fmt: skip
     try:
         page = PageServer(("127.0.0.1", args.port), sb, work)
     except OSError as err:
@@ -151,6 +151,7 @@ def run(args: argparse.Namespace, *, log_level: str = "INFO") -> int:
     if not saved:
         seed.conversation(sb)
     work.tick()
+    app.delivery.drain()  # the page opens on the whole seeded conversation, sent at Slack's pace
     saver = Saver(engine, sb, clock)
     work.start(every=TICK_EVERY)
     # Serve only now, with everything running: a browser that came early waits in the listen queue.
@@ -164,6 +165,7 @@ def run(args: argparse.Namespace, *, log_level: str = "INFO") -> int:
     work.stop()
     saver.stop()
     app_server.stop()
+    app.stop()
     fake.stop()
     engine.dispose()
     return 0
