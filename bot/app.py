@@ -29,9 +29,10 @@ from bot.settings import Settings
 from bot.slack_client import make_client, patient_copy
 from bot.web import INSTALL_PATH, REDIRECT_PATH
 from domain.clock import utcnow
-from handlers import register_all
+from handlers import forms, register_all
 from handlers.context import DB, FAILED, LATER, NOW, Job
 from handlers.errors import failure_response, tell_refused
+from handlers.middleware import clean_form_text
 from handlers.registry import Registered
 from storage.db import session_factory
 
@@ -42,7 +43,7 @@ LATER_WORKERS = 4  # work a request leaves for after its answer (Home tabs, rost
 RESPOND_SECONDS = 10
 RESPOND_RETRIES = [ConnectionErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)]
 COMMITTED = "pmbot_committed"  # the outbox keys of a request whose transaction committed
-ANSWERED_LATER = frozenset({"block_actions", "shortcut", "message_action"})
+ANSWERED_LATER = frozenset({"block_actions", "shortcut", "message_action", "view_submission"})
 OAUTH_STATE_SECONDS = 600
 
 
@@ -90,6 +91,12 @@ class PmbotApp(App):
         if not self._signed(req):
             return BoltResponse(status=401, body="")
         req.context[NOW] = self.runtime.clock()  # the moment it arrived, whenever it runs
+        if req.body.get("type") == "view_submission":
+            clean_form_text(req.body, lambda: None)  # what the check reads is what the listener will read
+            errors = self.registered.check(req.body, req.context[NOW])
+            if errors:  # what the form alone shows is wrong: beside its fields, and the form stays open
+                return BoltResponse(status=200, body=json.dumps({"response_action": "errors", "errors": errors}),
+                                    headers={"content-type": "application/json"})  # fmt: skip
         if not answers_later(req.body) or not self.answers.submit(functools.partial(self._answer_later, req)):
             response = self._unit_of_work(req)  # (a stopping process answers in the request)
             self._after(req)
@@ -131,6 +138,10 @@ class PmbotApp(App):
             response = failure_response(err, req.body, client=req.context.client or self.runtime.client)
         if response.status == 200 and response.body and req.body.get("command"):
             respond(req.body, response.body)
+        elif response.body and req.body.get("type") == "view_submission":  # the form has closed: tell the person
+            client = req.context.client or self.runtime.client
+            failed = functools.partial(forms.failed_later, self.runtime.factory, client, at=req.context[NOW])
+            self.later.submit(functools.partial(failed, req.body, response.body))
         self._after(req)
 
     def _unit_of_work(self, req: BoltRequest) -> BoltResponse:
@@ -179,10 +190,11 @@ class PmbotApp(App):
 
 
 def answers_later(body: dict[str, Any]) -> bool:
-    """Whether a request is acknowledged at once and answered after: slash commands, buttons and shortcuts.
+    """Whether a request is acknowledged at once and answered after: slash commands, buttons, shortcuts and forms
+    (once their check has passed).
 
-    Not forms (a field's error must be in the acknowledgement), option lists (they are the acknowledgement),
-    nor events (a failed one answers 500 so that Slack sends it again).
+    Not option lists (they are the acknowledgement), nor events (a failed one answers 500 so that Slack sends it
+    again).
     """
     if body.get("ssl_check"):
         return False

@@ -46,7 +46,7 @@ import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -166,6 +166,15 @@ def end_of_working_day(day: date, *, tz: str, hours: WorkingHours) -> datetime:
 def start_of_working_day(day: date, *, tz: str, hours: WorkingHours) -> datetime:
     """Return the start of the working day on ``day`` in ``tz``, as aware UTC."""
     return _local(day, hours.start, _zone(tz))
+
+
+FURTHEST_BEHIND = timedelta(hours=-12)  # no time zone is further behind UTC than this one
+
+
+def surely_past(day: date, at: time | None, *, now: datetime) -> bool:
+    """Whether `day` (at `at`, else its last minute) is past in every time zone there is, so in the person's own
+    whatever it is: a form can say so before anyone's zone is looked up."""
+    return datetime.combine(day, at or time(23, 59), tzinfo=timezone(FURTHEST_BEHIND)) <= now
 
 
 def wall(dt: datetime, *, tz: str, now: datetime | None = None) -> str:

@@ -15,6 +15,7 @@ def register_all(app: App) -> Registered:
         decisions,
         digests,
         errors,
+        forms,
         help,
         home,
         installs,
@@ -42,6 +43,7 @@ def register_all(app: App) -> Registered:
         channels,
         messages,
         installs,
+        forms,
     ):
         feature.register(listeners)
     return listeners.registered

@@ -20,6 +20,7 @@ from handlers import action_notices
 from handlers.channels import require_may_use
 from handlers.context import db, now, workspace
 from handlers.directory import form_project, member
+from handlers.forms import checking
 from handlers.ids import Block, Shortcut, View
 from handlers.registry import Listeners
 from handlers.render import actions as render
@@ -28,8 +29,9 @@ from storage.models import Project
 
 def register(listeners: Listeners) -> None:
     listeners.shortcut(Shortcut.CREATE_ACTION, on_message_shortcut)
-    listeners.view(View.ACTION_CREATE, on_create_submitted)
-    listeners.view(View.ACTION_EDIT, on_edit_submitted)
+    listeners.view(View.ACTION_CREATE, on_create_submitted, check=checking(_has_title, _due_readable, _due_ahead))
+    # An overdue item is edited without moving its date: only the owner's zone can tell a new date is past.
+    listeners.view(View.ACTION_EDIT, on_edit_submitted, check=checking(_has_title, _due_readable))
 
 
 def open_create(client: WebClient, command: dict[str, Any], context: BoltContext) -> None:
@@ -96,6 +98,25 @@ def _values(view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _has_title(view: dict[str, Any], _at: datetime) -> None:
+    if not " ".join(_values(view)["title"].split()):
+        raise InvalidInput("What needs doing?", field=Block.TITLE)
+
+
+def _due_readable(view: dict[str, Any], _at: datetime) -> None:
+    values = _values(view)
+    if values["time"] and not values["date"]:
+        raise InvalidInput("Pick a date for that time too.", field=Block.DUE_DATE)
+
+
+def _due_ahead(view: dict[str, Any], at: datetime) -> None:
+    values = _values(view)
+    day = render.day_of(values["date"])
+    hour, minute = (int(part) for part in str(values["time"] or "23:59").split(":")[:2])
+    if day is not None and dates.surely_past(day, time(hour, minute), now=at):
+        raise InvalidInput("That is in the past.", field=Block.DUE_DATE)
+
+
 def _due(
     values: dict[str, Any],
     *,
@@ -139,8 +160,7 @@ def on_create_submitted(
     proj = form_project(context, client, metadata["channel"], creator.user_id, name=metadata.get("channel_name", ""))
     owner = member(context, client, values["owner"] or creator.user_id)
     members.require_can_own(owner, "own action items", field=Block.OWNER)
-    if not " ".join(values["title"].split()):
-        raise InvalidInput("What needs doing?", field=Block.TITLE)
+    _has_title(view, now(context))
     item = actions.create(
         db(context),
         project=proj,
@@ -172,8 +192,7 @@ def on_edit_submitted(
     require_may_use(context, client, item, body["user"]["id"], here=None)
     caller = member(context, client, body["user"]["id"])
     actor = Actor(caller.user_id, caller.is_admin)
-    if not " ".join(values["title"].split()):
-        raise InvalidInput("What needs doing?", field=Block.TITLE)
+    _has_title(view, now(context))
     owner = member(context, client, values["owner"] or item.owner_id)
     due = _due(
         values,

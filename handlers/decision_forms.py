@@ -11,7 +11,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from domain import decisions, meetings, members
+from domain import dates, decisions, meetings, members
 from domain.decisions import Wording
 from domain.errors import InvalidInput
 from domain.text import plain_from_slack
@@ -19,6 +19,7 @@ from handlers import decision_notices, home
 from handlers.channels import require_may_use
 from handlers.context import db, now, workspace
 from handlers.directory import form_project, member
+from handlers.forms import checking
 from handlers.ids import Action, Block, Shortcut, View
 from handlers.registry import Listeners
 from handlers.render import decisions as render
@@ -26,8 +27,8 @@ from handlers.render import decisions as render
 
 def register(listeners: Listeners) -> None:
     listeners.shortcut(Shortcut.LOG_DECISION, on_message_shortcut)
-    listeners.view(View.DECISION_CREATE, on_create_submitted)
-    listeners.view(View.DECISION_REVISE, on_revise_submitted)
+    listeners.view(View.DECISION_CREATE, on_create_submitted, check=checking(_worded, _approver_named, _needed_ahead))
+    listeners.view(View.DECISION_REVISE, on_revise_submitted, check=checking(_worded))
     listeners.action(Action.DECISION_APPROVE, on_approve)
     listeners.action(Action.DECISION_REJECT, on_reject)
     listeners.action(Action.DECISION_REVISE, on_revise_clicked)
@@ -74,6 +75,27 @@ def _wording(values: dict[str, Any]) -> Wording:
     )
 
 
+def _status(values: dict[str, Any]) -> str:
+    return str((values.get(Block.STATUS, {}).get("selected_option") or {}).get("value") or "approved")
+
+
+def _worded(view: dict[str, Any], _at: datetime) -> None:
+    _wording(_values(view)).validate()
+
+
+def _approver_named(view: dict[str, Any], _at: datetime) -> None:
+    values = _values(view)
+    if _status(values) == "proposed" and not values.get(Block.APPROVER, {}).get("selected_user"):
+        raise InvalidInput("A proposed decision needs an approver.", field=Block.APPROVER)
+
+
+def _needed_ahead(view: dict[str, Any], at: datetime) -> None:
+    values = _values(view)
+    day = values.get(Block.NEEDED_BY, {}).get("selected_date")
+    if _status(values) == "proposed" and day and dates.surely_past(date.fromisoformat(day), time(17, 0), now=at):
+        raise InvalidInput("The needed-by date is in the past.", field=Block.NEEDED_BY)
+
+
 def on_create_submitted(
     ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
@@ -81,10 +103,9 @@ def on_create_submitted(
     metadata = json.loads(view.get("private_metadata") or "{}")
     values = _values(view)
     creator = member(context, client, body["user"]["id"])
-    status = (values.get(Block.STATUS, {}).get("selected_option") or {}).get("value") or "approved"
+    status = _status(values)
     approver = values.get(Block.APPROVER, {}).get("selected_user")
-    if status == "proposed" and not approver:
-        raise InvalidInput("A proposed decision needs an approver.", field=Block.APPROVER)
+    _approver_named(view, now(context))
     if approver:  # known with their time zone, so nudges reach them in their own working hours
         approver_member = member(context, client, approver)
         members.require_can_own(approver_member, "approve decisions", field=Block.APPROVER)

@@ -62,6 +62,7 @@ class Action(StrEnum):
     RUN_AS_MEANT = "run_as_meant"  # "Did you mean ...?" -> Yes, run it
     RECORD_AS_WRITTEN = "record_as_written"  # -> No, record it as written
     WITHDRAW = "withdraw"  # the creator takes back what they just recorded
+    FORM_REOPEN = "form_reopen"  # a form that failed after Slack closed it, opened again as typed
 
 
 class View(StrEnum):

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App
+
+log = logging.getLogger(__name__)
+
+# A form's check: given the submitted view and the moment it arrived, the errors to show beside its fields ({} if
+# none). Pure (no database, no Slack): it runs before the form is acknowledged; everything else runs after.
+Check = Callable[[dict[str, Any], datetime], dict[str, str]]
 
 
 @dataclass
@@ -18,6 +26,19 @@ class Registered:
     shortcuts: set[str] = field(default_factory=set)
     actions: set[str] = field(default_factory=set)
     views: set[str] = field(default_factory=set)
+    checks: dict[str, Check] = field(default_factory=dict)  # callback id -> what its form alone can tell is wrong
+
+    def check(self, body: dict[str, Any], at: datetime) -> dict[str, str]:
+        """The errors to show beside a submitted form's fields in its acknowledgement ({} for none)."""
+        view = body.get("view") or {}
+        check = self.checks.get(str(view.get("callback_id") or ""))
+        if check is None:
+            return {}
+        try:
+            return check(view, at)
+        except Exception:  # a form shaped unlike ours: the listener, after, answers for it
+            log.warning("a form's check failed; its listener will tell what is wrong", exc_info=True)
+            return {}
 
 
 class Listeners:
@@ -56,6 +77,10 @@ class Listeners:
         self.registered.actions.add(action_id)
         self.app.action({"action_id": action_id, "block_id": block_id} if block_id else action_id)(func)
 
-    def view(self, callback_id: str, func: Callable[..., Any]) -> None:
+    def view(self, callback_id: str, func: Callable[..., Any], *, check: Check | None = None) -> None:
+        """Listen for a form's submission; `check` finds what the form alone shows is wrong, before it is
+        acknowledged (the listener runs after, and what it finds wrong is told to the person)."""
         self.registered.views.add(callback_id)
+        if check is not None:
+            self.registered.checks[callback_id] = check
         self.app.view(callback_id)(func)

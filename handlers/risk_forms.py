@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from domain import risks
+from domain import dates, risks
 from domain.errors import InvalidInput
 from domain.risks import Fields
 from handlers import home, risk_notices
 from handlers.channels import require_may_use
 from handlers.context import db, now, workspace
 from handlers.directory import form_project, member
+from handlers.forms import checking
 from handlers.ids import Action, Block, View
 from handlers.registry import Listeners
 from handlers.render import risks as render
@@ -24,8 +25,8 @@ from storage.models import Risk
 
 
 def register(listeners: Listeners) -> None:
-    listeners.view(View.RISK_CREATE, on_create_submitted)
-    listeners.view(View.RISK_UPDATE, on_update_submitted)
+    listeners.view(View.RISK_CREATE, on_create_submitted, check=checking(_valid, _review_ahead))
+    listeners.view(View.RISK_UPDATE, on_update_submitted, check=checking(_valid, _review_ahead))
     listeners.view(View.RISK_CLOSE, on_close_submitted)
     listeners.action(Action.RISK_STILL_VALID, on_still_valid)
     listeners.action(Action.RISK_UPDATE, on_update_clicked)
@@ -38,7 +39,32 @@ def open_create(client: WebClient, command: dict[str, Any]) -> None:
     client.views_open(trigger_id=command["trigger_id"], view=view)
 
 
+def _valid(view: dict[str, Any], _at: datetime) -> None:
+    _read(view, review_at=None).validate()
+
+
+def _review_ahead(view: dict[str, Any], at: datetime) -> None:
+    day = _review_day(view)
+    if day and dates.surely_past(date.fromisoformat(day), time(9, 0), now=at):
+        raise InvalidInput("The next review date is in the past.", field=Block.REVIEW_DATE)
+
+
+def _review_day(view: dict[str, Any]) -> str | None:
+    return ((view["state"]["values"].get(Block.REVIEW_DATE) or {}).get("value") or {}).get("selected_date")
+
+
 def _fields(view: dict[str, Any], *, tz: str, context: BoltContext) -> Fields:
+    review_day = _review_day(view)
+    review_at = None
+    if review_day:  # reviewed on that day: due at its start, in the person's own zone
+        local = datetime.combine(date.fromisoformat(review_day), time(9, 0), tzinfo=ZoneInfo(tz))
+        review_at = datetime.fromtimestamp(local.timestamp(), tz=ZoneInfo("UTC"))
+        if review_at <= now(context):
+            raise InvalidInput("The next review date is in the past.", field=Block.REVIEW_DATE)
+    return _read(view, review_at=review_at)
+
+
+def _read(view: dict[str, Any], *, review_at: datetime | None) -> Fields:
     values = view["state"]["values"]
 
     def element(block: str) -> dict[str, Any]:
@@ -47,13 +73,6 @@ def _fields(view: dict[str, Any], *, tz: str, context: BoltContext) -> Fields:
     def chosen(block: str) -> str | None:
         return (element(block).get("selected_option") or {}).get("value")
 
-    review_day = element(Block.REVIEW_DATE).get("selected_date")
-    review_at = None
-    if review_day:  # reviewed on that day: due at its start, in the person's own zone
-        local = datetime.combine(date.fromisoformat(review_day), time(9, 0), tzinfo=ZoneInfo(tz))
-        review_at = datetime.fromtimestamp(local.timestamp(), tz=ZoneInfo("UTC"))
-        if review_at <= now(context):
-            raise InvalidInput("The next review date is in the past.", field=Block.REVIEW_DATE)
     return Fields(
         kind=chosen(Block.KIND) or "risk",
         title=element(Block.TITLE).get("value") or "",

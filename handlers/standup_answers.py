@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -17,6 +17,7 @@ from domain.text import plain_from_slack
 from domain.workspaces import is_lead
 from handlers import standup_posts
 from handlers.context import db, now, workspace
+from handlers.forms import checking
 from handlers.ids import Action, Block, View
 from handlers.registry import Listeners
 from handlers.render import standups as render
@@ -29,7 +30,7 @@ def register(listeners: Listeners) -> None:
     listeners.action(Action.STANDUP_AWAY, on_away_clicked)
     listeners.action(Action.BLOCKER_RESOLVED, on_blocker_resolved)
     listeners.view(View.STANDUP_ANSWER, on_answer_submitted)
-    listeners.view(View.STANDUP_AWAY, on_away_submitted)
+    listeners.view(View.STANDUP_AWAY, on_away_submitted, check=checking(_away_range))
 
 
 def _target(value: str, context: BoltContext) -> tuple[Standup, date]:
@@ -90,8 +91,8 @@ def on_away_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: 
     ack()
 
 
-def on_away_submitted(ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-    """Record time away from the form."""
+def _away_range(view: dict[str, Any], _at: datetime | None = None) -> tuple[date, date]:
+    """The first and last day away the form names (InvalidInput beside the field that is missing or wrong)."""
     values = view["state"]["values"]
 
     def picked(block: str) -> date:
@@ -103,6 +104,12 @@ def on_away_submitted(ack: Ack, view: dict[str, Any], body: dict[str, Any], cont
     first, last = picked(Block.AWAY_FIRST), picked(Block.AWAY_LAST)
     if last < first:
         raise InvalidInput("The last day is before the first.", field=Block.AWAY_LAST)
+    return first, last
+
+
+def on_away_submitted(ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    """Record time away from the form."""
+    first, last = _away_range(view)
     standups.add_away(
         db(context),
         workspace_id=workspace(context).id,

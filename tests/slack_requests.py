@@ -314,19 +314,21 @@ class SlackSender:
         private_metadata: str = "",
         view_id: str = "V1",
         trigger_id: str | None = None,
+        view: dict[str, Any] | None = None,
     ) -> Response:
-        """A modal's view_submission; `values` is view.state.values ({block_id: {action_id: {...}}})."""
+        """A modal's view_submission; `values` is view.state.values ({block_id: {action_id: {...}}}); `view` is the
+        modal as opened (its title and blocks), else an empty one."""
         payload = self._interaction("view_submission", user_id, trigger_id)
         payload["view"] = {
             "id": view_id,
             "team_id": self.team_id,
             "type": "modal",
-            "blocks": [],
+            "blocks": list((view or {}).get("blocks") or []),
             "private_metadata": private_metadata,
             "callback_id": callback_id,
             "state": {"values": values},
             "hash": f"{int(time.time())}.{secrets.token_hex(4)}",
-            "title": {"type": "plain_text", "text": "Modal", "emoji": True},
+            "title": (view or {}).get("title") or {"type": "plain_text", "text": "Modal", "emoji": True},
             "clear_on_close": False,
             "notify_on_close": False,
             "close": None,

@@ -6,6 +6,7 @@ from storage.models.channels import ChannelMember, ChannelRoster
 from storage.models.decisions import Decision, DecisionRevision
 from storage.models.digests import DigestSubscription
 from storage.models.events import ProcessedEvent
+from storage.models.forms import FormDraft
 from storage.models.installations import BOTS, INSTALLATIONS, OAUTH_STATES
 from storage.models.meetings import Meeting, MeetingSeries
 from storage.models.outbox import OutboxMessage
@@ -28,6 +29,7 @@ __all__ = [
     "Decision",
     "DecisionRevision",
     "DigestSubscription",
+    "FormDraft",
     "Holiday",
     "Meeting",
     "MeetingSeries",
