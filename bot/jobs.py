@@ -1,15 +1,14 @@
 """Scheduled work: what `pmbot run-due` and the scheduler do at an instant.
 
-Each feature registers a producer: a function that, in one transaction, finds what is due at `now`
+The jobs are listed in `handlers.schedule.JOBS`: each, in one transaction, finds what is due at `now`
 and queues it in the outbox under keys that make a second run queue nothing new. After the
-producers, the sender delivers every due message.
+jobs, the sender delivers every due message.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -19,33 +18,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.notifier import ClientFor, DeliveryReport, Sender
 from bot.settings import Settings
-from domain import events, lifecycle
+from domain import lifecycle
 from domain.lifecycle import Policy
+from handlers.schedule import JOBS, in_order
+from handlers.schedule import Producer as Producer  # bench/ types its wrappers with it
 from storage.db import unit_of_work
 from storage.models import OAUTH_STATES
 
 log = logging.getLogger(__name__)
 
-Producer = Callable[[Session, datetime], int]  # returns how many messages it queued
-PRODUCERS: list[tuple[str, Producer]] = []
-LATE_PRODUCERS: list[tuple[str, Producer]] = []  # run after the others: they gather what the others queued
-
-
-def producer(name: str, *, late: bool = False) -> Callable[[Producer], Producer]:
-    """Register a function as scheduled work, run at every tick (after all the others when `late`)."""
-
-    def add(func: Producer) -> Producer:
-        (LATE_PRODUCERS if late else PRODUCERS).append((name, func))
-        return func
-
-    return add
-
-
-@producer("housekeeping")
-def housekeeping(session: Session, now: datetime) -> int:
-    """Forget event ids too old to be retried by Slack."""
-    events.forget_old(session, now=now)
-    return 0
+# The registry in the order run_due runs it. A list of (name, function) so bench/ can time each job by wrapping
+# it in place; once bench/ wraps `handlers.schedule.JOBS` instead, run_due can iterate those directly.
+PRODUCERS: list[tuple[str, Producer]] = [(job.name, job.run) for job in in_order(JOBS)]
 
 
 def policy_of(settings: Settings) -> Policy:
@@ -105,8 +89,6 @@ def run_due(
     Delivery stops after `budget` seconds or once `stop` is set; what is left goes at the next run. Without
     `deliver` only the producers run (a process with a delivery loop wakes it instead).
     """
-    import handlers.scheduled  # noqa: F401  (registers the features' producers)
-
     report = TickReport(now=now)
     if policy is not None:
         try:
@@ -114,7 +96,7 @@ def run_due(
                 report.purged = purge(session, now=now, policy=policy)
         except Exception:
             log.exception("deleting data past its keeping time failed at %s", now.isoformat())
-    for name, func in [*PRODUCERS, *LATE_PRODUCERS]:
+    for name, func in PRODUCERS:
         try:
             with unit_of_work(factory) as session:
                 report.queued[name] = func(session, now)

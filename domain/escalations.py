@@ -8,6 +8,7 @@ notes due for a recipient become one message, listing the records still open and
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from domain import members, outbox
+from domain.dates import WorkingHours
 from domain.outbox import HELD, Outgoing
 from domain.reminders import next_working_moment
 from domain.workspaces import working_hours
@@ -50,14 +52,22 @@ def recipients(
     own working hours, the escalation channel at once. Those in `exclude` are left out."""
     ws = project.workspace_id
     zones, deactivated = members.zones_and_deactivated(session, user_ids=project.lead_user_ids, workspace_ids=[ws])
-    hours = working_hours(project)
-    found = [
-        (lead, next_working_moment(now, tz=zones.get((ws, lead), project.time_zone), hours=hours))
+    leads = [
+        (lead, zones.get((ws, lead), project.time_zone))
         for lead in project.lead_user_ids
         if (ws, lead) not in deactivated and lead not in exclude
     ]
-    if project.escalation_channel_id:
-        found.append((project.escalation_channel_id, now))
+    return delivery_times(leads, channel=project.escalation_channel_id, hours=working_hours(project), now=now)
+
+
+def delivery_times(
+    leads: Iterable[tuple[str, str]], *, channel: str | None, hours: WorkingHours, now: datetime
+) -> list[tuple[str, datetime]]:
+    """Return when each of these (lead, zone) hears of an escalation noted at `now`: at the next moment of their
+    own working hours; and the escalation `channel`, if any, at once."""
+    found = [(lead, next_working_moment(now, tz=tz, hours=hours)) for lead, tz in leads]
+    if channel:
+        found.append((channel, now))
     return found
 
 

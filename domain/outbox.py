@@ -339,9 +339,11 @@ def enqueue_many(session: Session, messages: Sequence[tuple[int, Outgoing]], *, 
     )
 
 
-def cancel_pending(session: Session, *, workspace_id: int, key_prefix: str, kinds: Sequence[str]) -> int:
-    """Drop unsent messages whose key is `key_prefix` + one of `kinds` + anything; return how many."""
-    conditions = [OutboxMessage.key.startswith(f"{key_prefix}{kind}", autoescape=True) for kind in kinds]
+def cancel_pending(session: Session, *, workspace_id: int, prefixes: Sequence[str]) -> int:
+    """Drop unsent messages whose key starts with one of `prefixes`; return how many."""
+    if not prefixes:
+        return 0
+    conditions = [OutboxMessage.key.startswith(prefix, autoescape=True) for prefix in prefixes]
     result = session.execute(
         delete(OutboxMessage)
         .where(OutboxMessage.workspace_id == workspace_id, OutboxMessage.sent_at.is_(None), or_(*conditions))

@@ -34,10 +34,6 @@ class Reminder:
     at: datetime
     occurrence: str
 
-    @property
-    def key_part(self) -> str:
-        return f"{self.kind}:{self.occurrence}"
-
 
 def in_working_hours(moment: datetime, *, tz: str, hours: WorkingHours) -> bool:
     """Return whether a moment is inside the working hours of a person in `tz`."""
@@ -133,3 +129,16 @@ def escalation_level(*, due_at: datetime, threshold_days: int, tz: str, hours: W
             break
         level += 1
     return level
+
+
+def review_due(due: datetime, *, tz: str, hours: WorkingHours, now: datetime) -> bool:
+    """Return whether a review reminder due at `due` goes out at `now`: once due, in the owner's working hours
+    (or within the grace of its moment, which may be at the very end of the day)."""
+    return due <= now and (in_working_hours(now, tz=tz, hours=hours) or now - due <= SEND_GRACE)
+
+
+def nudge_day(*, tz: str, hours: WorkingHours, now: datetime) -> date | None:
+    """Return the person's day whose daily nudge goes out at `now`, or None outside their working hours."""
+    if not in_working_hours(now, tz=tz, hours=hours):
+        return None
+    return now.astimezone(zone(tz)).date()

@@ -18,6 +18,7 @@ from handlers.channels import require_may_use
 from handlers.context import db, now, workspace
 from handlers.directory import member
 from handlers.ids import Action
+from handlers.keys import actions as keys
 from handlers.registry import Listeners
 from handlers.render import actions as render
 from storage.models import ActionEvent, ActionItem
@@ -76,7 +77,7 @@ def _confirm(body: dict[str, Any], item: ActionItem, event: ActionEvent, context
         outgoing.ephemeral(
             db(context),
             workspace_id=item.workspace_id,
-            key=f"action:{item.id}:ephemeral:{event.id}",
+            key=keys.confirmation(item.id, event.id),
             channel=channel,
             user=body["user"]["id"],
             text=f"{render.headline(item)}: {render.HISTORY_WORDS.get(event.kind, event.kind)}.",

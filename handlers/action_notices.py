@@ -8,14 +8,12 @@ from sqlalchemy.orm import Session
 
 from domain import outbox
 from handlers import outgoing
+from handlers.keys import actions as keys
+from handlers.keys.actions import Pending
 from handlers.render import actions as render
 from storage.models import ActionEvent, ActionItem
 
 CONFIRM_EPHEMERAL = "ephemeral"
-
-
-def card_key(item: ActionItem) -> str:
-    return f"action:{item.id}:card"
 
 
 def posts_card(item: ActionItem) -> bool:
@@ -31,7 +29,7 @@ def created(session: Session, item: ActionItem, *, now: datetime, answered: bool
         outgoing.post(
             session,
             workspace_id=item.workspace_id,
-            key=card_key(item),
+            key=keys.card(item.id),
             channel=item.project.channel_id,
             text=text,
             blocks=blocks,
@@ -41,7 +39,7 @@ def created(session: Session, item: ActionItem, *, now: datetime, answered: bool
         outgoing.ephemeral(
             session,
             workspace_id=item.workspace_id,
-            key=f"{card_key(item)}:ephemeral",
+            key=keys.card_ephemeral(item.id),
             channel=item.project.channel_id,
             user=item.creator_id,
             text=text,
@@ -55,7 +53,7 @@ def created(session: Session, item: ActionItem, *, now: datetime, answered: bool
 def tell_owner(session: Session, item: ActionItem, *, by: str, now: datetime) -> None:
     """DM the (new) owner with Accept and Done."""
     text, blocks = render.assigned(item, by=by)
-    key = f"action:{item.id}:assigned:{item.owner_id}:r{item.revision}"
+    key = keys.assigned(item.id, item.owner_id, item.revision)
     outgoing.post(
         session, workspace_id=item.workspace_id, key=key, channel=item.owner_id, text=text, blocks=blocks, now=now
     )
@@ -75,8 +73,8 @@ def changed(
         outgoing.update(
             session,
             workspace_id=item.workspace_id,
-            key=f"{card_key(item)}:r{item.revision}",
-            of_key=card_key(item),
+            key=keys.card_update(item.id, item.revision),
+            of_key=keys.card(item.id),
             conversation=item.project.channel_id,
             text=text,
             blocks=blocks,
@@ -87,7 +85,7 @@ def changed(
         outgoing.update(
             session,
             workspace_id=item.workspace_id,
-            key=f"action:{item.id}:msg:{channel}:{ts}:r{item.revision}",
+            key=keys.clicked_message(item.id, channel, ts, item.revision),
             channel=channel,
             ts=ts,
             text=text,
@@ -95,15 +93,15 @@ def changed(
             now=now,
         )
     if event.kind in ("done", "deleted", "withdrawn"):
-        stop_reminders(session, item, kinds=("remind:", "escalation:"))
+        stop_reminders(session, item, kinds=(Pending.REMINDERS, Pending.ESCALATIONS))
     elif event.kind in ("snoozed", "reassigned"):
-        stop_reminders(session, item, kinds=("remind:",))
+        stop_reminders(session, item, kinds=(Pending.REMINDERS,))
     if event.kind == "done" and item.completed_by != item.creator_id:
         text, blocks = render.completed_notice(item)
         outgoing.post(
             session,
             workspace_id=item.workspace_id,
-            key=f"action:{item.id}:done-notice:r{item.revision}",
+            key=keys.done_notice(item.id, item.revision),
             channel=item.creator_id,
             text=text,
             blocks=blocks,
@@ -116,7 +114,7 @@ def changed(
 
 def refresh_owner_dms(session: Session, item: ActionItem, *, now: datetime, clicked: tuple[str, str] | None) -> None:
     """Bring every "new action item for you" DM up to date: a former owner's and a closed item's lose their buttons."""
-    for dm in outbox.posts_under(session, workspace_id=item.workspace_id, key_prefix=f"action:{item.id}:assigned:"):
+    for dm in outbox.posts_under(session, workspace_id=item.workspace_id, key_prefix=keys.assigned_prefix(item.id)):
         if clicked is not None and (dm.result_channel, dm.result_ts) == clicked:
             continue  # the message clicked is updated already
         owner = dm.channel
@@ -124,7 +122,7 @@ def refresh_owner_dms(session: Session, item: ActionItem, *, now: datetime, clic
         outgoing.update(
             session,
             workspace_id=item.workspace_id,
-            key=f"{dm.key}:now:r{item.revision}",
+            key=keys.assigned_update(dm.key, item.revision),
             of_key=dm.key,
             conversation=owner,
             text=text,
@@ -133,6 +131,6 @@ def refresh_owner_dms(session: Session, item: ActionItem, *, now: datetime, clic
         )
 
 
-def stop_reminders(session: Session, item: ActionItem, *, kinds: tuple[str, ...]) -> None:
+def stop_reminders(session: Session, item: ActionItem, *, kinds: tuple[Pending, ...]) -> None:
     """Drop reminders (and escalations) still waiting to be sent: completing an item stops all of it."""
-    outbox.cancel_pending(session, workspace_id=item.workspace_id, key_prefix=f"action:{item.id}:", kinds=kinds)
+    outbox.cancel_pending(session, workspace_id=item.workspace_id, prefixes=keys.pending(item.id, kinds))

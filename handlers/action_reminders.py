@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from bot.jobs import producer
 from domain import actions, escalations, members, outbox, reminders
 from domain.outbox import Outgoing
 from domain.status import working_days_between
 from domain.text import plural
 from domain.workspaces import working_hours
+from handlers.keys import actions as keys
 from handlers.render import actions as render
 from storage.models import ActionItem
 from storage.models.actions import OPEN
@@ -23,7 +23,6 @@ LOOKAHEAD = timedelta(days=7)
 DEFAULT_ESCALATION_DAYS = 2
 
 
-@producer("action reminders")
 def queue_action_reminders(session: Session, now: datetime) -> int:
     """Queue each open item's current reminder and any escalation it has reached; return how many were new."""
     items = list(
@@ -52,7 +51,7 @@ def queue_action_reminders(session: Session, now: datetime) -> int:
         if current is not None and (item.workspace_id, item.owner_id) not in deactivated:
             text, blocks = render.reminder(item, current)
             payload = {"channel": item.owner_id, "text": text, "blocks": blocks}
-            key = f"action:{item.id}:remind:{item.owner_id}:{current.key_part}"
+            key = keys.reminder(item.id, item.owner_id, current)
             messages.append((item.workspace_id, Outgoing(key, "chat.postMessage", item.owner_id, payload, current.at)))
         messages += _escalations(session, item, now=now)
     return outbox.enqueue_many(session, messages, now=now)
@@ -73,14 +72,13 @@ def _escalations(session: Session, item: ActionItem, *, now: datetime) -> list[t
     if not recipients:
         return []
     actions.escalate(session, item, level=level, now=now)
-    due_key = item.due_at.strftime("%Y%m%dT%H%M")  # a new due date is a new promise, escalated afresh
     days = working_days_between(item.due_at, now, tz=project.time_zone, hours=hours)
     reason = f"overdue by {plural(days, 'working day')} (level {level})"
     note = escalations.Note(project.id, "action", item.id, reason)
     return [
         (
             item.workspace_id,
-            escalations.held(f"action:{item.id}:escalation:{due_key}:{level}:{to}", to=to, note=note, not_before=at),
+            escalations.held(keys.escalation(item.id, item.due_at, level, to), to=to, note=note, not_before=at),
         )
         for to, at in recipients
     ]

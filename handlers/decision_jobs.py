@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from bot.jobs import producer
 from domain import members, outbox
 from domain.outbox import Outgoing
-from domain.reminders import in_working_hours
+from domain.reminders import nudge_day
 from domain.workspaces import working_hours
+from handlers.keys import decisions as keys
 from handlers.render import decisions as render
 from storage.models import Decision
 
 
-@producer("decision nudges")
 def queue_decision_nudges(session: Session, now: datetime) -> int:
     """Once per day of the approver's, in their working hours, remind them of each overdue pending decision."""
     pending = list(
@@ -40,11 +38,11 @@ def queue_decision_nudges(session: Session, now: datetime) -> int:
         if (decision.workspace_id, decision.approver_id) in deactivated:  # nobody would read the nudge
             continue
         tz = zones.get((decision.workspace_id, decision.approver_id), decision.project.time_zone)
-        if not in_working_hours(now, tz=tz, hours=working_hours(decision.project)):
+        day = nudge_day(tz=tz, hours=working_hours(decision.project), now=now)
+        if day is None:
             continue
-        day = now.astimezone(ZoneInfo(tz)).date()
         text, blocks = render.nudge(decision)
         payload = {"channel": decision.approver_id, "text": text, "blocks": blocks}
-        key = f"decision:{decision.id}:nudge:{day.isoformat()}"
+        key = keys.nudge(decision.id, day)
         messages.append((decision.workspace_id, Outgoing(key, "chat.postMessage", decision.approver_id, payload, now)))
     return outbox.enqueue_many(session, messages, now=now)

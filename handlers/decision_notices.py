@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from domain import outbox
 from handlers import outgoing
+from handlers.keys import decisions as keys
 from handlers.render import decisions as render
 from storage.models import Decision
 
@@ -17,7 +18,7 @@ def _post(session: Session, decision: Decision, key: str, channel: str, now: dat
     outgoing.post(
         session,
         workspace_id=decision.workspace_id,
-        key=f"decision:{decision.id}:{key}",
+        key=key,
         channel=channel,
         text=text,
         blocks=blocks,
@@ -27,13 +28,13 @@ def _post(session: Session, decision: Decision, key: str, channel: str, now: dat
 
 def recorded(session: Session, decision: Decision, *, now: datetime, supersedes: str | None = None) -> None:
     """Post it in the channel, ask the approver if it is proposed, broadcast it if it is decided."""
-    _post(session, decision, "card", decision.project.channel_id, now, supersedes=supersedes)
+    _post(session, decision, keys.card(decision.id), decision.project.channel_id, now, supersedes=supersedes)
     if decision.status == "proposed" and decision.approver_id:
         text, blocks = render.approval_request(decision)
         outgoing.post(
             session,
             workspace_id=decision.workspace_id,
-            key=f"decision:{decision.id}:approval",
+            key=keys.approval(decision.id),
             channel=decision.approver_id,
             text=text,
             blocks=blocks,
@@ -54,21 +55,21 @@ def revised(session: Session, decision: Decision, *, now: datetime, superseded_b
     outgoing.update(
         session,
         workspace_id=decision.workspace_id,
-        key=f"decision:{decision.id}:card:r{decision.revision}",
-        of_key=f"decision:{decision.id}:card",
+        key=keys.card_update(decision.id, decision.revision),
+        of_key=keys.card(decision.id),
         conversation=decision.project.channel_id,
         text=text,
         blocks=blocks,
         now=now,
     )
     channel = _stakeholders(decision)
-    copy = f"decision:{decision.id}:broadcast"
+    copy = keys.broadcast(decision.id)
     if channel is None or outbox.find(session, workspace_id=decision.workspace_id, key=copy) is None:
         return
     outgoing.update(
         session,
         workspace_id=decision.workspace_id,
-        key=f"{copy}:r{decision.revision}",
+        key=keys.broadcast_update(decision.id, decision.revision),
         of_key=copy,
         conversation=channel,
         text=text,
@@ -80,7 +81,7 @@ def revised(session: Session, decision: Decision, *, now: datetime, superseded_b
         outgoing.post(
             session,
             workspace_id=decision.workspace_id,
-            key=f"{copy}:announce-r{decision.revision}",
+            key=keys.announcement(decision.id, decision.revision),
             channel=channel,
             text=text,
             blocks=blocks,
@@ -95,7 +96,7 @@ def decided(session: Session, decision: Decision, *, now: datetime) -> None:
     outgoing.post(
         session,
         workspace_id=decision.workspace_id,
-        key=f"decision:{decision.id}:result-{decision.status}",
+        key=keys.result(decision.id, decision.status),
         channel=decision.project.channel_id,
         text=text,
         blocks=blocks,
@@ -119,7 +120,7 @@ def broadcast(session: Session, decision: Decision, *, now: datetime) -> None:
     outgoing.post(
         session,
         workspace_id=decision.workspace_id,
-        key=f"decision:{decision.id}:broadcast",
+        key=keys.broadcast(decision.id),
         channel=channel,
         text=text,
         blocks=blocks,

@@ -2,42 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.jobs import producer
 from domain import members, outbox, visibility
 from domain import status as status_rules
-from domain.dates import is_working_day
-from domain.standup_schedule import local_moment
+from domain.digest_schedule import ESCALATION_MINUTE, WEEKLY_DAY, WEEKLY_MINUTE, escalation_day, weekly_day
 from domain.workspaces import find_project, working_hours
 from handlers import digest_posts
+from handlers.keys import digests as keys
 from handlers.render import digests as render
 from storage.models import DigestSubscription, Member, Project
 
-WEEKLY_DAY, WEEKLY_MINUTE = 4, 16 * 60  # Friday 16:00, project time zone
-ESCALATION_MINUTE = 9 * 60  # 09:00, in the lead's (or, for a channel, the project's) time zone
-GRACE = timedelta(hours=12)  # a digest missed in downtime still goes out the same day
 
-
-def _due_today(now: datetime, tz: str, minute: int) -> date | None:
-    """Return the local date whose `minute` has passed within the grace, else None."""
-    today = now.astimezone(ZoneInfo(tz)).date()
-    at = local_moment(today, minute, tz)
-    return today if at <= now < at + GRACE else None
-
-
-@producer("digests")
 def queue_digests(session: Session, now: datetime) -> int:
     """Queue each digest whose time has come (once per day or week, by key); return how many messages."""
     queued = 0
     for project in session.scalars(select(Project)):
         settings = project.settings or {}
-        day = _due_today(now, project.time_zone, int(settings.get("weekly_digest_minute", WEEKLY_MINUTE)))
-        if day is not None and day.weekday() == int(settings.get("weekly_digest_day", WEEKLY_DAY)):
+        day = weekly_day(
+            now,
+            project.time_zone,
+            weekday=int(settings.get("weekly_digest_day", WEEKLY_DAY)),
+            minute=int(settings.get("weekly_digest_minute", WEEKLY_MINUTE)),
+        )
+        if day is not None:
             queued += _weekly(session, project, day, now)
         queued += _escalation(session, project, now)
     for subscription in session.scalars(select(DigestSubscription)):
@@ -46,7 +37,7 @@ def queue_digests(session: Session, now: datetime) -> int:
 
 
 def _weekly(session: Session, project: Project, day: date, now: datetime) -> int:
-    key = f"digest:weekly:{project.id}:{day.isoformat()}"
+    key = keys.weekly(project.id, day)
     if outbox.find(session, workspace_id=project.workspace_id, key=key):
         return 0
     text, blocks = render.weekly(status_rules.snapshot(session, project, now=now))
@@ -78,13 +69,11 @@ def _escalation(session: Session, project: Project, now: datetime) -> int:
         ]
     queued, snap = 0, None
     for to, tz in targets:
-        day = _due_today(now, tz, minute)
-        key = f"digest:escalation:{project.id}:{day}:{to}"
-        if (
-            day is None
-            or not is_working_day(day, hours)
-            or outbox.find(session, workspace_id=project.workspace_id, key=key)
-        ):
+        day = escalation_day(now, tz, hours=hours, minute=minute)
+        if day is None:
+            continue
+        key = keys.escalation(project.id, day, to)
+        if outbox.find(session, workspace_id=project.workspace_id, key=key):
             continue
         snap = snap or status_rules.snapshot(session, project, now=now)
         items = status_rules.escalations(snap)
@@ -119,13 +108,11 @@ def _rollup(session: Session, subscription: DigestSubscription, now: datetime) -
     )
     if member is not None and member.deleted:  # nobody reads a deactivated account's DMs
         return 0
-    day = _due_today(now, members.zone_of(member, fallback="UTC"), WEEKLY_MINUTE)
-    key = f"digest:rollup:{subscription.id}:{day}"
-    if (
-        day is None
-        or day.weekday() != WEEKLY_DAY
-        or outbox.find(session, workspace_id=subscription.workspace_id, key=key)
-    ):
+    day = weekly_day(now, members.zone_of(member, fallback="UTC"))
+    if day is None:
+        return 0
+    key = keys.rollup(subscription.id, day)
+    if outbox.find(session, workspace_id=subscription.workspace_id, key=key):
         return 0
     blocks: list[dict[str, object]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Your projects this week"}}

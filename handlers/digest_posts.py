@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers import outgoing
+from handlers.keys import digests as keys
 from handlers.render.split import fit
 
 
@@ -28,7 +29,7 @@ def post(
         outgoing.post(
             session,
             workspace_id=workspace_id,
-            key=f"{key}:part{number}",
+            key=keys.part(key, number),
             channel=channel,
             text=f"{text} (part {number})",
             blocks=part,

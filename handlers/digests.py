@@ -21,6 +21,7 @@ from handlers.channels import may_see, require_may_use, require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import channel_ids_in, member, project
 from handlers.ids import Action, Command
+from handlers.keys import digests as keys
 from handlers.registry import Listeners
 from handlers.render import digests as render
 from handlers.render.help import CommandHelp
@@ -125,7 +126,7 @@ def on_digest(ack: Ack, command: dict[str, Any], context: BoltContext, client: W
     if verb == "preview":
         ack(response_type="ephemeral", text=text, blocks=fit(blocks)[0])
         return
-    key = f"digest:{kind}:{proj.id}:manual:{int(now(context).timestamp())}"
+    key = keys.manual(kind, proj.id, now(context))
     digest_posts.post(
         db(context),
         workspace_id=proj.workspace_id,
@@ -176,7 +177,7 @@ def on_acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext, client:
         outgoing.post(
             db(context),
             workspace_id=workspace(context).id,
-            key=f"digest:ack:{kind}:{ref}:{user}:{int(now(context).timestamp())}",
+            key=keys.acknowledgement(kind, ref, user, now(context)),
             channel=channel,
             text=f"{user_mention(user)} acknowledged {escape(ref)}.",
             blocks=[

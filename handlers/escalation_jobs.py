@@ -6,13 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.jobs import producer
 from domain import escalations
 from handlers import digest_posts
+from handlers.keys import escalations as keys
 from handlers.render import escalations as render
 
 
-@producer("escalations", late=True)
 def send_held_escalations(session: Session, now: datetime) -> int:
     """Queue one message per recipient for the escalations due; return how many messages."""
     return flush(session, now=now)
@@ -26,7 +25,7 @@ def flush(session: Session, *, now: datetime, workspace_id: int | None = None, t
         if not items:
             continue
         text, blocks = render.batch(items)
-        key = f"escalations:{recipient}:{notes[0].id}"
+        key = keys.batch(recipient, notes[0].id)
         queued += digest_posts.post(
             session, workspace_id=ws, key=key, channel=recipient, text=text, blocks=blocks, now=now
         )

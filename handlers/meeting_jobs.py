@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from bot.jobs import producer
 from domain import meetings, outbox
 from domain import risks as risk_rules
-from domain.standup_schedule import local_moment
+from domain.meeting_schedule import agenda_due
 from domain.text import date_token, escaped, user_mention
 from handlers import meetings as meeting_handlers
 from handlers import outgoing
+from handlers.keys import meetings as keys
 from handlers.render import meetings as render
 from storage.models import ActionItem, Decision, Meeting, MeetingSeries
 from storage.models.actions import OPEN
 
-AGENDA_BEFORE = timedelta(hours=1)
 
-
-@producer("meetings")
 def queue_meetings(session: Session, now: datetime) -> int:
     """Close meetings open for over three hours (with minutes), and post agendas an hour ahead."""
     queued = 0
@@ -30,25 +26,23 @@ def queue_meetings(session: Session, now: datetime) -> int:
         meeting_handlers.close(session, meeting, now=now)
         queued += 1
     for series in session.scalars(select(MeetingSeries).options(joinedload(MeetingSeries.project, innerjoin=True))):
-        today = now.astimezone(ZoneInfo(series.project.time_zone)).date()
-        for day in (today, today + timedelta(days=1)):
-            if day.weekday() != series.weekday:
-                continue
-            starts = local_moment(day, series.minute, series.project.time_zone)
-            key = f"meeting-series:{series.id}:agenda:{day.isoformat()}"
-            if starts - AGENDA_BEFORE <= now < starts and not outbox.find(
-                session, workspace_id=series.project.workspace_id, key=key
-            ):
-                text, blocks = render.agenda(series.title, _agenda(session, series, starts))
-                queued += outgoing.post(
-                    session,
-                    workspace_id=series.project.workspace_id,
-                    key=key,
-                    channel=series.project.channel_id,
-                    text=text,
-                    blocks=blocks,
-                    now=now,
-                )
+        due = agenda_due(weekday=series.weekday, minute=series.minute, tz=series.project.time_zone, now=now)
+        if due is None:
+            continue
+        day, starts = due
+        key = keys.agenda(series.id, day)
+        if outbox.find(session, workspace_id=series.project.workspace_id, key=key):
+            continue
+        text, blocks = render.agenda(series.title, _agenda(session, series, starts))
+        queued += outgoing.post(
+            session,
+            workspace_id=series.project.workspace_id,
+            key=key,
+            channel=series.project.channel_id,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
     return queued
 
 

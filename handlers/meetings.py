@@ -20,6 +20,7 @@ from handlers.channels import require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import project, user_ids_in
 from handlers.ids import Command
+from handlers.keys import meetings as keys
 from handlers.registry import Listeners
 from handlers.render import meetings as render
 from handlers.render.help import CommandHelp
@@ -56,7 +57,7 @@ def on_meeting(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
         outgoing.post(
             db(context),
             workspace_id=proj.workspace_id,
-            key=f"meeting:{meeting.id}:started",
+            key=keys.started(meeting.id),
             channel=proj.channel_id,
             text=text,
             blocks=blocks,
@@ -119,7 +120,7 @@ def close(session: Session, meeting: Meeting, *, now: datetime) -> None:
     digest_posts.post(
         session,
         workspace_id=meeting.workspace_id,
-        key=f"meeting:{meeting.id}:minutes",
+        key=keys.minutes(meeting.id),
         channel=meeting.project.channel_id,
         text=text,
         blocks=blocks,
@@ -183,7 +184,7 @@ def _capture(
         outgoing.ephemeral(
             db(context),
             workspace_id=meeting.workspace_id,
-            key=f"meeting:{meeting.id}:err:{event.get('ts')}" + (f":{n}" if n else ""),
+            key=keys.capture_error(meeting.id, event.get("ts"), n),
             channel=meeting.project.channel_id,
             user=user,
             text=f"{line.kind.upper()}: {escaped(plain_from_slack(line.text), 80)}\n{err.user_text()}",
@@ -200,7 +201,7 @@ def _react(context: BoltContext, meeting: Meeting, event: dict[str, Any]) -> Non
 
     channel, ts = str(event["channel"]), str(event.get("ts"))
     message = Outgoing(
-        key=f"meeting:{meeting.id}:react:{ts}",
+        key=keys.reaction(meeting.id, ts),
         method="reactions.add",
         channel=channel,
         payload={"channel": channel, "timestamp": ts, "name": CAPTURE_REACTION},

@@ -7,17 +7,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from bot.jobs import producer
 from domain import members, outbox, risks
 from domain.outbox import Outgoing
-from domain.reminders import SEND_GRACE, in_working_hours
+from domain.reminders import review_due
 from domain.workspaces import working_hours
 from handlers import risk_notices
+from handlers.keys import risks as keys
 from handlers.render import risks as render
 from storage.models import Risk
 
 
-@producer("risk reviews")
 def queue_risk_reviews(session: Session, now: datetime) -> int:
     """Queue a review DM for each open entry whose review is due; escalate issues with no owner or past target."""
     open_risks = list(
@@ -33,11 +32,11 @@ def queue_risk_reviews(session: Session, now: datetime) -> int:
     messages: list[tuple[int, Outgoing]] = []
     for risk in open_risks:
         due = risks.next_review(risk)
-        if risk.owner_id and due <= now and (risk.workspace_id, risk.owner_id) not in deactivated:
+        if risk.owner_id and (risk.workspace_id, risk.owner_id) not in deactivated:
             tz = zones.get((risk.workspace_id, risk.owner_id), risk.project.time_zone)
-            if in_working_hours(now, tz=tz, hours=working_hours(risk.project)) or now - due <= SEND_GRACE:
+            if review_due(due, tz=tz, hours=working_hours(risk.project), now=now):
                 text, blocks = render.review_prompt(risk)
-                key = f"risk:{risk.id}:review:{due:%Y%m%dT%H%M}"
+                key = keys.review(risk.id, due)
                 payload = {"channel": risk.owner_id, "text": text, "blocks": blocks}
                 messages.append((risk.workspace_id, Outgoing(key, "chat.postMessage", risk.owner_id, payload, now)))
         if risk.kind == "issue":
@@ -48,12 +47,12 @@ def queue_risk_reviews(session: Session, now: datetime) -> int:
 def _escalate_issue(session: Session, risk: Risk, *, now: datetime) -> None:
     """An issue with no owner, or past its target date, goes to the leads and the escalation channel once."""
     if risk.owner_id is None:
-        risk_notices.send_escalation(session, risk, key="unowned", reason="an issue with no owner", now=now)
+        risk_notices.send_escalation(session, risk, cause=keys.UNOWNED, reason="an issue with no owner", now=now)
     if risk.target_at is not None and risk.target_at < now:
         risk_notices.send_escalation(
             session,
             risk,
-            key=f"overdue-{risk.target_at:%Y%m%dT%H%M}",
+            cause=keys.overdue(risk.target_at),
             reason=f"past its target date ({risk.target_at:%Y-%m-%d})",
             now=now,
         )

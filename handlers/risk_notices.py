@@ -8,12 +8,9 @@ from sqlalchemy.orm import Session
 
 from domain import escalations, risks
 from handlers import escalation_jobs, outgoing
+from handlers.keys import risks as keys
 from handlers.render import risks as render
 from storage.models import Risk
-
-
-def card_key(risk: Risk) -> str:
-    return f"risk:{risk.id}:card"
 
 
 def created(session: Session, risk: Risk, *, now: datetime) -> None:
@@ -22,7 +19,7 @@ def created(session: Session, risk: Risk, *, now: datetime) -> None:
     outgoing.post(
         session,
         workspace_id=risk.workspace_id,
-        key=card_key(risk),
+        key=keys.card(risk.id),
         channel=risk.project.channel_id,
         text=text,
         blocks=blocks,
@@ -37,8 +34,8 @@ def changed(session: Session, risk: Risk, *, now: datetime) -> None:
     outgoing.update(
         session,
         workspace_id=risk.workspace_id,
-        key=f"{card_key(risk)}:r{risk.revision}",
-        of_key=card_key(risk),
+        key=keys.card_update(risk.id, risk.revision),
+        of_key=keys.card(risk.id),
         conversation=risk.project.channel_id,
         text=text,
         blocks=blocks,
@@ -55,19 +52,25 @@ def escalate_if_risen(session: Session, risk: Risk, *, now: datetime, author: st
     if risks.needs_escalation(risk):
         reason = f"score {risk.score} ({risks.level(risk.score)})"
         fresh = frozenset({author}) if author else frozenset()
-        key = f"score-{risk.score}-r{risk.revision}"
-        sent_to = send_escalation(session, risk, key=key, reason=reason, now=now, exclude=fresh)
+        cause = keys.score_rise(risk.score, risk.revision)
+        sent_to = send_escalation(session, risk, cause=cause, reason=reason, now=now, exclude=fresh)
         risks.mark_escalated(session, risk, now=now, reason=f"{risk.ref} is at {reason}.")
         escalation_jobs.flush(session, now=now, workspace_id=risk.workspace_id, to=frozenset(sent_to))
 
 
 def send_escalation(
-    session: Session, risk: Risk, *, key: str, reason: str, now: datetime, exclude: frozenset[str] = frozenset()
+    session: Session,
+    risk: Risk,
+    *,
+    cause: keys.Cause,
+    reason: str,
+    now: datetime,
+    exclude: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Note an escalation for each lead (in their working hours) and the escalation channel; return who."""
     recipients = escalations.recipients(session, risk.project, now=now, exclude=exclude)
     note = escalations.Note(risk.project_id, "risk", risk.id, reason)
     for to, at in recipients:
-        message = escalations.held(f"risk:{risk.id}:escalation:{key}:{to}", to=to, note=note, not_before=at)
+        message = escalations.held(keys.escalation(risk.id, cause, to), to=to, note=note, not_before=at)
         escalations.hold(session, workspace_id=risk.workspace_id, message=message, now=now)
     return [to for to, _ in recipients]

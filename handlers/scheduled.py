@@ -1,13 +1,7 @@
-"""Import every feature's scheduled work so `bot.jobs.run_due` sees its producers."""
+"""Kept only for bench/, which imports it before timing the jobs: the registry is `handlers.schedule.JOBS`."""
 
 from __future__ import annotations
 
-from handlers import (  # noqa: F401
-    action_reminders,
-    decision_jobs,
-    digest_jobs,
-    escalation_jobs,
-    meeting_jobs,
-    risk_jobs,
-    standup_jobs,
-)
+from handlers.schedule import JOBS
+
+__all__ = ["JOBS"]

@@ -15,7 +15,6 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.jobs import producer
 from domain import standups
 from domain.outbox import Outgoing
 from domain.standup_schedule import (
@@ -56,7 +55,6 @@ class Due:
         return {d for d, _ in self.prompts.values()} | {d for _, d in self.reminders} | {d for d, _ in self.summaries}
 
 
-@producer("stand-ups")
 def queue_standups(session: Session, now: datetime) -> int:
     """Queue the prompts, reminders and summaries that came due since the last tick; return how many were new."""
     active = standups.active(session)

@@ -5,11 +5,13 @@ they typed it. Nothing typed is lost, nothing half-saved."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.standin import FakeSlack
+from domain import forms
 from tests.actions_helpers import dm_texts, frozen, items
 from tests.conftest import PROJECT_CHANNEL
 from tests.slack_requests import SlackSender
@@ -111,3 +113,17 @@ def test_what_the_form_alone_shows_is_wrong_stays_beside_the_field(
     assert "errors" == body["response_action"]
     assert {"title": "What needs doing?", "due_date": "Pick a date for that time too."} == body["errors"]
     assert calls == len(fake_slack.calls) and [] == items(session)
+
+
+def test_a_kept_form_is_gone_after_a_week(slack: SlackSender, fake_slack: FakeSlack, session: Session) -> None:
+    """The scheduler's housekeeping deletes a form kept for over a week; its button then says so."""
+    view = _opened_form(slack, fake_slack, "U0DEV2")
+    _submit(slack, view, _form("ship the release notes", fake_slack.bot_user_id, None, None))
+    button = _reopen_button(fake_slack, "U0DEV2")
+    with session.begin():
+        assert 0 == forms.forget_old(session, now=MONDAY + timedelta(days=6))
+        assert 1 == forms.forget_old(session, now=MONDAY + timedelta(days=8))
+    opened = len(fake_slack.calls_to("views.open"))
+    _click(slack, button, "U0DEV2")
+    assert opened == len(fake_slack.calls_to("views.open"))
+    assert any("no longer kept" in t for t in dm_texts(fake_slack, "U0DEV2"))

@@ -192,9 +192,9 @@ def test_reviews_are_due_by_level_and_sent_once_in_working_hours(
     """A high risk (7 days) owned in Kolkata gets one review DM when due, in their hours; Still valid restarts it."""
     _risk(slack, "vendor may slip p:3 i:4 <@U0DEV2|dev-kolkata>")  # 12: high, review in 7 days
     client = make_client(settings, patient=False)
-    for hours in range(0, 24 * 8, 2):
-        run_due(factory, client, now=MONDAY + timedelta(hours=hours))
-        run_due(factory, client, now=MONDAY + timedelta(hours=hours))
+    due = MONDAY + timedelta(days=7)  # 14:30 in Kolkata (when a review found at night goes: tests/test_due_rules.py)
+    for at in (due - timedelta(hours=1), due, due, due + timedelta(hours=2)):
+        run_due(factory, client, now=at)
     reviews = [m for m in fake_slack.messages("DU0DEV2") if str(m["text"]).startswith("Review")]
     assert 1 == len(reviews)
     with frozen(MONDAY + timedelta(days=8)):
@@ -206,9 +206,11 @@ def test_reviews_are_due_by_level_and_sent_once_in_working_hours(
             message_ts=reviews[0]["ts"],
             message=reviews[0],
         )
-    for hours in range(8 * 24, 14 * 24, 6):
-        run_due(factory, client, now=MONDAY + timedelta(hours=hours))
+    for at in (MONDAY + timedelta(days=8, hours=1), MONDAY + timedelta(days=14, hours=-1)):
+        run_due(factory, client, now=at)
     assert 1 == len([m for m in fake_slack.messages("DU0DEV2") if str(m["text"]).startswith("Review")])
+    run_due(factory, client, now=MONDAY + timedelta(days=15, hours=1))  # 7 days after Still valid
+    assert 2 == len([m for m in fake_slack.messages("DU0DEV2") if str(m["text"]).startswith("Review")])
 
 
 def test_an_issue_without_owner_escalates_once(
