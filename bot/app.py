@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -106,11 +107,12 @@ class PmbotApp(App):
     def settle(self, timeout: float = 30.0) -> bool:
         """Wait until every answer so far, the sending of what they queued (all but what waits for its pace) and
         every job after an answer has finished (tests, shutdown)."""
-        return (
-            self.answers.wait(timeout=timeout)
-            and self.delivery.caught_up(timeout=timeout)
-            and self.later.wait(timeout=timeout)
-        )
+        deadline = time.monotonic() + timeout
+
+        def left() -> float:
+            return max(0.0, deadline - time.monotonic())
+
+        return self.answers.wait(timeout=left()) and self.delivery.caught_up(timeout=left()) and self.later.wait(left())
 
     def stop(self) -> None:
         """Finish what is running; drop what has not started (tests: nothing may reach the next test's Slack)."""
@@ -140,7 +142,8 @@ class PmbotApp(App):
             respond(req.body, response.body)
         elif response.body and req.body.get("type") == "view_submission":  # the form has closed: tell the person
             client = req.context.client or self.runtime.client
-            failed = functools.partial(forms.failed_later, self.runtime.factory, client, at=req.context[NOW])
+            failure = forms.Failure(req.context.get(FAILED), str(req.context.team_id or ""), req.context[NOW])
+            failed = functools.partial(forms.failed_later, self.runtime.factory, client, failure=failure)
             self.later.submit(functools.partial(failed, req.body, response.body))
         self._after(req)
 
@@ -159,6 +162,7 @@ class PmbotApp(App):
         except Exception as err:  # the commit itself failed: nothing was saved, and the person must know
             session.rollback()
             req.context.pop(COMMITTED, None)
+            req.context[FAILED] = err
             return failure_response(err, req.body, client=req.context.client or self.runtime.client)
         finally:
             session.close()

@@ -9,8 +9,12 @@ import sys
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.app import PmbotApp
 
 log = logging.getLogger("pmbot")
 
@@ -117,10 +121,17 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     try:
         serve(make_wsgi(app, engine), host=settings.host, port=settings.port, max_body_bytes=settings.max_body_bytes)
     except KeyboardInterrupt:
-        if not app.settle(timeout=STOP_GRACE_SECONDS):  # what was acknowledged is answered before the exit
-            log.warning("pmbot serve stopped with work still running after %ss", STOP_GRACE_SECONDS)
-        log.info("pmbot serve stopped")
+        _finish(app, "serve")
     return 0
+
+
+def _finish(app: PmbotApp, name: str) -> None:
+    """Answer what was acknowledged and send what it queued (within STOP_GRACE_SECONDS), then stop the threads, so
+    that no message Slack took goes unrecorded (it would be sent again)."""
+    if not app.settle(timeout=STOP_GRACE_SECONDS):
+        log.warning("pmbot %s stopped with work still running after %ss", name, STOP_GRACE_SECONDS)
+    app.stop()
+    log.info("pmbot %s stopped", name)
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
@@ -135,7 +146,12 @@ def cmd_socket(settings: Settings, _args: argparse.Namespace) -> int:
 
     engine = _database(settings)
     warm_up()
-    SocketModeHandler(create_app(settings, engine), settings.app_token).start()  # type: ignore[no-untyped-call]
+    signal.signal(signal.SIGTERM, _interrupt)
+    app = create_app(settings, engine)
+    try:
+        SocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
+    except KeyboardInterrupt:
+        _finish(app, "socket")
     return 0
 
 

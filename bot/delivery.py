@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 PASS_BUDGET = 30.0  # seconds one pass may spend sending before it looks at new wakes and the pace again
 WATCH_SECONDS = 120.0  # how long a request's messages are watched for a refusal to tell the person about
 PACE_MARGIN = 0.02  # seconds added to a conversation's pause, so that its next token has surely arrived
+MAX_FIRST = 200  # a request's messages claimed by key ahead of the rest of a pass (a key list is bounded)
 
 Key = tuple[int, str]  # (workspace id, outbox key)
 Told = Callable[[list[tuple[str, str]]], None]  # given the (channel, error) of each refused message
@@ -48,13 +49,16 @@ class DeliveryLoop:
         self._asked = 0  # wakes so far
         self._done = 0  # the wakes that a finished pass began after
         self._watching: dict[Key, tuple[Told, float]] = {}
+        self._first: dict[Key, None] = {}  # woken for by key since the last pass: sent ahead of older messages
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def wake(self, keys: Sequence[Key] = (), *, told: Told | None = None) -> None:
-        """Deliver what is due now; with `told`, tell it the refusals Slack gives these messages in the next minutes."""
+        """Deliver what is due now, the messages with `keys` first (a person is looking for them); with `told`, tell
+        it the refusals Slack gives these messages in the next minutes."""
         with self._cond:
+            self._first.update(dict.fromkeys(keys))
             if told is not None:
                 until = real_seconds() + WATCH_SECONDS
                 self._watching.update(dict.fromkeys(keys, (told, until)))
@@ -65,10 +69,11 @@ class DeliveryLoop:
         self._wake.set()
 
     def caught_up(self, timeout: float = 30.0) -> bool:
-        """Block until a pass that began after the latest wake has ended; False on timeout (or when stopped)."""
+        """Block until a pass that began after the latest wake has ended; False on timeout or once stopped."""
         with self._cond:
             target = self._asked
-            return self._cond.wait_for(lambda: self._done >= target or self._thread is None, timeout=timeout)
+            self._cond.wait_for(lambda: self._done >= target or self._stop.is_set(), timeout=timeout)
+            return self._done >= target
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wake the loop and wait until nothing it has sent is still holding a conversation back, so that all that
@@ -105,21 +110,35 @@ class DeliveryLoop:
             if self._stop.is_set():
                 break
             with self._cond:
-                asked = self._asked
-            report = self._pass()
+                asked, first = self._asked, list(self._first)[:MAX_FIRST]
+                self._first.clear()
+            report = self._pass(first)
             self._tell(report.refused)
             with self._cond:
                 self._done = max(self._done, asked)
                 self._cond.notify_all()
-            sleep = self._next_sleep()
+            # A pass that spent its budget with messages claimed and not sent goes again at once.
+            sleep = 0.0 if report.skipped else self._next_sleep()
 
-    def _pass(self) -> DeliveryReport:
+    def _pass(self, first: list[Key]) -> DeliveryReport:
+        """The messages woken for by key, then everything due, oldest first. Never waits out a pace inside: the loop
+        sleeps instead, and a wake cuts the sleep short."""
+        report = DeliveryReport()
         try:
-            # Never waits out a pace inside the pass: the loop sleeps instead, and a wake cuts the sleep short.
-            return self.sender.deliver_due(now=self.clock(), budget=self.budget, wait=False, stop=self._stop)
+            now = self.clock()
+            if first:
+                report.add(
+                    self.sender.deliver_due(now=now, keys=first, budget=self.budget, wait=False, stop=self._stop)
+                )
+            report.add(self.sender.deliver_due(now=now, budget=self.budget, wait=False, stop=self._stop))
         except Exception:  # the database went away: what is unsent goes at the next wake or tick
             log.exception("delivering due messages failed; they stay queued")
-            return DeliveryReport()
+        if report.failed or report.gave_up:
+            log.info("delivery: sent %d, failed %d (retried later), gave up %d, left for later %d",
+                     report.sent, report.failed, report.gave_up, report.skipped)  # fmt: skip
+        elif report.sent:
+            log.debug("delivery: sent %d", report.sent)
+        return report
 
     def _next_sleep(self) -> float | None:
         """Until the first conversation held back by its pace may send again (then a claim looks for its next

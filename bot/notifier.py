@@ -94,6 +94,15 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)  # the given-up messages a person could do something about
 
+    def add(self, other: DeliveryReport) -> None:
+        """Count another pass's outcomes into this one."""
+        self.sent += other.sent
+        self.failed += other.failed
+        self.gave_up += other.gave_up
+        self.skipped += other.skipped
+        self.errors += other.errors
+        self.refused += other.refused
+
 
 # Slack's special limit of about one message a second per conversation is chat.postMessage's; updates, reactions
 # and the rest have per-minute tiers that a single team does not reach.

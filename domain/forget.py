@@ -26,6 +26,7 @@ from storage.models import (
     Decision,
     DecisionRevision,
     DigestSubscription,
+    FormDraft,
     Meeting,
     MeetingSeries,
     Member,
@@ -62,6 +63,7 @@ def forget(session: Session, *, workspace_id: int, user_id: str, successor: str)
                                                           ChannelMember.user_id == user_id))  # fmt: skip
     run("digest subscription", delete(DigestSubscription).where(DigestSubscription.workspace_id == workspace_id,
                                                                 DigestSubscription.user_id == user_id))  # fmt: skip
+    run("kept forms", delete(FormDraft).where(FormDraft.workspace_id == workspace_id, FormDraft.user_id == user_id))
     run("direct messages", delete(OutboxMessage).where(OutboxMessage.workspace_id == workspace_id,
                                                        OutboxMessage.channel == user_id))  # fmt: skip
 

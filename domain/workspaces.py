@@ -16,9 +16,14 @@ from domain.text import escape
 from storage.models import Project, Workspace
 
 
+def find(session: Session, *, team_id: str) -> Workspace | None:
+    """The workspace of a Slack team id, if pmbot has seen it."""
+    return session.scalar(select(Workspace).where(Workspace.team_id == team_id))
+
+
 def workspace_for(session: Session, *, team_id: str, now: datetime, name: str = "") -> Workspace:
     """Return the workspace for a Slack team id, creating it on first sight."""
-    found = session.scalar(select(Workspace).where(Workspace.team_id == team_id))
+    found = find(session, team_id=team_id)
     if found is not None:
         return found
     try:

@@ -51,7 +51,7 @@ def register(app: App) -> None:
 
 def on_error(error: Exception, body: dict[str, Any], context: BoltContext, client: WebClient) -> BoltResponse:
     """Roll back the request and tell the person what went wrong, where they are looking."""
-    context[FAILED] = True
+    context[FAILED] = error  # what went wrong, for whoever answers after the request (a form already closed)
     return failure_response(error, body, client=client)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,11 +14,10 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain import forms
-from domain.errors import InvalidInput
+from domain import forms, workspaces
+from domain.errors import InvalidInput, PmbotError
 from domain.forms import WHOLE_FORM
 from domain.text import without_control
-from domain.workspaces import workspace_for
 from handlers.context import db, now, workspace
 from handlers.ids import Action
 from handlers.registry import Check, Listeners
@@ -57,24 +57,43 @@ def checking(*rules: Callable[[dict[str, Any], datetime], object]) -> Check:
     return check
 
 
+@dataclass(frozen=True)
+class Failure:
+    """Why a form that Slack had closed was not saved: the error, the installing workspace's team id (Bolt's, which
+    a Slack Connect channel's submitter does not share), and when the form arrived."""
+
+    error: object
+    team_id: str
+    at: datetime
+
+    @property
+    def worth_again(self) -> bool:
+        """Whether opening the form again can help: a field to correct, or a fault on pmbot's side; not a refusal
+        about the record itself (closed, already answered, not yours)."""
+        return not isinstance(self.error, PmbotError) or bool(self.error.field)
+
+
 def failed_later(
-    factory: sessionmaker[Session], client: WebClient, body: dict[str, Any], answer: str, *, at: datetime
+    factory: sessionmaker[Session], client: WebClient, body: dict[str, Any], answer: str, *, failure: Failure
 ) -> None:
-    """A form acknowledged (and closed) that then failed: keep it, and tell the person why, with a button that opens
-    it again as typed. `answer` is what the form's listener would have answered Slack; `at` is when it arrived."""
+    """A form acknowledged (and closed) that then failed: tell the person why; where opening it again can help, keep
+    it and offer a button that opens it as typed. `answer` is what the form's listener would have answered Slack."""
     errors = _errors_in(answer)
     if not errors:
         return
     view, user = dict(body.get("view") or {}), str((body.get("user") or {}).get("id") or "")
-    team = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
     draft_id: int | None = None
-    try:
-        with unit_of_work(factory) as session:
-            found = workspace_for(session, team_id=team, now=at)
-            draft_id = forms.keep(session, workspace_id=found.id, user_id=user, view=view, errors=errors, now=at)
-    except Exception:  # the database is what failed: say so all the same
-        log.warning("could not keep a form that failed", exc_info=True)
-    text, blocks = render.not_saved(view, errors, draft_id)
+    if failure.worth_again:
+        try:
+            with unit_of_work(factory) as session:
+                found = workspaces.find(session, team_id=failure.team_id)
+                if found is not None:
+                    draft_id = forms.keep(session, workspace_id=found.id, user_id=user, view=view, errors=errors,
+                                          now=failure.at)  # fmt: skip
+        except Exception:  # the database is what failed: what was typed goes into the message instead
+            log.warning("could not keep a form that failed", exc_info=True)
+    typed = None if draft_id is not None or not failure.worth_again else render.typed_text(view)
+    text, blocks = render.not_saved(view, errors, draft_id, typed=typed)
     try:
         client.chat_postMessage(channel=user, text=text, blocks=blocks)
     except Exception:

@@ -17,7 +17,7 @@ from handlers import home, risk_notices
 from handlers.channels import require_may_use
 from handlers.context import db, now, workspace
 from handlers.directory import form_project, member
-from handlers.forms import checking
+from handlers.forms import checking, text_of
 from handlers.ids import Action, Block, View
 from handlers.registry import Listeners
 from handlers.render import risks as render
@@ -27,7 +27,7 @@ from storage.models import Risk
 def register(listeners: Listeners) -> None:
     listeners.view(View.RISK_CREATE, on_create_submitted, check=checking(_valid, _review_ahead))
     listeners.view(View.RISK_UPDATE, on_update_submitted, check=checking(_valid, _review_ahead))
-    listeners.view(View.RISK_CLOSE, on_close_submitted)
+    listeners.view(View.RISK_CLOSE, on_close_submitted, check=checking(_reason_given))
     listeners.action(Action.RISK_STILL_VALID, on_still_valid)
     listeners.action(Action.RISK_UPDATE, on_update_clicked)
     listeners.action(Action.RISK_CLOSE, on_close_clicked)
@@ -159,6 +159,11 @@ def on_close_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, clien
     risk = _clicked(body, context, client)
     client.views_open(trigger_id=body["trigger_id"], view=render.close_form(risk))
     ack()
+
+
+def _reason_given(view: dict[str, Any], _at: datetime) -> None:
+    if not text_of(view, Block.REASON).strip():
+        raise InvalidInput("Say why it is closed.", field=Block.REASON)
 
 
 def on_close_submitted(

@@ -17,7 +17,7 @@ from domain.text import plain_from_slack
 from domain.workspaces import is_lead
 from handlers import standup_posts
 from handlers.context import db, now, workspace
-from handlers.forms import checking
+from handlers.forms import checking, text_of
 from handlers.ids import Action, Block, View
 from handlers.registry import Listeners
 from handlers.render import standups as render
@@ -29,7 +29,7 @@ def register(listeners: Listeners) -> None:
     listeners.action(Action.STANDUP_SKIP, on_skip_clicked)
     listeners.action(Action.STANDUP_AWAY, on_away_clicked)
     listeners.action(Action.BLOCKER_RESOLVED, on_blocker_resolved)
-    listeners.view(View.STANDUP_ANSWER, on_answer_submitted)
+    listeners.view(View.STANDUP_ANSWER, on_answer_submitted, check=checking(_answered))
     listeners.view(View.STANDUP_AWAY, on_away_submitted, check=checking(_away_range))
 
 
@@ -61,6 +61,13 @@ def _save_answer(standup: Standup, day: date, user_id: str, answers: list[str], 
     )
     standup_posts.publish_answer(db(context), standup, answer, new=new, now=now(context))
     return answer
+
+
+def _answered(view: dict[str, Any], _at: datetime) -> None:
+    """At least one question answered (the form's blocks q0, q1, ...)."""
+    typed = [text_of(view, block) for block in (view["state"]["values"] or {}) if block.startswith("q")]
+    if not any(t.strip() for t in typed):
+        raise InvalidInput("Your answer is empty.", field="q0")
 
 
 def on_answer_submitted(ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:

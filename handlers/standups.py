@@ -22,6 +22,7 @@ from domain.workspaces import is_lead, working_hours
 from handlers import intent, standup_answers
 from handlers.context import after_answer, db, now, workspace
 from handlers.directory import cached_members, fetch_profiles, form_project, member, project, user_ids_in
+from handlers.forms import checking, text_of, values_of
 from handlers.ids import Block, Command, View
 from handlers.registry import Listeners
 from handlers.render import standups as render
@@ -47,7 +48,7 @@ HELP = CommandHelp(
 
 def register(listeners: Listeners) -> None:
     listeners.command(Command.STANDUP, on_standup)
-    listeners.view(View.STANDUP_SETUP, on_setup_submitted)
+    listeners.view(View.STANDUP_SETUP, on_setup_submitted, check=checking(_setup_complete))
     standup_answers.register(listeners)
 
 
@@ -94,6 +95,18 @@ def _setup(command: dict[str, Any], rest: str, context: BoltContext, client: Web
     view = render.setup_modal(existing, channel=proj.channel_id, participants=people)
     client.views_open(trigger_id=command["trigger_id"], view=view)
     return None
+
+
+def _setup_complete(view: dict[str, Any], _at: datetime) -> None:
+    """What the set-up form alone shows missing (the rules of `standups.configure`, which checks them again)."""
+    values = values_of(view)
+    if not any(q.strip() for q in text_of(view, Block.QUESTIONS).splitlines()):
+        raise InvalidInput("Ask at least one question.", field=Block.QUESTIONS)
+    if not values.get(Block.DAYS, {}).get("selected_options"):
+        raise InvalidInput("Pick at least one day.", field=Block.DAYS)
+    if not values.get(Block.PARTICIPANTS, {}).get("selected_users"):
+        raise InvalidInput("Pick at least one participant.", field=Block.PARTICIPANTS)
+    _minute(values.get(Block.PROMPT_TIME, {}).get("selected_time"), Block.PROMPT_TIME)
 
 
 def on_setup_submitted(

@@ -72,9 +72,24 @@ def test_one_conversation_keeps_its_pace_across_ticks(
 def test_a_stopped_loop_sends_nothing_more(
     factory: sessionmaker[Session], fake_slack: FakeSlack, loop: DeliveryLoop
 ) -> None:
-    """Once stopped (a process shutting down), a wake starts nothing: what is queued stays for the next process."""
+    """Once stopped (a process shutting down), a wake starts nothing, and nothing reports it caught up: what is
+    queued stays for the next process."""
     loop.stop()
     _queue(factory, _post("after the stop"))
     loop.wake()
-    assert loop.caught_up(timeout=1)
+    assert not loop.caught_up(timeout=1)
+    assert not [t for t in threading.enumerate() if t.name == "pmbot-deliver" and t.is_alive()]
     assert [] == _sent(fake_slack)
+
+
+def test_a_requests_messages_go_ahead_of_an_older_backlog(
+    factory: sessionmaker[Session], fake_slack: FakeSlack, loop: DeliveryLoop
+) -> None:
+    """Woken with a request's keys, the loop sends those first, whatever older messages are due: the person who
+    just acted sees the result, while the morning's prompts wait their turn."""
+    workspace_id = _queue(factory, *[_post(f"older-{n}", f"C{n}") for n in range(150)])
+    _queue(factory, _post("the request's card", "C-request"))
+    loop.wake([(workspace_id, "the request's card")])
+    assert loop.caught_up(timeout=30)
+    assert "the request's card" == _sent(fake_slack)[0][0]
+    assert 151 == len(_sent(fake_slack))

@@ -8,10 +8,13 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import Engine, event, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.standin import FakeSlack
 from domain import forms
+from storage.models import Workspace
 from tests.actions_helpers import dm_texts, frozen, items
 from tests.conftest import PROJECT_CHANNEL
 from tests.slack_requests import SlackSender
@@ -127,3 +130,78 @@ def test_a_kept_form_is_gone_after_a_week(slack: SlackSender, fake_slack: FakeSl
     _click(slack, button, "U0DEV2")
     assert opened == len(fake_slack.calls_to("views.open"))
     assert any("no longer kept" in t for t in dm_texts(fake_slack, "U0DEV2"))
+
+
+def test_a_form_failing_twice_shows_only_the_latest_problem(
+    slack: SlackSender, fake_slack: FakeSlack, session: Session
+) -> None:
+    """Opened again and failing again, the form carries the new error, not the old one beside it."""
+    fake_slack.add_user("U0GONE", name="gone", deleted=True)
+    view = _opened_form(slack, fake_slack, "U0DEV2")
+    _submit(slack, view, _form("ship the release notes", fake_slack.bot_user_id, None, None))
+    _click(slack, _reopen_button(fake_slack, "U0DEV2"), "U0DEV2")
+    again = fake_slack.calls_to("views.open")[-1].args["view"]
+    _submit(slack, again, _form("ship the release notes", "U0GONE", None, None))
+    buttons = [b for m in fake_slack.messages("DU0DEV2") for b in m.get("blocks") or [] if b["type"] == "actions"]
+    _click(slack, buttons[-1]["elements"][0], "U0DEV2")
+    third = fake_slack.calls_to("views.open")[-1].args["view"]
+    problems = [b["elements"][0]["text"] for b in third["blocks"] if b["type"] == "context"]
+    assert 1 == len(problems) and "is a bot" not in problems[0], problems
+    assert [] == items(session)
+
+
+def test_a_form_in_a_slack_connect_channel_is_kept_for_the_installing_workspace(
+    slack: SlackSender, fake_slack: FakeSlack, session: Session
+) -> None:
+    """A submitter from another organisation carries their own team in the payload; the form is kept under the
+    workspace that installed pmbot (Slack's view.app_installed_team_id), so its button opens it."""
+    view = _opened_form(slack, fake_slack, "U0DEV2")
+    values = _form("ship the release notes", fake_slack.bot_user_id, None, None)
+    payload = slack._interaction("view_submission", "U0DEV2", None)
+    payload["team"] = {"id": "T0OTHER", "domain": "partner"}
+    payload["user"]["team_id"] = "T0OTHER"
+    payload["view"] = {**view, "id": "V9", "callback_id": "action_create", "private_metadata": META,
+                       "state": {"values": values}, "app_installed_team_id": slack.team_id}  # fmt: skip
+    with frozen(MONDAY):
+        assert 200 == slack.post_interaction(payload).status
+    _click(slack, _reopen_button(fake_slack, "U0DEV2"), "U0DEV2")
+    again = fake_slack.calls_to("views.open")[-1].args["view"]
+    assert (
+        "ship the release notes" == {b.get("block_id"): b for b in again["blocks"]}["title"]["element"]["initial_value"]
+    )
+    assert [slack.team_id] == [w.team_id for w in session.scalars(select(Workspace))]  # no workspace invented
+
+
+def test_a_form_that_cannot_be_kept_gives_back_what_was_typed(
+    slack: SlackSender, fake_slack: FakeSlack, engine: Engine, session: Session
+) -> None:
+    """With the database refusing every write, the form cannot be saved nor kept: the DM says so once, and holds
+    what was typed, so nothing is lost."""
+    view = _opened_form(slack, fake_slack, "U0DEV2")
+
+    def refuse(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            raise OperationalError(statement, {}, Exception("the disk is full"))
+
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        _submit(slack, view, _form("ship the release notes", "U0DEV3", None, None, notes="and the <b>changelog"))
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+    [message] = [m for m in fake_slack.messages("DU0DEV2") if "couldn't save" in str(m.get("text"))]
+    shown = str(message["blocks"])
+    assert 1 == str(message["text"]).count("Nothing was saved")
+    assert "ship the release notes" in shown and "and the &lt;b&gt;changelog" in shown
+    assert not [b for b in message["blocks"] if b["type"] == "actions"] and [] == items(session)
+
+
+def test_a_refusal_about_the_record_itself_offers_no_form_to_open_again(
+    slack: SlackSender, fake_slack: FakeSlack, session: Session
+) -> None:
+    """A form about a record the person may not change (here: an item that no longer exists) is refused in the DM
+    with no button: opening it again could not help."""
+    with frozen(MONDAY):
+        slack.view_submission(user_id="U0DEV2", callback_id="action_edit_submit", values=_form("x", None, None, None),
+                              private_metadata=json.dumps({"ref": "A-99"}))  # fmt: skip
+    [message] = [m for m in fake_slack.messages("DU0DEV2") if "couldn't save" in str(m.get("text"))]
+    assert not [b for b in message["blocks"] if b["type"] == "actions"]
