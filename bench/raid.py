@@ -11,21 +11,27 @@ import os
 import re
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine
 
 from bench import raid_data as data
 from bench._harness import (
     DATABASES,
+    PMBOT_SERVE,
     SIGNING_SECRET,
     BenchError,
     finish,
     fresh_database,
     machine,
     percentile,
-    pmbot_serve,
     progress,
     run_main,
     serve_env,
@@ -33,6 +39,7 @@ from bench._harness import (
     table,
 )
 from bench.production import BARE_APP
+from bench.production_runs import cpu_seconds
 from bot.standin import FakeSlack
 from handlers.decisions import on_decision
 from handlers.risks import on_risk
@@ -51,24 +58,27 @@ HEADINGS = {"list": "Open RAID entries", "list high": "High and critical risks",
 SLOW_MS = 300
 WHERE = {"channel_id": data.CHANNEL, "channel_name": data.CHANNEL_NAME}
 DECISION_LINE = re.compile(r"\*D-(\d+)\*")
-Sample = tuple[str, float, str]  # one request: text typed, seconds to the whole answer, what was wrong ("")
+# One request: text typed, when sent (monotonic), seconds until noticed, what was wrong (""), its response_url.
+Sample = tuple[str, float, float, str, str]
 Check = Callable[[str, str, dict[str, Any]], str]  # (text, user id, answer) -> what is wrong
 RISK_LINE = re.compile(r"^\*R-\d+\* .*· \S+ \*(?:low|medium|high|critical)\* (\d+) .* · (<@(\w+)>|no owner)$")
 
 
 def answer_of(
-    sender: SlackSender, command: str, text: str, user_id: str, *, bare: bool = False
+    sender: SlackSender, command: str, text: str, user_id: str, *, bare: bool = False, response_url: str = ""
 ) -> tuple[float, dict[str, Any] | str]:
-    """Send one signed slash command; return the seconds to the whole answer, and its JSON (or what went wrong).
+    """Send one signed slash command; return the seconds until this thread has the whole answer, and its JSON (or
+    what went wrong).
 
     `bare`: the bare Bolt app's answer, an empty 200, stands for `{}`.
     """
-    t0 = time.perf_counter()
+    t0 = time.monotonic()
+    extra = {"response_url": response_url} if response_url else {}
     try:
-        response = sender.command(command, text, user_id=user_id, **WHERE)
+        response = sender.command(command, text, user_id=user_id, **WHERE, **extra)
     except Exception as err:  # no answer at all
-        return time.perf_counter() - t0, f"{type(err).__name__}: {err}"
-    seconds = time.perf_counter() - t0
+        return time.monotonic() - t0, f"{type(err).__name__}: {err}"
+    seconds = time.monotonic() - t0
     if bare:
         return seconds, {} if response.status == 200 else f"bare app: HTTP {response.status}"
     body = response.json() if "application/json" in response.headers.get("content-type", "") else {}
@@ -109,35 +119,81 @@ def check_risks(which: str, user_id: str, body: dict[str, Any]) -> str:
 
 
 def load(
-    sender: SlackSender, command: str, texts: list[str], concurrency: int, check: Check, *, bare: bool = False
+    sender: SlackSender,
+    command: str,
+    texts: list[str],
+    concurrency: int,
+    check: Check,
+    *,
+    bare: bool = False,
+    fake: FakeSlack | None = None,
 ) -> dict[str, Any]:
-    """Send every text with `concurrency` in flight; return latency figures and the failures."""
+    """Send every text with `concurrency` in flight; return latency figures and the failures.
+
+    With the stand-in `fake`, an answer's latency ends when the app posted it to the response_url, by the stand-in's
+    clock: the load generator, which looks for it every 20 ms, notices it up to 20 ms later (`noticed_p99_ms`).
+    """
     users = list(data.PEOPLE)
 
     def one(i: int) -> Sample:
         user_id = users[(i // 3) % len(users)]
-        seconds, body = answer_of(sender, command, texts[i], user_id, bare=bare)
-        return texts[i], seconds, body if isinstance(body, str) else check(texts[i], user_id, body)
+        url = f"{sender.response_url_base}/raid/{uuid.uuid4().hex}"
+        sent = time.monotonic()
+        seconds, body = answer_of(sender, command, texts[i], user_id, bare=bare, response_url=url)
+        return texts[i], sent, seconds, body if isinstance(body, str) else check(texts[i], user_id, body), url
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         samples = list(pool.map(one, range(len(texts))))
     wall = time.perf_counter() - t0
-    ms = [seconds * 1000 for _, seconds, _ in samples]
-    failed = [error for _, _, error in samples if error]
+    posted = {call.path: call.at for call in fake.calls_to("response_url")} if fake else {}
+    noticed = [seconds * 1000 for _, _, seconds, _, _ in samples]
+    ms = [
+        (posted[urlsplit(url).path] - sent) * 1000 if urlsplit(url).path in posted else seconds * 1000
+        for _, sent, seconds, _, url in samples
+    ]
+    failed = [error for _, _, _, error, _ in samples if error]
     return {
         "requests": len(samples),
         **{f"p{p}_ms": percentile(ms, p) for p in (50, 90, 99)},
         "max_ms": max(ms, default=0.0),
+        "noticed_p99_ms": percentile(noticed, 99),
         "requests_per_second": len(samples) / wall if wall else 0.0,
         "wall_seconds": wall,
         "failed": len(failed),
         "first_failure": failed[0] if failed else "",
         "p50_ms_by_text": {
-            t: percentile([m for (typed, _, _), m in zip(samples, ms, strict=True) if typed == t], 50)
-            for t in set(texts)
+            t: percentile([m for (typed, *_), m in zip(samples, ms, strict=True) if typed == t], 50) for t in set(texts)
         },
     }
+
+
+def database_cpu_seconds(engine: Engine) -> dict[int, float]:
+    """The CPU time each PostgreSQL server process serving this database has used so far (none on SQLite, whose
+    work is the app's own)."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as conn:
+        pids = conn.exec_driver_sql(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).scalars()
+    found = {}
+    for pid in pids:
+        with suppress(OSError):  # gone, or on another machine
+            found[pid] = cpu_seconds(pid)
+    return found
+
+
+def with_cpu(pid: int, engine: Engine, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run a load; add the CPU milliseconds per request it cost the serving process and, on PostgreSQL, the server
+    processes of the database: the machine's cores are what the requests in flight share."""
+    process, database = cpu_seconds(pid), database_cpu_seconds(engine)
+    figures = run()
+    after = database_cpu_seconds(engine)
+    figures["cpu_ms_per_request"] = (cpu_seconds(pid) - process) * 1000 / figures["requests"]
+    spent = sum(seconds - database.get(p, 0.0) for p, seconds in after.items())
+    figures["database_cpu_ms_per_request"] = spent * 1000 / figures["requests"] if after else None
+    return figures
 
 
 def bench_database(kind: str, args: argparse.Namespace, fake: FakeSlack, workdir: Path) -> dict[str, Any]:
@@ -157,24 +213,26 @@ def bench_database(kind: str, args: argparse.Namespace, fake: FakeSlack, workdir
             fake.reset()
             with (
                 serving(f"{kind}: bare Bolt app", BARE_APP, serve_env(url, fake.url), workdir) as bare,
-                pmbot_serve(url, fake.url, workdir) as base_url,
+                serving("pmbot serve", PMBOT_SERVE, serve_env(url, fake.url), workdir) as served,
             ):
-                sender = SlackSender(base_url, SIGNING_SECRET, response_url_base=fake.response_url_base, timeout=120,
-                                     answers=fake.answer_at)  # fmt: skip
+                sender = SlackSender(served.base_url, SIGNING_SECRET, response_url_base=fake.response_url_base,
+                                     timeout=120, answers=fake.answer_at)  # fmt: skip
                 for command, text in (("/decision", "search database"), ("/risk", "list")):  # warm-up, not counted
                     if isinstance(answer_of(sender, command, text, "U0LEAD")[1], str):
                         raise BenchError(f"{kind}: the warm-up {command} {text} failed")
                 progress(f"{kind}: serving; {args.requests} /decision search at concurrency {args.concurrency}")
                 texts = [f"search {QUERIES[i % len(QUERIES)]}" for i in range(args.requests)]
-                figures["search"] = load(
-                    sender, "/decision", texts, args.concurrency, lambda t, u, b: check_search(t[7:], b, probes[t[7:]])
-                )
+                search = partial(load, sender, "/decision", texts, args.concurrency,
+                                 lambda t, u, b: check_search(t[7:], b, probes[t[7:]]), fake=fake)  # fmt: skip
+                figures["search"] = with_cpu(served.pid, engine, search)
                 progress(f"{kind}: the same {args.requests} searches to the bare Bolt app (the floor)")
                 floor = SlackSender(bare.base_url, SIGNING_SECRET, response_url_base=fake.response_url_base)
-                figures["bare"] = load(floor, "/decision", texts, args.concurrency, lambda t, u, b: "", bare=True)
+                bare_search = partial(load, floor, "/decision", texts, args.concurrency, lambda t, u, b: "", bare=True)
+                figures["bare"] = with_cpu(bare.pid, engine, bare_search)
                 progress(f"{kind}: {args.requests} /risk list at concurrency {args.concurrency}")
                 texts = [RISK_LISTS[i % len(RISK_LISTS)] for i in range(args.requests)]
-                figures["risks"] = load(sender, "/risk", texts, args.concurrency, check_risks)
+                risks = partial(load, sender, "/risk", texts, args.concurrency, check_risks, fake=fake)
+                figures["risks"] = with_cpu(served.pid, engine, risks)
             figures["risk_in_process_ms"] = {t: data.run_command(engine, on_risk, t, "U0DEV1") for t in RISK_LISTS}
             figures["profiles"] = profiles(engine, figures, probes, args.concurrency)
         finally:
@@ -219,7 +277,12 @@ def render(results: dict[str, dict[str, Any]], info: dict[str, Any], args: argpa
     ]
     for name, label in (("search", "/decision search"), ("bare", "bare Bolt app, same"), ("risks", "/risk list")):
         rows += [cell(f"{label}: {p} (ms)", name, f"{p}_ms") for p in ("p50", "p90", "p99", "max")]
+        if name != "bare":  # its acknowledgement is its answer
+            rows += [cell(f"{label}: p99 as the load generator noticed (ms)", name, "noticed_p99_ms")]
         rows += [cell(f"{label}: throughput (req/s)", name, "requests_per_second")]
+        rows += [cell(f"{label}: serve CPU per request (ms)", name, "cpu_ms_per_request")]
+        if name != "bare":  # it has no database
+            rows += [cell(f"{label}: PostgreSQL CPU per request (ms)", name, "database_cpu_ms_per_request")]
         rows += [cell(f"{label}: bad answers", name, "failed")]
     head = (
         f"machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, SQLite {info['sqlite']}, "

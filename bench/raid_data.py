@@ -225,8 +225,8 @@ def probe_search(engine: Engine, query: str) -> dict[str, Any]:
         statement, parameters = seen[0]
         explain = "EXPLAIN (ANALYZE, BUFFERS) " if pg else "EXPLAIN QUERY PLAN "
         rows = session.connection().exec_driver_sql(explain + statement, parameters).all()
-    plan = [row[0] for row in rows] if pg else [row[-1] for row in rows]
-    first = found[0] if found else None
+        plan = [row[0] for row in rows] if pg else [row[-1] for row in rows]
+        first = decision_log.get(session, workspace_id=1, ref=found[0].ref) if found else None
     return {
         "matches": matches,
         "in_process_ms": ms,

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import BindParameter, Integer, String, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from domain import sequences, withdrawals
@@ -176,9 +177,33 @@ def list_for(session: Session, *, project_id: int, pending: bool = False, limit:
     return list(session.scalars(stmt.limit(limit)))
 
 
+@dataclass(frozen=True)
+class Hit:
+    """A decision a search found, as its result line shows it."""
+
+    number: int
+    status: str
+    statement: str
+    needed_by: datetime | None
+
+    @property
+    def ref(self) -> str:
+        return f"D-{self.number}"
+
+
+# A result line's columns, read by the ranking query itself: one statement, and no ORM objects for twenty lines.
+_HIT_COLUMNS = (Decision.number, Decision.status, Decision.statement, Decision.needed_by)
+_HIT = ", ".join(column.key for column in _HIT_COLUMNS)
+_DECISION_HIT = ", ".join(f"decision.{column.key}" for column in _HIT_COLUMNS)  # decision_fts has a statement too
+_LITERAL: list[BindParameter[Any]] = [
+    bindparam("q", type_=String, literal_execute=True),
+    *(bindparam(name, type_=Integer, literal_execute=True) for name in ("p", "c", "n")),
+]
+
+
 def search(
     session: Session, *, project_id: int, query: str, limit: int = 20, candidates: int = SEARCH_CANDIDATES
-) -> list[Decision]:
+) -> list[Hit]:
     """Decisions whose statement, context or rationale match every word of `query` as a prefix, best match first.
 
     Only the newest `candidates` matches (by id, which grows with creation) are ranked, so a search costs about the same
@@ -187,40 +212,35 @@ def search(
     words = search_words(query)
     if not words:
         raise InvalidInput("Search for what?", hint="Like `/decision search database vendor`.")
-    params = {"p": project_id, "c": candidates, "n": limit}
     if session.get_bind().dialect.name == "postgresql":
         # The best plan depends on the words: a common one walks the primary key backwards and stops after
         # `candidates` matches, a rare one asks the GIN index. psycopg prepares a statement after 5 runs, and
-        # PostgreSQL's generic plan for it then walks the key for every word (10 times slower for a rare one).
-        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        rows = session.execute(
+        # PostgreSQL's generic plan for it then walks the key for every word (10 times slower for a rare one):
+        # the values are written into the SQL instead (`_LITERAL`, quoted by SQLAlchemy), so that every plan is
+        # made for its own words, with no SET statement before it.
+        ranked = text(
             # search_vector: a stored, generated tsvector with a GIN index (migration 0008), parsed once on write.
-            text(
-                "SELECT id FROM ("
-                " SELECT id, search_vector FROM decision, to_tsquery('english', :q) AS query"
-                " WHERE project_id = :p AND search_vector @@ query ORDER BY id DESC LIMIT :c"
-                ") AS recent, to_tsquery('english', :q) AS query "
-                "ORDER BY ts_rank(search_vector, query) DESC, id DESC LIMIT :n"
-            ),
-            # Each word is letters and digits only, quoted: never tsquery syntax. A stop word drops out.
-            {"q": " & ".join(f"'{w}':*" for w in words), **params},
-        )
+            f"SELECT {_HIT} FROM ("
+            f" SELECT id, {_DECISION_HIT}, search_vector FROM decision, to_tsquery('english', :q) AS query"
+            " WHERE project_id = :p AND search_vector @@ query ORDER BY id DESC LIMIT :c"
+            ") AS recent, to_tsquery('english', :q) AS query "
+            "ORDER BY ts_rank(search_vector, query) DESC, id DESC LIMIT :n"
+        ).bindparams(*_LITERAL)
+        # Each word is letters and digits only, quoted: never tsquery syntax. A stop word drops out.
+        matching = " & ".join(f"'{w}':*" for w in words)
     else:
-        rows = session.execute(
+        ranked = text(
             # FTS5 walks its matches newest rowid first, and bm25 is computed only for the rows kept.
-            text(
-                "SELECT id FROM ("
-                " SELECT decision.id AS id, bm25(decision_fts) AS rank"
-                " FROM decision_fts JOIN decision ON decision.id = decision_fts.rowid"
-                " WHERE decision_fts MATCH :q AND decision.project_id = :p"
-                " ORDER BY decision_fts.rowid DESC LIMIT :c"
-                ") ORDER BY rank, id DESC LIMIT :n"
-            ),
-            {"q": " ".join(f'"{w}"*' for w in words), **params},  # quoted prefixes, never syntax
+            f"SELECT {_HIT} FROM ("
+            f" SELECT decision.id AS id, {_DECISION_HIT}, bm25(decision_fts) AS rank"
+            " FROM decision_fts JOIN decision ON decision.id = decision_fts.rowid"
+            " WHERE decision_fts MATCH :q AND decision.project_id = :p"
+            " ORDER BY decision_fts.rowid DESC LIMIT :c"
+            ") ORDER BY rank, id DESC LIMIT :n"
         )
-    ids = [row[0] for row in rows]
-    found = {d.id: d for d in session.scalars(select(Decision).where(Decision.id.in_(ids)))}
-    return [found[i] for i in ids if i in found]
+        matching = " ".join(f'"{w}"*' for w in words)  # quoted prefixes, never syntax
+    params = {"q": matching, "p": project_id, "c": candidates, "n": limit}
+    return [Hit(*row) for row in session.execute(ranked.columns(*_HIT_COLUMNS), params)]
 
 
 def search_words(query: str) -> list[str]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.jobs import run_due
@@ -15,8 +15,9 @@ from bot.slack_client import make_client
 from bot.standin import FakeSlack
 from domain import decisions
 from domain.decisions import Wording
+from domain.text import date_token
 from domain.workspaces import project_for, workspace_for
-from storage.models import Decision
+from storage.models import Decision, Project
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL
 from tests.slack_requests import SlackSender
@@ -240,3 +241,57 @@ def test_search_command_answers_ranked(slack: SlackSender, searchable: int) -> N
     """`/decision search` answers with the matches as a list."""
     blocks = _say(slack, "search release train")["blocks"]
     assert "keep the release train weekly" in str(blocks) and "PostgreSQL" not in str(blocks)
+
+
+def test_search_reads_its_results_in_one_statement(searchable: int, factory: sessionmaker[Session]) -> None:
+    """A search is one statement: the ranking query itself reads what each result line shows."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    with factory() as session:
+        session.connection()  # the transaction has begun (SQLite's BEGIN is not the search's)
+        event.listen(session.get_bind(), "before_cursor_execute", record)
+        try:
+            found = decisions.search(session, project_id=searchable, query="database vendor")
+        finally:
+            event.remove(session.get_bind(), "before_cursor_execute", record)
+    assert (["D-3"], 1) == ([hit.ref for hit in found], len(statements))
+
+
+def test_search_lines_show_status_and_needed_by(
+    slack: SlackSender, searchable: int, factory: sessionmaker[Session]
+) -> None:
+    """A search answers with the list's lines: status, id, statement, and when a proposed decision is needed by."""
+    needed_by = MONDAY + timedelta(days=3)
+    with factory() as session:
+        decisions.create(
+            session,
+            project=session.get_one(Project, searchable),
+            creator="U0LEAD",
+            now=MONDAY,
+            wording=Wording("pick the queue vendor"),
+            status="proposed",
+            approver="U0DEV2",
+            needed_by=needed_by,
+        )
+        session.commit()
+    answer = _say(slack, "search queue")
+    assert "Decisions matching: queue: 1" == answer["text"]
+    assert (
+        f":hourglass_flowing_sand: *D-5* pick the queue vendor · needed by {date_token(needed_by)}"
+        == (answer["blocks"][1]["text"]["text"])
+    )
+
+
+def test_search_leaves_out_withdrawn_decisions(
+    slack: SlackSender, searchable: int, factory: sessionmaker[Session]
+) -> None:
+    """A decision its creator withdrew is not among a search's results."""
+    with factory() as session:
+        project = session.get_one(Project, searchable)
+        decision = decisions.get(session, workspace_id=project.workspace_id, ref="D-4")
+        decisions.withdraw(session, decision, actor="U0LEAD", now=MONDAY)
+        session.commit()
+    assert "None." in str(_say(slack, "search release train")["blocks"])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
 
 from domain.text import TEXT_OBJECT_LIMIT, channel_mention, clip, date_token, escape, escaped, truncate, user_mention
 from domain.withdrawals import WITHDRAWN
@@ -24,7 +26,23 @@ STATUS_EMOJI = {
 }
 
 
-def headline(decision: Decision) -> str:
+class Listed(Protocol):
+    """What a decision's line shows: a Decision has it, and so has a search's Hit."""
+
+    @property
+    def ref(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def statement(self) -> str: ...
+
+    @property
+    def needed_by(self) -> datetime | None: ...
+
+
+def headline(decision: Listed) -> str:
     statement = escaped(decision.statement, 1500)
     if decision.status in ("superseded", WITHDRAWN):
         statement = f"~{statement}~"
@@ -109,7 +127,7 @@ def nudge(decision: Decision) -> tuple[str, list[dict[str, Any]]]:
 
 
 def decision_list(
-    decisions: list[Decision], *, heading: str, total: int | None = None
+    decisions: Sequence[Listed], *, heading: str, total: int | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
     """Decisions, one line each."""
     if not decisions:
