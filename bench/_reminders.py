@@ -6,6 +6,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.slack_client import make_client
 from bot.standin import FakeSlack
 from domain import reminders
 from domain.dates import WorkingHours
+from handlers import schedule
 from storage.db import make_engine, session_factory, unit_of_work
 from storage.migrate import upgrade
 from storage.models import ActionItem, Counter, Member, OutboxMessage, Project, Workspace
@@ -103,12 +105,10 @@ def _item(workspace_id: int, project_id: int, number: int, owner: str) -> dict[s
 
 @contextmanager
 def _timed_producers(seconds: dict[str, float]) -> Iterator[None]:
-    """Time each registered producer while `run_due` calls it (the app's code itself is untouched)."""
-    import handlers.scheduled  # noqa: F401  (registers the producers)
+    """Time each job of the registry while `run_due` calls it (the app's code itself is untouched)."""
+    original = schedule.JOBS
 
-    original = list(jobs.PRODUCERS)
-
-    def timed(name: str, func: jobs.Producer) -> jobs.Producer:
+    def timed(name: str, func: schedule.Producer) -> schedule.Producer:
         def run(session: Session, now: datetime) -> int:
             t0 = time.perf_counter()
             try:
@@ -118,11 +118,11 @@ def _timed_producers(seconds: dict[str, float]) -> Iterator[None]:
 
         return run
 
-    jobs.PRODUCERS[:] = [(name, timed(name, func)) for name, func in original]
+    schedule.JOBS = tuple(replace(job, run=timed(job.name, job.run)) for job in original)  # run_due reads it
     try:
         yield
     finally:
-        jobs.PRODUCERS[:] = original
+        schedule.JOBS = original
 
 
 def _timed_run(factory: sessionmaker[Session], client: Any) -> tuple[float, dict[str, float], jobs.TickReport]:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import os
 import pstats
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from bot import jobs
 from bot.settings import load_settings
 from bot.slack_client import make_client
 from bot.standin import FakeSlack
+from handlers import schedule
 from storage.db import make_engine, session_factory, unit_of_work
 from storage.migrate import upgrade
 
@@ -59,6 +61,8 @@ class Tick:
     standups: float = 0.0
     statements: int = 0  # SQL statements the stand-up producer sent
     queued: int = 0  # messages the stand-up producer queued
+    collected: float = 0.0  # of `standups`, the seconds Python's garbage collector paused it
+    full: int = 0  # full (oldest generation) collections among them
 
 
 @dataclass
@@ -69,10 +73,27 @@ class Spent:
     standups: float = 0.0
     statements: int = 0
     queued: int = 0
+    collected: float = 0.0
+    full: int = 0
 
     def reset(self) -> None:
-        self.producers = self.standups = 0.0
-        self.statements = self.queued = 0
+        self.producers = self.standups = self.collected = 0.0
+        self.statements = self.queued = self.full = 0
+
+
+class CollectorClock:
+    """Adds the garbage collector's pauses to `spent` while `active` (a full collection walks the whole heap,
+    the stand-in's record of every call included, so its cost grows with the run, not with the tick)."""
+
+    def __init__(self, spent: Spent) -> None:
+        self.spent, self.active, self.started = spent, False, 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        elif self.active:
+            self.spent.collected += time.perf_counter() - self.started
+            self.spent.full += info["generation"] == 2
 
 
 @dataclass
@@ -98,19 +119,20 @@ class StatementCounter:
 
 @contextmanager
 def producer_clock(spent: Spent, counter: StatementCounter) -> Iterator[None]:
-    """Add the seconds every registered producer takes to `spent` (the app's code itself is untouched); the
+    """Add the seconds every job of the registry takes to `spent` (the app's code itself is untouched); the
     stand-up producer's seconds, statements and messages also on their own."""
-    import handlers.scheduled  # noqa: F401  (registers the producers)
+    original = schedule.JOBS
+    collector = CollectorClock(spent)
 
-    original = list(jobs.PRODUCERS)
-
-    def timed(name: str, func: jobs.Producer) -> jobs.Producer:
+    def timed(name: str, func: schedule.Producer) -> schedule.Producer:
         def run(session: Session, now: datetime) -> int:
             t0, statements, queued = time.perf_counter(), counter.count, 0
+            collector.active = name == "stand-ups"
             try:
                 queued = func(session, now)
                 return queued
             finally:
+                collector.active = False
                 spent.producers += time.perf_counter() - t0
                 if name == "stand-ups":  # its commit is outside: counted by the caller's unit of work
                     spent.standups += time.perf_counter() - t0
@@ -119,11 +141,13 @@ def producer_clock(spent: Spent, counter: StatementCounter) -> Iterator[None]:
 
         return run
 
-    jobs.PRODUCERS[:] = [(name, timed(name, func)) for name, func in original]
+    schedule.JOBS = tuple(replace(job, run=timed(job.name, job.run)) for job in original)  # run_due reads it
+    gc.callbacks.append(collector)
     try:
         yield
     finally:
-        jobs.PRODUCERS[:] = original
+        gc.callbacks.remove(collector)
+        schedule.JOBS = original
 
 
 def simulate(url: str, fake: FakeSlack, ticks: list[datetime], budget: float, profile: bool) -> Run:
@@ -155,7 +179,16 @@ def simulate(url: str, fake: FakeSlack, ticks: list[datetime], budget: float, pr
                     run.repeat["profiled_seconds"], run.profile = elapsed, top_functions(profiler)
                 else:
                     run.seconds.append(
-                        Tick(at, elapsed, spent.producers, spent.standups, spent.statements, spent.queued)
+                        Tick(
+                            at,
+                            elapsed,
+                            spent.producers,
+                            spent.standups,
+                            spent.statements,
+                            spent.queued,
+                            spent.collected,
+                            spent.full,
+                        )
                     )
                 seen = _record(fake, seen, at, run)
                 if at == repeat_at:
@@ -269,6 +302,9 @@ def summarize(run: Run, groups: list[Team], planned: int, step: timedelta) -> di
             "slowest_queued": busiest.queued,
             "idle_p50": 1000 * percentile([t.standups for t in idle], 50),
             "idle_ticks": len(idle),
+            "collected": 1000 * sum(t.collected for t in run.seconds),
+            "full_collections": sum(t.full for t in run.seconds),
+            "p95_without_collection": 1000 * percentile([t.standups - t.collected for t in run.seconds], 95),
         },
         "standup_statements": {
             "p50": percentile(statements, 50),
@@ -285,6 +321,7 @@ def summarize(run: Run, groups: list[Team], planned: int, step: timedelta) -> di
                 "standup_seconds": t.standups,
                 "standup_statements": t.statements,
                 "standup_queued": t.queued,
+                "standup_collected_seconds": t.collected,
             }
             for t in run.seconds
         ],
@@ -317,6 +354,9 @@ def render(results: dict[str, dict[str, Any]], info: dict[str, Any]) -> str:
         *(row(f"stand-up producer {s} (ms)", lambda r, s=s: r["standup_tick_ms"][s]) for s in ("p50", "p95", "max")),
         row("  slowest at / messages it queued", lambda r: _slowest(r["standup_tick_ms"])),
         row("  on ticks queueing nothing, p50 (ms)", lambda r: r["standup_tick_ms"]["idle_p50"]),
+        row("  garbage collection in it, all ticks (ms)", lambda r: r["standup_tick_ms"]["collected"]),
+        row("  full collections in it, all ticks", lambda r: r["standup_tick_ms"]["full_collections"]),
+        row("  p95 less its collections (ms)", lambda r: r["standup_tick_ms"]["p95_without_collection"]),
         *(row(f"stand-up statements per tick {s}", lambda r, s=s: r["standup_statements"][s]) for s in ("p50", "p95")),
         row("stand-up statements per tick max", lambda r: r["standup_statements"]["max"]),
         row("  on ticks queueing nothing, max", lambda r: r["standup_statements"]["idle_max"]),
@@ -369,7 +409,6 @@ def _burst(figures: dict[str, Any], what: str) -> str:
 def bench_burst(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """Every participant in one zone (Berlin): time the stand-up producer at 09:30 there on each of
     `--burst-days` weekdays, each run queueing that whole zone's prompts, then the tick after the last."""
-    import handlers.scheduled  # noqa: F401  (registers the producers in their usual order)
     from handlers.standup_jobs import queue_standups
 
     people = [f"UB{n:05d}" for n in range(args.participants)]

@@ -20,16 +20,11 @@ from bot.notifier import ClientFor, DeliveryReport, Sender
 from bot.settings import Settings
 from domain import lifecycle
 from domain.lifecycle import Policy
-from handlers.schedule import JOBS, in_order
-from handlers.schedule import Producer as Producer  # bench/ types its wrappers with it
+from handlers import schedule
 from storage.db import unit_of_work
 from storage.models import OAUTH_STATES
 
 log = logging.getLogger(__name__)
-
-# The registry in the order run_due runs it. A list of (name, function) so bench/ can time each job by wrapping
-# it in place; once bench/ wraps `handlers.schedule.JOBS` instead, run_due can iterate those directly.
-PRODUCERS: list[tuple[str, Producer]] = [(job.name, job.run) for job in in_order(JOBS)]
 
 
 def policy_of(settings: Settings) -> Policy:
@@ -96,12 +91,12 @@ def run_due(
                 report.purged = purge(session, now=now, policy=policy)
         except Exception:
             log.exception("deleting data past its keeping time failed at %s", now.isoformat())
-    for name, func in PRODUCERS:
+    for job in schedule.in_order(schedule.JOBS):
         try:
             with unit_of_work(factory) as session:
-                report.queued[name] = func(session, now)
-        except Exception:  # one broken producer must not stop the others
-            log.exception("scheduled work %r failed at %s", name, now.isoformat())
+                report.queued[job.name] = job.run(session, now)
+        except Exception:  # one broken job must not stop the others
+            log.exception("scheduled work %r failed at %s", job.name, now.isoformat())
     if not deliver:
         return report
     try:

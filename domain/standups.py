@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import JSON, Select, Table, bindparam, func, select, tuple_
+from sqlalchemy import JSON, Integer, Select, Table, Text, bindparam, func, select, tuple_
+from sqlalchemy import cast as cast_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql.expression import Grouping
 
 from domain import members
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -162,35 +165,42 @@ def member_zones(session: Session, *, workspace_ids: Iterable[int]) -> dict[int,
 
 @dataclass(frozen=True)
 class Roster:
-    """A workspace's members as stand-ups need them: zone (when known), name, deactivated, time away."""
+    """A workspace's members as stand-ups need them: zone (when known), deactivated, time away."""
 
     zones: dict[str, str]
-    names: dict[str, str]
     deactivated: frozenset[str]
     away: dict[str, tuple[tuple[date, date], ...]]
 
+    def zones_of(self, standup: Standup) -> dict[str, str]:
+        """Return each participant's zone (the project's for an unknown one), deactivated ones left out."""
+        fallback = standup.project.time_zone
+        return {user: self.zones.get(user) or fallback for user in standup.participants if user not in self.deactivated}
+
+    def participant(self, user: str, tz: str) -> Participant:
+        """Return the member as a participant in `tz`, with their time away."""
+        return Participant(user, tz, self.away.get(user, ()))
+
     def participants(self, standup: Standup) -> list[Participant]:
         """Return the stand-up's participants (the project's zone for an unknown one), deactivated ones left out."""
-        fallback = standup.project.time_zone
-        return [
-            Participant(user, self.zones.get(user) or fallback, self.away.get(user, ()))
-            for user in standup.participants
-            if user not in self.deactivated
-        ]
+        return [self.participant(user, tz) for user, tz in self.zones_of(standup).items()]
 
 
 def roster(session: Session, *, workspace_id: int, first: date, last: date) -> Roster:
     """Return a workspace's members, with the time away that overlaps `first` to `last`, in two queries."""
-    zones, names, deactivated = {}, {}, set()
+    zones: dict[str, str] = {}
+    deactivated: set[str] = set()
+    # A row per zone with its members' ids joined by spaces (never in a Slack id): ten thousand members are a few
+    # dozen rows, not a Python object each to build and for the garbage collector to walk.
     rows = session.execute(
-        select(Member.user_id, Member.zone_name, Member.name, Member.deleted).where(Member.workspace_id == workspace_id)
+        select(Member.zone_name, Member.deleted, func.aggregate_strings(Member.user_id, " "))
+        .where(Member.workspace_id == workspace_id)
+        .group_by(Member.zone_name, Member.deleted)
     )
-    for user, tz, name, deleted in rows:
-        names[user] = name
+    for tz, deleted, users in rows:
         if tz:
-            zones[user] = tz
+            zones.update(dict.fromkeys(users.split(" "), tz))
         if deleted:
-            deactivated.add(user)
+            deactivated.update(users.split(" "))
     away: dict[str, list[tuple[date, date]]] = {}
     for user, first_day, last_day in session.execute(
         select(Away.user_id, Away.first_day, Away.last_day).where(
@@ -198,7 +208,13 @@ def roster(session: Session, *, workspace_id: int, first: date, last: date) -> R
         )
     ):
         away.setdefault(user, []).append((first_day, last_day))
-    return Roster(zones, names, frozenset(deactivated), {user: tuple(spans) for user, spans in away.items()})
+    return Roster(zones, frozenset(deactivated), {user: tuple(spans) for user, spans in away.items()})
+
+
+def member_names(session: Session, *, workspace_id: int) -> dict[str, str]:
+    """Return the names of a workspace's members, by user id."""
+    rows = session.execute(select(Member.user_id, Member.name).where(Member.workspace_id == workspace_id))
+    return {user: name for user, name in rows}
 
 
 def holidays_of(session: Session, *, first: date, last: date) -> dict[int, frozenset[date]]:
@@ -226,7 +242,7 @@ def sent_between(
 
     The delivery time bounds it (the pending index starts with it), however many were sent before.
     """
-    rows = session.execute(
+    rows = session.connection().execute(  # Core rows, one at a time: the ORM holds them all as objects at once
         select(OutboxMessage.workspace_id, OutboxMessage.key, OutboxMessage.sent_at).where(
             OutboxMessage.sent_at > after,
             OutboxMessage.sent_at <= through,
@@ -243,7 +259,7 @@ def answered(session: Session, days: Iterable[tuple[int, date]]) -> dict[int, di
     found: dict[int, dict[tuple[date, str], bool]] = {}
     if not pairs:
         return found
-    rows = session.execute(
+    rows = session.connection().execute(  # Core rows, one at a time: the ORM holds them all as objects at once
         select(StandupAnswer.standup_id, StandupAnswer.day, StandupAnswer.user_id, StandupAnswer.skipped).where(
             tuple_(StandupAnswer.standup_id, StandupAnswer.day).in_(pairs)
         )
@@ -296,23 +312,51 @@ def queue_new(session: Session, messages: Sequence[tuple[int, Outgoing]], *, now
 
 
 def _unnested(table: Table, messages: Sequence[tuple[int, Outgoing]], constant: dict[str, Any]) -> Select[Any]:
-    """The messages as rows for PostgreSQL: each column one array, zipped by unnest, the payloads one JSON array.
+    """The messages as rows for PostgreSQL: each column one array, zipped by unnest.
 
     A handful of parameters however many rows: a VALUES list of thousands costs more to send and parse than to insert.
+    A payload is sent once for all the messages that share it but for its channel (the same prompt to everyone in a
+    zone): as its JSON text before and after the channel, spliced round each row's channel in SQL.
     """
 
-    def array(name: str, values: list[Any]) -> Any:
-        return func.unnest(bindparam(name, values, type_=ARRAY(table.c[name].type)))
+    def array(name: str, values: list[Any], type_: Any = None) -> Any:
+        return func.unnest(bindparam(name, values, type_=ARRAY(type_ or table.c[name].type)))
 
+    shapes, channels = _payload_shapes([m.payload for _, m in messages])
+    heads = Grouping(bindparam("heads", [head for head, _ in shapes], type_=ARRAY(Text)))  # (...)[i], not ::TEXT[][i]
+    tails = Grouping(bindparam("tails", [tail for _, tail in shapes], type_=ARRAY(Text)))
+    shape = array("shape", [n for n, _ in channels], Integer)
+    payload = heads[shape] + array("payload_channel", [c for _, c in channels], Text) + tails[shape]
     return select(
         array("workspace_id", [workspace_id for workspace_id, _ in messages]),
         array("key", [m.key for _, m in messages]),
         array("method", [m.method for _, m in messages]),
         array("channel", [m.channel for _, m in messages]),
         array("not_before", [m.not_before for _, m in messages]),
-        func.json_array_elements(bindparam("payload", [m.payload for _, m in messages], type_=JSON)),
+        cast_(payload, JSON),
         *(bindparam(name, value, type_=table.c[name].type) for name, value in constant.items()),
     )
+
+
+_CHANNEL = "\x00channel\x00"  # stands for a payload's channel while its JSON text is cut round it
+
+
+def _payload_shapes(payloads: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:
+    """Return the distinct payloads' JSON text before and after their channel, and each payload's shape (counted
+    from 1, as SQL arrays are) and channel as JSON ("" without one). Payloads alike in all but their channel, down
+    to the same text and blocks objects (a render cached for a day), share a shape: one `json.dumps` for them all."""
+    seen: dict[tuple[Any, ...], int] = {}
+    shapes: list[tuple[str, str]] = []
+    rows: list[tuple[int, str]] = []
+    for payload in payloads:
+        like = tuple(k if k == "channel" else (k, id(v)) for k, v in payload.items())
+        if like not in seen:
+            text = json.dumps({k: _CHANNEL if k == "channel" else v for k, v in payload.items()})
+            head, _, tail = text.partition(json.dumps(_CHANNEL))
+            shapes.append((head, tail))
+            seen[like] = len(shapes)
+        rows.append((seen[like], json.dumps(payload["channel"]) if "channel" in payload else ""))
+    return shapes, rows
 
 
 def answers_for(session: Session, standup: Standup, days: Iterable[date]) -> dict[tuple[date, str], StandupAnswer]:

@@ -44,7 +44,7 @@ class Due:
     standup: Standup
     plan: Plan
     roster: Roster
-    people: list[Participant]
+    zones: dict[str, str]  # participant -> their zone: Participant objects only for whom a message is due
     prompts: dict[str, tuple[date, datetime]]  # zone -> its day and prompt instant
     reminders: list[tuple[Participant, date]]
     summaries: list[tuple[date, datetime]]
@@ -99,12 +99,13 @@ def _messages(session: Session, due: list[Due], now: datetime) -> list[tuple[int
     answers = standups.answered(session, {(d.standup.id, day) for d in due for day in d.days()})
     summarised = [d.standup.project_id for d in due if d.summaries]
     blockers = standups.open_blockers_of(session, project_ids=summarised) if summarised else {}
+    names: dict[int, dict[str, str]] = {}  # by workspace, read for the first summary that needs them
     messages: list[tuple[int, Outgoing]] = []
     for d in due:
         d.answers = answers.get(d.standup.id, {})
         messages += _prompts(d) + _reminders(d, now)
         for day, at in d.summaries:
-            messages += _summary(session, d, day, at, blockers.get(d.standup.project_id, []), now)
+            messages += _summary(session, d, day, at, blockers.get(d.standup.project_id, []), names, now)
     return messages
 
 
@@ -158,23 +159,22 @@ def _sent_prompts(
 
 def _due(standup: Standup, plan: Plan, roster: Roster, sent: list[tuple[date, str, datetime]], window: Window) -> Due:
     """Work out, per zone, whose prompt, reminder and summary fall in the window."""
-    people = roster.participants(standup)
+    zones = roster.zones_of(standup)
     recent = window.since(window.end - CATCH_UP)
-    prompts = prompt_zones(plan, {p.tz for p in people}, window, since=standup.created_at)
-    by_user = {p.user_id: p for p in people}
-    reminders = [
-        (person, day)
-        for day, user, at in sent
-        if (person := by_user.get(user)) is not None
-        and reminder_due(plan, person, day, at, minutes=standup.reminder_minutes, window=recent)
-    ]
+    prompts = prompt_zones(plan, set(zones.values()), window, since=standup.created_at)
+    reminders = []
+    for day, user, went_out in sent:
+        if user in zones:
+            person = roster.participant(user, zones[user])
+            if reminder_due(plan, person, day, went_out, minutes=standup.reminder_minutes, window=recent):
+                reminders.append((person, day))
     late = window.since(window.end - SUMMARY_GRACE)
     summaries = []
-    for day in _summary_days(standup, plan, {p.tz for p in people}, late):
+    for day in _summary_days(standup, plan, set(zones.values()), late):
         at = summary_at(
             plan,
             day,
-            people,
+            (roster.participant(user, tz) for user, tz in zones.items()),
             mode=standup.summary_mode,
             project_tz=standup.project.time_zone,
             fixed_minute=standup.summary_minute,
@@ -182,7 +182,7 @@ def _due(standup: Standup, plan: Plan, roster: Roster, sent: list[tuple[date, st
         )
         if at is not None and at in late:
             summaries.append((day, at))
-    return Due(standup, plan, roster, people, prompts, reminders, summaries)
+    return Due(standup, plan, roster, zones, prompts, reminders, summaries)
 
 
 class _Rendered:
@@ -202,15 +202,15 @@ def _prompts(due: Due) -> list[tuple[int, Outgoing]]:
     """Everyone in a zone whose prompt time has come, asked that day, and not answered ahead (the evening before)."""
     standup, message = due.standup, _Rendered(due.standup)
     out = []
-    for person in due.people:
-        if person.tz not in due.prompts:
+    for user, tz in due.zones.items():
+        if tz not in due.prompts:
             continue
-        day, asked = due.prompts[person.tz]
-        if person.is_away(day) or (day, person.user_id) in due.answers:
+        day, asked = due.prompts[tz]
+        if (day, user) in due.answers or due.roster.participant(user, tz).is_away(day):
             continue
         text, blocks = message(day, False)
-        key = standup_posts.key(standup, "prompt", day, person.user_id)
-        out.append((standup.workspace_id, _dm(key, person.user_id, text, blocks, asked)))
+        key = standup_posts.key(standup, "prompt", day, user)
+        out.append((standup.workspace_id, _dm(key, user, text, blocks, asked)))
     return out
 
 
@@ -232,13 +232,19 @@ def _dm(key: str, user: str, text: str, blocks: list[dict[str, object]], at: dat
 
 
 def _summary(
-    session: Session, due: Due, day: date, at: datetime, blockers: list[Blocker], now: datetime
+    session: Session,
+    due: Due,
+    day: date,
+    at: datetime,
+    blockers: list[Blocker],
+    names: dict[int, dict[str, str]],
+    now: datetime,
 ) -> list[tuple[int, Outgoing]]:
     """The day's summary, once its time has come: answered, away, not yet, and every open blocker.
 
     Worked out once, at the tick whose window holds its time; one queued already (a catch-up) is kept as it is.
     """
-    standup, plan, participants, answers = due.standup, due.plan, due.people, due.answers
+    standup, plan, participants, answers = due.standup, due.plan, due.roster.participants(due.standup), due.answers
     # Only who was asked before the summary counts: not before the stand-up existed, and (at a fixed time)
     # not those further west whose prompt comes later that day.
     asked = {
@@ -250,6 +256,8 @@ def _summary(
     away = [p.user_id for p in participants if p.is_away(day) and p.user_id not in answered]
     skipped = {p.user_id for p in participants if answers.get((day, p.user_id))}
     missing = [u for u in (p.user_id for p in participants) if u in asked and u not in answered and u not in skipped]
+    if standup.workspace_id not in names:
+        names[standup.workspace_id] = standups.member_names(session, workspace_id=standup.workspace_id)
     text, blocks = render.summary(
         day,
         answered=answered,
@@ -257,7 +265,7 @@ def _summary(
         missing=missing,
         blockers=blockers,
         mention_missing=standup.mention_missing,
-        names=due.roster.names,
+        names=names[standup.workspace_id],
     )
     thread = standup_posts.ensure_thread(session, standup, day, now=now)
     channel = standup.project.channel_id

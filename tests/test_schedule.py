@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import jobs
 from handlers import schedule
 from handlers.schedule import JOBS, Job, in_order
 
@@ -59,7 +58,6 @@ def test_jobs_run_in_the_listed_order_with_escalations_last() -> None:
         "escalations",
     ]
     assert expected == [job.name for job in in_order(JOBS)]
-    assert expected == [name for name, _ in jobs.PRODUCERS]
     assert [Job("escalations", schedule.escalation_jobs.send_held_escalations, late=True)] == [
         job for job in JOBS if job.late
     ]

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain import members, standups
+from domain.outbox import Outgoing
 from domain.standup_schedule import (
     Participant,
     Plan,
@@ -136,7 +137,12 @@ def test_summary_days_find_a_summary_two_days_late_in_the_projects_zone() -> Non
     """Auckland's project, participants in Pago Pago and Berlin, summary 23 hours after: Monday's comes on Wednesday
     morning in Auckland, and only the tick whose window holds it sees Monday."""
     at = local_moment(MONDAY, 9 * 60 + 30, "Pacific/Pago_Pago") + timedelta(hours=23)
-    settings = {"mode": "after_last", "project_tz": "Pacific/Auckland", "fixed_minute": 17 * 60, "after_hours": 23}
+    settings: dict[str, Any] = {
+        "mode": "after_last",
+        "project_tz": "Pacific/Auckland",
+        "fixed_minute": 17 * 60,
+        "after_hours": 23,
+    }
     zones = {"Pacific/Pago_Pago", "Europe/Berlin"}
     assert [MONDAY] == summary_days(WEEKDAYS, zones, window(at - timedelta(minutes=15), at), **settings)
     assert [] == summary_days(WEEKDAYS, zones, window(at, at + timedelta(minutes=15)), **settings)
@@ -316,3 +322,22 @@ def test_one_summary_per_day_even_when_the_tick_after_it_is_late(
     assert 1 == session.scalar(
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.key.like("%:thread:2026-11-23"))
     )
+
+
+def test_queued_payloads_are_stored_exactly_as_given_whatever_they_share(session: Session) -> None:
+    """Prompts sharing one rendered text and blocks, a payload whose channel is not its first key, one without a
+    channel and one alike but for its own copy of the blocks all come back as they went in, each once."""
+    workspace = workspace_for(session, team_id="T0PAYLOAD", now=SET_UP)
+    blocks: list[dict[str, object]] = [{"type": "section", "text": {"type": "mrkdwn", "text": 'Ünïcode "quoted"'}}]
+    payloads: list[dict[str, Any]] = [{"channel": f"U{n}", "text": "Stand-up", "blocks": blocks} for n in range(3)]
+    payloads += [
+        {"text": "Summary", "channel": "C1", "thread_ts_of": "standup:1:thread:2026-11-23", "reply_broadcast": True},
+        {"ts": "1.2", "text": "no channel"},
+        {"channel": "U9", "text": "Stand-up", "blocks": [dict(b) for b in blocks]},
+    ]
+    messages = [(workspace.id, Outgoing(f"k{n}", "chat.postMessage", "C", p, SET_UP)) for n, p in enumerate(payloads)]
+    assert len(payloads) == standups.queue_new(session, messages, now=SET_UP)
+    assert 0 == standups.queue_new(session, messages, now=SET_UP)
+    stored = {key: payload for key, payload in session.execute(select(OutboxMessage.key, OutboxMessage.payload))}
+    assert {f"k{n}": p for n, p in enumerate(payloads)} == stored
+    assert [list(p) for p in payloads] == [list(stored[f"k{n}"]) for n in range(len(payloads))]  # keys in order
