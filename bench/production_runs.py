@@ -152,8 +152,8 @@ def set_up_standup(served: Served, fake: FakeSlack, database_url: str, days: int
     now = datetime.now(UTC)
     engine = make_engine(database_url)
     try:
+        standup_id = _saved_standup(session_factory(engine))
         with unit_of_work(session_factory(engine)) as session:
-            standup_id = session.scalars(select(Standup.id)).one()
             # Tomorrow and the `days` - 1 days before it (UTC dates): "today" in every person's zone is among them.
             for day in ((now + timedelta(days=1 - i)).date() for i in range(days)):
                 session.add_all(
@@ -163,6 +163,19 @@ def set_up_standup(served: Served, fake: FakeSlack, database_url: str, days: int
     finally:
         engine.dispose()
     return days * len(PEOPLE)
+
+
+def _saved_standup(factory: Any, patience: float = 30.0) -> int:
+    """The stand-up the form set up: forms are acknowledged first and saved just after, so wait for it."""
+    deadline = time.monotonic() + patience
+    while True:
+        with unit_of_work(factory) as session:
+            found = session.scalars(select(Standup.id)).first()
+        if found is not None:
+            return int(found)
+        if time.monotonic() > deadline:
+            raise BenchError("the stand-up form was acknowledged but never saved")
+        time.sleep(0.1)
 
 
 def _setup_values(people: list[str]) -> dict[str, Any]:
