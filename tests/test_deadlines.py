@@ -158,7 +158,7 @@ def test_standup_setup_in_a_big_workspace_saves_at_once_and_the_zones_follow(
         )
     )
     assert (200, b"", True) == (submitted.status, submitted.body, took < WINDOW - MARGIN), took
-    standup = session.scalars(select(Standup)).one()
+    standup = _saved(session)  # the form is saved just after its acknowledgement, its profiles fetched after that
     before = {p.user_id: p.tz for p in standups.participants(session, standup)}
     session.rollback()
     assert [*PEOPLE, *newcomers] == list(before)
@@ -171,6 +171,16 @@ def test_standup_setup_in_a_big_workspace_saves_at_once_and_the_zones_follow(
     assert {u: zone for u, (_, zone, _) in PEOPLE.items()} == {u: after[u] for u in PEOPLE}
     assert {u: _zone(int(u[2:])) for u in newcomers} == {u: after[u] for u in newcomers}
     assert [] == fake_slack.calls_to("users.list")
+
+
+def _saved(session: Session, patience: float = 10.0) -> Standup:
+    """The stand-up the set-up form saved, read as soon as it is there."""
+    deadline = time.monotonic() + patience
+    while (found := session.scalars(select(Standup)).first()) is None and time.monotonic() < deadline:
+        session.rollback()
+        time.sleep(0.02)
+    assert found is not None, "the stand-up form was acknowledged but never saved"
+    return found
 
 
 def test_bots_and_deactivated_accounts_leave_the_standup_once_their_profiles_arrive(
