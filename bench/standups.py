@@ -409,7 +409,7 @@ def _burst(figures: dict[str, Any], what: str) -> str:
 def bench_burst(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """Every participant in one zone (Berlin): time the stand-up producer at 09:30 there on each of
     `--burst-days` weekdays, each run queueing that whole zone's prompts, then the tick after the last."""
-    from handlers.standup_jobs import queue_standups
+    from handlers.standups.jobs import queue_standups
 
     people = [f"UB{n:05d}" for n in range(args.participants)]
     size = -(-len(people) // args.standups)

@@ -9,23 +9,15 @@ from handlers.registry import Listeners, Registered
 
 def register_all(app: App) -> Registered:
     """Register middleware, the error path and every feature's listeners; return what was registered."""
-    from handlers import (
-        actions,
-        channels,
-        decisions,
-        digests,
-        errors,
-        forms,
-        help,
-        home,
-        installs,
-        meetings,
-        members,
-        messages,
-        middleware,
-        risks,
-        standups,
-    )
+    from handlers import channels, errors, forms, installs, members, messages, middleware
+    from handlers.actions import commands as actions
+    from handlers.decisions import commands as decisions
+    from handlers.digests import commands as digests
+    from handlers.home import tab as home
+    from handlers.meetings import commands as meetings
+    from handlers.pm import commands as help
+    from handlers.risks import commands as risks
+    from handlers.standups import commands as standups
 
     middleware.register(app)
     errors.register(app)

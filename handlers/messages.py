@@ -7,9 +7,10 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from handlers import meetings, standup_answers
 from handlers.ids import Event
+from handlers.meetings import commands as meetings
 from handlers.registry import Listeners
+from handlers.standups import answers as standup_answers
 
 
 def register(listeners: Listeners) -> None:

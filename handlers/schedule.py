@@ -14,15 +14,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from domain import events, forms
-from handlers import (
-    action_reminders,
-    decision_jobs,
-    digest_jobs,
-    escalation_jobs,
-    meeting_jobs,
-    risk_jobs,
-    standup_jobs,
-)
+from handlers.actions import jobs as action_reminders
+from handlers.decisions import jobs as decision_jobs
+from handlers.digests import jobs as digest_jobs
+from handlers.escalations import jobs as escalation_jobs
+from handlers.meetings import jobs as meeting_jobs
+from handlers.risks import jobs as risk_jobs
+from handlers.standups import jobs as standup_jobs
 
 Producer = Callable[[Session, datetime], int]  # returns how many messages it queued
 

@@ -19,7 +19,7 @@ from domain import actions, channels, decisions, risks, status
 from domain.decisions import Wording
 from domain.risks import Fields
 from domain.workspaces import project_for, workspace_for
-from handlers.render import digests as render
+from handlers.digests import render
 from storage.models import Blocker, Project
 from storage.models.actions import DONE
 from tests.actions_helpers import frozen

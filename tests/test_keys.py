@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from domain.reminders import Reminder
-from handlers.keys import actions, decisions, digests, escalations, meetings, risks, standups
+from handlers.actions import keys as actions
+from handlers.decisions import keys as decisions
+from handlers.digests import keys as digests
+from handlers.escalations import keys as escalations
+from handlers.meetings import keys as meetings
+from handlers.risks import keys as risks
+from handlers.standups import keys as standups
 
 AT = datetime(2026, 3, 9, 14, 5, 59, tzinfo=UTC)  # 1773065159
 DAY = date(2026, 3, 9)

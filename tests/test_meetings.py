@@ -16,7 +16,7 @@ from bot.jobs import run_due
 from bot.settings import Settings
 from bot.slack_client import make_client
 from bot.standin import FakeSlack
-from handlers.render import meetings as render_meetings
+from handlers.meetings import render as render_meetings
 from storage.models import ActionItem, Decision, Meeting, Risk
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL

@@ -9,8 +9,8 @@ import pytest
 
 from domain.escalations import Escalated
 from domain.reminders import Reminder
-from handlers.render import actions as render
-from handlers.render import escalations as render_escalations
+from handlers.actions import render
+from handlers.escalations import render as render_escalations
 from storage.models import ActionEvent, ActionItem, Project
 from storage.models.actions import DONE, OPEN
 

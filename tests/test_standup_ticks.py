@@ -26,7 +26,7 @@ from domain.standup_schedule import (
     zone_prompt,
 )
 from domain.workspaces import project_for, workspace_for
-from handlers.standup_jobs import queue_standups
+from handlers.standups.jobs import queue_standups
 from storage.db import unit_of_work
 from storage.models import Member, OutboxMessage, Standup, StandupAnswer
 

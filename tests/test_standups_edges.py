@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from bot.standin import FakeSlack
 from domain.workspaces import project_for, workspace_for
-from handlers.standups import read_range
+from handlers.standups.commands import read_range
 from storage.models import Away, StandupAnswer
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL

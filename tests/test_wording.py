@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from domain import actions, status
 from domain.text import plural
 from domain.workspaces import project_for, workspace_for
-from handlers.render import actions as render_actions
-from handlers.render import digests as render_digests
+from handlers.actions import render as render_actions
+from handlers.digests import render as render_digests
 from storage.models import ActionItem, Blocker, Project
 from storage.models.actions import OPEN
 from tests.actions_helpers import frozen

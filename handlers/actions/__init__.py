@@ -1,0 +1,1 @@
+"""Action items: `/action`, its buttons and form, the notices and the reminders."""

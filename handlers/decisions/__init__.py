@@ -1,0 +1,1 @@
+"""The decision log: `/decision`, its forms and approval buttons, the cards and the nudges."""

@@ -1,0 +1,1 @@
+"""Status and digests: `/pm status`, `/digest`, the weekly and escalation digests."""

@@ -1,0 +1,133 @@
+"""Scheduled digests: the weekly status digest, the daily escalation digest, and program managers' roll-ups."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from domain import members, outbox, visibility
+from domain import status as status_rules
+from domain.digest_schedule import ESCALATION_MINUTE, WEEKLY_DAY, WEEKLY_MINUTE, escalation_day, weekly_day
+from domain.workspaces import find_project, working_hours
+from handlers.digests import keys, render
+from handlers.digests import notices as digest_posts
+from storage.models import DigestSubscription, Member, Project
+
+
+def queue_digests(session: Session, now: datetime) -> int:
+    """Queue each digest whose time has come (once per day or week, by key); return how many messages."""
+    queued = 0
+    for project in session.scalars(select(Project)):
+        settings = project.settings or {}
+        day = weekly_day(
+            now,
+            project.time_zone,
+            weekday=int(settings.get("weekly_digest_day", WEEKLY_DAY)),
+            minute=int(settings.get("weekly_digest_minute", WEEKLY_MINUTE)),
+        )
+        if day is not None:
+            queued += _weekly(session, project, day, now)
+        queued += _escalation(session, project, now)
+    for subscription in session.scalars(select(DigestSubscription)):
+        queued += _rollup(session, subscription, now)
+    return queued
+
+
+def _weekly(session: Session, project: Project, day: date, now: datetime) -> int:
+    key = keys.weekly(project.id, day)
+    if outbox.find(session, workspace_id=project.workspace_id, key=key):
+        return 0
+    text, blocks = render.weekly(status_rules.snapshot(session, project, now=now))
+    return digest_posts.post(
+        session,
+        workspace_id=project.workspace_id,
+        key=key,
+        channel=project.channel_id,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
+
+
+def _escalation(session: Session, project: Project, now: datetime) -> int:
+    """To the escalation channel at 09:00 project time, or to each lead's DM at 09:00 their time; silent if empty."""
+    minute = int((project.settings or {}).get("escalation_digest_minute", ESCALATION_MINUTE))
+    hours = working_hours(project)
+    targets: list[tuple[str, str]] = []
+    if project.escalation_channel_id:
+        targets.append((project.escalation_channel_id, project.time_zone))
+    else:
+        ws = project.workspace_id
+        zones, deactivated = members.zones_and_deactivated(session, user_ids=project.lead_user_ids, workspace_ids=[ws])
+        targets += [
+            (lead, zones.get((ws, lead), project.time_zone))
+            for lead in project.lead_user_ids
+            if (ws, lead) not in deactivated
+        ]
+    queued, snap = 0, None
+    for to, tz in targets:
+        day = escalation_day(now, tz, hours=hours, minute=minute)
+        if day is None:
+            continue
+        key = keys.escalation(project.id, day, to)
+        if outbox.find(session, workspace_id=project.workspace_id, key=key):
+            continue
+        snap = snap or status_rules.snapshot(session, project, now=now)
+        items = status_rules.escalations(snap)
+        if items:
+            text, blocks = render.escalation_digest(snap, items)
+            queued += digest_posts.post(
+                session, workspace_id=project.workspace_id, key=key, channel=to, text=text, blocks=blocks, now=now
+            )
+    return queued
+
+
+def _still_visible(session: Session, subscription: DigestSubscription) -> list[Project]:
+    """The subscribed projects the subscriber can still see; those they can no longer see leave the subscription
+    (one whose channel Slack has not described yet is skipped this week and kept)."""
+    shown, kept = [], []
+    for channel in subscription.channel_ids:
+        project = find_project(session, workspace_id=subscription.workspace_id, channel_id=str(channel))
+        if project is None or not visibility.settled(session, project=project):
+            kept.append(channel)
+        elif visibility.can_see(session, project=project, user_id=subscription.user_id):
+            shown.append(project)
+            kept.append(channel)
+    if kept != list(subscription.channel_ids):
+        subscription.channel_ids = kept
+    return shown
+
+
+def _rollup(session: Session, subscription: DigestSubscription, now: datetime) -> int:
+    """One DM on Fridays at 16:00 in the subscriber's zone: each project's status and numbers."""
+    member = session.scalar(
+        select(Member).where(Member.workspace_id == subscription.workspace_id, Member.user_id == subscription.user_id)
+    )
+    if member is not None and member.deleted:  # nobody reads a deactivated account's DMs
+        return 0
+    day = weekly_day(now, members.zone_of(member, fallback="UTC"))
+    if day is None:
+        return 0
+    key = keys.rollup(subscription.id, day)
+    if outbox.find(session, workspace_id=subscription.workspace_id, key=key):
+        return 0
+    blocks: list[dict[str, object]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Your projects this week"}}
+    ]
+    projects = _still_visible(session, subscription)
+    if not projects:
+        return 0
+    for snap in status_rules.snapshots(session, projects, now=now):
+        blocks += render.status(snap)[1]
+        blocks.append({"type": "divider"})
+    return digest_posts.post(
+        session,
+        workspace_id=subscription.workspace_id,
+        key=key,
+        channel=subscription.user_id,
+        text="Weekly roll-up of your projects",
+        blocks=blocks,
+        now=now,
+    )

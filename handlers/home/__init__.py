@@ -1,0 +1,1 @@
+"""The App Home tab: each person's dashboard."""

@@ -1,0 +1,213 @@
+"""`/meeting`: start and end a meeting, capture ACTION:/DECISION:/RISK:/NOTE: lines, post and export minutes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from domain import meetings
+from domain.errors import InvalidInput, PmbotError
+from domain.intent import MEETING
+from domain.text import escape, escaped, plain_from_slack
+from domain.workspaces import find_project
+from handlers import intent, outgoing
+from handlers.actions import commands as actions
+from handlers.channels import require_visible
+from handlers.context import db, now, workspace
+from handlers.decisions import commands as decisions
+from handlers.digests import notices as digest_posts
+from handlers.directory import project, user_ids_in
+from handlers.ids import Command
+from handlers.meetings import keys, render
+from handlers.registry import Listeners
+from handlers.render.help import CommandHelp
+from handlers.risks import commands as risks
+from storage.models import Meeting, Member
+
+HELP = CommandHelp(
+    command=Command.MEETING,
+    summary="meetings with minutes: ACTION:, DECISION:, RISK: and NOTE: lines are captured while one is open.",
+    usages=(
+        ("/meeting start Sprint review @lead @pm", "open a meeting (mentions are invited)"),
+        ("/meeting end", "close it and post the minutes"),
+        ("/meeting minutes M-3", "upload a meeting's minutes as a Markdown file (the latest without an id)"),
+        ('/meeting schedule "Weekly sync" every tuesday 10:00', "a recurring meeting: agenda an hour before"),
+    ),
+)
+CAPTURE_REACTION = "memo"
+
+
+def register(listeners: Listeners) -> None:
+    listeners.command(Command.MEETING, on_meeting)
+
+
+def on_meeting(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Route `/meeting start|end|minutes|schedule`."""
+    word, _, rest = (command.get("text") or "").strip().partition(" ")
+    proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
+    verb = word.lower() or "help"
+    if verb == "start":
+        title = plain_from_slack(" ".join(part for part in rest.split() if not part.startswith("<@")))
+        meeting = meetings.start(
+            db(context), project=proj, by=command["user_id"], title=title, now=now(context), invited=user_ids_in(rest)
+        )
+        text, blocks = render.started(meeting)
+        outgoing.post(
+            db(context),
+            workspace_id=proj.workspace_id,
+            key=keys.started(meeting.id),
+            channel=proj.channel_id,
+            text=text,
+            blocks=blocks,
+            now=now(context),
+        )
+        ack(response_type="ephemeral", text=f"Started {meeting.ref}.")
+    elif verb == "end":
+        current = meetings.open_meeting(db(context), project_id=proj.id)
+        if current is None:
+            raise InvalidInput("No meeting is open in this channel.", hint="Start one with `/meeting start <title>`.")
+        close(db(context), current, now=now(context))
+        ack(response_type="ephemeral", text=f"Ended {current.ref}; the minutes are in the channel.")
+    elif verb == "minutes":
+        meeting = (
+            _named_meeting(command, rest, context, client)
+            if rest.strip()
+            else meetings.latest(db(context), project_id=proj.id)
+        )
+        client.files_upload_v2(
+            channel=proj.channel_id,
+            content=markdown(db(context), meeting).encode(),
+            filename=f"minutes-{meeting.ref}.md",
+            title=f"Minutes: {meeting.title}",
+        )
+        ack(response_type="ephemeral", text=f"Uploaded the minutes of {meeting.ref}.")
+    elif verb == "schedule":
+        series = meetings.schedule(
+            db(context), project=proj, by=command["user_id"], text=plain_from_slack(rest), now=now(context)
+        )
+        day = meetings.WEEKDAYS[series.weekday].capitalize()
+        ack(
+            response_type="ephemeral",
+            text=f"Scheduled *{escape(series.title)}* every {day} at "
+            f"{series.minute // 60:02d}:{series.minute % 60:02d} ({proj.time_zone}); "
+            "the agenda comes an hour before.",
+        )
+    elif verb == "help":
+        ack(response_type="ephemeral", text=HELP.text())
+    else:
+        raise intent.refuse_unknown(MEETING, word)
+
+
+def _named_meeting(command: dict[str, Any], ref: str, context: BoltContext, client: WebClient) -> Meeting:
+    """The meeting named, only in its own channel: its minutes are never uploaded anywhere else."""
+    meeting = meetings.get(db(context), workspace_id=workspace(context).id, ref=ref)
+    here = command["channel_id"]
+    require_visible(context, client, meeting.project, command["user_id"], ref=meeting.ref, here=here)
+    if meeting.project.channel_id != here:
+        raise InvalidInput(
+            f"{meeting.ref} was held in <#{meeting.project.channel_id}>.",
+            hint=f"Run `/meeting minutes {meeting.ref}` there to upload its minutes.",
+        )
+    return meeting
+
+
+def close(session: Session, meeting: Meeting, *, now: datetime) -> None:
+    """End the meeting and post its minutes in the channel (split if long)."""
+    meetings.end(session, meeting, now=now)
+    text, blocks = render.minutes(meeting, meetings.captured_items(session, meeting))
+    digest_posts.post(
+        session,
+        workspace_id=meeting.workspace_id,
+        key=keys.minutes(meeting.id),
+        channel=meeting.project.channel_id,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
+
+
+def markdown(session: Session, meeting: Meeting) -> str:
+    """The minutes as Markdown, with people's names."""
+    people = {*meeting.attendees, *meeting.invited}
+    items = meetings.captured_items(session, meeting)
+    people |= {i.owner for i in items if i.owner}
+    rows = session.execute(
+        select(Member.user_id, Member.name).where(
+            Member.workspace_id == meeting.workspace_id, Member.user_id.in_(people)
+        )
+    )
+    names = {r.user_id: r.name for r in rows}
+    return meetings.minutes_markdown(meeting, items, names=names, tz=meeting.project.time_zone)
+
+
+def on_channel_message(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """While a meeting is open, note who speaks and capture each ACTION:/DECISION:/RISK:/NOTE: line."""
+    proj = find_project(db(context), workspace_id=workspace(context).id, channel_id=str(event.get("channel")))
+    meeting = meetings.open_meeting(db(context), project_id=proj.id) if proj else None
+    if meeting is None:
+        return
+    user = str(event["user"])
+    meetings.attend(meeting, user)
+    lines = meetings.captured_lines(str(event["text"]))
+    captured = [_capture(context, client, meeting, user, line, event, n) for n, line in enumerate(lines)]
+    if any(captured):
+        _react(context, meeting, event)
+
+
+def _capture(
+    context: BoltContext,
+    client: WebClient,
+    meeting: Meeting,
+    user: str,
+    line: meetings.Line,
+    event: dict[str, Any],
+    n: int,
+) -> bool:
+    """Record one captured line as its command would; a line that cannot be read is explained to its author alone."""
+    command = {"channel_id": meeting.project.channel_id, "user_id": user, "channel_name": meeting.project.name}
+    try:
+        if line.kind == "note":
+            meetings.note(meeting, user_id=user, text=plain_from_slack(line.text), now=now(context))
+        elif line.kind == "action":
+            ref = actions.create_item(command, line.text, context, client).ref
+            meetings.record_capture(meeting, kind="action", ref=ref)
+        elif line.kind == "decision":
+            ref = decisions.record(command, line.text, context, client).ref
+            meetings.record_capture(meeting, kind="decision", ref=ref)
+        else:
+            meetings.record_capture(
+                meeting, kind="risk", ref=risks.create_risk(command, line.text, context, client).ref
+            )
+    except PmbotError as err:  # the line is kept in the channel; tell its author what was wrong
+        outgoing.ephemeral(
+            db(context),
+            workspace_id=meeting.workspace_id,
+            key=keys.capture_error(meeting.id, event.get("ts"), n),
+            channel=meeting.project.channel_id,
+            user=user,
+            text=f"{line.kind.upper()}: {escaped(plain_from_slack(line.text), 80)}\n{err.user_text()}",
+            now=now(context),
+        )
+        return False
+    return True
+
+
+def _react(context: BoltContext, meeting: Meeting, event: dict[str, Any]) -> None:
+    """Acknowledge a captured line with a reaction (queued: sent once, after the capture is saved)."""
+    from domain import outbox
+    from domain.outbox import Outgoing
+
+    channel, ts = str(event["channel"]), str(event.get("ts"))
+    message = Outgoing(
+        key=keys.reaction(meeting.id, ts),
+        method="reactions.add",
+        channel=channel,
+        payload={"channel": channel, "timestamp": ts, "name": CAPTURE_REACTION},
+        not_before=now(context),
+    )
+    outbox.enqueue(db(context), workspace_id=meeting.workspace_id, message=message, now=now(context))

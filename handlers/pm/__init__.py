@@ -1,0 +1,1 @@
+"""`/pm`: help, the project's settings, exports and a person's data removed on request."""

@@ -1,0 +1,184 @@
+"""Answering stand-ups: the prompt's buttons, the answer and away forms, plain replies in the DM, blockers."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from domain import standup_replies, standups
+from domain.errors import InvalidInput
+from domain.standup_schedule import open_day, prompt_at
+from domain.text import plain_from_slack
+from domain.workspaces import is_lead
+from handlers.context import db, now, workspace
+from handlers.forms import checking, text_of
+from handlers.ids import Action, Block, View
+from handlers.registry import Listeners
+from handlers.standups import notices as standup_posts
+from handlers.standups import render
+from storage.models import Standup, StandupAnswer
+
+
+def register(listeners: Listeners) -> None:
+    listeners.action(Action.STANDUP_ANSWER, on_answer_clicked)
+    listeners.action(Action.STANDUP_SKIP, on_skip_clicked)
+    listeners.action(Action.STANDUP_AWAY, on_away_clicked)
+    listeners.action(Action.BLOCKER_RESOLVED, on_blocker_resolved)
+    listeners.view(View.STANDUP_ANSWER, on_answer_submitted, check=checking(_answered))
+    listeners.view(View.STANDUP_AWAY, on_away_submitted, check=checking(_away_range))
+
+
+def _target(value: str, context: BoltContext) -> tuple[Standup, date]:
+    standup_id, _, day = value.partition("|")
+    try:
+        return standups.get(db(context), int(standup_id), workspace_id=workspace(context).id), date.fromisoformat(day)
+    except ValueError:
+        raise InvalidInput("That button is out of date.") from None
+
+
+def on_answer_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Open the answer form (filled in with an earlier answer for that day, if any)."""
+    standup, day = _target(body["actions"][0]["value"], context)
+    previous = standups.answers_for(db(context), standup, [day]).get((day, body["user"]["id"]))
+    view = render.answer_modal(standup, day, previous=list(previous.answers) if previous else None)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+    ack()
+
+
+def _save_answer(standup: Standup, day: date, user_id: str, answers: list[str], context: BoltContext) -> StandupAnswer:
+    # Late: after a summary that already counted this person as asked (not someone asked after it, further west).
+    summary = standup_posts.summary_time(db(context), standup, day)
+    person = next((p for p in standups.participants(db(context), standup) if p.user_id == user_id), None)
+    asked = prompt_at(standups.plan(db(context), standup), person, day) if person else None
+    late = summary is not None and asked is not None and asked <= summary
+    answer, new = standups.record_answer(
+        db(context), standup, user_id=user_id, day=day, answers=answers, now=now(context), late=late
+    )
+    standup_posts.publish_answer(db(context), standup, answer, new=new, now=now(context))
+    return answer
+
+
+def _answered(view: dict[str, Any], _at: datetime) -> None:
+    """At least one question answered (the form's blocks q0, q1, ...)."""
+    typed = [text_of(view, block) for block in (view["state"]["values"] or {}) if block.startswith("q")]
+    if not any(t.strip() for t in typed):
+        raise InvalidInput("Your answer is empty.", field="q0")
+
+
+def on_answer_submitted(ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    """Store the answers and post them in the day's thread."""
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    standup = standups.get(db(context), int(metadata["standup"]), workspace_id=workspace(context).id)
+    values = view["state"]["values"]
+    answers = [
+        str(((values.get(f"q{i}") or {}).get("value") or {}).get("value") or "") for i in range(len(standup.questions))
+    ]
+    _save_answer(standup, date.fromisoformat(metadata["day"]), body["user"]["id"], answers, context)
+    ack()
+
+
+def on_skip_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """Skip the day: not reminded, not counted as missing."""
+    standup, day = _target(body["actions"][0]["value"], context)
+    user_id = body["user"]["id"]
+    standups.skip(db(context), standup, user_id=user_id, day=day, now=now(context))
+    standup_posts.close_prompt(db(context), standup, day, user_id, skipped=True, now=now(context))
+    ack()
+
+
+def on_away_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Open the time-away form, starting on the prompt's day."""
+    standup, day = _target(body["actions"][0]["value"], context)
+    client.views_open(trigger_id=body["trigger_id"], view=render.away_modal(standup.id, day))
+    ack()
+
+
+def _away_range(view: dict[str, Any], _at: datetime | None = None) -> tuple[date, date]:
+    """The first and last day away the form names (InvalidInput beside the field that is missing or wrong)."""
+    values = view["state"]["values"]
+
+    def picked(block: str) -> date:
+        raw = ((values.get(block) or {}).get("value") or {}).get("selected_date")
+        if not raw:
+            raise InvalidInput("Pick a date.", field=block)
+        return date.fromisoformat(raw)
+
+    first, last = picked(Block.AWAY_FIRST), picked(Block.AWAY_LAST)
+    if last < first:
+        raise InvalidInput("The last day is before the first.", field=Block.AWAY_LAST)
+    return first, last
+
+
+def on_away_submitted(ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    """Record time away from the form."""
+    first, last = _away_range(view)
+    standups.add_away(
+        db(context),
+        workspace_id=workspace(context).id,
+        user_id=body["user"]["id"],
+        first=first,
+        last=last,
+        now=now(context),
+    )
+    ack()
+
+
+def on_blocker_resolved(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Resolve a blocker (the person blocked or a lead) and update its message."""
+    blocker_id = int(body["actions"][0]["value"])
+    user_id = body["user"]["id"]
+    session = db(context)
+    from storage.models import Blocker, Project
+
+    found = session.get(Blocker, blocker_id)
+    project = session.get(Project, found.project_id) if found else None
+    blocker = standups.resolve_blocker(
+        session,
+        blocker_id,
+        workspace_id=workspace(context).id,
+        user_id=user_id,
+        is_lead=bool(project and is_lead(project, user_id)),
+        now=now(context),
+    )
+    answer = session.get(StandupAnswer, blocker.answer_id) if blocker.answer_id else None
+    if answer is not None:
+        standup = session.get(Standup, answer.standup_id)
+        if standup is not None:
+            standup_posts.refresh_blocker(session, standup, answer, blocker, now=now(context))
+    ack()
+
+
+def on_direct_message(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """A plain reply in pmbot's DM answers the person's open stand-up (the latest one asked and not yet answered),
+    split into one answer per question by its labels, its lines or its sentences."""
+    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or not event.get("text"):
+        return
+    user_id = str(event.get("user") or "")
+    session = db(context)
+    candidates = []
+    for standup in session.scalars(
+        select(Standup).where(Standup.workspace_id == workspace(context).id, Standup.paused.is_(False))
+    ):
+        if user_id not in standup.participants:
+            continue
+        person = next(p for p in standups.participants(session, standup) if p.user_id == user_id)
+        day = open_day(standups.plan(session, standup), person, now(context))
+        if day is not None and (day, user_id) not in standups.answers_for(session, standup, [day]):
+            candidates.append((standup, day))
+    if len(candidates) != 1:
+        text = (
+            "I have no unanswered stand-up for you right now. To change an answer, use its Answer button; "
+            "`/standup answer` in a project channel answers your next one."
+            if not candidates
+            else "You have more than one stand-up open: please use the Answer button on the one you mean."
+        )
+        client.chat_postMessage(channel=user_id, text=text)
+        return
+    [(standup, day)] = candidates
+    answers = standup_replies.split(plain_from_slack(str(event["text"])), list(standup.questions))
+    _save_answer(standup, day, user_id, answers, context)

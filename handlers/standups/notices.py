@@ -1,0 +1,116 @@
+"""What follows from a stand-up answer: the day's thread in the channel, the answer in it, the prompt DM updated."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from domain import outbox, standups
+from handlers import outgoing
+from handlers.standups import keys, render
+from storage.models import Blocker, Standup, StandupAnswer
+
+
+def key(standup: Standup, what: keys.Kind | str, day: date, user: str | None = None) -> str:
+    """The outbox key of a stand-up message: one per stand-up, kind, day (and person)."""
+    return keys.message(standup.id, keys.Kind(what), day, user)
+
+
+def summary_sent(session: Session, standup: Standup, day: date) -> bool:
+    """Return whether the day's summary has been queued."""
+    return summary_time(session, standup, day) is not None
+
+
+def summary_time(session: Session, standup: Standup, day: date) -> datetime | None:
+    """Return when the day's summary was due, if it has been queued."""
+    found = outbox.find(session, workspace_id=standup.workspace_id, key=key(standup, keys.Kind.SUMMARY, day))
+    return found.not_before if found else None
+
+
+def ensure_thread(session: Session, standup: Standup, day: date, *, now: datetime) -> str:
+    """Queue the day's thread parent in the channel (once); return its key."""
+    thread = key(standup, keys.Kind.THREAD, day)
+    text, blocks = render.thread_parent(standup, day)
+    outgoing.post(
+        session,
+        workspace_id=standup.workspace_id,
+        key=thread,
+        channel=standup.project.channel_id,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
+    return thread
+
+
+def publish_answer(
+    session: Session, standup: Standup, answer: StandupAnswer, *, new: bool, now: datetime
+) -> Blocker | None:
+    """Track its blocker, post (or update) the answer in the day's thread, and mark the prompt DM answered."""
+    blocker = standups.track_blocker(session, standup, answer, now=now)
+    text, blocks = render.answer_message(standup, answer, blocker)
+    answer_key = key(standup, keys.Kind.ANSWER, answer.day, answer.user_id)
+    channel = standup.project.channel_id
+    if new:
+        thread = ensure_thread(session, standup, answer.day, now=now)
+        outgoing.post(
+            session,
+            workspace_id=standup.workspace_id,
+            key=answer_key,
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            now=now,
+            thread_of=thread,
+        )
+    else:
+        outgoing.update(
+            session,
+            workspace_id=standup.workspace_id,
+            key=keys.answer_edit(answer_key, now),
+            of_key=answer_key,
+            conversation=channel,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
+    close_prompt(session, standup, answer.day, answer.user_id, skipped=False, now=now)
+    return blocker
+
+
+def close_prompt(session: Session, standup: Standup, day: date, user: str, *, skipped: bool, now: datetime) -> None:
+    """Replace the buttons of the prompt DM, and of its reminder, with a note (those that went out)."""
+    text, blocks = render.answered_note(standup, day, skipped=skipped)
+    for what in (keys.Kind.PROMPT, keys.Kind.REMIND):
+        dm_key = key(standup, what, day, user)
+        if outbox.find(session, workspace_id=standup.workspace_id, key=dm_key) is None:
+            continue
+        outgoing.update(
+            session,
+            workspace_id=standup.workspace_id,
+            key=keys.closed(dm_key),
+            of_key=dm_key,
+            conversation=user,
+            text=text,
+            blocks=blocks if what == keys.Kind.PROMPT else blocks[:1],  # Edit my answer stays on the prompt alone
+            now=now,
+        )
+
+
+def refresh_blocker(
+    session: Session, standup: Standup, answer: StandupAnswer, blocker: Blocker, *, now: datetime
+) -> None:
+    """Re-render the answer message after its blocker was resolved."""
+    text, blocks = render.answer_message(standup, answer, blocker)
+    answer_key = key(standup, keys.Kind.ANSWER, answer.day, answer.user_id)
+    outgoing.update(
+        session,
+        workspace_id=standup.workspace_id,
+        key=keys.blocker_update(answer_key, blocker.id, blocker.status),
+        of_key=answer_key,
+        conversation=standup.project.channel_id,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
