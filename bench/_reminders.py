@@ -17,10 +17,10 @@ from bench._harness import BOT_TOKEN, BenchError, progress
 from bot import jobs
 from bot.settings import load_settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from domain import reminders
 from domain.dates import WorkingHours
 from handlers import schedule
+from sandbox.standin import FakeSlack
 from storage.db import make_engine, session_factory, unit_of_work
 from storage.migrate import upgrade
 from storage.models import ActionItem, Counter, Member, OutboxMessage, Project, Workspace

@@ -29,7 +29,7 @@ from bench._harness import (
 )
 from bench._load import Request, Result, Target, answered, answers_posted, run_load, send
 from bench._reminders import run_due_benchmark
-from bot.standin import FakeSlack
+from sandbox.standin import FakeSlack
 from storage.db import make_engine, session_factory, unit_of_work
 from storage.models import ActionItem, OutboxMessage
 

@@ -31,10 +31,10 @@ from bench._harness import BOT_TOKEN, DATABASES, fresh_database, machine, progre
 from bot.jobs import run_due
 from bot.settings import load_settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from domain import outbox
 from domain.outbox import Outgoing
 from domain.workspaces import workspace_for
+from sandbox.standin import FakeSlack
 from storage.db import make_engine, session_factory, unit_of_work
 from storage.migrate import upgrade
 

@@ -32,7 +32,7 @@ from bench._harness import (
 )
 from bench.actions import stand_in_with_people
 from bot import web
-from bot.standin import FakeSlack
+from sandbox.standin import FakeSlack
 
 # The bare app gets as many waitress threads as `pmbot serve` has.
 SERVE_THREADS = int(str(web.WAITRESS["threads"]))

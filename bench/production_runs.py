@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from bench._harness import SIGNING_SECRET, BenchError, Served, child, percentile, progress, serve_env
 from bench._load import Request, Result, Target, answered, answers_posted, run_load, send
 from bench.actions import CHANNEL, CHANNEL_NAME, PEOPLE, TEXTS
-from bot.standin import FakeSlack
 from handlers.ids import Block, View
+from sandbox.standin import FakeSlack
 from storage.db import make_engine, session_factory, unit_of_work
 from storage.models import OutboxMessage, Standup, StandupAnswer
 from tests.slack_requests import SlackSender

@@ -40,9 +40,9 @@ from bench._harness import (
 )
 from bench.production import BARE_APP
 from bench.production_runs import cpu_seconds
-from bot.standin import FakeSlack
 from handlers.decisions.commands import on_decision
 from handlers.risks.commands import on_risk
+from sandbox.standin import FakeSlack
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.slack_requests import SlackSender

@@ -38,12 +38,12 @@ from bench._harness import (
 )
 from bot.app import PmbotApp, create_app
 from bot.settings import load_settings
-from bot.standin import FakeSlack
 from bot.web import make_wsgi
 from domain import actions, channels, decisions, risks
 from domain.decisions import Wording
 from domain.risks import Fields
 from domain.workspaces import project_for, workspace_for
+from sandbox.standin import FakeSlack
 from storage.db import make_engine, session_factory, unit_of_work
 from storage.migrate import upgrade
 from storage.models import Blocker, Project

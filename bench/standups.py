@@ -43,8 +43,8 @@ from bench.standups_data import KINDS, START, Sent, Team, check, classify, expec
 from bot import jobs
 from bot.settings import load_settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from handlers import schedule
+from sandbox.standin import FakeSlack
 from storage.db import make_engine, session_factory, unit_of_work
 from storage.migrate import upgrade
 

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench._harness import BenchError
-from bot.standin import Call, FakeSlack
+from sandbox.standin import Call, FakeSlack
 from storage.db import unit_of_work
 from storage.models import Member, Project, Standup, Workspace
 from storage.models.standups import DEFAULT_QUESTIONS

@@ -58,7 +58,7 @@ REQUIRES = {
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pmbot", description="pmbot: a Slack bot for IT project coordination")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from bot.sandbox.options import add_arguments
+    from sandbox.options import add_arguments
 
     sandbox = sub.add_parser("sandbox", help="try pmbot in a Slack-like page on port 3000: no Slack, no set-up")
     add_arguments(sandbox, instant=_instant)
@@ -190,7 +190,7 @@ def cmd_run_due(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.sandbox.runner import run
+    from sandbox.runner import run
 
     return run(args, log_level=settings.log_level)
 

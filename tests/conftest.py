@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import PmbotApp, create_app
 from bot.settings import Settings, load_settings
-from bot.standin import FakeSlack
 from bot.web import make_wsgi
+from sandbox.standin import FakeSlack
 from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Base

@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from bot.sandbox import seed
+from sandbox import seed
 
 SEED_KEY = "pmbot-sandbox-seed"
 

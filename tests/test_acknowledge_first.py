@@ -20,7 +20,7 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from bot.app import PmbotApp
-from bot.standin import FakeSlack
+from sandbox.standin import FakeSlack
 from storage.models import ActionItem
 from tests.conftest import PROJECT_CHANNEL, SIGNING_SECRET, RunningServer
 from tests.slack_requests import Response, SlackSender

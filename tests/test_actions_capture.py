@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.standin import FakeSlack
+from sandbox.standin import FakeSlack
 from tests.actions_helpers import dm_texts, frozen, items, outbox_count
 from tests.conftest import PROJECT_CHANNEL
 from tests.slack_requests import SlackSender

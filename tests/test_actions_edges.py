@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.jobs import run_due
 from bot.settings import Settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from domain.workspaces import project_for, workspace_for
+from sandbox.standin import FakeSlack
 from storage.models import ActionEvent
 from storage.models.actions import DELETED
 from tests.actions_helpers import dm_texts, frozen, items

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.standin import FakeSlack
+from sandbox.standin import FakeSlack
 from storage.models.actions import DONE, OPEN
 from tests.actions_helpers import dm_texts, frozen, items
 from tests.conftest import PROJECT_CHANNEL

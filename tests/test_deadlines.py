@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.app import PmbotApp
-from bot.standin import FakeSlack
 from domain import channels, standups
 from domain.workspaces import project_for, workspace_for
+from sandbox.standin import FakeSlack
 from storage.models import ChannelMember, Standup
 from tests.conftest import PEOPLE, PROJECT_CHANNEL, SIGNING_SECRET, RunningServer
 from tests.slack_requests import Response, SlackSender

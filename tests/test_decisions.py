@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.jobs import run_due
 from bot.settings import Settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from domain import decisions
 from domain.decisions import Wording
 from domain.text import date_token
 from domain.workspaces import project_for, workspace_for
+from sandbox.standin import FakeSlack
 from storage.models import Decision, Project
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL

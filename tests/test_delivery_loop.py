@@ -15,7 +15,7 @@ from bot.delivery import DeliveryLoop
 from bot.notifier import Pacer, Sender
 from bot.settings import Settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
+from sandbox.standin import FakeSlack
 from tests.test_outbox import _post, _queue
 
 

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.jobs import run_due
 from bot.settings import Settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from domain import actions, decisions, risks, status
 from domain.decisions import Wording
 from domain.risks import Fields
 from domain.workspaces import project_for, workspace_for
 from handlers.render.split import fit
+from sandbox.standin import FakeSlack
 from storage.models import Blocker, OutboxMessage, Project
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL

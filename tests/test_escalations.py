@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.jobs import run_due
 from bot.settings import Settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from domain import actions, members
 from domain.workspaces import project_for, workspace_for
+from sandbox.standin import FakeSlack
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL
 from tests.slack_requests import SlackSender

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.standin import FakeSlack, rules
 from domain.text import clip, escaped
+from sandbox.standin import FakeSlack, rules
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL
 from tests.slack_requests import SlackSender

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.standin import FakeSlack
 from domain import members
 from domain.workspaces import workspace_for
+from sandbox.standin import FakeSlack
 from tests.slack_requests import SlackSender
 from tests.test_outbox import NOW
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.standin.server import FakeSlack
+from sandbox.standin.server import FakeSlack
 from tests.test_sandbox_process import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from bot.standin import FakeSlack
 from domain import forms
+from sandbox.standin import FakeSlack
 from storage.models import Workspace
 from tests.actions_helpers import dm_texts, frozen, items
 from tests.conftest import PROJECT_CHANNEL

@@ -20,14 +20,14 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, literal, select, union_all
 
 from bot.app import PmbotApp
-from bot.standin import Call, FakeSlack
-from bot.standin import rules as slack_rules
 from handlers.actions import commands as actions
 from handlers.decisions import commands as decisions
 from handlers.errors import UNAVAILABLE
 from handlers.ids import Command
 from handlers.risks import commands as risks
 from handlers.standups import commands as standups
+from sandbox.standin import Call, FakeSlack
+from sandbox.standin import rules as slack_rules
 from storage.models import Base, OutboxMessage
 from tests.conftest import PEOPLE, PROJECT_CHANNEL, RunningServer, sender_for
 from tests.slack_requests import Response, SlackSender

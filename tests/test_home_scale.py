@@ -14,12 +14,12 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from bot.app import PmbotApp
-from bot.standin import FakeSlack
 from domain import actions, channels, decisions, risks, status
 from domain.decisions import Wording
 from domain.risks import Fields
 from domain.workspaces import project_for, workspace_for
 from handlers.digests import render
+from sandbox.standin import FakeSlack
 from storage.models import Blocker, Project
 from storage.models.actions import DONE
 from tests.actions_helpers import frozen

@@ -25,9 +25,9 @@ from bot.app import create_app
 from bot.jobs import policy_of, run_due
 from bot.settings import MAX_BODY_DEFAULT
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from bot.web import make_wsgi
 from domain.clock import utcnow
+from sandbox.standin import FakeSlack
 from storage.models import OAUTH_STATES
 from tests.conftest import PROJECT_CHANNEL, RunningServer
 from tests.slack_requests import FORM, JSON, SlackSender

@@ -7,8 +7,8 @@ import time
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.standin import FakeSlack
 from bot.web import make_wsgi
+from sandbox.standin import FakeSlack
 from storage.db import make_engine
 from storage.models import Workspace
 from tests.conftest import PROJECT_CHANNEL, SIGNING_SECRET, RunningServer

@@ -17,8 +17,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.app import PmbotApp
-from bot.standin import FakeSlack
 from handlers.ids import Action, Command
+from sandbox.standin import FakeSlack
 from storage.models import ActionEvent, ActionItem, Decision, DecisionRevision, OutboxMessage, Risk, RiskEvent
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL, RunningServer, sender_for

@@ -19,9 +19,9 @@ from bot.app import create_app, make_tokens
 from bot.installations import SEALED, InstallationStore, Sealer
 from bot.jobs import run_due
 from bot.settings import Settings
-from bot.standin import FakeSlack
 from bot.web import make_wsgi
 from domain.lifecycle import Policy
+from sandbox.standin import FakeSlack
 from storage.models import BOTS, ActionItem, OutboxMessage, Workspace
 from tests.conftest import PROJECT_CHANNEL, SIGNING_SECRET, RunningServer, make_settings
 from tests.slack_requests import Response, SlackSender

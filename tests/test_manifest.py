@@ -114,7 +114,7 @@ EVENT_SCOPES: dict[str, str | None] = {
 }
 METHOD_LITERAL = re.compile(r"\"((?:chat|conversations|users|views|reactions|files|team|auth)\.[A-Za-z.]+)\"")
 SOURCE_PACKAGES = ("bot", "handlers", "domain", "storage")
-STAND_INS = ("bot/standin", "bot/sandbox")  # they answer Slack's methods; they do not call them
+STAND_INS = ("sandbox/standin", "sandbox")  # they answer Slack's methods; they do not call them
 
 
 def _source_files() -> list[Path]:

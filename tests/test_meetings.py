@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.jobs import run_due
 from bot.settings import Settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from handlers.meetings import render as render_meetings
+from sandbox.standin import FakeSlack
 from storage.models import ActionItem, Decision, Meeting, Risk
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL

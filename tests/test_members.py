@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from bot.settings import Settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from domain.errors import NotFound
 from domain.workspaces import workspace_for
 from handlers.directory import fetch_member
+from sandbox.standin import FakeSlack
 from tests.test_outbox import NOW
 
 

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from bot.standin import FakeSlack
 from domain import decisions, meetings, standup_replies
 from domain.decisions import Wording
 from domain.workspaces import project_for, workspace_for
+from sandbox.standin import FakeSlack
 from storage.models import ActionItem, Blocker, Decision, StandupAnswer
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL

@@ -15,9 +15,9 @@ from sqlalchemy import Engine, select
 from bot.app import create_app
 from bot.jobs import run_due
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from bot.web import make_wsgi
 from handlers.ids import Action
+from sandbox.standin import FakeSlack
 from storage.db import make_engine, session_factory
 from storage.models import ActionItem, OutboxMessage
 from tests.conftest import DATABASES, PROJECT_CHANNEL, RunningServer, make_settings, sender_for

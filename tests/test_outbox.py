@@ -12,10 +12,10 @@ from bot.jobs import run_due
 from bot.notifier import Sender
 from bot.settings import Settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from domain import outbox
 from domain.outbox import Outgoing
 from domain.workspaces import workspace_for
+from sandbox.standin import FakeSlack
 from storage.db import unit_of_work
 from storage.models import OutboxMessage
 

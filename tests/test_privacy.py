@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import FakeSlack
 from domain.text import FORMER_MEMBER
+from sandbox.standin import FakeSlack
 from storage.models import ActionItem, Base, Member, Risk
 from tests.conftest import PROJECT_CHANNEL
 from tests.slack_requests import SlackSender

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.jobs import run_due
 from bot.scheduler import LeaderLock
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from domain.outbox import Outgoing
+from sandbox.standin import FakeSlack
 from tests.conftest import BOT_TOKEN, PROJECT_CHANNEL, SIGNING_SECRET, make_settings
 from tests.slack_requests import SlackSender
 from tests.test_outbox import NOW, _post, _queue

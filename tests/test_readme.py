@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.sandbox import seed
+from sandbox import seed
 from tests.readme_screenshots import seed_fingerprint, stamped_seed
 
 ROOT = Path(__file__).resolve().parent.parent

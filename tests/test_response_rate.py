@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.jobs import run_due
 from bot.settings import Settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
+from sandbox.standin import FakeSlack
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL
 from tests.slack_requests import SlackSender

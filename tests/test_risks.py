@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.jobs import run_due
 from bot.settings import Settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from domain.risks import level
+from sandbox.standin import FakeSlack
 from storage.models import Risk
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL

@@ -13,12 +13,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
 from bot import manifest
-from bot.sandbox import people
-from bot.sandbox.clock import next_local, steps
-from bot.sandbox.core import Sandbox
-from bot.sandbox.signing import Answer, SignedPoster, sign
-from bot.standin import FakeSlack
-from bot.standin.rules import answered_too_late
+from sandbox import people
+from sandbox.clock import next_local, steps
+from sandbox.core import Sandbox
+from sandbox.signing import Answer, SignedPoster, sign
+from sandbox.standin import FakeSlack
+from sandbox.standin.rules import answered_too_late
 
 CHANNEL = "C0PROJ"
 

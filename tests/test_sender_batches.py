@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.notifier import THREADS, Pacer, Sender
 from bot.settings import Settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from domain import outbox
 from domain.outbox import HELD, Outgoing
+from sandbox.standin import FakeSlack
 from storage.db import unit_of_work
 from storage.models import OutboxMessage
 from tests.test_outbox import NOW, _post, _queue

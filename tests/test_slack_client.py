@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.settings import load_settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
+from sandbox.standin import FakeSlack
 
 
 @pytest.fixture

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import manifest
 from bot.app import PmbotApp
 from bot.jobs import run_due
-from bot.sandbox import people
-from bot.sandbox.core import Sandbox
-from bot.sandbox.signing import Answer, SignedPoster
 from bot.settings import Settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
+from sandbox import people
+from sandbox.core import Sandbox
+from sandbox.signing import Answer, SignedPoster
+from sandbox.standin import FakeSlack
 from storage.models import Member, OutboxMessage
 from tests.actions_helpers import frozen, items
 from tests.conftest import PROJECT_CHANNEL, sender_for

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 
-from bot.standin import FakeSlack
+from sandbox.standin import FakeSlack
 from tests.slack_requests import SlackSender
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "hello"}}

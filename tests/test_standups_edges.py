@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from bot.standin import FakeSlack
 from domain.workspaces import project_for, workspace_for
 from handlers.standups.commands import read_range
+from sandbox.standin import FakeSlack
 from storage.models import Away, StandupAnswer
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL

@@ -21,8 +21,8 @@ from bot.app import PmbotApp
 from bot.jobs import run_due
 from bot.settings import Settings
 from bot.slack_client import make_client
-from bot.standin import FakeSlack
 from domain.workspaces import workspace_for
+from sandbox.standin import FakeSlack
 from storage.models import ActionItem, DigestSubscription, Member, OutboxMessage, Project, Risk, Workspace
 from tests.conftest import PROJECT_CHANNEL, RunningServer, sender_for
 from tests.slack_requests import SlackSender

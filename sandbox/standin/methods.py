@@ -1,4 +1,4 @@
-"""The Slack Web API methods the local fake answers (mixed into bot/standin/server.py's FakeSlack).
+"""The Slack Web API methods the local fake answers (mixed into sandbox/standin/server.py's FakeSlack).
 
 A method "a.bC" is answered by `api_a_bC(args)`, called with the state lock held; it returns the
 response fields besides "ok": true, or raises SlackError for {"ok": false, "error": ...}.

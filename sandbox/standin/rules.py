@@ -1,4 +1,4 @@
-"""Slack's payload rules that the local fake enforces (see bot/standin/server.py).
+"""Slack's payload rules that the local fake enforces (see sandbox/standin/server.py).
 
 Each rule is (methods it applies to, error answered, predicate saying the args break it).
 Add a rule by appending a row to RULES; `check` answers the first broken rule's error.

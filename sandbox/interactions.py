@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.sandbox.core import Sandbox
-from bot.sandbox.people import check
-from bot.standin import rules
+from sandbox.core import Sandbox
+from sandbox.people import check
+from sandbox.standin import rules
 
 
 def _action_ts() -> str:

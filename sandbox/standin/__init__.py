@@ -3,6 +3,6 @@
 One stand-in serves the test suite, the benchmarks and `pmbot sandbox`.
 """
 
-from bot.standin.server import Call, FakeSlack
+from sandbox.standin.server import Call, FakeSlack
 
 __all__ = ["Call", "FakeSlack"]

@@ -11,9 +11,9 @@ import re
 from typing import Any
 
 from bot import manifest
-from bot.sandbox.core import Sandbox
-from bot.sandbox.signing import Answer
-from bot.standin.rules import answered_too_late
+from sandbox.core import Sandbox
+from sandbox.signing import Answer
+from sandbox.standin.rules import answered_too_late
 
 SUBSCRIPTIONS = {"im": "message.im", "channel": "message.channels", "private": "message.groups", "mpim": "message.mpim"}
 CHANNEL_TYPES = {"im": "im", "channel": "channel", "private": "group", "mpim": "mpim"}

@@ -9,7 +9,7 @@ slack_sdk sends every Web API call as a POST: methods it calls with `json=` (cha
 chat.postEphemeral, chat.update, views.*) as an application/json body, the others (including the
 "GET" ones such as users.info) as an application/x-www-form-urlencoded body. GET with a query
 string and multipart/form-data bodies are understood too. Method answers live in
-bot/standin/methods.py, the payload rules in bot/standin/rules.py.
+sandbox/standin/methods.py, the payload rules in sandbox/standin/rules.py.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.standin import rules as fakeslack_rules
-from bot.standin.clients import ClientSide
-from bot.standin.methods import SlackError, ts_key
+from sandbox.standin import rules as fakeslack_rules
+from sandbox.standin.clients import ClientSide
+from sandbox.standin.methods import SlackError, ts_key
 
 JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from bot.sandbox import people
-from bot.sandbox.core import Sandbox
-from bot.standin import FakeSlack
+from sandbox import people
+from sandbox.core import Sandbox
+from sandbox.standin import FakeSlack
 
 log = logging.getLogger(__name__)
 

@@ -26,14 +26,14 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from bot.sandbox import interactions, people
-from bot.sandbox.clock import ScheduledWork, next_local
-from bot.sandbox.core import Sandbox
-from bot.sandbox.snapshot import snapshot, workspace
+from sandbox import interactions, people
+from sandbox.clock import ScheduledWork, next_local
+from sandbox.core import Sandbox
+from sandbox.snapshot import snapshot, workspace
 
 log = logging.getLogger(__name__)
 
-STATIC = files("bot.sandbox").joinpath("static")
+STATIC = files("sandbox").joinpath("static")
 KEEPALIVE_SECONDS = 15.0
 MAX_BODY_BYTES = 1024 * 1024
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")

@@ -1,6 +1,6 @@
 """The sandbox's workspace: the stand-in, who is looking at which modal, notices, and news for the page.
 
-Every Web API call the app makes lands in the stand-in (bot/standin); `Sandbox.on_call` watches them to
+Every Web API call the app makes lands in the stand-in (sandbox/standin); `Sandbox.on_call` watches them to
 keep what Slack's client would know: which person a modal opened for (from the trigger_id it was
 opened with), what a response_url post does, a file share's message, and any call the stand-in refused,
 shown in the conversation as a red notice the way a Slack developer would want to see it.
@@ -12,8 +12,8 @@ import threading
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.sandbox.signing import SignedPoster, new_trigger_id
-from bot.standin import Call, FakeSlack
+from sandbox.signing import SignedPoster, new_trigger_id
+from sandbox.standin import Call, FakeSlack
 
 WRITE_PREFIXES = ("chat.", "views.", "files.", "reactions.")
 ALWAYS_SHOWN = frozenset({"unknown_method", "not_authed", "invalid_auth", "invalid_arguments", "invalid_blocks"})

@@ -1,6 +1,6 @@
 """What people do in their Slack clients, and the workspace saved and restored (mixed into FakeSlack).
 
-The Web API methods (bot/standin/methods.py) are what the bot does; these are what the people in the
+The Web API methods (sandbox/standin/methods.py) are what the bot does; these are what the people in the
 workspace do and see: post a message, get an ephemeral answer to a slash command, see a response_url
 post land, read a thread. `export_state` / `import_state` let `pmbot sandbox` keep a workspace across
 restarts.
@@ -14,7 +14,7 @@ import itertools
 from contextlib import AbstractContextManager
 from typing import Any
 
-from bot.standin.methods import SlackError, SlackMethods, ts_key
+from sandbox.standin.methods import SlackError, SlackMethods, ts_key
 
 STATE_VERSION = 1
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sandbox.core import Sandbox
-from bot.standin.methods import ts_key
+from sandbox.core import Sandbox
+from sandbox.standin.methods import ts_key
 
 UNREAD_WINDOW = 50
 

@@ -21,13 +21,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.sandbox import seed, store
-from bot.sandbox.clock import SandboxClock, ScheduledWork
-from bot.sandbox.core import Sandbox
-from bot.sandbox.page import PageServer
-from bot.sandbox.signing import SignedPoster
-from bot.standin import FakeSlack
-from bot.standin.methods import APP_ID
+from sandbox import seed, store
+from sandbox.clock import SandboxClock, ScheduledWork
+from sandbox.core import Sandbox
+from sandbox.page import PageServer
+from sandbox.signing import SignedPoster
+from sandbox.standin import FakeSlack
+from sandbox.standin.methods import APP_ID
 
 log = logging.getLogger("pmbot")
 
