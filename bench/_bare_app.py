@@ -20,7 +20,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from waitress import serve
 
-SLACK_PATH = "/slack/events"  # bot.web.SLACK_PATH
+SLACK_PATH = "/slack/events"  # bot.manifest.SLACK_PATH
 StartResponse = Callable[..., Any]
 
 

@@ -17,14 +17,13 @@ from bench._harness import BOT_TOKEN, BenchError, progress
 from bot import jobs
 from bot.settings import load_settings
 from bot.slack_client import make_client
-from domain import reminders
-from domain.dates import WorkingHours
+from domain.calendar import WorkingHours, in_working_hours
 from handlers import schedule
 from sandbox.standin import FakeSlack
 from storage.db import make_engine, session_factory, unit_of_work
 from storage.migrate import upgrade
 from storage.models import ActionItem, Counter, Member, OutboxMessage, Project, Workspace
-from storage.models.actions import OPEN
+from storage.models.actions import ActionStatus
 
 # Wednesday 10:00 UTC: 11:00 in Berlin, 15:30 in Kolkata, 15:45 in Kathmandu (working hours), but 02:00 in
 # Los Angeles and 23:00 in Auckland (not). Every item fell due on Tuesday, in its owner's zone, so the reminder
@@ -49,7 +48,7 @@ def _populate(factory: sessionmaker[Session], count: int) -> None:
     """Insert a workspace, a project, the owners as members, and `count` + CONTROL_ITEMS open overdue items."""
     in_hours, out_of_hours = _owners(IN_HOURS_ZONES, "IN"), _owners(OUT_OF_HOURS_ZONES, "OUT")
     for _, zone in in_hours:
-        if not reminders.in_working_hours(T, tz=zone, hours=WorkingHours()):
+        if not in_working_hours(T, tz=zone, hours=WorkingHours()):
             raise BenchError(f"T={T.isoformat()} is not working hours in {zone}")
     owners = [user for user, _ in in_hours] * (count // len(in_hours) + 1)
     controls = [user for user, _ in out_of_hours] * (CONTROL_ITEMS // len(out_of_hours) + 1)
@@ -95,7 +94,7 @@ def _item(workspace_id: int, project_id: int, number: int, owner: str) -> dict[s
         "owner_id": owner,
         "creator_id": owner,
         "due_at": DUE_FROM + timedelta(minutes=number % 240),
-        "status": OPEN,
+        "status": ActionStatus.OPEN,
         "created_at": CREATED_AT,
         "accepted_at": CREATED_AT,
         "escalation_level": 0,

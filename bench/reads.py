@@ -47,7 +47,7 @@ from sandbox.standin import FakeSlack
 from storage.db import make_engine, session_factory, unit_of_work
 from storage.migrate import upgrade
 from storage.models import Blocker, Project
-from storage.models.actions import DONE
+from storage.models.actions import ActionStatus
 from tests.slack_requests import SlackSender
 
 VIEWER, LEAD = "U0DEV1", "U0LEAD"
@@ -65,7 +65,7 @@ def _fill(session: Any, projects: list[Project], count: int, now: datetime) -> N
         item = actions.create(session, project=project, creator=LEAD, owner=VIEWER if n % 2 else LEAD,
                               title=f"task {n}", due_at=due, now=earlier)  # fmt: skip
         if n % 7 == 0:
-            item.status, item.completed_at = DONE, now - timedelta(days=1)
+            item.status, item.completed_at = ActionStatus.DONE, now - timedelta(days=1)
         if n % 10 == 0:
             fields = Fields(title=f"risk {n}", probability=1 + n % 5, impact=1 + (n // 10) % 5)
             risks.create(session, project=project, creator=LEAD, fields=fields, now=earlier)

@@ -25,10 +25,11 @@ from bot import manifest
 from bot.delivery import DeliveryLoop
 from bot.installations import InstallationStore, Sealer, StoreAuthorize, Tokens
 from bot.later import Later
+from bot.manifest import INSTALL_PATH, REDIRECT_PATH
 from bot.notifier import Sender
 from bot.settings import Settings
 from bot.slack_client import make_client, patient_copy
-from bot.web import INSTALL_PATH, REDIRECT_PATH
+from domain import due_phrases
 from domain.clock import utcnow
 from handlers import forms, register_all
 from handlers.context import DB, FAILED, LATER, NOW, Job
@@ -225,6 +226,11 @@ def respond(body: dict[str, Any], answer: str | bytes) -> None:
             log.warning("Slack refused a command's answer at its response_url: %s %s", sent.status_code, sent.body)
     except Exception:
         log.warning("could not post a command's answer to its response_url", exc_info=True)
+
+
+def warm_up() -> None:
+    """Load what the first request would otherwise pay for: dateparser's language data (a second or so)."""
+    due_phrases.warm_up()
 
 
 def create_app(

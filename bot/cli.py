@@ -111,9 +111,8 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.app import create_app
+    from bot.app import create_app, warm_up
     from bot.web import make_wsgi, serve
-    from domain.dates import warm_up
 
     engine = _database(settings)
     warm_up()  # dateparser's first call loads language data: pay for it now, not in a user's request
@@ -145,8 +144,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def cmd_socket(settings: Settings, _args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import create_app
-    from domain.dates import warm_up
+    from bot.app import create_app, warm_up
 
     engine = _database(settings)
     warm_up()

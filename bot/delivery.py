@@ -76,17 +76,17 @@ class DeliveryLoop:
             return self._done >= target
 
     def drain(self, timeout: float = 30.0) -> bool:
-        """Wake the loop and wait until nothing it has sent is still holding a conversation back, so that all that
+        """Wake the loop and wait until no due message waits for its conversation's pace any more, so that all that
         was due has gone (the sandbox's seed before its page opens); False on timeout."""
         deadline = real_seconds() + timeout
         while True:
             self.wake()
             if not self.caught_up(timeout=max(0.0, deadline - real_seconds())):
                 return False
-            paced = self.sender.pacer.busy()
-            if not paced:
+            waiting = self.sender.next_pause(now=self.clock())
+            if waiting is None:
                 return True
-            pause = min(paced.values()) + PACE_MARGIN
+            pause = waiting + PACE_MARGIN
             if real_seconds() + pause > deadline:
                 return False
             time.sleep(pause)

@@ -8,7 +8,10 @@ from typing import Any
 
 import yaml
 
-from bot.web import REDIRECT_PATH, SLACK_PATH
+# Where Slack reaches the app (the manifest's request URLs, and what `pmbot serve` answers).
+SLACK_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"  # "Add to Slack" (OAuth mode only)
+REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 def load() -> dict[str, Any]:

@@ -235,6 +235,11 @@ class Sender:
                     break
         return report
 
+    def next_pause(self, *, now: datetime) -> float | None:
+        """Seconds until the first conversation with a due post held back only by its pace may have it; None when
+        no due post waits for its pace."""
+        return self._pause(now=now, keys=(), paced=self.pacer.busy())
+
     def _pause(self, *, now: datetime, keys: Sequence[tuple[int, str]], paced: dict[str, float]) -> float | None:
         """Seconds until the first conversation with a post waiting only for its pace may have it; None: none waits."""
         if not paced:

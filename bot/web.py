@@ -18,6 +18,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
+from bot.manifest import INSTALL_PATH, REDIRECT_PATH, SLACK_PATH
 from storage.db import database_is_reachable
 
 if TYPE_CHECKING:
@@ -25,9 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SLACK_PATH = "/slack/events"
-INSTALL_PATH = "/slack/install"  # "Add to Slack" (OAuth mode only)
-REDIRECT_PATH = "/slack/oauth_redirect"
 MAX_DEPTH = 64  # Slack's payloads nest a dozen levels; deeper is an attack on the parser
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]

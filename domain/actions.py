@@ -6,7 +6,6 @@ talk to Slack: the handlers render and queue the messages that follow from a cha
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,16 +16,14 @@ from sqlalchemy.orm import Session
 
 from domain import sequences
 from domain.errors import Conflict, InvalidInput, PermissionDenied
-from domain.text import escape
+from domain.text import escape, short_number
 from domain.visibility import unseen
 from domain.withdrawals import require_may_withdraw
 from domain.workspaces import is_lead
-from storage.models import ActionEvent, ActionItem, Project
-from storage.models.actions import DELETED, DONE, OPEN, WITHDRAWN
+from storage.models import ActionEvent, ActionItem, ActionStatus, Project
 
 TITLE_LIMIT = 300
 NOTES_LIMIT = 2900
-REF = re.compile(r"^\s*A-?(\d{1,9})\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -66,7 +63,7 @@ def create(
         owner_id=owner,
         creator_id=creator,
         due_at=due_at,
-        status=OPEN,
+        status=ActionStatus.OPEN,
         permalink=permalink,
         created_at=now,
         accepted_at=now if owner == creator else None,
@@ -100,13 +97,13 @@ def get(session: Session, *, workspace_id: int, ref: str, for_update: bool = Fal
     `for_update` locks the row until the transaction ends (PostgreSQL; SQLite serialises writers anyway),
     so two clicks at once are applied one after the other and the second sees the first.
     """
-    match = REF.match(ref)
-    if not match:
+    number = short_number(ref, "A")
+    if number is None:
         raise InvalidInput(f"`{escape(ref[:20])}` is not an action id.", hint="Action ids look like `A-17`.")
-    stmt = select(ActionItem).where(ActionItem.workspace_id == workspace_id, ActionItem.number == int(match.group(1)))
+    stmt = select(ActionItem).where(ActionItem.workspace_id == workspace_id, ActionItem.number == number)
     item = session.scalar(stmt.with_for_update() if for_update else stmt)
-    if item is None or item.status in (DELETED, WITHDRAWN):
-        raise unseen(f"A-{int(match.group(1))}")
+    if item is None or item.status in (ActionStatus.DELETED, ActionStatus.WITHDRAWN):
+        raise unseen(f"A-{number}")
     return item
 
 
@@ -124,9 +121,9 @@ def require_may_change(item: ActionItem, actor: Actor, verb: str) -> None:
 
 
 def _require_open(item: ActionItem) -> None:
-    if item.status == DONE:
+    if item.status == ActionStatus.DONE:
         raise Conflict(f"{item.ref} is already done.")
-    if item.status != OPEN:
+    if item.status != ActionStatus.OPEN:
         raise Conflict(f"{item.ref} is closed.")
 
 
@@ -134,7 +131,7 @@ def complete(session: Session, item: ActionItem, *, actor: Actor, now: datetime)
     """Mark an item done; raise Conflict if it already is (a double click changes nothing)."""
     require_may_change(item, actor, "complete")
     _require_open(item)
-    item.status, item.completed_at, item.completed_by = DONE, now, actor.user_id
+    item.status, item.completed_at, item.completed_by = ActionStatus.DONE, now, actor.user_id
     item.revision += 1
     return _record(session, item, actor.user_id, "done", now)
 
@@ -142,9 +139,9 @@ def complete(session: Session, item: ActionItem, *, actor: Actor, now: datetime)
 def reopen(session: Session, item: ActionItem, *, actor: Actor, now: datetime) -> ActionEvent:
     """Reopen a done item."""
     require_may_change(item, actor, "reopen")
-    if item.status != DONE:
+    if item.status != ActionStatus.DONE:
         raise Conflict(f"{item.ref} is not done.")
-    item.status, item.completed_at, item.completed_by = OPEN, None, None
+    item.status, item.completed_at, item.completed_by = ActionStatus.OPEN, None, None
     item.revision += 1
     return _record(session, item, actor.user_id, "reopened", now)
 
@@ -225,9 +222,9 @@ def edit(
 def delete(session: Session, item: ActionItem, *, actor: Actor, now: datetime) -> ActionEvent:
     """Remove an item from every list (kept in the database with its history)."""
     require_may_change(item, actor, "delete")
-    if item.status == DELETED:
+    if item.status == ActionStatus.DELETED:
         raise Conflict(f"{item.ref} is already deleted.")
-    item.status = DELETED
+    item.status = ActionStatus.DELETED
     item.revision += 1
     return _record(session, item, actor.user_id, "deleted", now)
 
@@ -235,9 +232,14 @@ def delete(session: Session, item: ActionItem, *, actor: Actor, now: datetime) -
 def withdraw(session: Session, item: ActionItem, *, actor: str, now: datetime) -> ActionEvent:
     """Take back an item its creator just recorded: gone from every list, its history says so."""
     require_may_withdraw(
-        item.ref, creator_id=item.creator_id, created_at=item.created_at, status=item.status, actor=actor, now=now
+        item.ref,
+        creator_id=item.creator_id,
+        created_at=item.created_at,
+        withdrawn=item.status == ActionStatus.WITHDRAWN,
+        actor=actor,
+        now=now,
     )
-    item.status = WITHDRAWN
+    item.status = ActionStatus.WITHDRAWN
     item.revision += 1
     return _record(session, item, actor, "withdrawn", now)
 
@@ -284,7 +286,7 @@ def projects_with_open(session: Session, *, workspace_id: int, owner: str) -> li
 
 
 def _open(workspace_id: int, owner: str | None, project_id: int | None, project_ids: Collection[int] | None) -> Any:
-    stmt = select(ActionItem).where(ActionItem.workspace_id == workspace_id, ActionItem.status == OPEN)
+    stmt = select(ActionItem).where(ActionItem.workspace_id == workspace_id, ActionItem.status == ActionStatus.OPEN)
     if owner is not None:
         stmt = stmt.where(ActionItem.owner_id == owner)
     if project_id is not None:

@@ -20,7 +20,7 @@ from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.text import escape, short_number
 from domain.visibility import unseen
 from domain.workspaces import is_lead
-from storage.models import Decision, DecisionRevision, Project
+from storage.models import Decision, DecisionRevision, DecisionStatus, Project
 
 STATEMENT_LIMIT = 1000
 TEXT_LIMIT = 2900
@@ -56,7 +56,7 @@ def create(
     creator: str,
     wording: Wording,
     now: datetime,
-    status: str = "approved",
+    status: str = DecisionStatus.APPROVED,
     decided_by: list[str] | None = None,
     approver: str | None = None,
     needed_by: datetime | None = None,
@@ -65,9 +65,9 @@ def create(
 ) -> Decision:
     """Record a decision and its first revision."""
     wording = wording.validate()
-    if status not in ("proposed", "approved", "rejected"):
+    if status not in (DecisionStatus.PROPOSED, DecisionStatus.APPROVED, DecisionStatus.REJECTED):
         raise InvalidInput("A new decision is proposed, approved or rejected.", field="status")
-    if status == "proposed" and needed_by is not None and needed_by <= now:
+    if status == DecisionStatus.PROPOSED and needed_by is not None and needed_by <= now:
         raise InvalidInput("The needed-by date is in the past.", field="needed_by")
     number = sequences.next_number(session, workspace_id=project.workspace_id, kind="decision")
     decision = Decision(
@@ -86,7 +86,7 @@ def create(
         links=links or [],
         permalink=permalink,
         created_at=now,
-        decided_at=None if status == "proposed" else now,
+        decided_at=None if status == DecisionStatus.PROPOSED else now,
         revision=1,
     )
     decision.project = project
@@ -123,7 +123,7 @@ def require_may_change(decision: Decision, actor: str, verb: str) -> None:
 def revise(session: Session, decision: Decision, *, actor: str, wording: Wording, now: datetime) -> DecisionRevision:
     """Write a new revision; the old wording stays readable in the history."""
     require_may_change(decision, actor, "revise")
-    if decision.status == "superseded":
+    if decision.status == DecisionStatus.SUPERSEDED:
         raise Conflict(f"{decision.ref} is superseded; revise the decision that replaced it.")
     wording = wording.validate()
     current = Wording(decision.statement, decision.context, decision.options, decision.rationale)
@@ -138,9 +138,9 @@ def revise(session: Session, decision: Decision, *, actor: str, wording: Wording
 def supersede(session: Session, old: Decision, new: Decision, *, actor: str, now: datetime) -> None:
     """Link a new decision as replacing an old one, both ways; the old one's status becomes superseded."""
     require_may_change(old, actor, "supersede")
-    if old.status == "superseded":
+    if old.status == DecisionStatus.SUPERSEDED:
         raise Conflict(f"{old.ref} is already superseded.")
-    old.status, old.superseded_by_id, new.supersedes_id = "superseded", new.id, old.id
+    old.status, old.superseded_by_id, new.supersedes_id = DecisionStatus.SUPERSEDED, new.id, old.id
     old.revision += 1
     _revision(session, old, author=actor, now=now)
 
@@ -149,9 +149,9 @@ def decide(session: Session, decision: Decision, *, actor: str, approve: bool, n
     """The approver approves or rejects a proposed decision."""
     if decision.approver_id is None or actor != decision.approver_id:
         raise PermissionDenied(f"Only {decision.ref}'s approver can approve or reject it.")
-    if decision.status != "proposed":
+    if decision.status != DecisionStatus.PROPOSED:
         raise Conflict(f"{decision.ref} is already {decision.status}.")
-    decision.status, decision.decided_at = ("approved" if approve else "rejected"), now
+    decision.status, decision.decided_at = (DecisionStatus.APPROVED if approve else DecisionStatus.REJECTED), now
     decision.revision += 1
     return _revision(session, decision, author=actor, now=now)
 
@@ -171,7 +171,9 @@ def list_for(session: Session, *, project_id: int, pending: bool = False, limit:
     """Decisions of a project, newest first; `pending`: proposed ones, soonest needed first."""
     stmt = select(Decision).where(Decision.project_id == project_id)
     if pending:
-        stmt = stmt.where(Decision.status == "proposed").order_by(Decision.needed_by.is_(None), Decision.needed_by)
+        stmt = stmt.where(Decision.status == DecisionStatus.PROPOSED).order_by(
+            Decision.needed_by.is_(None), Decision.needed_by
+        )
     else:
         stmt = stmt.order_by(Decision.number.desc())
     return list(session.scalars(stmt.limit(limit)))
@@ -271,10 +273,10 @@ def withdraw(session: Session, decision: Decision, *, actor: str, now: datetime)
         decision.ref,
         creator_id=decision.creator_id,
         created_at=decision.created_at,
-        status=decision.status,
+        withdrawn=decision.status == DecisionStatus.WITHDRAWN,
         actor=actor,
         now=now,
     )
-    decision.status = withdrawals.WITHDRAWN
+    decision.status = DecisionStatus.WITHDRAWN
     decision.revision += 1
     return _revision(session, decision, author=actor, now=now)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from domain.dates import WorkingHours, is_working_day
-from domain.standup_schedule import local_day, local_moment
+from domain.calendar import WorkingHours, is_working_day, local_day, local_moment
 
 WEEKLY_DAY, WEEKLY_MINUTE = 4, 16 * 60  # Friday 16:00, project time zone
 ESCALATION_MINUTE = 9 * 60  # 09:00, in the lead's (or, for a channel, the project's) time zone

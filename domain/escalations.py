@@ -17,12 +17,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from domain import members, outbox
-from domain.dates import WorkingHours
+from domain.calendar import WorkingHours, next_working_moment
 from domain.outbox import HELD, Outgoing
-from domain.reminders import next_working_moment
 from domain.workspaces import working_hours
-from storage.models import ActionItem, OutboxMessage, Project, Risk
-from storage.models.actions import OPEN
+from storage.models import ActionItem, ActionStatus, OutboxMessage, Project, Risk, RiskStatus
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,7 @@ def release(session: Session, notes: list[OutboxMessage], *, now: datetime) -> l
         record: ActionItem | Risk | None = (
             session.get(ActionItem, record_id) if kind == "action" else session.get(Risk, record_id)
         )
-        if record is None or record.status != (OPEN if kind == "action" else "open"):
+        if record is None or record.status != (ActionStatus.OPEN if kind == "action" else RiskStatus.OPEN):
             continue  # done, closed or withdrawn since: nothing to escalate any more
         found[(kind, record_id)] = Escalated(record.project, kind, record, str(payload["reason"]))
     return list(found.values())

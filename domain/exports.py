@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain import meetings as meeting_rules
+from domain.calendar import in_zone, local_text
 from domain.risks import level
-from domain.zones import local_text, zone
-from storage.models import ActionItem, Decision, Meeting, Project, Risk
+from storage.models import ActionItem, ActionStatus, Decision, Meeting, Project, Risk
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ACTION_COLUMNS = ["id", "title", "owner_id", "owner_name", "creator_id", "creator_name", "status", "due_at",
@@ -30,7 +30,7 @@ MEETING_COLUMNS = ["id", "title", "started_at", "ended_at", "closed_automaticall
 def _cell(value: Any, tz: str) -> str:
     """A CSV cell that a spreadsheet never runs as a formula; a moment in ISO 8601, to the second, in the zone `tz`."""
     if isinstance(value, datetime):
-        text = value.astimezone(zone(tz)).replace(microsecond=0).isoformat()
+        text = in_zone(value, tz).replace(microsecond=0).isoformat()
     else:
         text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
@@ -48,7 +48,7 @@ def _records(session: Session, project: Project) -> tuple[list[ActionItem], list
     actions = list(
         session.scalars(
             select(ActionItem)
-            .where(ActionItem.project_id == project.id, ActionItem.status != "deleted")
+            .where(ActionItem.project_id == project.id, ActionItem.status != ActionStatus.DELETED)
             .order_by(ActionItem.number)
         )
     )

@@ -20,11 +20,14 @@ from domain.text import FORMER_MEMBER, user_mention
 from storage.models import (
     ActionEvent,
     ActionItem,
+    ActionStatus,
     Away,
     Blocker,
+    BlockerStatus,
     ChannelMember,
     Decision,
     DecisionRevision,
+    DecisionStatus,
     DigestSubscription,
     FormDraft,
     Meeting,
@@ -34,10 +37,10 @@ from storage.models import (
     Project,
     Risk,
     RiskEvent,
+    RiskStatus,
     Standup,
     StandupAnswer,
 )
-from storage.models.actions import OPEN
 
 
 def forget(session: Session, *, workspace_id: int, user_id: str, successor: str) -> Counter[str]:
@@ -70,14 +73,18 @@ def forget(session: Session, *, workspace_id: int, user_id: str, successor: str)
     # Handed over: what is still open and theirs.
     item, risk, blocker = ActionItem, Risk, Blocker
     run("open actions handed over", update(item).where(item.workspace_id == workspace_id, item.owner_id == user_id,
-                                                       item.status == OPEN).values(owner_id=successor))  # fmt: skip
+                                                       item.status == ActionStatus.OPEN)
+        .values(owner_id=successor))  # fmt: skip
     run("open risks handed over", update(risk).where(risk.workspace_id == workspace_id, risk.owner_id == user_id,
-                                                     risk.status == "open").values(owner_id=successor))  # fmt: skip
+                                                     risk.status == RiskStatus.OPEN)
+        .values(owner_id=successor))  # fmt: skip
     run("open blockers handed over", update(blocker).where(blocker.workspace_id == workspace_id,
-                                                           blocker.owner_id == user_id, blocker.status == "open")
+                                                           blocker.owner_id == user_id,
+                                                           blocker.status == BlockerStatus.OPEN)
         .values(owner_id=successor))  # fmt: skip
     run("approvals handed over", update(Decision).where(Decision.workspace_id == workspace_id,
-                                                        Decision.approver_id == user_id, Decision.status == "proposed")
+                                                        Decision.approver_id == user_id,
+                                                        Decision.status == DecisionStatus.PROPOSED)
         .values(approver_id=successor))  # fmt: skip
 
     # Anonymised: their name on the record.

@@ -12,8 +12,7 @@ from domain import risks as risk_rules
 from domain import standups
 from domain import status as status_rules
 from domain.standup_schedule import current_day
-from storage.models import ActionItem, Decision, Project, Risk, Standup
-from storage.models.actions import OPEN
+from storage.models import ActionItem, ActionStatus, Decision, DecisionStatus, Project, Risk, RiskStatus, Standup
 
 SHOWN = 20  # rows of each list the Home tab shows (it counts them all)
 PROJECTS_SHOWN = 15
@@ -39,15 +38,19 @@ def dashboard(session: Session, *, user_id: str, projects: list[Project], now: d
     board = Dashboard()
     if not ids:
         return board
-    mine = (ActionItem.project_id.in_(ids), ActionItem.owner_id == user_id, ActionItem.status == OPEN)
+    mine = (ActionItem.project_id.in_(ids), ActionItem.owner_id == user_id, ActionItem.status == ActionStatus.OPEN)
     board.action_count = session.scalar(select(func.count()).select_from(ActionItem).where(*mine)) or 0
     soonest = (ActionItem.due_at.is_(None), ActionItem.due_at, ActionItem.number)
     board.actions = list(session.scalars(select(ActionItem).where(*mine).order_by(*soonest).limit(SHOWN)))
     owned = session.scalars(
-        select(Risk).where(Risk.project_id.in_(ids), Risk.owner_id == user_id, Risk.status == "open")
+        select(Risk).where(Risk.project_id.in_(ids), Risk.owner_id == user_id, Risk.status == RiskStatus.OPEN)
     )
     board.reviews = [r for r in owned if risk_rules.next_review(r) <= now]
-    waiting = (Decision.project_id.in_(ids), Decision.approver_id == user_id, Decision.status == "proposed")
+    waiting = (
+        Decision.project_id.in_(ids),
+        Decision.approver_id == user_id,
+        Decision.status == DecisionStatus.PROPOSED,
+    )
     board.approval_count = session.scalar(select(func.count()).select_from(Decision).where(*waiting)) or 0
     board.approvals = list(session.scalars(select(Decision).where(*waiting).order_by(Decision.id).limit(SHOWN)))
     for standup in session.scalars(select(Standup).where(Standup.project_id.in_(ids), Standup.paused.is_(False))):

@@ -14,8 +14,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.models import BOTS, INSTALLATIONS, ActionItem, Blocker, Meeting, OutboxMessage, Risk, Workspace
-from storage.models.actions import DELETED, DONE
+from storage.models import (
+    BOTS,
+    INSTALLATIONS,
+    ActionItem,
+    ActionStatus,
+    Blocker,
+    BlockerStatus,
+    Meeting,
+    OutboxMessage,
+    Risk,
+    RiskStatus,
+    Workspace,
+)
 
 
 @dataclass(frozen=True)
@@ -76,10 +87,12 @@ def purge_closed(session: Session, *, now: datetime, policy: Policy) -> dict[str
         return {}
     cutoff = now - policy.retention
     statements = {
-        "actions": delete(ActionItem).where(ActionItem.status == DONE, ActionItem.completed_at < cutoff),
-        "deleted actions": delete(ActionItem).where(ActionItem.status == DELETED, ActionItem.created_at < cutoff),
-        "risks": delete(Risk).where(Risk.status == "closed", Risk.closed_at < cutoff),
-        "blockers": delete(Blocker).where(Blocker.status == "resolved", Blocker.resolved_at < cutoff),
+        "actions": delete(ActionItem).where(ActionItem.status == ActionStatus.DONE, ActionItem.completed_at < cutoff),
+        "deleted actions": delete(ActionItem).where(
+            ActionItem.status == ActionStatus.DELETED, ActionItem.created_at < cutoff
+        ),
+        "risks": delete(Risk).where(Risk.status == RiskStatus.CLOSED, Risk.closed_at < cutoff),
+        "blockers": delete(Blocker).where(Blocker.status == BlockerStatus.RESOLVED, Blocker.resolved_at < cutoff),
         "meetings": delete(Meeting).where(Meeting.ended_at.is_not(None), Meeting.ended_at < cutoff),
     }
     counts = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from domain.standup_schedule import local_day, local_moment
+from domain.calendar import local_day, local_moment
 
 AGENDA_BEFORE = timedelta(hours=1)
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain import sequences
+from domain.calendar import local_text
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.text import escape, short_number
 from domain.visibility import unseen
-from domain.zones import local_text
 from storage.models import ActionItem, Decision, Meeting, MeetingSeries, Project, Risk
 
 AUTO_CLOSE_AFTER = timedelta(hours=3)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from domain.calendar import is_zone
 from domain.errors import InvalidInput
 from domain.text import escape
 from storage.models import Member, Standup
@@ -80,6 +81,57 @@ def require_can_own(member: Member, what: str, *, field: str | None = None) -> N
         raise InvalidInput(f"@{name} is a bot, so it can't {what}.", hint="Give it to a person.", field=field)
 
 
+@dataclass(frozen=True)
+class Known:
+    """What pmbot has cached of some members, by (workspace_id, user_id)."""
+
+    zones: dict[tuple[int, str], str]  # only the zones Slack gave: a reader falls back to its project's
+    names: dict[tuple[int, str], str]
+    deactivated: frozenset[tuple[int, str]]
+
+
+def known(session: Session, *, user_ids: Iterable[str] | None = None, workspace_ids: Iterable[int] = ()) -> Known:
+    """Return the zone, name and deactivation of these cached members (without `user_ids`, every member of
+    `workspace_ids`) in one query: the one place pmbot reads them for many people at once."""
+    stmt = select(Member.workspace_id, Member.user_id, Member.zone_name, Member.name, Member.deleted)
+    if user_ids is not None:
+        stmt = stmt.where(Member.user_id.in_(set(user_ids)))
+    if workspace_ids:
+        stmt = stmt.where(Member.workspace_id.in_(set(workspace_ids)))
+    zones: dict[tuple[int, str], str] = {}
+    names: dict[tuple[int, str], str] = {}
+    deactivated: set[tuple[int, str]] = set()
+    for row in session.execute(stmt):
+        key = (row.workspace_id, row.user_id)
+        names[key] = row.name
+        if row.zone_name:
+            zones[key] = row.zone_name
+        if row.deleted:
+            deactivated.add(key)
+    return Known(zones, names, frozenset(deactivated))
+
+
+def zones_in(session: Session, *, workspace_id: int) -> tuple[dict[str, str], set[str]]:
+    """Return every member's known zone by user id, and the deactivated ones, in a workspace of any size.
+
+    A row per (zone, deactivated) with its members' ids joined by spaces (never in a Slack id): ten thousand
+    members are a few dozen rows, not a Python object each to build and for the garbage collector to walk.
+    """
+    zones: dict[str, str] = {}
+    deactivated: set[str] = set()
+    rows = session.execute(
+        select(Member.zone_name, Member.deleted, func.aggregate_strings(Member.user_id, " "))
+        .where(Member.workspace_id == workspace_id)
+        .group_by(Member.zone_name, Member.deleted)
+    )
+    for tz, deleted, users in rows:
+        if tz:
+            zones.update(dict.fromkeys(users.split(" "), tz))
+        if deleted:
+            deactivated.update(users.split(" "))
+    return zones, deactivated
+
+
 def zones_and_deactivated(
     session: Session, *, user_ids: Iterable[str], workspace_ids: Iterable[int] = ()
 ) -> tuple[dict[tuple[int, str], str], set[tuple[int, str]]]:
@@ -87,27 +139,30 @@ def zones_and_deactivated(
 
     A member whose zone Slack never gave is left out of the zones, so the reader falls back to its project's.
     """
-    stmt = select(Member.workspace_id, Member.user_id, Member.zone_name, Member.deleted).where(
-        Member.user_id.in_(set(user_ids))
+    found = known(session, user_ids=user_ids, workspace_ids=workspace_ids)
+    return found.zones, set(found.deactivated)
+
+
+def names(session: Session, *, workspace_id: int, user_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Return the cached name of each of these members by user id (every member of the workspace without `user_ids`)."""
+    found = known(session, user_ids=user_ids, workspace_ids=[workspace_id])
+    return {user: name for (_, user), name in found.names.items()}
+
+
+def zones_by_workspace(session: Session, *, workspace_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Return the zones each workspace's members are in: every zone its stand-ups' participants can be in.
+
+    One row per zone, whatever the number of members ("" for a member whose zone Slack never gave).
+    """
+    rows = session.execute(
+        select(Member.workspace_id, Member.zone_name).where(Member.workspace_id.in_(set(workspace_ids))).distinct()
     )
-    if workspace_ids:
-        stmt = stmt.where(Member.workspace_id.in_(set(workspace_ids)))
-    zones: dict[tuple[int, str], str] = {}
-    deactivated: set[tuple[int, str]] = set()
-    for row in session.execute(stmt):
-        if row.zone_name:
-            zones[(row.workspace_id, row.user_id)] = row.zone_name
-        if row.deleted:
-            deactivated.add((row.workspace_id, row.user_id))
-    return zones, deactivated
+    zones: dict[int, set[str]] = {}
+    for row in rows:
+        zones.setdefault(row.workspace_id, set()).add(row.zone_name)
+    return zones
 
 
 def _zone(name: object, *, fallback: str) -> str:
     # Slack omits tz for some accounts: keep what we had, else "" (unknown) so readers use the project's zone.
-    if isinstance(name, str) and name:
-        try:
-            ZoneInfo(name)
-            return name
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return fallback
+    return name if isinstance(name, str) and name and is_zone(name) else fallback

@@ -19,8 +19,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from domain.dates import WorkingHours, end_of_working_day, is_working_day, next_working_day, start_of_working_day
-from domain.zones import zone
+from domain.calendar import (
+    WorkingHours,
+    in_working_hours,
+    is_working_day,
+    last_working_moment,
+    local_day,
+    next_working_day,
+    next_working_moment,
+    previous_working_day,
+    start_of_working_day,
+)
 
 MAX_ESCALATION_LEVEL = 3
 SEND_GRACE = timedelta(minutes=30)
@@ -35,44 +44,6 @@ class Reminder:
     occurrence: str
 
 
-def in_working_hours(moment: datetime, *, tz: str, hours: WorkingHours) -> bool:
-    """Return whether a moment is inside the working hours of a person in `tz`."""
-    local = moment.astimezone(zone(tz))
-    return is_working_day(local.date(), hours) and hours.start <= local.time() <= hours.end
-
-
-def previous_working_day(day: date, hours: WorkingHours) -> date:
-    """Return the last working day strictly before `day`."""
-    candidate = day - timedelta(days=1)
-    while not is_working_day(candidate, hours):
-        candidate -= timedelta(days=1)
-    return candidate
-
-
-def next_working_moment(moment: datetime, *, tz: str, hours: WorkingHours) -> datetime:
-    """Return `moment` if it is in working hours, else the start of the next working window."""
-    if in_working_hours(moment, tz=tz, hours=hours):
-        return moment
-    local_day = moment.astimezone(zone(tz)).date()
-    if is_working_day(local_day, hours):
-        start = start_of_working_day(local_day, tz=tz, hours=hours)
-        if moment < start:
-            return start
-    return start_of_working_day(next_working_day(local_day, hours), tz=tz, hours=hours)
-
-
-def last_working_moment(moment: datetime, *, tz: str, hours: WorkingHours) -> datetime:
-    """Return `moment` if it is in working hours, else the end of the last working window before it."""
-    if in_working_hours(moment, tz=tz, hours=hours):
-        return moment
-    local_day = moment.astimezone(zone(tz)).date()
-    if is_working_day(local_day, hours):
-        end = end_of_working_day(local_day, tz=tz, hours=hours)
-        if moment > end:
-            return end
-    return end_of_working_day(previous_working_day(local_day, hours), tz=tz, hours=hours)
-
-
 def current_reminder(
     *,
     due_at: datetime,
@@ -85,15 +56,14 @@ def current_reminder(
     """Return the reminder that is current at `now` for an open item, or None (none yet, or not working hours)."""
     if snoozed_until is not None and now < snoozed_until:
         return None
-    local_zone = zone(tz)
-    due_day = due_at.astimezone(local_zone).date()
+    due_day = local_day(due_at, tz)
     candidates: list[Reminder] = []
     before_day = previous_working_day(due_day, hours)
     before = start_of_working_day(before_day, tz=tz, hours=hours)
     candidates.append(Reminder("before", before, before_day.isoformat()))
     due = last_working_moment(due_at, tz=tz, hours=hours)
     candidates.append(Reminder("due", due, due_at.strftime("%Y%m%dT%H%M")))
-    today = now.astimezone(local_zone).date()
+    today = local_day(now, tz)
     if today > due_day:  # the latest overdue nudge that has arrived: today's, or the last working day's
         day = today if is_working_day(today, hours) else previous_working_day(today, hours)
         if day > due_day:
@@ -120,7 +90,7 @@ def escalation_level(*, due_at: datetime, threshold_days: int, tz: str, hours: W
     """
     if now <= due_at:
         return 0
-    day = due_at.astimezone(zone(tz)).date()
+    day = local_day(due_at, tz)
     level = 0
     while level < MAX_ESCALATION_LEVEL:
         for _ in range(threshold_days + (1 if level == 0 else 0)):
@@ -141,4 +111,4 @@ def nudge_day(*, tz: str, hours: WorkingHours, now: datetime) -> date | None:
     """Return the person's day whose daily nudge goes out at `now`, or None outside their working hours."""
     if not in_working_hours(now, tz=tz, hours=hours):
         return None
-    return now.astimezone(zone(tz)).date()
+    return local_day(now, tz)

@@ -16,9 +16,9 @@ from domain import sequences
 from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.text import escape, short_number
 from domain.visibility import unseen
-from domain.withdrawals import WITHDRAWN, require_may_withdraw
+from domain.withdrawals import require_may_withdraw
 from domain.workspaces import is_lead
-from storage.models import Project, Risk, RiskEvent
+from storage.models import Project, Risk, RiskEvent, RiskStatus
 from storage.models.risks import CATEGORIES, KINDS
 
 PROBABILITY = {1: "rare", 2: "unlikely", 3: "possible", 4: "likely", 5: "almost certain"}
@@ -127,7 +127,7 @@ def create(session: Session, *, project: Project, creator: str, fields: Fields, 
         review_at=fields.review_at,
         target_at=fields.target_at,
         opportunity=bool(fields.opportunity),
-        status="open",
+        status=RiskStatus.OPEN,
         created_at=now,
         escalated_score=0,
         revision=0,
@@ -159,7 +159,7 @@ def may_change(risk: Risk, user_id: str) -> bool:
 def _require(risk: Risk, user_id: str, verb: str) -> None:
     if not may_change(risk, user_id):
         raise PermissionDenied(f"Only {risk.ref}'s owner, its creator or a project lead can {verb} it.")
-    if risk.status != "open":
+    if risk.status != RiskStatus.OPEN:
         raise Conflict(f"{risk.ref} is closed.")
 
 
@@ -202,7 +202,7 @@ def close(session: Session, risk: Risk, *, actor: str, reason: str, now: datetim
     reason = " ".join(reason.split())
     if not reason:
         raise InvalidInput("Say why it is closed.", hint=f"Like `/risk close {risk.ref} vendor delivered`.")
-    risk.status, risk.close_reason, risk.closed_at = "closed", reason[:TEXT_LIMIT], now
+    risk.status, risk.close_reason, risk.closed_at = RiskStatus.CLOSED, reason[:TEXT_LIMIT], now
     risk.revision += 1
     return _record(session, risk, actor, "closed", now, reason=reason[:TEXT_LIMIT], score=risk.score)
 
@@ -210,16 +210,25 @@ def close(session: Session, risk: Risk, *, actor: str, reason: str, now: datetim
 def withdraw(session: Session, risk: Risk, *, actor: str, now: datetime) -> RiskEvent:
     """Take back an entry its creator just recorded: gone from every list, its history says so."""
     require_may_withdraw(
-        risk.ref, creator_id=risk.creator_id, created_at=risk.created_at, status=risk.status, actor=actor, now=now
+        risk.ref,
+        creator_id=risk.creator_id,
+        created_at=risk.created_at,
+        withdrawn=risk.status == RiskStatus.WITHDRAWN,
+        actor=actor,
+        now=now,
     )
-    risk.status = WITHDRAWN
+    risk.status = RiskStatus.WITHDRAWN
     risk.revision += 1
     return _record(session, risk, actor, "withdrawn", now)
 
 
 def needs_escalation(risk: Risk) -> bool:
     """Return whether the entry has risen to the project's threshold since it was last escalated."""
-    return risk.status == "open" and risk.score >= escalation_score(risk.project) and risk.score > risk.escalated_score
+    return (
+        risk.status == RiskStatus.OPEN
+        and risk.score >= escalation_score(risk.project)
+        and risk.score > risk.escalated_score
+    )
 
 
 def mark_escalated(session: Session, risk: Risk, *, now: datetime, reason: str) -> RiskEvent:
@@ -237,7 +246,7 @@ def next_review(risk: Risk) -> datetime:
 
 
 def _open(project_id: int, user_id: str | None, minimum_score: int) -> Any:
-    stmt = select(Risk).where(Risk.project_id == project_id, Risk.status == "open")
+    stmt = select(Risk).where(Risk.project_id == project_id, Risk.status == RiskStatus.OPEN)
     if user_id:
         stmt = stmt.where(Risk.owner_id == user_id)
     if minimum_score:

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, datetime, timedelta
 
-from domain.zones import zone
+from domain.calendar import local_day, local_moment
 
 
 @dataclass(frozen=True)
@@ -45,23 +44,9 @@ class Plan:
         return day.weekday() in self.days and day not in self.holidays and not participant.is_away(day)
 
 
-@lru_cache(maxsize=4096)
-def local_moment(day: date, minute: int, tz: str) -> datetime:
-    """Return the instant of a local wall-clock time on a date, as aware UTC (a DST gap moves it forward)."""
-    local_zone = zone(tz)
-    local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=local_zone)
-    # Round-trip through UTC: a wall time that does not exist comes back shifted past the gap.
-    return datetime.fromtimestamp(local.timestamp(), tz=zone("UTC"))
-
-
 def prompt_at(plan: Plan, participant: Participant, day: date) -> datetime:
     """Return when the participant is asked on `day` (whether or not they are)."""
     return local_moment(day, plan.prompt_minute, participant.tz)
-
-
-def local_day(moment: datetime, tz: str) -> date:
-    """Return the calendar date at `moment` in `tz`."""
-    return moment.astimezone(zone(tz)).date()
 
 
 def current_day(plan: Plan, participant: Participant, now: datetime) -> date | None:

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.expression import Grouping
 
 from domain import members
+from domain.calendar import local_day
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.outbox import Outgoing
 from domain.standup_schedule import Participant, Plan, prompt_at
-from domain.zones import zone
-from storage.models import Away, Blocker, Holiday, Member, OutboxMessage, Project, Standup, StandupAnswer
+from storage.models import Away, Blocker, BlockerStatus, Holiday, OutboxMessage, Project, Standup, StandupAnswer
 from storage.models.standups import DEFAULT_QUESTIONS
 
 ANSWER_LIMIT = 2900
@@ -149,20 +149,6 @@ def active(session: Session) -> list[Standup]:
     return list(session.scalars(select(Standup).options(joinedload(Standup.project)).where(Standup.paused.is_(False))))
 
 
-def member_zones(session: Session, *, workspace_ids: Iterable[int]) -> dict[int, set[str]]:
-    """Return the zones each workspace's members are in: every zone its stand-ups' participants can be in.
-
-    One row per zone, whatever the number of members ("" for a member whose zone Slack never gave).
-    """
-    rows = session.execute(
-        select(Member.workspace_id, Member.zone_name).where(Member.workspace_id.in_(set(workspace_ids))).distinct()
-    )
-    zones: dict[int, set[str]] = {}
-    for row in rows:
-        zones.setdefault(row.workspace_id, set()).add(row.zone_name)
-    return zones
-
-
 @dataclass(frozen=True)
 class Roster:
     """A workspace's members as stand-ups need them: zone (when known), deactivated, time away."""
@@ -187,20 +173,7 @@ class Roster:
 
 def roster(session: Session, *, workspace_id: int, first: date, last: date) -> Roster:
     """Return a workspace's members, with the time away that overlaps `first` to `last`, in two queries."""
-    zones: dict[str, str] = {}
-    deactivated: set[str] = set()
-    # A row per zone with its members' ids joined by spaces (never in a Slack id): ten thousand members are a few
-    # dozen rows, not a Python object each to build and for the garbage collector to walk.
-    rows = session.execute(
-        select(Member.zone_name, Member.deleted, func.aggregate_strings(Member.user_id, " "))
-        .where(Member.workspace_id == workspace_id)
-        .group_by(Member.zone_name, Member.deleted)
-    )
-    for tz, deleted, users in rows:
-        if tz:
-            zones.update(dict.fromkeys(users.split(" "), tz))
-        if deleted:
-            deactivated.update(users.split(" "))
+    zones, deactivated = members.zones_in(session, workspace_id=workspace_id)
     away: dict[str, list[tuple[date, date]]] = {}
     for user, first_day, last_day in session.execute(
         select(Away.user_id, Away.first_day, Away.last_day).where(
@@ -209,12 +182,6 @@ def roster(session: Session, *, workspace_id: int, first: date, last: date) -> R
     ):
         away.setdefault(user, []).append((first_day, last_day))
     return Roster(zones, frozenset(deactivated), {user: tuple(spans) for user, spans in away.items()})
-
-
-def member_names(session: Session, *, workspace_id: int) -> dict[str, str]:
-    """Return the names of a workspace's members, by user id."""
-    rows = session.execute(select(Member.user_id, Member.name).where(Member.workspace_id == workspace_id))
-    return {user: name for user, name in rows}
 
 
 def holidays_of(session: Session, *, first: date, last: date) -> dict[int, frozenset[date]]:
@@ -429,8 +396,8 @@ def track_blocker(session: Session, standup: Standup, answer: StandupAnswer, *, 
     text = blocker_text(standup, list(answer.answers))
     existing = session.scalar(select(Blocker).where(Blocker.answer_id == answer.id))
     if text is None:
-        if existing is not None and existing.status == "open":
-            existing.status, existing.resolved_at, existing.resolved_by = "resolved", now, answer.user_id
+        if existing is not None and existing.status == BlockerStatus.OPEN:
+            existing.status, existing.resolved_at, existing.resolved_by = BlockerStatus.RESOLVED, now, answer.user_id
         return None
     if existing is not None:
         existing.text = text
@@ -441,7 +408,7 @@ def track_blocker(session: Session, standup: Standup, answer: StandupAnswer, *, 
         answer_id=answer.id,
         owner_id=answer.user_id,
         text=text,
-        status="open",
+        status=BlockerStatus.OPEN,
         created_at=now,
     )
     session.add(blocker)
@@ -458,9 +425,9 @@ def resolve_blocker(
         raise NotFound("That blocker no longer exists.")
     if user_id != blocker.owner_id and not is_lead:
         raise PermissionDenied("Only the person blocked or a project lead can resolve a blocker.")
-    if blocker.status != "open":
+    if blocker.status != BlockerStatus.OPEN:
         raise Conflict("That blocker is already resolved.")
-    blocker.status, blocker.resolved_at, blocker.resolved_by = "resolved", now, user_id
+    blocker.status, blocker.resolved_at, blocker.resolved_by = BlockerStatus.RESOLVED, now, user_id
     return blocker
 
 
@@ -468,7 +435,9 @@ def open_blockers(session: Session, *, project_id: int) -> list[Blocker]:
     """Return a project's unresolved blockers, oldest first."""
     return list(
         session.scalars(
-            select(Blocker).where(Blocker.project_id == project_id, Blocker.status == "open").order_by(Blocker.id)
+            select(Blocker)
+            .where(Blocker.project_id == project_id, Blocker.status == BlockerStatus.OPEN)
+            .order_by(Blocker.id)
         )
     )
 
@@ -477,7 +446,9 @@ def open_blockers_of(session: Session, *, project_ids: Iterable[int]) -> dict[in
     """Return the unresolved blockers of these projects, oldest first, by project, in one query."""
     found: dict[int, list[Blocker]] = {}
     for blocker in session.scalars(
-        select(Blocker).where(Blocker.project_id.in_(set(project_ids)), Blocker.status == "open").order_by(Blocker.id)
+        select(Blocker)
+        .where(Blocker.project_id.in_(set(project_ids)), Blocker.status == BlockerStatus.OPEN)
+        .order_by(Blocker.id)
     ):
         found.setdefault(blocker.project_id, []).append(blocker)
     return found
@@ -555,7 +526,7 @@ def stats(session: Session, standup: Standup, *, now: datetime, working_days: in
         )
     }
     for person in people:
-        day = now.astimezone(zone(person.tz)).date()
+        day = local_day(now, person.tz)
         if prompt_at(the_plan, person, day) > now:  # today's prompt has not come yet: count from yesterday
             day -= timedelta(days=1)
         asked_days: list[date] = []

@@ -11,7 +11,7 @@ A lead may override the status with a note; the computed one is shown beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -20,22 +20,25 @@ from sqlalchemy.orm import Session
 
 from domain import risks as risk_rules
 from domain import standups
-from domain.dates import WorkingHours, working_days_after
+from domain.calendar import WorkingHours, local_day, local_to_utc, working_days_between, zone
 from domain.text import plural
 from domain.workspaces import working_hours
-from domain.zones import zone
-from storage.models import ActionItem, Blocker, Decision, Project, Risk, RiskEvent
-from storage.models.actions import DONE, OPEN
+from storage.models import (
+    ActionItem,
+    ActionStatus,
+    Blocker,
+    BlockerStatus,
+    Decision,
+    DecisionStatus,
+    Project,
+    Risk,
+    RiskEvent,
+    RiskStatus,
+)
 
 RED_OVERDUE_DAYS = 5
 STALE_BLOCKER_DAYS = 2
 REVIEW_OVERDUE = timedelta(days=7)
-
-
-def working_days_between(start: datetime, end: datetime, *, tz: str, hours: WorkingHours) -> int:
-    """Count working days after `start`'s local date up to and including `end`'s (at most 1000)."""
-    local_zone = zone(tz)
-    return min(1000, working_days_after(start.astimezone(local_zone).date(), end.astimezone(local_zone).date(), hours))
 
 
 LISTED = 20  # the most reasons a status shows (the weekly digest shows 20, /pm status 15, the Home tab none)
@@ -117,11 +120,11 @@ def snapshot(session: Session, project: Project, *, now: datetime) -> Snapshot:
     """Gather a project's numbers at `now` with every row the weekly and escalation digests list."""
     [snap] = snapshots(session, [project], now=now, listed=None)
     week_ago = now - timedelta(days=7)
-    local_today = now.astimezone(zone(project.time_zone)).date()
+    local_today = local_day(now, project.time_zone)
     tomorrow = datetime.combine(local_today + timedelta(days=1), time(0), tzinfo=zone(project.time_zone))
     upcoming = session.scalars(
         select(ActionItem)
-        .where(ActionItem.project_id == project.id, ActionItem.status == OPEN, ActionItem.due_at >= now)
+        .where(ActionItem.project_id == project.id, ActionItem.status == ActionStatus.OPEN, ActionItem.due_at >= now)
         .where(ActionItem.due_at < tomorrow + timedelta(days=7))
         .order_by(ActionItem.due_at, ActionItem.number)
     ).all()
@@ -130,7 +133,9 @@ def snapshot(session: Session, project: Project, *, now: datetime) -> Snapshot:
     snap.done_this_week = list(
         session.scalars(
             select(ActionItem).where(
-                ActionItem.project_id == project.id, ActionItem.status == DONE, ActionItem.completed_at >= week_ago
+                ActionItem.project_id == project.id,
+                ActionItem.status == ActionStatus.DONE,
+                ActionItem.completed_at >= week_ago,
             )
         )
     )
@@ -149,13 +154,17 @@ def snapshot(session: Session, project: Project, *, now: datetime) -> Snapshot:
     snap.decisions_made = list(
         session.scalars(
             select(Decision).where(
-                Decision.project_id == project.id, Decision.status == "approved", Decision.decided_at >= week_ago
+                Decision.project_id == project.id,
+                Decision.status == DecisionStatus.APPROVED,
+                Decision.decided_at >= week_ago,
             )
         )
     )
     snap.open_blockers = list(
         session.scalars(
-            select(Blocker).where(Blocker.project_id == project.id, Blocker.status == "open").order_by(Blocker.id)
+            select(Blocker)
+            .where(Blocker.project_id == project.id, Blocker.status == BlockerStatus.OPEN)
+            .order_by(Blocker.id)
         )
     )
     return snap
@@ -170,7 +179,7 @@ def snapshots(
     ids = list(snaps)
     if not ids:
         return []
-    open_actions = (ActionItem.project_id.in_(ids), ActionItem.status == OPEN)
+    open_actions = (ActionItem.project_id.in_(ids), ActionItem.status == ActionStatus.OPEN)
     overdue = case((ActionItem.due_at < now, 1), else_=0)
     for pid, opened, late in session.execute(
         select(ActionItem.project_id, func.count(), func.sum(overdue))
@@ -178,18 +187,18 @@ def snapshots(
         .group_by(ActionItem.project_id)
     ):
         snaps[pid].open_count, snaps[pid].overdue_count = int(opened), int(late or 0)
-    open_risks = (Risk.project_id.in_(ids), Risk.status == "open", Risk.kind == "risk")
+    open_risks = (Risk.project_id.in_(ids), Risk.status == RiskStatus.OPEN, Risk.kind == "risk")
     score = Risk.probability * Risk.impact
     for pid, high in session.execute(
         select(Risk.project_id, func.count()).where(*open_risks, score >= 10).group_by(Risk.project_id)
     ):
         snaps[pid].high_count = int(high)
-    late = (Decision.project_id.in_(ids), Decision.status == "proposed", Decision.needed_by < now)
+    late = (Decision.project_id.in_(ids), Decision.status == DecisionStatus.PROPOSED, Decision.needed_by < now)
     for pid, count in session.execute(
         select(Decision.project_id, func.count()).where(*late).group_by(Decision.project_id)
     ):
         snaps[pid].late_count = int(count)
-    blockers = (Blocker.project_id.in_(ids), Blocker.status == "open")
+    blockers = (Blocker.project_id.in_(ids), Blocker.status == BlockerStatus.OPEN)
     for pid, count in session.execute(
         select(Blocker.project_id, func.count()).where(*blockers).group_by(Blocker.project_id)
     ):
@@ -239,13 +248,13 @@ def _stale(projects: list[Project], now: datetime) -> ColumnElement[bool]:
 def stale_from(project: Project, now: datetime) -> datetime:
     """The start of the local day from which a blocker opened is not yet stale at `now`: the blockers opened before
     it have been open more than STALE_BLOCKER_DAYS working days."""
-    hours, local_zone = working_hours(project), zone(project.time_zone)
-    day, found = now.astimezone(local_zone).date(), 0
+    hours, tz = working_hours(project), project.time_zone
+    day, found = local_day(now, tz), 0
     while True:  # the (STALE_BLOCKER_DAYS + 1)-th working day back from today, today counted
         if day.weekday() in hours.days:
             found += 1
             if found > STALE_BLOCKER_DAYS:
-                return datetime.combine(day, time(0), tzinfo=local_zone).astimezone(UTC)
+                return local_to_utc(day, time(0), tz)
         day -= timedelta(days=1)
 
 

@@ -73,10 +73,8 @@ def without_control(text: str) -> str:
 
 def short_number(ref: str, letter: str) -> int | None:
     """The number in a short id such as `D-9`, `d9` or `9` for `letter` "D"; None when it is not one."""
-    digits = ref.strip().upper().removeprefix(f"{letter}-").removeprefix(letter)
-    if not digits.isdecimal() or len(digits) > 9:  # isdigit() would let `²` through to int()
-        return None
-    return int(digits)
+    found = re.fullmatch(rf"(?:{re.escape(letter)}-?)?([0-9]{{1,9}})", ref.strip(), re.IGNORECASE)
+    return int(found.group(1)) if found else None
 
 
 FORMER_MEMBER = "former-member"  # stands in for a person forgotten on request (`/pm forget`); never a Slack id

@@ -6,17 +6,16 @@ from datetime import datetime, timedelta
 
 from domain.errors import Conflict, PermissionDenied
 
-WITHDRAWN = "withdrawn"
 WINDOW = timedelta(hours=24)
 
 
 def require_may_withdraw(
-    ref: str, *, creator_id: str, created_at: datetime, status: str, actor: str, now: datetime
+    ref: str, *, creator_id: str, created_at: datetime, withdrawn: bool, actor: str, now: datetime
 ) -> None:
     """Raise unless `actor` recorded `ref` less than a day ago and it is not withdrawn already."""
     if actor != creator_id:
         raise PermissionDenied(f"Only whoever recorded {ref} can withdraw it.")
-    if status == WITHDRAWN:
+    if withdrawn:
         raise Conflict(f"{ref} is already withdrawn.")
     if now - created_at > WINDOW:
         raise Conflict(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from domain.dates import WorkingHours
+from domain.calendar import WorkingHours, is_zone
 from domain.errors import InvalidInput
 from domain.text import escape
 from storage.models import Project, Workspace
@@ -87,13 +86,11 @@ def is_lead(project: Project, user_id: str) -> bool:
 
 def validate_time_zone(name: str) -> str:
     """Return an IANA time zone name, or raise InvalidInput."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as `America`, a name too long
+    if not is_zone(name):
         raise InvalidInput(
             f"`{escape(name[:64])}` is not a time zone I know.",
             hint="Use an IANA name such as Europe/Berlin.",
-        ) from None
+        )
     return name
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+from collections.abc import Callable
 
+from slack_bolt import App, BoltContext
+
+from handlers.context import REGISTRY
 from handlers.registry import Listeners, Registered
 
 
@@ -15,21 +18,29 @@ def register_all(app: App) -> Registered:
     from handlers.digests import commands as digests
     from handlers.home import tab as home
     from handlers.meetings import commands as meetings
-    from handlers.pm import commands as help
+    from handlers.pm import commands as pm
     from handlers.risks import commands as risks
     from handlers.standups import commands as standups
 
     middleware.register(app)
     errors.register(app)
     listeners = Listeners(app)
-    for feature in (
-        help,
+    registered = listeners.registered
+
+    def attach_registry(context: BoltContext, next: Callable[[], None]) -> None:
+        """What the features registered (the help catalogue, /pm's subcommands), for the listeners to read."""
+        context[REGISTRY] = registered
+        next()
+
+    app.middleware(attach_registry)
+    for feature in (  # in the order their help is shown
         actions,
         standups,
         risks,
         decisions,
         meetings,
         digests,
+        pm,
         home,
         members,
         channels,

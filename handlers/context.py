@@ -9,6 +9,8 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers.registry import Capture, Registered, Subcommand
+from handlers.render.help import CommandHelp
 from storage.models import Workspace
 
 DB = "pmbot_db"
@@ -16,8 +18,34 @@ NOW = "pmbot_now"
 WORKSPACE = "pmbot_workspace"
 FAILED = "pmbot_failed"
 LATER = "pmbot_later"
+REGISTRY = "pmbot_registry"
 
 Job = Callable[[sessionmaker[Session], WebClient], None]
+
+
+def catalogue(context: Any) -> list[CommandHelp]:
+    """Return the help of every command, in the order people need them (the features registered it so)."""
+    registered: Registered = context[REGISTRY]
+    return list(registered.help)
+
+
+def refresh_home(body: dict[str, Any], context: Any, client: Any) -> None:
+    """After a button changed something: if it was on the Home tab, have the tab republished (after the commit)."""
+    registered: Registered = context[REGISTRY]
+    for refresh in registered.home_refresh:
+        refresh(body, context, client)
+
+
+def capture(context: Any, kind: str) -> Capture | None:
+    """The feature's recorder of a meeting line of this kind (`action`, `decision`, `risk`), if one registered."""
+    registered: Registered = context[REGISTRY]
+    return registered.captures.get(kind)
+
+
+def subcommand(context: Any, command: str, word: str) -> Subcommand | None:
+    """The feature's answer to `command word ...` (like `/pm status`), if a feature registered one."""
+    registered: Registered = context[REGISTRY]
+    return registered.subcommands.get((command, word))
 
 
 def db(context: Any) -> Session:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from domain import outbox
 from domain.outbox import Outgoing
 from domain.text import truncate
+from handlers.render.split import fit
 
 MAX_TEXT = 40_000  # Slack refuses a longer `text` (msg_too_long); blocks are split by handlers.render.split
 
@@ -85,3 +86,28 @@ def ephemeral(
         payload["blocks"] = blocks
     message = Outgoing(key=key, method="chat.postEphemeral", channel=channel, payload=payload, not_before=now)
     return outbox.enqueue(session, workspace_id=workspace_id, message=message, now=now)
+
+
+def part_key(first_key: str, number: int) -> str:
+    """The outbox key of the `number`-th part (2 on) of a message too long for one, in the first part's thread."""
+    return f"{first_key}:part{number}"
+
+
+def post_in_parts(
+    session: Session,
+    *,
+    workspace_id: int,
+    key: str,
+    channel: str,
+    text: str,
+    blocks: list[dict[str, Any]],
+    now: datetime,
+) -> int:
+    """Queue a message of any size (a digest, minutes): the first part as the message, the rest in its thread, in as
+    many messages as Slack's limits need; return how many."""
+    parts = fit(blocks)
+    post(session, workspace_id=workspace_id, key=key, channel=channel, text=text, blocks=parts[0], now=now)
+    for number, part in enumerate(parts[1:], start=2):
+        post(session, workspace_id=workspace_id, key=part_key(key, number), channel=channel,
+             text=f"{text} (part {number})", blocks=part, now=now, thread_of=key)  # fmt: skip
+    return len(parts)

@@ -10,7 +10,17 @@ from typing import Any
 
 from slack_bolt import App
 
+from handlers.render.help import CommandHelp
+
 log = logging.getLogger(__name__)
+
+# A feature's answer to a word of another command (`/pm status ...`): given the command's payload, the rest of its
+# text, the context and the client, the answer's fields.
+Subcommand = Callable[[dict[str, Any], str, Any, Any], dict[str, Any]]
+
+# A feature's way to record what a line said in a channel means (a meeting's `ACTION: ...`): given a command-like
+# payload (channel and user), the line's text, the context and the client, the ref of the record made.
+Capture = Callable[[dict[str, Any], str, Any, Any], str]
 
 # A form's check: given the submitted view and the moment it arrived, the errors to show beside its fields ({} if
 # none). Pure (no database, no Slack): it runs before the form is acknowledged; everything else runs after.
@@ -27,6 +37,10 @@ class Registered:
     actions: set[str] = field(default_factory=set)
     views: set[str] = field(default_factory=set)
     checks: dict[str, Check] = field(default_factory=dict)  # callback id -> what its form alone can tell is wrong
+    help: list[CommandHelp] = field(default_factory=list)  # the help catalogue, in the order features registered
+    subcommands: dict[tuple[str, str], Subcommand] = field(default_factory=dict)  # (command, word) -> its answer
+    captures: dict[str, Capture] = field(default_factory=dict)  # a meeting line's kind (action...) -> its recorder
+    home_refresh: list[Callable[[dict[str, Any], Any, Any], None]] = field(default_factory=list)
 
     def check(self, body: dict[str, Any], at: datetime) -> dict[str, str]:
         """The errors to show beside a submitted form's fields in its acknowledgement ({} for none)."""
@@ -47,6 +61,23 @@ class Listeners:
     def __init__(self, app: App) -> None:
         self.app = app
         self.registered = Registered()
+
+    def help(self, *entries: CommandHelp) -> None:
+        """Add a command's help to the catalogue that `/pm help` and the Home tab show."""
+        self.registered.help.extend(entries)
+
+    def subcommand(self, command: str, word: str, func: Subcommand) -> None:
+        """Answer `command word ...` from this feature (the command itself belongs to another, like `/pm`)."""
+        self.registered.subcommands[(command, word)] = func
+
+    def home_refresher(self, func: Callable[[dict[str, Any], Any, Any], None]) -> None:
+        """Run `func(body, context, client)` after a button on the Home tab changed something (the Home feature
+        republishes the tab), whichever feature's button it was."""
+        self.registered.home_refresh.append(func)
+
+    def capture(self, kind: str, func: Capture) -> None:
+        """Record a meeting's `KIND: ...` lines with `func` (the feature that owns the kind of record)."""
+        self.registered.captures[kind] = func
 
     def command(self, name: str, func: Callable[..., Any]) -> None:
         self.registered.commands.add(name)

@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 import webbrowser
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -92,12 +92,10 @@ class Saver:
 def run(args: argparse.Namespace, *, log_level: str = "INFO") -> int:
     """Run the sandbox until Ctrl-C (SIGINT) or SIGTERM; answer the exit status."""
     from bot import manifest
-    from bot.app import create_app
+    from bot.app import create_app, warm_up
     from bot.settings import load_settings
     from bot.slack_client import make_client
     from bot.web import make_wsgi
-    from domain.clock import utcnow
-    from domain.dates import warm_up
     from storage.db import make_engine, session_factory
     from storage.migrate import upgrade
 
@@ -120,7 +118,7 @@ def run(args: argparse.Namespace, *, log_level: str = "INFO") -> int:
     engine = make_engine(url)
     upgrade(engine)
     saved = store.load(engine)
-    start = datetime.fromisoformat(saved["clock"]) if saved else (args.now or utcnow())
+    start = datetime.fromisoformat(saved["clock"]) if saved else (args.now or datetime.now(UTC))
     clock = SandboxClock(start)
     fake = FakeSlack(clock=clock.timestamp).start()
     fake.enforce_tiers()  # Slack's per-method limits, as a real workspace would hold pmbot to them

@@ -11,8 +11,6 @@ Only urllib is used; a 4xx/5xx comes back as a Response, never raised.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import secrets
@@ -23,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+
+from sandbox.signing import new_trigger_id, sign
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -44,17 +44,6 @@ class Response:
 
     def json(self) -> Any:
         return json.loads(self.body)
-
-
-def sign(secret: str, timestamp: int | str, body: bytes) -> str:
-    """Slack's v0 request signature of `body` sent at `timestamp`."""
-    base = b"v0:" + str(timestamp).encode() + b":" + body
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-
-
-def new_trigger_id() -> str:
-    """A fresh trigger_id shaped like Slack's ("<n>.<n>.<hex>")."""
-    return f"{next(_serial)}{int(time.time())}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}"
 
 
 def _action_ts() -> str:

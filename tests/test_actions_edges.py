@@ -15,7 +15,7 @@ from bot.slack_client import make_client
 from domain.workspaces import project_for, workspace_for
 from sandbox.standin import FakeSlack
 from storage.models import ActionEvent
-from storage.models.actions import DELETED
+from storage.models.actions import ActionStatus
 from tests.actions_helpers import dm_texts, frozen, items
 from tests.conftest import PROJECT_CHANNEL
 from tests.slack_requests import SlackSender
@@ -141,7 +141,7 @@ def test_deleting_turns_the_card_into_a_deleted_note(
         slack.command("/action", "delete A-1", user_id="U0DEV1", channel_id=PROJECT_CHANNEL)
     [card] = fake_slack.messages(PROJECT_CHANNEL)
     assert "Deleted" in str(card["blocks"]) and "action_done" not in str(card["blocks"])
-    assert DELETED == items(session)[0].status
+    assert ActionStatus.DELETED == items(session)[0].status
 
 
 def test_the_form_confirms_ephemerally_where_the_project_prefers(

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from sandbox.standin import FakeSlack
-from storage.models.actions import DONE, OPEN
+from storage.models.actions import ActionStatus
 from tests.actions_helpers import dm_texts, frozen, items
 from tests.conftest import PROJECT_CHANNEL
 from tests.slack_requests import Response, SlackSender
@@ -138,7 +138,7 @@ def test_done_updates_the_card_and_tells_the_creator_once(
         second = _click(slack, fake_slack, "U0DEV2", "action_done", "A-1", card)
     assert (200, 200) == (first.status, second.status)
     [item] = items(session)
-    assert (DONE, "U0DEV2") == (item.status, item.completed_by)
+    assert (ActionStatus.DONE, "U0DEV2") == (item.status, item.completed_by)
     [updated] = fake_slack.messages(PROJECT_CHANNEL)
     assert "Done by" in str(updated["blocks"]) and "Reopen" in str(updated["blocks"])
     assert 1 == len([t for t in dm_texts(fake_slack, "U0LEAD") if "completed" in t])
@@ -167,7 +167,7 @@ def test_only_owner_creator_or_lead_may_change_an_item(
         response = slack.command("/action", command, user_id="U0DEV3", channel_id=PROJECT_CHANNEL)
     assert "Only A-1's owner, its creator or a project lead" in response.json()["text"]
     [item] = items(session)
-    assert (OPEN, "U0DEV2", None) == (item.status, item.owner_id, item.snoozed_until)
+    assert (ActionStatus.OPEN, "U0DEV2", None) == (item.status, item.owner_id, item.snoozed_until)
 
 
 def test_a_project_lead_may_change_anyones_item(slack: SlackSender, session: Session) -> None:
@@ -176,7 +176,7 @@ def test_a_project_lead_may_change_anyones_item(slack: SlackSender, session: Ses
         slack.command("/pm", "config leads <@U0DEV3|dev-kathmandu>", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
         _create(slack, "<@U0DEV2|dev-kolkata> send the deck", user="U0DEV1")
         slack.command("/action", "done A-1", user_id="U0DEV3", channel_id=PROJECT_CHANNEL)
-    assert DONE == items(session)[0].status
+    assert ActionStatus.DONE == items(session)[0].status
 
 
 def test_list_shows_overdue_first_and_marks_it(slack: SlackSender, session: Session) -> None:

@@ -1,4 +1,5 @@
-"""Tests for domain.dates: due-date phrases read in the creator's time zone, locale and working hours."""
+"""Tests for domain.due_phrases and domain.calendar: due-date phrases read in the creator's time zone, locale and
+working hours, and the working days they land on."""
 
 from __future__ import annotations
 
@@ -10,20 +11,18 @@ from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.dates import (
+from domain.calendar import (
     WorkingHours,
     describe,
     end_of_working_day,
     is_working_day,
     next_working_day,
-    parse_when,
-    split_due,
     start_of_working_day,
-    warm_up,
     working_days_after,
+    working_days_between,
 )
+from domain.due_phrases import parse_when, split_due, warm_up
 from domain.errors import DueDateError
-from domain.status import working_days_between
 
 ZONES = ["America/Los_Angeles", "Europe/Berlin", "Asia/Kolkata", "Asia/Kathmandu", "Pacific/Auckland"]
 SUN_THU = WorkingHours(start=time(8, 0), end=time(16, 0), days=frozenset({6, 0, 1, 2, 3}))

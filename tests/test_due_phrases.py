@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.dates import parse_when, split_due
+from domain.due_phrases import parse_when, split_due
 from domain.errors import DueDateError
 
 NOW = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.dates import WorkingHours
+from domain.calendar import WorkingHours
 from domain.digest_schedule import due_today, escalation_day, weekly_day
 from domain.escalations import delivery_times
 from domain.meeting_schedule import agenda_due

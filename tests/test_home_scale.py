@@ -21,7 +21,7 @@ from domain.workspaces import project_for, workspace_for
 from handlers.digests import render
 from sandbox.standin import FakeSlack
 from storage.models import Blocker, Project
-from storage.models.actions import DONE
+from storage.models.actions import ActionStatus
 from tests.actions_helpers import frozen
 from tests.conftest import SIGNING_SECRET, RunningServer
 from tests.slack_requests import SlackSender
@@ -71,7 +71,7 @@ def _fill(session: Session, projects: list[Project], count: int, start: int) -> 
         item = actions.create(session, project=project, creator="U0LEAD", owner=VIEWER if n % 2 else "U0LEAD",
                               title=f"task {n}", due_at=due, now=EARLIER)  # fmt: skip
         if n % 7 == 0:
-            item.status, item.completed_at = DONE, NOW - timedelta(days=1)
+            item.status, item.completed_at = ActionStatus.DONE, NOW - timedelta(days=1)
         if n % 10 == 0:
             fields = Fields(title=f"risk {n}", probability=1 + n % 5, impact=1 + (n // 10) % 5)
             risks.create(session, project=project, creator="U0LEAD", fields=fields, now=EARLIER)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from domain.reminders import Reminder
+from handlers import outgoing
 from handlers.actions import keys as actions
 from handlers.decisions import keys as decisions
 from handlers.digests import keys as digests
@@ -106,7 +107,7 @@ def test_digest_keys() -> None:
     assert "digest:rollup:9:2026-03-09" == digests.rollup(9, DAY)
     assert "digest:weekly:1:manual:1773065159" == digests.manual("weekly", 1, AT)
     assert "digest:ack:risk:R-4:U0LEAD:1773065159" == digests.acknowledgement("risk", "R-4", "U0LEAD", AT)
-    assert "digest:weekly:1:2026-03-09:part2" == digests.part(digests.weekly(1, DAY), 2)
+    assert "digest:weekly:1:2026-03-09:part2" == outgoing.part_key(digests.weekly(1, DAY), 2)
 
 
 def test_escalation_batch_keys() -> None:

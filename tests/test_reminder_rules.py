@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.dates import WorkingHours
+from domain.calendar import WorkingHours
 from domain.reminders import Reminder, current_reminder, escalation_level
 
 OFFICE = WorkingHours()  # 09:00-17:00, Monday to Friday

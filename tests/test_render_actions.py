@@ -12,13 +12,13 @@ from domain.reminders import Reminder
 from handlers.actions import render
 from handlers.escalations import render as render_escalations
 from storage.models import ActionEvent, ActionItem, Project
-from storage.models.actions import DONE, OPEN
+from storage.models.actions import ActionStatus
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 HOSTILE = "<!channel> <!here> <@U0BOSS> <#C0ALL> <https://evil.example|click> & *bold*"
 
 
-def _item(status: str = OPEN) -> ActionItem:
+def _item(status: str = ActionStatus.OPEN) -> ActionItem:
     item = ActionItem(
         number=7,
         title=HOSTILE,
@@ -28,8 +28,8 @@ def _item(status: str = OPEN) -> ActionItem:
         status=status,
         due_at=datetime(2026, 11, 27, 16, 0, tzinfo=UTC),
         created_at=NOW,
-        completed_at=NOW if status == DONE else None,
-        completed_by="U0OWNER" if status == DONE else None,
+        completed_at=NOW if status == ActionStatus.DONE else None,
+        completed_by="U0OWNER" if status == ActionStatus.DONE else None,
         permalink=None,
         revision=0,
     )
@@ -38,7 +38,7 @@ def _item(status: str = OPEN) -> ActionItem:
 
 
 def _rendered() -> list[tuple[str, object]]:
-    item, done = _item(), _item(DONE)
+    item, done = _item(), _item(ActionStatus.DONE)
     event = ActionEvent(at=NOW, actor_id="U0MAKER", kind="edited", detail={"title": {"old": HOSTILE, "new": HOSTILE}})
     return [
         render.card(item, now=NOW),

@@ -41,8 +41,8 @@ def test_every_job_is_listed_once_under_a_unique_name() -> None:
     functions = [job.run for job in JOBS]
     assert len(names) == len(set(names))
     assert len(functions) == len(set(functions))
-    job_modules = {p.stem for p in (ROOT / "handlers").glob("*_jobs.py")} | {"action_reminders"}
-    assert job_modules == {job.run.__module__.removeprefix("handlers.") for job in JOBS if job.name != "housekeeping"}
+    job_modules = {".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / "handlers").glob("*/jobs.py")}
+    assert job_modules == {job.run.__module__ for job in JOBS if job.name != "housekeeping"}
 
 
 def test_jobs_run_in_the_listed_order_with_escalations_last() -> None:

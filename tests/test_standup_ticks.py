@@ -13,12 +13,12 @@ from sqlalchemy import Engine, event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain import members, standups
+from domain.calendar import local_moment
 from domain.outbox import Outgoing
 from domain.standup_schedule import (
     Participant,
     Plan,
     Window,
-    local_moment,
     prompt_zones,
     reminder_due,
     summary_at,

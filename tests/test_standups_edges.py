@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from domain.workspaces import project_for, workspace_for
-from handlers.standups.commands import read_range
+from domain.due_phrases import read_range
+from domain.workspaces import project_for, working_hours, workspace_for
 from sandbox.standin import FakeSlack
 from storage.models import Away, StandupAnswer
 from tests.actions_helpers import frozen
@@ -154,7 +154,7 @@ def test_away_phrases_on_a_christmas_eve_evening(session: Session, phrase: str, 
         now=datetime.now(UTC),
     )
     at = datetime(2026, 12, 24, 18, 0, tzinfo=UTC)
-    assert expected == read_range(phrase, at=at, tz="Europe/Berlin", proj=project)
+    assert expected == read_range(phrase, at=at, tz="Europe/Berlin", hours=working_hours(project))
 
 
 def test_away_command_stores_the_range(slack: SlackSender, session: Session) -> None:

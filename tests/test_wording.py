@@ -14,7 +14,7 @@ from domain.workspaces import project_for, workspace_for
 from handlers.actions import render as render_actions
 from handlers.digests import render as render_digests
 from storage.models import ActionItem, Blocker, Project
-from storage.models.actions import OPEN
+from storage.models.actions import ActionStatus
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL
 from tests.slack_requests import SlackSender
@@ -39,7 +39,7 @@ def test_a_count_takes_the_right_number(expected: str, count: int, noun: str, ma
 
 def test_an_item_without_a_due_date_says_so_once() -> None:
     """A card, a list line and the owner's DM say "no due date", never "due no due date"."""
-    item = ActionItem(number=3, title="tidy the wiki", owner_id="U0DEV1", creator_id="U0LEAD", status=OPEN)
+    item = ActionItem(number=3, title="tidy the wiki", owner_id="U0DEV1", creator_id="U0LEAD", status=ActionStatus.OPEN)
     item.project = Project(channel_id="C0PROJ", settings={})
     item.due_at = None
     text, _blocks = render_actions.card(item, now=FRIDAY)

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from domain import actions, dates, members
+from domain import actions, members
 from domain.actions import Actor
-from domain.reminders import next_working_moment
+from domain.calendar import snooze_until
 from domain.workspaces import working_hours
 from handlers import outgoing
 from handlers.actions import forms as action_modals
 from handlers.actions import keys, render
 from handlers.actions import notices as action_notices
 from handlers.channels import require_may_use
-from handlers.context import db, now, workspace
+from handlers.context import db, now, refresh_home, workspace
 from handlers.directory import member
-from handlers.home import tab as home
 from handlers.ids import Action
 from handlers.registry import Listeners
 from storage.models import ActionEvent, ActionItem
@@ -67,7 +64,7 @@ def _apply(
     if clicked and item.project.channel_id == clicked[0] and action_notices.posts_card(item):
         clicked = None  # the card in the channel is refreshed anyway
     action_notices.changed(db(context), item, event, now=now(context), clicked=clicked)
-    home.refresh_if_home(body, context, client)
+    refresh_home(body, context, client)
     if clicked is None and (body.get("container") or {}).get("is_ephemeral"):
         _confirm(body, item, event, context)
     return item, event
@@ -113,23 +110,10 @@ def on_snooze(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
         _value(body).partition("|")[2],
         at=now(context),
         tz=members.zone_of(caller, fallback=item.project.time_zone),
-        item=item,
+        hours=working_hours(item.project),
     )
     _apply(body, context, client, actions.snooze, until=until)
     ack()
-
-
-def snooze_until(choice: str, *, at: datetime, tz: str, item: ActionItem) -> datetime:
-    """Turn a snooze choice into a moment, inside the person's working hours."""
-    hours = working_hours(item.project)
-    if choice == "3h":
-        return next_working_moment(at + timedelta(hours=3), tz=tz, hours=hours)
-    if choice == "next-day":
-        today = at.astimezone(ZoneInfo(tz)).date()
-        return dates.start_of_working_day(dates.next_working_day(today, hours), tz=tz, hours=hours)
-    if choice == "next-week":
-        return dates.parse_when("next week", now=at, tz=tz, hours=hours)
-    return next_working_moment(at + timedelta(hours=1), tz=tz, hours=hours)
 
 
 def on_edit(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from domain import actions, dates, members
+from domain import actions, due_phrases, members
 from domain import intent as intent_rule
 from domain.actions import Actor
 from domain.errors import InvalidInput
@@ -48,6 +48,8 @@ GRAMMAR = intent_rule.ACTION
 
 def register(listeners: Listeners) -> None:
     listeners.command(Command.ACTION, on_action)
+    listeners.help(HELP)
+    listeners.capture("action", lambda command, text, context, client: create_item(command, text, context, client).ref)
     intent.register(listeners, GRAMMAR, answer)
     withdrawals.register(listeners, "action", withdraw)
     action_modals.register(listeners)
@@ -117,7 +119,7 @@ def create_item(command: dict[str, Any], text: str, context: BoltContext, client
     members.require_can_own(owner, "own action items")
     body = USER_MENTION.sub("", text, count=1) if mentioned and text.lstrip().startswith("<@") else text
     body = plain_from_slack(body, name_of=lambda user_id: member(context, client, user_id).name)
-    title, due = dates.split_due(
+    title, due = due_phrases.split_due(
         body,
         now=now(context),
         tz=members.zone_of(creator, fallback=proj.time_zone),
@@ -207,7 +209,7 @@ def _snooze(command: dict[str, Any], rest: str, context: BoltContext, client: We
         raise InvalidInput("Snooze until when?", hint=f"Like `/action snooze {escape(ref)} tomorrow 9am`.")
     item = _item(command, ref, context, client, for_update=True)
     caller = member(context, client, command["user_id"])
-    until = dates.parse_when(
+    until = due_phrases.parse_when(
         when,
         now=now(context),
         tz=members.zone_of(caller, fallback=item.project.time_zone),

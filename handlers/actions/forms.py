@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from domain import actions, dates, meetings, members
+from domain import actions, calendar, meetings, members
 from domain.actions import Actor
 from domain.errors import InvalidInput
 from domain.text import plain_from_slack
@@ -113,7 +112,7 @@ def _due_ahead(view: dict[str, Any], at: datetime) -> None:
     values = _values(view)
     day = render.day_of(values["date"])
     hour, minute = (int(part) for part in str(values["time"] or "23:59").split(":")[:2])
-    if day is not None and dates.surely_past(day, time(hour, minute), now=at):
+    if day is not None and calendar.surely_past(day, time(hour, minute), now=at):
         raise InvalidInput("That is in the past.", field=Block.DUE_DATE)
 
 
@@ -139,14 +138,13 @@ def _due(
         return None
     if values["time"]:
         hour, minute = (int(part) for part in str(values["time"]).split(":")[:2])
-        local = datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(tz))
-        due = datetime.fromtimestamp(local.timestamp(), tz=ZoneInfo("UTC"))
+        due = calendar.local_to_utc(day, time(hour, minute), tz)
     else:
-        due = dates.end_of_working_day(day, tz=owner_tz, hours=working_hours(proj))
+        due = calendar.end_of_working_day(day, tz=owner_tz, hours=working_hours(proj))
     if unchanged is not None and abs((due - unchanged).total_seconds()) < 60:
         return unchanged
     if due <= at:
-        raise InvalidInput(f"That is in the past ({dates.describe(due, tz=tz)}).", field=Block.DUE_DATE)
+        raise InvalidInput(f"That is in the past ({calendar.describe(due, tz=tz)}).", field=Block.DUE_DATE)
     return due
 
 

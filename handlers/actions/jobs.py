@@ -8,13 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from domain import actions, escalations, members, outbox, reminders
+from domain.calendar import working_days_between
 from domain.outbox import Outgoing
-from domain.status import working_days_between
 from domain.text import plural
 from domain.workspaces import working_hours
 from handlers.actions import keys, render
 from storage.models import ActionItem
-from storage.models.actions import OPEN
+from storage.models.actions import ActionStatus
 
 # How far ahead a due date can be for its "day before" reminder to have arrived (a long weekend and a
 # Sun-Thu week included).
@@ -28,7 +28,11 @@ def queue_action_reminders(session: Session, now: datetime) -> int:
         session.scalars(
             select(ActionItem)
             .options(joinedload(ActionItem.project, innerjoin=True))
-            .where(ActionItem.status == OPEN, ActionItem.due_at.is_not(None), ActionItem.due_at <= now + LOOKAHEAD)
+            .where(
+                ActionItem.status == ActionStatus.OPEN,
+                ActionItem.due_at.is_not(None),
+                ActionItem.due_at <= now + LOOKAHEAD,
+            )
             # An item being completed right now is locked: skip it this tick rather than remind about it after.
             .with_for_update(skip_locked=True, of=ActionItem)
         )

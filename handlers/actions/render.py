@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from domain import dates
+from domain import calendar
 from domain.reminders import Reminder
 from domain.text import channel_mention, date_token, escape, escaped, truncate, user_mention
 from handlers.ids import Action, Block, View
@@ -16,7 +15,7 @@ from handlers.render.blocks import newest_that_fit
 from handlers.render.blocks import section as _section
 from handlers.render.blocks import text as _text
 from storage.models import ActionEvent, ActionItem
-from storage.models.actions import DELETED, DONE, WITHDRAWN
+from storage.models.actions import ActionStatus
 
 SNOOZE_CHOICES = (("1h", "1 hour"), ("3h", "3 hours"), ("next-day", "Next working day"), ("next-week", "Next week"))
 
@@ -41,9 +40,9 @@ def due_text(item: ActionItem) -> str:
 def due_as_read(due: datetime, *, now: datetime, reader_tz: str, owner_name: str, owner_tz: str) -> str:
     """How a due date was read: in the reader's own zone (a date token, with the weekday) and, when their wall
     clock differs, in the owner's, e.g. "due Thursday, March 12th, 2027, 17:00 your time (18:00 for @lead)"."""
-    mine = dates.wall(due, tz=reader_tz, now=now)
+    mine = calendar.wall(due, tz=reader_tz, now=now)
     line = f"due {date_token(due, '{date_long}, {time}', fallback=mine)} your time"
-    theirs = dates.wall(due, tz=owner_tz, now=now)
+    theirs = calendar.wall(due, tz=owner_tz, now=now)
     if theirs == mine:
         return line
     same_day = theirs.split(",")[0] == mine.split(",")[0]
@@ -59,15 +58,19 @@ def due_phrase(item: ActionItem, *, start: bool = False) -> str:
 def headline(item: ActionItem) -> str:
     """`*A-17* title`, with the title escaped and struck through when done."""
     title = escape(item.title)
-    return f"*{item.ref}* ~{title}~" if item.status in (DONE, DELETED, WITHDRAWN) else f"*{item.ref}* {title}"
+    return (
+        f"*{item.ref}* ~{title}~"
+        if item.status in (ActionStatus.DONE, ActionStatus.DELETED, ActionStatus.WITHDRAWN)
+        else f"*{item.ref}* {title}"
+    )
 
 
 def _controls(item: ActionItem, *, accept: bool = False) -> dict[str, Any]:
-    if item.status == DELETED:
+    if item.status == ActionStatus.DELETED:
         return {"type": "context", "elements": [_text(":wastebasket: Deleted")]}
-    if item.status == WITHDRAWN:
+    if item.status == ActionStatus.WITHDRAWN:
         return {"type": "context", "elements": [_text(":leftwards_arrow_with_hook: Withdrawn by its creator")]}
-    if item.status == DONE:
+    if item.status == ActionStatus.DONE:
         elements = [_button("Reopen", Action.ACTION_REOPEN, item.ref)]
     else:
         elements = [_button("Done", Action.ACTION_DONE, item.ref, "primary")]
@@ -84,7 +87,7 @@ def card(item: ActionItem, *, now: datetime) -> tuple[str, list[dict[str, Any]]]
     context = [f"Created by {user_mention(item.creator_id)}"]
     if item.permalink:
         context.append(f"<{item.permalink}|from this message>")
-    if item.status == DONE and item.completed_at and item.completed_by:
+    if item.status == ActionStatus.DONE and item.completed_at and item.completed_by:
         context.insert(
             0, f":white_check_mark: Done by {user_mention(item.completed_by)} {date_token(item.completed_at)}"
         )
@@ -108,7 +111,7 @@ def assigned_now(item: ActionItem, owner: str) -> tuple[str, list[dict[str, Any]
     if item.owner_id != owner:
         line = f":arrow_right: {headline(item)} now belongs to {user_mention(item.owner_id)}."
         return f"{item.ref} was reassigned", [_section(line)]
-    if item.status in (DONE, DELETED):
+    if item.status in (ActionStatus.DONE, ActionStatus.DELETED):
         return f"{item.ref} is closed", [_section(headline(item)), _controls(item)]
     line = f"Your action item: {headline(item)}\n{due_phrase(item, start=True)}"
     return f"Your action item: {item.ref}", [_section(line), _controls(item, accept=True)]
@@ -200,7 +203,7 @@ def action_modal(
     notes: str = "",
 ) -> dict[str, Any]:
     """The create/edit modal: title, owner, due date and time (in the person's own zone), notes."""
-    local = due.astimezone(ZoneInfo(tz)) if due else None
+    local = calendar.in_zone(due, tz) if due else None
     title_input: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "max_length": 300}
     if title:
         title_input["initial_value"] = truncate(title, 300)

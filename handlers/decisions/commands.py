@@ -12,7 +12,6 @@ from domain import intent as intent_rule
 from domain.decisions import Wording
 from domain.errors import InvalidInput
 from domain.text import plain_from_slack
-from domain.withdrawals import WITHDRAWN
 from handlers import intent, withdrawals
 from handlers.channels import require_may_use, require_visible
 from handlers.context import db, now, workspace
@@ -23,7 +22,7 @@ from handlers.directory import member, project
 from handlers.ids import Command
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp
-from storage.models import Decision
+from storage.models import Decision, DecisionStatus
 
 HELP = CommandHelp(
     command=Command.DECISION,
@@ -42,6 +41,8 @@ HELP = CommandHelp(
 
 def register(listeners: Listeners) -> None:
     listeners.command(Command.DECISION, on_decision)
+    listeners.help(HELP)
+    listeners.capture("decision", lambda command, text, context, client: record(command, text, context, client).ref)
     intent.register(listeners, intent_rule.DECISION, answer)
     withdrawals.register(listeners, "decision", withdraw)
     decision_forms.register(listeners)
@@ -98,7 +99,11 @@ def _list(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
         raise InvalidInput("List all decisions or `pending` ones.", hint="Like `/decision list pending`.")
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
     pending = rest.lower() == "pending"
-    found = [d for d in decisions.list_for(db(context), project_id=proj.id, pending=pending) if d.status != WITHDRAWN]
+    found = [
+        d
+        for d in decisions.list_for(db(context), project_id=proj.id, pending=pending)
+        if d.status != DecisionStatus.WITHDRAWN
+    ]
     text, blocks = render.decision_list(found, heading="Pending decisions" if pending else "Decisions")
     return {"text": text, "blocks": blocks}
 
@@ -129,7 +134,9 @@ def _show(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
 
 def _search(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
-    found = [d for d in decisions.search(db(context), project_id=proj.id, query=rest) if d.status != WITHDRAWN]
+    found = [
+        d for d in decisions.search(db(context), project_id=proj.id, query=rest) if d.status != DecisionStatus.WITHDRAWN
+    ]
     text, blocks = render.decision_list(found, heading=f"Decisions matching: {rest[:60]}")
     return {"text": text, "blocks": blocks}
 
@@ -147,7 +154,7 @@ def _supersede(command: dict[str, Any], rest: str, context: BoltContext, client:
     ref, _, statement = rest.partition(" ")
     old = _decision(command, ref, context, client, for_update=True)
     decisions.require_may_change(old, command["user_id"], "supersede")
-    if old.status == "superseded":
+    if old.status == DecisionStatus.SUPERSEDED:
         raise InvalidInput(f"{old.ref} is already superseded.")
     new = decisions.create(
         db(context),

@@ -5,25 +5,24 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from domain import dates, decisions, meetings, members
+from domain import calendar, decisions, meetings, members
 from domain.decisions import Wording
 from domain.errors import InvalidInput
 from domain.text import plain_from_slack
 from handlers.channels import require_may_use
-from handlers.context import db, now, workspace
+from handlers.context import db, now, refresh_home, workspace
 from handlers.decisions import notices as decision_notices
 from handlers.decisions import render
 from handlers.directory import form_project, member
 from handlers.forms import checking
-from handlers.home import tab as home
 from handlers.ids import Action, Block, Shortcut, View
 from handlers.registry import Listeners
+from storage.models import DecisionStatus
 
 
 def register(listeners: Listeners) -> None:
@@ -77,7 +76,7 @@ def _wording(values: dict[str, Any]) -> Wording:
 
 
 def _status(values: dict[str, Any]) -> str:
-    return str((values.get(Block.STATUS, {}).get("selected_option") or {}).get("value") or "approved")
+    return str((values.get(Block.STATUS, {}).get("selected_option") or {}).get("value") or DecisionStatus.APPROVED)
 
 
 def _worded(view: dict[str, Any], _at: datetime) -> None:
@@ -86,14 +85,18 @@ def _worded(view: dict[str, Any], _at: datetime) -> None:
 
 def _approver_named(view: dict[str, Any], _at: datetime) -> None:
     values = _values(view)
-    if _status(values) == "proposed" and not values.get(Block.APPROVER, {}).get("selected_user"):
+    if _status(values) == DecisionStatus.PROPOSED and not values.get(Block.APPROVER, {}).get("selected_user"):
         raise InvalidInput("A proposed decision needs an approver.", field=Block.APPROVER)
 
 
 def _needed_ahead(view: dict[str, Any], at: datetime) -> None:
     values = _values(view)
     day = values.get(Block.NEEDED_BY, {}).get("selected_date")
-    if _status(values) == "proposed" and day and dates.surely_past(date.fromisoformat(day), time(17, 0), now=at):
+    if (
+        _status(values) == DecisionStatus.PROPOSED
+        and day
+        and calendar.surely_past(date.fromisoformat(day), time(17, 0), now=at)
+    ):
         raise InvalidInput("The needed-by date is in the past.", field=Block.NEEDED_BY)
 
 
@@ -113,8 +116,7 @@ def on_create_submitted(
     needed_day = values.get(Block.NEEDED_BY, {}).get("selected_date")
     needed_by = None
     if needed_day:  # needed by the end of that day in the creator's zone
-        local = datetime.combine(date.fromisoformat(needed_day), time(17, 0), tzinfo=ZoneInfo(creator.time_zone))
-        needed_by = datetime.fromtimestamp(local.timestamp(), tz=ZoneInfo("UTC"))
+        needed_by = calendar.local_to_utc(date.fromisoformat(needed_day), time(17, 0), creator.time_zone)
     links = [line.strip() for line in (values.get(Block.LINKS, {}).get("value") or "").splitlines() if line.strip()]
     decision = decisions.create(
         db(context),
@@ -167,12 +169,12 @@ def _decide(body: dict[str, Any], context: BoltContext, client: WebClient, *, ap
 def on_approve(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """The approver approves: recorded, announced in the channel, broadcast to stakeholders."""
     _decide(body, context, client, approve=True)
-    home.refresh_if_home(body, context, client)
+    refresh_home(body, context, client)
     ack()
 
 
 def on_reject(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """The approver rejects: recorded and announced in the channel."""
     _decide(body, context, client, approve=False)
-    home.refresh_if_home(body, context, client)
+    refresh_home(body, context, client)
     ack()

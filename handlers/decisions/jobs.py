@@ -12,7 +12,7 @@ from domain.outbox import Outgoing
 from domain.reminders import nudge_day
 from domain.workspaces import working_hours
 from handlers.decisions import keys, render
-from storage.models import Decision
+from storage.models import Decision, DecisionStatus
 
 
 def queue_decision_nudges(session: Session, now: datetime) -> int:
@@ -22,7 +22,7 @@ def queue_decision_nudges(session: Session, now: datetime) -> int:
             select(Decision)
             .options(joinedload(Decision.project, innerjoin=True))
             .where(
-                Decision.status == "proposed",
+                Decision.status == DecisionStatus.PROPOSED,
                 Decision.needed_by.is_not(None),
                 Decision.needed_by < now,
                 Decision.approver_id.is_not(None),

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from domain import outbox
 from handlers import outgoing
 from handlers.decisions import keys, render
-from storage.models import Decision
+from storage.models import Decision, DecisionStatus
 
 
 def _post(session: Session, decision: Decision, key: str, channel: str, now: datetime, **links: str | None) -> None:
@@ -28,7 +28,7 @@ def _post(session: Session, decision: Decision, key: str, channel: str, now: dat
 def recorded(session: Session, decision: Decision, *, now: datetime, supersedes: str | None = None) -> None:
     """Post it in the channel, ask the approver if it is proposed, broadcast it if it is decided."""
     _post(session, decision, keys.card(decision.id), decision.project.channel_id, now, supersedes=supersedes)
-    if decision.status == "proposed" and decision.approver_id:
+    if decision.status == DecisionStatus.PROPOSED and decision.approver_id:
         text, blocks = render.approval_request(decision)
         outgoing.post(
             session,
@@ -39,7 +39,7 @@ def recorded(session: Session, decision: Decision, *, now: datetime, supersedes:
             blocks=blocks,
             now=now,
         )
-    if decision.status == "approved":
+    if decision.status == DecisionStatus.APPROVED:
         broadcast(session, decision, now=now)
 
 
@@ -75,7 +75,7 @@ def revised(session: Session, decision: Decision, *, now: datetime, superseded_b
         blocks=blocks,
         now=now,
     )
-    if decision.status != "superseded":
+    if decision.status != DecisionStatus.SUPERSEDED:
         text, blocks = render.revised(decision, supersedes=supersedes)
         outgoing.post(
             session,
@@ -101,7 +101,7 @@ def decided(session: Session, decision: Decision, *, now: datetime) -> None:
         blocks=blocks,
         now=now,
     )
-    if decision.status == "approved":
+    if decision.status == DecisionStatus.APPROVED:
         broadcast(session, decision, now=now)
 
 

@@ -8,21 +8,20 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from domain.text import TEXT_OBJECT_LIMIT, channel_mention, clip, date_token, escape, escaped, truncate, user_mention
-from domain.withdrawals import WITHDRAWN
 from handlers.ids import Action, Block
 from handlers.render.blocks import button as _button
 from handlers.render.blocks import input_field as field
 from handlers.render.blocks import newest_that_fit, text_input
 from handlers.render.blocks import section as _section
 from handlers.render.blocks import text as _text
-from storage.models import Decision, DecisionRevision
+from storage.models import Decision, DecisionRevision, DecisionStatus
 
-STATUS_EMOJI = {
-    "proposed": ":hourglass_flowing_sand:",
-    "approved": ":white_check_mark:",
-    "rejected": ":x:",
-    "superseded": ":arrows_counterclockwise:",
-    WITHDRAWN: ":leftwards_arrow_with_hook:",
+STATUS_EMOJI: dict[str, str] = {  # keyed by the stored status, a plain string
+    DecisionStatus.PROPOSED: ":hourglass_flowing_sand:",
+    DecisionStatus.APPROVED: ":white_check_mark:",
+    DecisionStatus.REJECTED: ":x:",
+    DecisionStatus.SUPERSEDED: ":arrows_counterclockwise:",
+    DecisionStatus.WITHDRAWN: ":leftwards_arrow_with_hook:",
 }
 
 
@@ -44,7 +43,7 @@ class Listed(Protocol):
 
 def headline(decision: Listed) -> str:
     statement = escaped(decision.statement, 1500)
-    if decision.status in ("superseded", WITHDRAWN):
+    if decision.status in (DecisionStatus.SUPERSEDED, DecisionStatus.WITHDRAWN):
         statement = f"~{statement}~"
     return f"{STATUS_EMOJI[decision.status]} *{decision.ref}* {statement}"
 
@@ -57,7 +56,7 @@ def card(
     facts = [f"*Status:* {decision.status}", f"*Decided by:* {who}"]
     if decision.approver_id:
         facts.append(f"*Approver:* {user_mention(decision.approver_id)}")
-    if decision.needed_by and decision.status == "proposed":
+    if decision.needed_by and decision.status == DecisionStatus.PROPOSED:
         facts.append(f"*Needed by:* {date_token(decision.needed_by)}")
     if supersedes:
         facts.append(f"*Supersedes:* {supersedes}")
@@ -94,7 +93,7 @@ def revised(decision: Decision, *, supersedes: str | None = None) -> tuple[str, 
     """A decision the stakeholders were told of has changed: what it says now."""
     _, blocks = card(decision, supersedes=supersedes)
     line = f":pencil2: *{decision.ref}* was revised (revision {decision.revision}); it now reads:"
-    if decision.status == WITHDRAWN:
+    if decision.status == DecisionStatus.WITHDRAWN:
         line = f":leftwards_arrow_with_hook: *{decision.ref}* was withdrawn by its creator."
     return f"{decision.ref} changed: {escaped(decision.statement, 200)}", [_section(line), *blocks]
 
@@ -135,7 +134,7 @@ def decision_list(
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": truncate(heading, 150)}}]
     for decision in decisions[:45]:
         line = headline(decision)
-        if decision.status == "proposed" and decision.needed_by:
+        if decision.status == DecisionStatus.PROPOSED and decision.needed_by:
             line += f" · needed by {date_token(decision.needed_by)}"
         blocks.append(_section(line))
     total = len(decisions) if total is None else total
@@ -184,7 +183,7 @@ def form(
     if decision is None:
         statuses = [
             {"text": {"type": "plain_text", "text": s.capitalize()}, "value": s}
-            for s in ("approved", "proposed", "rejected")
+            for s in (DecisionStatus.APPROVED, DecisionStatus.PROPOSED, DecisionStatus.REJECTED)
         ]
         decided: dict[str, Any] = {"type": "multi_users_select"}
         if decided_by:

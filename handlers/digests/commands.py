@@ -20,7 +20,6 @@ from handlers import outgoing
 from handlers.channels import may_see, require_may_use, require_visible
 from handlers.context import db, now, workspace
 from handlers.digests import keys, render
-from handlers.digests import notices as digest_posts
 from handlers.directory import channel_ids_in, member, project
 from handlers.ids import Action, Command
 from handlers.registry import Listeners
@@ -54,6 +53,8 @@ DIGEST_HELP = CommandHelp(
 
 def register(listeners: Listeners) -> None:
     listeners.command(Command.DIGEST, on_digest)
+    listeners.help(STATUS_HELP, DIGEST_HELP)
+    listeners.subcommand(Command.PM, "status", status_reply)
     listeners.action(Action.DIGEST_ACKNOWLEDGE, on_acknowledge)
 
 
@@ -127,7 +128,7 @@ def on_digest(ack: Ack, command: dict[str, Any], context: BoltContext, client: W
         ack(response_type="ephemeral", text=text, blocks=fit(blocks)[0])
         return
     key = keys.manual(kind, proj.id, now(context))
-    digest_posts.post(
+    outgoing.post_in_parts(
         db(context),
         workspace_id=proj.workspace_id,
         key=key,

@@ -11,9 +11,9 @@ from domain import members, outbox, visibility
 from domain import status as status_rules
 from domain.digest_schedule import ESCALATION_MINUTE, WEEKLY_DAY, WEEKLY_MINUTE, escalation_day, weekly_day
 from domain.workspaces import find_project, working_hours
+from handlers import outgoing
 from handlers.digests import keys, render
-from handlers.digests import notices as digest_posts
-from storage.models import DigestSubscription, Member, Project
+from storage.models import DigestSubscription, Project
 
 
 def queue_digests(session: Session, now: datetime) -> int:
@@ -40,7 +40,7 @@ def _weekly(session: Session, project: Project, day: date, now: datetime) -> int
     if outbox.find(session, workspace_id=project.workspace_id, key=key):
         return 0
     text, blocks = render.weekly(status_rules.snapshot(session, project, now=now))
-    return digest_posts.post(
+    return outgoing.post_in_parts(
         session,
         workspace_id=project.workspace_id,
         key=key,
@@ -78,7 +78,7 @@ def _escalation(session: Session, project: Project, now: datetime) -> int:
         items = status_rules.escalations(snap)
         if items:
             text, blocks = render.escalation_digest(snap, items)
-            queued += digest_posts.post(
+            queued += outgoing.post_in_parts(
                 session, workspace_id=project.workspace_id, key=key, channel=to, text=text, blocks=blocks, now=now
             )
     return queued
@@ -102,9 +102,7 @@ def _still_visible(session: Session, subscription: DigestSubscription) -> list[P
 
 def _rollup(session: Session, subscription: DigestSubscription, now: datetime) -> int:
     """One DM on Fridays at 16:00 in the subscriber's zone: each project's status and numbers."""
-    member = session.scalar(
-        select(Member).where(Member.workspace_id == subscription.workspace_id, Member.user_id == subscription.user_id)
-    )
+    member = members.find(session, workspace_id=subscription.workspace_id, user_id=subscription.user_id)
     if member is not None and member.deleted:  # nobody reads a deactivated account's DMs
         return 0
     day = weekly_day(now, members.zone_of(member, fallback="UTC"))
@@ -122,7 +120,7 @@ def _rollup(session: Session, subscription: DigestSubscription, now: datetime) -
     for snap in status_rules.snapshots(session, projects, now=now):
         blocks += render.status(snap)[1]
         blocks.append({"type": "divider"})
-    return digest_posts.post(
+    return outgoing.post_in_parts(
         session,
         workspace_id=subscription.workspace_id,
         key=key,

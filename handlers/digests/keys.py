@@ -1,4 +1,5 @@
-"""Outbox keys of digests: weekly, escalation, roll-up, posted by hand, acknowledgements, and parts of long ones."""
+"""Outbox keys of digests: weekly, escalation, roll-up, posted by hand, acknowledgements (a long one's parts:
+`handlers.outgoing.part_key`)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,3 @@ def manual(kind: str, project_id: int, at: datetime) -> str:
 def acknowledgement(kind: str, ref: str, user: str, at: datetime) -> str:
     """Someone acknowledging an escalated item, at `at`."""
     return f"digest:ack:{kind}:{ref}:{user}:{int(at.timestamp())}"
-
-
-def part(first_key: str, number: int) -> str:
-    """The `number`-th part (2 on) of a message too long for one, in the first part's thread."""
-    return f"{first_key}:part{number}"

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from domain import escalations
-from handlers.digests import notices as digest_posts
+from handlers import outgoing
 from handlers.escalations import keys, render
 
 
@@ -25,7 +25,7 @@ def flush(session: Session, *, now: datetime, workspace_id: int | None = None, t
             continue
         text, blocks = render.batch(items)
         key = keys.batch(recipient, notes[0].id)
-        queued += digest_posts.post(
+        queued += outgoing.post_in_parts(
             session, workspace_id=ws, key=key, channel=recipient, text=text, blocks=blocks, now=now
         )
     return queued

@@ -7,27 +7,22 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain import meetings
+from domain import meetings, members
 from domain.errors import InvalidInput, PmbotError
 from domain.intent import MEETING
 from domain.text import escape, escaped, plain_from_slack
 from domain.workspaces import find_project
 from handlers import intent, outgoing
-from handlers.actions import commands as actions
 from handlers.channels import require_visible
-from handlers.context import db, now, workspace
-from handlers.decisions import commands as decisions
-from handlers.digests import notices as digest_posts
+from handlers.context import capture, db, now, workspace
 from handlers.directory import project, user_ids_in
 from handlers.ids import Command
 from handlers.meetings import keys, render
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp
-from handlers.risks import commands as risks
-from storage.models import Meeting, Member
+from storage.models import Meeting
 
 HELP = CommandHelp(
     command=Command.MEETING,
@@ -44,6 +39,7 @@ CAPTURE_REACTION = "memo"
 
 def register(listeners: Listeners) -> None:
     listeners.command(Command.MEETING, on_meeting)
+    listeners.help(HELP)
 
 
 def on_meeting(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -120,7 +116,7 @@ def close(session: Session, meeting: Meeting, *, now: datetime) -> None:
     """End the meeting and post its minutes in the channel (split if long)."""
     meetings.end(session, meeting, now=now)
     text, blocks = render.minutes(meeting, meetings.captured_items(session, meeting))
-    digest_posts.post(
+    outgoing.post_in_parts(
         session,
         workspace_id=meeting.workspace_id,
         key=keys.minutes(meeting.id),
@@ -136,12 +132,7 @@ def markdown(session: Session, meeting: Meeting) -> str:
     people = {*meeting.attendees, *meeting.invited}
     items = meetings.captured_items(session, meeting)
     people |= {i.owner for i in items if i.owner}
-    rows = session.execute(
-        select(Member.user_id, Member.name).where(
-            Member.workspace_id == meeting.workspace_id, Member.user_id.in_(people)
-        )
-    )
-    names = {r.user_id: r.name for r in rows}
+    names = members.names(session, workspace_id=meeting.workspace_id, user_ids=people)
     return meetings.minutes_markdown(meeting, items, names=names, tz=meeting.project.time_zone)
 
 
@@ -173,16 +164,11 @@ def _capture(
     try:
         if line.kind == "note":
             meetings.note(meeting, user_id=user, text=plain_from_slack(line.text), now=now(context))
-        elif line.kind == "action":
-            ref = actions.create_item(command, line.text, context, client).ref
-            meetings.record_capture(meeting, kind="action", ref=ref)
-        elif line.kind == "decision":
-            ref = decisions.record(command, line.text, context, client).ref
-            meetings.record_capture(meeting, kind="decision", ref=ref)
-        else:
-            meetings.record_capture(
-                meeting, kind="risk", ref=risks.create_risk(command, line.text, context, client).ref
-            )
+        else:  # recorded by the feature that owns the kind (it registered how), as its own command would
+            record = capture(context, line.kind)
+            if record is None:
+                raise InvalidInput(f"I can't record {line.kind.upper()}: lines here.")
+            meetings.record_capture(meeting, kind=line.kind, ref=record(command, line.text, context, client))
     except PmbotError as err:  # the line is kept in the channel; tell its author what was wrong
         outgoing.ephemeral(
             db(context),

@@ -14,8 +14,7 @@ from domain.text import date_token, escaped, user_mention
 from handlers import outgoing
 from handlers.meetings import commands as meeting_handlers
 from handlers.meetings import keys, render
-from storage.models import ActionItem, Decision, Meeting, MeetingSeries
-from storage.models.actions import OPEN
+from storage.models import ActionItem, ActionStatus, Decision, DecisionStatus, Meeting, MeetingSeries
 
 
 def queue_meetings(session: Session, now: datetime) -> int:
@@ -51,11 +50,17 @@ def _agenda(session: Session, series: MeetingSeries, starts: datetime) -> dict[s
     next_meeting = starts + timedelta(days=7)
     due = session.scalars(
         select(ActionItem)
-        .where(ActionItem.project_id == project_id, ActionItem.status == OPEN, ActionItem.due_at < next_meeting)
+        .where(
+            ActionItem.project_id == project_id,
+            ActionItem.status == ActionStatus.OPEN,
+            ActionItem.due_at < next_meeting,
+        )
         .order_by(ActionItem.due_at)
     )
     high = [r for r in risk_rules.list_open(session, project_id=project_id) if r.score >= 10]
-    pending = session.scalars(select(Decision).where(Decision.project_id == project_id, Decision.status == "proposed"))
+    pending = session.scalars(
+        select(Decision).where(Decision.project_id == project_id, Decision.status == DecisionStatus.PROPOSED)
+    )
     last = session.scalar(
         select(Meeting).where(Meeting.series_id == series.id, Meeting.ended_at.is_not(None)).order_by(Meeting.id.desc())
     )

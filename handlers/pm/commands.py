@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from domain.intent import PM
 from handlers import intent
-from handlers.digests import commands as digests
+from handlers.context import catalogue, subcommand
 from handlers.ids import Command
 from handlers.pm import exports, privacy
 from handlers.pm import settings as project_settings
@@ -37,28 +37,9 @@ HELP = CommandHelp(
 )
 
 
-def all_help() -> list[CommandHelp]:
-    """Return the help of every command, in the order people need them."""
-    from handlers.actions import commands as actions
-    from handlers.decisions import commands as decisions
-    from handlers.meetings import commands as meetings
-    from handlers.risks import commands as risks
-    from handlers.standups import commands as standups
-
-    return [
-        actions.HELP,
-        standups.HELP,
-        risks.HELP,
-        decisions.HELP,
-        meetings.HELP,
-        digests.STATUS_HELP,
-        digests.DIGEST_HELP,
-        HELP,
-    ]
-
-
 def register(listeners: Listeners) -> None:
     listeners.command(Command.PM, on_pm)
+    listeners.help(HELP)
 
 
 def on_pm(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -67,12 +48,12 @@ def on_pm(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebCl
     sub = words[0].lower() if words else "help"
     rest = words[1] if len(words) > 1 else ""
     if sub in ("help", "?"):
-        entries = all_help()
+        entries = catalogue(context)
         ack(response_type="ephemeral", text=help_text(entries), blocks=help_blocks(entries))
     elif sub in ("config", "settings"):
         ack(response_type="ephemeral", **project_settings.handle(command, rest, context))
-    elif sub == "status":
-        ack(response_type="ephemeral", **digests.status_reply(command, rest, context, client))
+    elif (answer := subcommand(context, Command.PM, sub)) is not None:  # `/pm status`, from its feature
+        ack(response_type="ephemeral", **answer(command, rest, context, client))
     elif sub == "export":
         ack(response_type="ephemeral", **exports.handle(command, rest, context, client))
     elif sub == "forget":

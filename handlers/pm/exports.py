@@ -10,16 +10,15 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain import exports
+from domain import exports, members
 from domain.errors import InvalidInput
 from domain.text import user_mention
 from handlers.context import after_answer, now
 from handlers.directory import project
 from storage.db import unit_of_work
-from storage.models import Member, Project
+from storage.models import Project
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +56,7 @@ def _upload(
 
 
 def _files(session: Session, proj: Project, *, fmt: str, at: datetime) -> dict[str, str]:
-    rows = session.execute(select(Member.user_id, Member.name).where(Member.workspace_id == proj.workspace_id))
-    names = {r.user_id: r.name for r in rows}
+    names = members.names(session, workspace_id=proj.workspace_id)
     if fmt == "csv":
         return exports.csv_files(session, proj, names=names)
     return {"pmbot-export.md": exports.markdown(session, proj, names=names, now=at)}

@@ -46,6 +46,8 @@ FIELD_LABEL = re.compile(rf"(?<!\S)({'|'.join(TEXT_FIELDS)}):", re.IGNORECASE)
 
 def register(listeners: Listeners) -> None:
     listeners.command(Command.RISK, on_risk)
+    listeners.help(HELP)
+    listeners.capture("risk", lambda command, text, context, client: create_risk(command, text, context, client).ref)
     intent.register(listeners, intent_rule.RISK, answer)
     withdrawals.register(listeners, "risk", withdraw)
     risk_forms.register(listeners)

@@ -5,19 +5,17 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from domain import dates, risks
+from domain import calendar, risks
 from domain.errors import InvalidInput
 from domain.risks import Fields
 from handlers.channels import require_may_use
-from handlers.context import db, now, workspace
+from handlers.context import db, now, refresh_home, workspace
 from handlers.directory import form_project, member
 from handlers.forms import checking, text_of
-from handlers.home import tab as home
 from handlers.ids import Action, Block, View
 from handlers.registry import Listeners
 from handlers.risks import notices as risk_notices
@@ -46,7 +44,7 @@ def _valid(view: dict[str, Any], _at: datetime) -> None:
 
 def _review_ahead(view: dict[str, Any], at: datetime) -> None:
     day = _review_day(view)
-    if day and dates.surely_past(date.fromisoformat(day), time(9, 0), now=at):
+    if day and calendar.surely_past(date.fromisoformat(day), time(9, 0), now=at):
         raise InvalidInput("The next review date is in the past.", field=Block.REVIEW_DATE)
 
 
@@ -58,8 +56,7 @@ def _fields(view: dict[str, Any], *, tz: str, context: BoltContext) -> Fields:
     review_day = _review_day(view)
     review_at = None
     if review_day:  # reviewed on that day: due at its start, in the person's own zone
-        local = datetime.combine(date.fromisoformat(review_day), time(9, 0), tzinfo=ZoneInfo(tz))
-        review_at = datetime.fromtimestamp(local.timestamp(), tz=ZoneInfo("UTC"))
+        review_at = calendar.local_to_utc(date.fromisoformat(review_day), time(9, 0), tz)
         if review_at <= now(context):
             raise InvalidInput("The next review date is in the past.", field=Block.REVIEW_DATE)
     return _read(view, review_at=review_at)
@@ -151,7 +148,7 @@ def on_still_valid(ack: Ack, body: dict[str, Any], context: BoltContext, client:
     risk = _clicked(body, context, client, for_update=True)
     risks.review(db(context), risk, actor=body["user"]["id"], now=now(context))
     risk_notices.changed(db(context), risk, now=now(context))
-    home.refresh_if_home(body, context, client)
+    refresh_home(body, context, client)
     ack()
 
 

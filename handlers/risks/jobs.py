@@ -13,7 +13,7 @@ from domain.reminders import review_due
 from domain.workspaces import working_hours
 from handlers.risks import keys, render
 from handlers.risks import notices as risk_notices
-from storage.models import Risk
+from storage.models import Risk, RiskStatus
 
 
 def queue_risk_reviews(session: Session, now: datetime) -> int:
@@ -22,7 +22,7 @@ def queue_risk_reviews(session: Session, now: datetime) -> int:
         session.scalars(
             select(Risk)
             .options(joinedload(Risk.project, innerjoin=True))
-            .where(Risk.status == "open")
+            .where(Risk.status == RiskStatus.OPEN)
             .with_for_update(skip_locked=True, of=Risk)
         )
     )

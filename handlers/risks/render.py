@@ -7,14 +7,13 @@ from typing import Any
 
 from domain.risks import IMPACT, PROBABILITY, level
 from domain.text import channel_mention, date_token, escape, escaped, truncate, user_mention
-from domain.withdrawals import WITHDRAWN
 from handlers.ids import Action, Block, View
 from handlers.render.blocks import button as _button
 from handlers.render.blocks import input_field as field
 from handlers.render.blocks import newest_that_fit, text_input
 from handlers.render.blocks import section as _section
 from handlers.render.blocks import text as _text
-from storage.models import Risk, RiskEvent
+from storage.models import Risk, RiskEvent, RiskStatus
 from storage.models.risks import CATEGORIES, KINDS
 
 LEVEL_EMOJI = {
@@ -37,7 +36,9 @@ def score_text(risk: Risk) -> str:
 def headline(risk: Risk) -> str:
     kind = "" if risk.kind == "risk" else f"_{risk.kind}_ "
     title = escape(risk.title)
-    return f"*{risk.ref}* {kind}{'~' + title + '~' if risk.status in ('closed', WITHDRAWN) else title}"
+    if risk.status in (RiskStatus.CLOSED, RiskStatus.WITHDRAWN):
+        title = f"~{title}~"
+    return f"*{risk.ref}* {kind}{title}"
 
 
 def card(risk: Risk) -> tuple[str, list[dict[str, Any]]]:
@@ -60,9 +61,9 @@ def card(risk: Risk) -> tuple[str, list[dict[str, Any]]]:
     ]
     if details:
         blocks.append(_section("\n".join(details)))
-    if risk.status == WITHDRAWN:
+    if risk.status == RiskStatus.WITHDRAWN:
         blocks.append({"type": "context", "elements": [_text(":leftwards_arrow_with_hook: Withdrawn by its creator")]})
-    if risk.status == "closed":
+    if risk.status == RiskStatus.CLOSED:
         blocks.append(
             {"type": "context", "elements": [_text(f":lock: Closed: {escaped(risk.close_reason or '', 500)}")]}
         )

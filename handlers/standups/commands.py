@@ -7,17 +7,16 @@ import json
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain import dates, members, standups
+from domain import members, standups
+from domain.due_phrases import read_past_range, read_range
 from domain.errors import InvalidInput, PermissionDenied
 from domain.intent import STANDUP
 from domain.standup_schedule import next_day
-from domain.text import escape
 from domain.workspaces import is_lead, working_hours
 from handlers import intent
 from handlers.context import after_answer, db, now, workspace
@@ -49,6 +48,7 @@ HELP = CommandHelp(
 
 def register(listeners: Listeners) -> None:
     listeners.command(Command.STANDUP, on_standup)
+    listeners.help(HELP)
     listeners.view(View.STANDUP_SETUP, on_setup_submitted, check=checking(_setup_complete))
     standup_answers.register(listeners)
 
@@ -191,34 +191,10 @@ def _resume(command: dict[str, Any], rest: str, context: BoltContext, client: We
     return _pause(command, rest, context, client, paused=False)
 
 
-def _local_date(phrase: str, *, at: datetime, tz: str, proj: Project) -> date:
-    # Read from the start of today, so that today's date (after working hours too) is not "in the past".
-    midnight = datetime.combine(at.astimezone(ZoneInfo(tz)).date(), datetime.min.time(), tzinfo=ZoneInfo(tz))
-    moment = dates.parse_when(phrase, now=midnight.astimezone(ZoneInfo("UTC")), tz=tz, hours=working_hours(proj))
-    return moment.astimezone(ZoneInfo(tz)).date()
-
-
-def read_range(phrase: str, *, at: datetime, tz: str, proj: Project) -> tuple[date, date]:
-    """Read "until Dec 3", "Dec 24 - Jan 2", "tomorrow" or "2026-12-25" as an inclusive range of local dates."""
-    text = phrase.strip()
-    today = at.astimezone(ZoneInfo(tz)).date()
-    if not text:
-        raise InvalidInput("When?", hint="Like `until Dec 3`, `Dec 24 - Jan 2` or `tomorrow`.")
-    lowered = text.lower()
-    if lowered in ("today", "now"):
-        return today, today
-    if lowered.startswith("until "):
-        return today, _local_date(text[6:], at=at, tz=tz, proj=proj)
-    parts = re.split(r"\s*(?:\s-\s|(?<=[a-z0-9])-(?=[a-z])|\u2013|\sto\s|\suntil\s)\s*", text, maxsplit=1, flags=re.I)
-    first = _local_date(parts[0], at=at, tz=tz, proj=proj) if parts[0].lower() != "today" else today
-    last = _local_date(parts[1], at=at, tz=tz, proj=proj) if len(parts) > 1 else first
-    return first, last
-
-
 def _away(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     caller = member(context, client, command["user_id"])
     proj = _project(command, context)
-    first, last = read_range(rest, at=now(context), tz=caller.time_zone, proj=proj)
+    first, last = read_range(rest, at=now(context), tz=caller.time_zone, hours=working_hours(proj))
     standups.add_away(
         db(context),
         workspace_id=workspace(context).id,
@@ -234,7 +210,7 @@ def _away(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
 def _holiday(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     proj = _project(command, context)
     _require_lead(proj, command["user_id"], context, client)
-    first, last = read_range(rest, at=now(context), tz=proj.time_zone, proj=proj)  # holidays: the project's days
+    first, last = read_range(rest, at=now(context), tz=proj.time_zone, hours=working_hours(proj))  # the project's days
     if (last - first).days > 31:
         raise InvalidInput("A holiday can span at most a month.")
     day = first
@@ -277,49 +253,13 @@ def _report(command: dict[str, Any], rest: str, context: BoltContext, client: We
     caller = member(context, client, command["user_id"])
     users = user_ids_in(rest)
     phrase = re.sub(r"<@[^>]+>", "", rest).strip().lower() or "today"
-    today = now(context).astimezone(ZoneInfo(caller.time_zone)).date()
-    if phrase == "today":
-        first = last = today
-    elif phrase == "yesterday":
-        first = last = today - timedelta(days=1)
-    elif phrase == "last week":
-        first = today - timedelta(days=today.weekday() + 7)
-        last = first + timedelta(days=6)
-    elif phrase in ("this week", "week"):
-        first, last = today - timedelta(days=today.weekday()), today
-    else:
-        first, last = _past_range(phrase, at=now(context), tz=caller.time_zone)
+    first, last = read_past_range(phrase, at=now(context), tz=caller.time_zone)
     answers = standups.answers_between(
         db(context), standup, first=first, last=last, user_id=users[0] if users else None
     )
     span = render.day_label(first) if first == last else f"{render.day_label(first)} to {render.day_label(last)}"
     text, blocks = render.report(answers, standup, heading=f"Stand-up answers · {span}")
     return {"text": text, "blocks": blocks}
-
-
-def _past_range(phrase: str, *, at: datetime, tz: str) -> tuple[date, date]:
-    """Read a date or range for a report; dates may be in the past, so ISO and month-day forms are read directly."""
-    parts = re.split(r"\s+(?:-|\u2013|to)\s+", phrase, maxsplit=1)
-    days = [_past_date(p, at=at, tz=tz) for p in parts]
-    return days[0], days[-1]
-
-
-def _past_date(text: str, *, at: datetime, tz: str) -> date:
-    today = at.astimezone(ZoneInfo(tz)).date()
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        pass
-    for fmt in ("%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y"):
-        try:
-            day = datetime.strptime(f"{text.strip()} {today.year}", fmt).date()
-        except ValueError:
-            continue
-        return day if day <= today else day.replace(year=day.year - 1)
-    raise InvalidInput(
-        f"I can't read `{escape(text[:40])}` as a date.",
-        hint="Try `today`, `yesterday`, `last week`, `2026-11-02 - 2026-11-06` or `Nov 2 - Nov 6`.",
-    )
 
 
 def _stats(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from domain import standups
+from domain import members, standups
 from domain.outbox import Outgoing
 from domain.standup_schedule import (
     Participant,
@@ -28,13 +28,12 @@ from domain.standup_schedule import (
     summary_days,
 )
 from domain.standups import Roster
+from handlers.standups import keys, render
 from handlers.standups import notices as standup_posts
-from handlers.standups import render
 from storage.models import Blocker, Standup
 
 SUMMARY_GRACE = timedelta(hours=24)  # a summary missed in downtime still goes out within a day
 CATCH_UP = timedelta(hours=26)  # a first tick looks back over a whole local day (25 hours when clocks go back)
-PROMPT_KEYS = "standup:%:prompt:%"  # standup_posts.key(standup, "prompt", day, user), for any of them
 
 
 @dataclass
@@ -63,7 +62,7 @@ def queue_standups(session: Session, now: datetime) -> int:
     if not todo:
         return 0
     sent = _sent_prompts(session, todo, windows)
-    zones = standups.member_zones(session, workspace_ids={s.workspace_id for s in todo})
+    zones = members.zones_by_workspace(session, workspace_ids={s.workspace_id for s in todo})
     maybe = [s for s in todo if sent[s.id] or _may_be_due(s, zones.get(s.workspace_id, set()), windows[s.id])]
     messages = _messages(session, _work_out(session, maybe, sent, windows, now), now) if maybe else []
     for standup in todo:
@@ -145,11 +144,11 @@ def _sent_prompts(
             window = windows[standup.id].since(windows[standup.id].end - CATCH_UP)
             groups[window.shifted(-timedelta(minutes=standup.reminder_minutes))].append(standup)
     found: dict[int, list[tuple[date, str, datetime]]] = defaultdict(list)
-    for window, members in groups.items():
+    for window, grouped in groups.items():
         assert window.start is not None  # cut by the catch-up above
-        ids = {(s.workspace_id, s.id) for s in members}
+        ids = {(s.workspace_id, s.id) for s in grouped}
         for workspace_id, key, sent in standups.sent_between(
-            session, key_like=PROMPT_KEYS, after=window.start, through=window.end
+            session, key_like=keys.PROMPTS_LIKE, after=window.start, through=window.end
         ):
             parts = key.split(":")  # standup:<id>:prompt:<day>:<user>; updates of it have more parts
             if len(parts) == 5 and parts[1].isdigit() and (workspace_id, int(parts[1])) in ids:
@@ -257,7 +256,7 @@ def _summary(
     skipped = {p.user_id for p in participants if answers.get((day, p.user_id))}
     missing = [u for u in (p.user_id for p in participants) if u in asked and u not in answered and u not in skipped]
     if standup.workspace_id not in names:
-        names[standup.workspace_id] = standups.member_names(session, workspace_id=standup.workspace_id)
+        names[standup.workspace_id] = members.names(session, workspace_id=standup.workspace_id)
     text, blocks = render.summary(
         day,
         answered=answered,

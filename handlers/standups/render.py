@@ -13,7 +13,7 @@ from handlers.render.blocks import button as _button
 from handlers.render.blocks import plain as _plain
 from handlers.render.blocks import section as _section
 from handlers.render.blocks import text as _text
-from storage.models import Blocker, Standup, StandupAnswer
+from storage.models import Blocker, BlockerStatus, Standup, StandupAnswer
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -133,7 +133,7 @@ def answer_message(
         if reply:
             lines.append(f"*{escape(question)}*\n{escape(reply)}")
     blocks: list[dict[str, Any]] = [_section("\n".join(lines))]
-    if blocker is not None and blocker.status == "open":
+    if blocker is not None and blocker.status == BlockerStatus.OPEN:
         blocks.append(
             _section(
                 f":construction: *Blocker:* {escaped(blocker.text, 2000)}",

@@ -1,17 +1,17 @@
 """All models, importable from one place (Alembic's autogenerate reads Base.metadata)."""
 
-from storage.models.actions import ActionEvent, ActionItem, Counter
+from storage.models.actions import ActionEvent, ActionItem, ActionStatus, Counter
 from storage.models.base import Base
 from storage.models.channels import ChannelMember, ChannelRoster
-from storage.models.decisions import Decision, DecisionRevision
+from storage.models.decisions import Decision, DecisionRevision, DecisionStatus
 from storage.models.digests import DigestSubscription
 from storage.models.events import ProcessedEvent
 from storage.models.forms import FormDraft
 from storage.models.installations import BOTS, INSTALLATIONS, OAUTH_STATES
 from storage.models.meetings import Meeting, MeetingSeries
 from storage.models.outbox import OutboxMessage
-from storage.models.risks import Risk, RiskEvent
-from storage.models.standups import Away, Blocker, Holiday, Standup, StandupAnswer
+from storage.models.risks import Risk, RiskEvent, RiskStatus
+from storage.models.standups import Away, Blocker, BlockerStatus, Holiday, Standup, StandupAnswer
 from storage.models.workspace import Member, Project, Workspace
 
 __all__ = [
@@ -20,14 +20,17 @@ __all__ = [
     "OAUTH_STATES",
     "ActionEvent",
     "ActionItem",
+    "ActionStatus",
     "Away",
     "Base",
     "Blocker",
+    "BlockerStatus",
     "ChannelMember",
     "ChannelRoster",
     "Counter",
     "Decision",
     "DecisionRevision",
+    "DecisionStatus",
     "DigestSubscription",
     "FormDraft",
     "Holiday",
@@ -39,6 +42,7 @@ __all__ = [
     "Project",
     "Risk",
     "RiskEvent",
+    "RiskStatus",
     "Standup",
     "StandupAnswer",
     "Workspace",

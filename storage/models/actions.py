@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
@@ -11,7 +12,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storage.models.base import Base
 from storage.models.workspace import Project
 
-OPEN, DONE, DELETED, WITHDRAWN = "open", "done", "deleted", "withdrawn"
+
+class ActionStatus(StrEnum):
+    """Where an action item stands (stored as these strings)."""
+
+    OPEN = "open"
+    DONE = "done"
+    DELETED = "deleted"
+    WITHDRAWN = "withdrawn"
 
 
 class ActionItem(Base):
@@ -33,7 +41,7 @@ class ActionItem(Base):
     owner_id: Mapped[str] = mapped_column(String(32))
     creator_id: Mapped[str] = mapped_column(String(32))
     due_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default=OPEN)
+    status: Mapped[str] = mapped_column(String(16), default=ActionStatus.OPEN)
     permalink: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
@@ -11,7 +12,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storage.models.base import Base
 from storage.models.workspace import Project
 
-STATUSES = ("proposed", "approved", "rejected", "superseded")
+
+class DecisionStatus(StrEnum):
+    """Where a decision stands (stored as these strings, on the decision and on each revision)."""
+
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+    WITHDRAWN = "withdrawn"
+
+
 # The full-text index is engine-specific (a GIN expression index on PostgreSQL, an FTS5 table on SQLite),
 # made by the migration alone; the models-and-migrations check leaves these names out.
 SEARCH_OBJECTS = frozenset(
@@ -41,7 +52,7 @@ class Decision(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     number: Mapped[int]
-    status: Mapped[str] = mapped_column(String(16), default="approved")
+    status: Mapped[str] = mapped_column(String(16), default=DecisionStatus.APPROVED)
     statement: Mapped[str] = mapped_column(Text)
     context: Mapped[str] = mapped_column(Text, default="")
     options: Mapped[str] = mapped_column(Text, default="")

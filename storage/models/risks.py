@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
@@ -23,6 +24,14 @@ CATEGORIES = (
     "vendor",
     "security and compliance",
 )
+
+
+class RiskStatus(StrEnum):
+    """Where a RAID entry stands (stored as these strings)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
 
 
 class Risk(Base):
@@ -51,7 +60,7 @@ class Risk(Base):
     review_at: Mapped[datetime | None]
     target_at: Mapped[datetime | None]  # issues: when it must be resolved
     opportunity: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=RiskStatus.OPEN)
     close_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]

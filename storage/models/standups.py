@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
@@ -84,6 +85,13 @@ class Holiday(Base):
     day: Mapped[date] = mapped_column(Date)
 
 
+class BlockerStatus(StrEnum):
+    """Where a blocker stands (stored as these strings)."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
 class Blocker(Base):
     """Something blocking a person, raised in a stand-up, tracked until resolved."""
 
@@ -95,7 +103,7 @@ class Blocker(Base):
     answer_id: Mapped[int | None] = mapped_column(ForeignKey("standup_answer.id", ondelete="SET NULL"))
     owner_id: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=BlockerStatus.OPEN)
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(32))

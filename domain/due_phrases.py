@@ -38,6 +38,8 @@ Rules worth knowing (the product spec in one place):
   (as "friday" typed on a Friday evening is next Friday).
 * Local times that do not exist (DST gap) move forward by the gap (02:30 becomes 03:30); ambiguous local
   times (DST end) take the first occurrence.
+
+Working days, the working week and time zones are ``domain.calendar``'s; this module only reads phrases.
 """
 
 from __future__ import annotations
@@ -46,24 +48,27 @@ import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from domain.errors import DueDateError
+from domain.calendar import (
+    MONTH_NAMES,
+    WEEKDAY_NAMES,
+    WorkingHours,
+    describe,
+    in_zone,
+    is_working_day,
+    local_day,
+    local_to_utc,
+    next_working_day,
+    week_of,
+    working,
+    zone,
+)
+from domain.errors import DueDateError, InvalidInput
+from domain.text import escape
 
-__all__ = [
-    "WorkingHours",
-    "describe",
-    "end_of_working_day",
-    "is_working_day",
-    "next_working_day",
-    "parse_when",
-    "split_due",
-    "start_of_working_day",
-    "wall",
-    "warm_up",
-]
+__all__ = ["parse_when", "read_range", "split_due", "warm_up"]
 
 HINT = 'Try "tomorrow 5pm", "friday", "in 3 days", "Dec 3" or "2026-12-03".'
 
@@ -73,26 +78,6 @@ _OWN_MAX_CHARS = 60
 _DATEPARSER_MAX_CHARS = 40
 # The longest due clause we look for at the end of a title ("Fri, December 3rd, 2026 at 2:30 pm" is 7).
 _MAX_CLAUSE_TOKENS = 8
-
-_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH_NAMES: tuple[str, ...] = ("January", "February", "March", "April", "May", "June", "July", "August")
-_MONTH_NAMES += ("September", "October", "November", "December")
-
-
-@dataclass(frozen=True)
-class WorkingHours:
-    """The team's working day and working week; ``days`` uses Monday=0 ... Sunday=6."""
-
-    start: time = time(9, 0)
-    end: time = time(17, 0)
-    days: frozenset[int] = frozenset({0, 1, 2, 3, 4})
-
-    def __post_init__(self) -> None:
-        """Reject working hours that no date could be computed from."""
-        if not self.start < self.end:
-            raise ValueError("working day must start before it ends")
-        if not self.days or not self.days <= frozenset(range(7)):
-            raise ValueError("working days must be a non-empty set of weekdays 0-6")
 
 
 class _DefiniteRefusal(DueDateError):
@@ -120,76 +105,11 @@ class _Ctx:
 
     def end_of(self, day: date) -> datetime:
         """Return the end of the owner's working day on ``day``, as aware UTC."""
-        return _local(day, self.hours.end, self.owner_zone)
+        return _local(day, self.hours.end, self.owner_tz)
 
     def start_of(self, day: date) -> datetime:
         """Return the start of the owner's working day on ``day``, as aware UTC."""
-        return _local(day, self.hours.start, self.owner_zone)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Calendar helpers (public)
-
-
-def is_working_day(day: date, hours: WorkingHours) -> bool:
-    """Return whether ``day`` is one of the working days."""
-    return day.weekday() in hours.days
-
-
-def working_days_after(first: date, last: date, hours: WorkingHours) -> int:
-    """Count the working days after ``first`` up to and including ``last`` (0 when ``last`` is not after it).
-
-    In closed form: whole weeks hold ``len(hours.days)`` working days each; the remainder is counted day by day
-    (fewer than seven), so a range of years costs no more than one of days.
-    """
-    span = (last - first).days
-    if span <= 0:
-        return 0
-    weeks, rest = divmod(span, 7)
-    start = first.weekday()
-    return weeks * len(hours.days) + sum(1 for offset in range(1, rest + 1) if (start + offset) % 7 in hours.days)
-
-
-def next_working_day(day: date, hours: WorkingHours) -> date:
-    """Return the first working day strictly after ``day``."""
-    candidate = day + timedelta(days=1)
-    while not is_working_day(candidate, hours):
-        candidate += timedelta(days=1)
-    return candidate
-
-
-def end_of_working_day(day: date, *, tz: str, hours: WorkingHours) -> datetime:
-    """Return the end of the working day on ``day`` in ``tz``, as aware UTC."""
-    return _local(day, hours.end, _zone(tz))
-
-
-def start_of_working_day(day: date, *, tz: str, hours: WorkingHours) -> datetime:
-    """Return the start of the working day on ``day`` in ``tz``, as aware UTC."""
-    return _local(day, hours.start, _zone(tz))
-
-
-FURTHEST_BEHIND = timedelta(hours=-12)  # no time zone is further behind UTC than this one
-
-
-def surely_past(day: date, at: time | None, *, now: datetime) -> bool:
-    """Whether `day` (at `at`, else its last minute) is past in every time zone there is, so in the person's own
-    whatever it is: a form can say so before anyone's zone is looked up."""
-    return datetime.combine(day, at or time(23, 59), tzinfo=timezone(FURTHEST_BEHIND)) <= now
-
-
-def wall(dt: datetime, *, tz: str, now: datetime | None = None) -> str:
-    """Render an aware datetime as people say it, e.g. 'Fri 4 Dec, 17:00' (the year only when not ``now``'s)."""
-    local = dt.astimezone(_zone(tz))
-    year = f" {local.year}" if now is None or now.astimezone(_zone(tz)).year != local.year else ""
-    weekday, month = _WEEKDAY_NAMES[local.weekday()][:3], _MONTH_NAMES[local.month - 1][:3]
-    return f"{weekday} {local.day} {month}{year}, {local:%H:%M}"
-
-
-def describe(dt: datetime, *, tz: str) -> str:
-    """Render an aware datetime in ``tz`` as plain text, e.g. 'Fri 4 Dec 2026, 17:00 (Europe/Berlin)'."""
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise ValueError("describe() needs an aware datetime")
-    return f"{wall(dt, tz=tz)} ({tz})"
+        return _local(day, self.hours.start, self.owner_tz)
 
 
 def warm_up() -> None:
@@ -338,10 +258,10 @@ _DATE_WORDS = frozenset(
     {"today", "tonight", "tomorrow", "tmrw", "tmr", "yesterday", "eod", "cob", "eob", "eow", "eom", "eoq"}
     | {"midnight", "quarter"}
     | {"days", "weeks", "months", "fortnight"}
-    | {name.lower() for name in _WEEKDAY_NAMES}
+    | {name.lower() for name in WEEKDAY_NAMES}
     | {"mon", "tue", "tues", "weds", "thu", "thur", "thurs", "fri"}
 )
-_MONTH_WORDS = frozenset({name.lower() for name in _MONTH_NAMES} | {name[:3].lower() for name in _MONTH_NAMES})
+_MONTH_WORDS = frozenset({name.lower() for name in MONTH_NAMES} | {name[:3].lower() for name in MONTH_NAMES})
 # A number shaped like a date or time: 2026-12-03, 3/12, 3.12., 17:30, 5pm, 3rd. "50%", "50/50", "2027" or
 # the version number "3.12" are not.
 _DATE_SHAPED = re.compile(
@@ -375,6 +295,71 @@ def _title(text: str, end: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Date ranges (whole local days: time away, holidays, reports)
+
+_RANGE_SPLIT = re.compile(r"\s*(?:\s-\s|(?<=[a-z0-9])-(?=[a-z])|\u2013|\sto\s|\suntil\s)\s*", re.IGNORECASE)
+_PAST_RANGE_SPLIT = re.compile(r"\s+(?:-|\u2013|to)\s+")
+
+
+def read_range(phrase: str, *, at: datetime, tz: str, hours: WorkingHours) -> tuple[date, date]:
+    """Read "until Dec 3", "Dec 24 - Jan 2", "tomorrow" or "2026-12-25" as an inclusive range of local dates."""
+    text = phrase.strip()
+    today = local_day(at, tz)
+    if not text:
+        raise InvalidInput("When?", hint="Like `until Dec 3`, `Dec 24 - Jan 2` or `tomorrow`.")
+    lowered = text.lower()
+    if lowered in ("today", "now"):
+        return today, today
+    if lowered.startswith("until "):
+        return today, _local_date(text[6:], at=at, tz=tz, hours=hours)
+    parts = _RANGE_SPLIT.split(text, maxsplit=1)
+    first = _local_date(parts[0], at=at, tz=tz, hours=hours) if parts[0].lower() != "today" else today
+    last = _local_date(parts[1], at=at, tz=tz, hours=hours) if len(parts) > 1 else first
+    return first, last
+
+
+def _local_date(phrase: str, *, at: datetime, tz: str, hours: WorkingHours) -> date:
+    # Read from the start of today, so that today's date (after working hours too) is not "in the past".
+    midnight = local_to_utc(local_day(at, tz), time(0), tz)
+    return local_day(parse_when(phrase, now=midnight, tz=tz, hours=hours), tz)
+
+
+def read_past_range(phrase: str, *, at: datetime, tz: str) -> tuple[date, date]:
+    """Read a report's "today", "yesterday", "last week", "this week", a date or a range of them; dates may be past."""
+    today = local_day(at, tz)
+    if phrase == "today":
+        return today, today
+    if phrase == "yesterday":
+        return today - timedelta(days=1), today - timedelta(days=1)
+    if phrase == "last week":
+        first = today - timedelta(days=today.weekday() + 7)
+        return first, first + timedelta(days=6)
+    if phrase in ("this week", "week"):
+        return today - timedelta(days=today.weekday()), today
+    parts = _PAST_RANGE_SPLIT.split(phrase, maxsplit=1)
+    days = [_past_date(p, today=today) for p in parts]
+    return days[0], days[-1]
+
+
+def _past_date(text: str, *, today: date) -> date:
+    """Read an ISO or month-day date directly (the phrase reader would move a past one ahead a year)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    for fmt in ("%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y"):
+        try:
+            day = datetime.strptime(f"{text.strip()} {today.year}", fmt).date()
+        except ValueError:
+            continue
+        return day if day <= today else day.replace(year=day.year - 1)
+    raise InvalidInput(
+        f"I can't read `{escape(text[:40])}` as a date.",
+        hint="Try `today`, `yesterday`, `last week`, `2026-11-02 - 2026-11-06` or `Nov 2 - Nov 6`.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Shared reading
 
 
@@ -385,40 +370,28 @@ def _context(now: datetime, tz: str, locale: str | None, hours: WorkingHours, ow
     """Bundle the reading context; ``now`` must be aware."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be an aware datetime")
-    zone = _zone(tz)
+    local_zone = zone(tz)
     owner_tz = owner_tz or tz
     tag = (locale or "en-US").replace("_", "-").lower()
     return _Ctx(
         now.astimezone(UTC),
-        now.astimezone(zone),
-        zone,
+        now.astimezone(local_zone),
+        local_zone,
         tz,
         tag in _MONTH_FIRST_LOCALES,
         hours,
-        _zone(owner_tz),
+        zone(owner_tz),
         owner_tz,
         tag == "fr" or tag.startswith("fr-"),
     )
 
 
-@lru_cache(maxsize=512)
-def _zone(tz: str) -> ZoneInfo:
-    """Return the ZoneInfo for an IANA name; refuse unknown names in words a person can act on."""
+def _local(day: date, at: time, tz: str) -> datetime:
+    """Return local ``day`` at ``at`` in ``tz`` as aware UTC; a date too far away is refused with the hint."""
     try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as err:
-        raise DueDateError(
-            f'I don\'t know the time zone "{_shown(tz)}".',
-            hint="Set a time zone such as Europe/Berlin in Slack.",
-        ) from err
-
-
-def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """Return local ``day`` at ``at`` as aware UTC (fold=0: gap times move forward, folds take the first)."""
-    try:
-        return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
-    except (OverflowError, ValueError) as err:
-        raise DueDateError("That date is too far away for me to handle.", hint=HINT) from err
+        return local_to_utc(day, at, tz)
+    except DueDateError as err:
+        raise DueDateError(err.message, hint=HINT) from err.__cause__
 
 
 def _normalize(text: str) -> str:
@@ -450,7 +423,7 @@ def _shown(text: str) -> str:
     """Quote user text safely in a Slack message: printable, short, with Slack's three escapes applied."""
     shown = "".join(ch if ch.isprintable() else " " for ch in text.strip())
     shown = shown if len(shown) <= 40 else shown[:39] + "\u2026"
-    return shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape(shown)
 
 
 def _read(phrase: str, ctx: _Ctx, *, bare: bool) -> datetime | None:
@@ -595,7 +568,7 @@ def _read_own(phrase: str, ctx: _Ctx, *, bare: bool) -> datetime | None:
         return _bare_time(_time_of(phrase, ctx.hours), phrase, ctx)
     parsed = _date_spec(phrase, ctx, bare=bare)
     if parsed is not None:
-        return _resolve(*parsed, ctx.hours.end, ctx, ctx.owner_zone)
+        return _resolve(*parsed, ctx.hours.end, ctx, ctx.owner_tz)
     for pattern in (_DATE_THEN_TIME, _TIME_THEN_DATE):
         match = pattern.fullmatch(phrase)
         if match and (parsed := _date_spec(match["date"].rstrip(","), ctx, bare=bare)) is not None:
@@ -603,9 +576,9 @@ def _read_own(phrase: str, ctx: _Ctx, *, bare: bool) -> datetime | None:
     return None
 
 
-def _zone_of_time(text: str, ctx: _Ctx) -> ZoneInfo:
+def _zone_of_time(text: str, ctx: _Ctx) -> str:
     """Return whose clock a time phrase is on: a working-day word is the owner's, a typed time the creator's."""
-    return ctx.owner_zone if text in ("morning", "eod", "cob", "end of day", "end of the day") else ctx.zone
+    return ctx.owner_tz if text in ("morning", "eod", "cob", "end of day", "end of the day") else ctx.tz
 
 
 def _read_day_part(phrase: str, ctx: _Ctx, *, bare: bool) -> datetime | None:
@@ -616,7 +589,7 @@ def _read_day_part(phrase: str, ctx: _Ctx, *, bare: bool) -> datetime | None:
             hint='If it belongs in the title, give a due date after it, like "... by tomorrow".',
         )
     if _TONIGHT.fullmatch(phrase):
-        due = _local(ctx.today, _TONIGHT_AT, ctx.zone)
+        due = _local(ctx.today, _TONIGHT_AT, ctx.tz)
         if due <= ctx.now:
             raise _DefiniteRefusal(
                 f"Tonight ({_TONIGHT_AT:%H:%M}) has already passed.", hint='Try "by midnight" or "tomorrow 9am".'
@@ -629,7 +602,7 @@ def _read_day_part(phrase: str, ctx: _Ctx, *, bare: bool) -> datetime | None:
             day = ctx.today if ctx.start_of(ctx.today) > ctx.now and is_working_day(ctx.today, ctx.hours) else None
             return ctx.start_of(day or next_working_day(ctx.today, ctx.hours))
         parsed = _date_spec(match["date"], ctx, bare=bare)
-        return None if parsed is None else _resolve(*parsed, ctx.hours.start, ctx, ctx.owner_zone)
+        return None if parsed is None else _resolve(*parsed, ctx.hours.start, ctx, ctx.owner_tz)
     if match := _QUARTER.fullmatch(phrase):
         return _end_of_quarter(ctx, nxt=bool(match["next"]), named=int(match["q"]) if match["q"] else None)
     return None
@@ -659,8 +632,8 @@ def _bare_time(at: time, text: str, ctx: _Ctx) -> datetime | None:
     """Return today at ``at`` if still ahead, else tomorrow; "morning" alone is too vague to count."""
     if text == "morning":
         return None
-    due = _local(ctx.today, at, ctx.zone)
-    return due if due > ctx.now else _local(ctx.today + timedelta(days=1), at, ctx.zone)
+    due = _local(ctx.today, at, ctx.tz)
+    return due if due > ctx.now else _local(ctx.today + timedelta(days=1), at, ctx.tz)
 
 
 def _duration_unit(match: re.Match[str]) -> str | None:
@@ -728,7 +701,7 @@ def _weekday_index(name: str) -> int:
 
 def _month_index(name: str) -> int:
     """Return 1-12 for a month name or abbreviation."""
-    return [m[:3].lower() for m in _MONTH_NAMES].index(name[:3]) + 1
+    return [m[:3].lower() for m in MONTH_NAMES].index(name[:3]) + 1
 
 
 def _valid_date(year: int, month: int, day: int, text: str) -> date:
@@ -762,40 +735,40 @@ def _month_day(day: int, month: int, year: str | None, text: str) -> _DateSpec:
     return _Annual(month, day)
 
 
-def _resolve(spec: _DateSpec, said_weekday: int | None, at: time, ctx: _Ctx, zone: ZoneInfo) -> datetime:
-    """Turn a date spec and a time of day on ``zone``'s clock into an aware UTC datetime."""
-    due = _resolve_spec(spec, at, ctx, zone)
+def _resolve(spec: _DateSpec, said_weekday: int | None, at: time, ctx: _Ctx, tz: str) -> datetime:
+    """Turn a date spec and a time of day on ``tz``'s clock into an aware UTC datetime."""
+    due = _resolve_spec(spec, at, ctx, tz)
     if said_weekday is not None:
-        local = due.astimezone(zone)
+        local = in_zone(due, tz)
         if local.weekday() != said_weekday:
-            day = f"{local.day} {_MONTH_NAMES[local.month - 1]} {local.year}"
-            actual, said = _WEEKDAY_NAMES[local.weekday()], _WEEKDAY_NAMES[said_weekday]
+            day = f"{local.day} {MONTH_NAMES[local.month - 1]} {local.year}"
+            actual, said = WEEKDAY_NAMES[local.weekday()], WEEKDAY_NAMES[said_weekday]
             raise DueDateError(f"{day} is a {actual}, not a {said}.", hint=HINT)
     return due
 
 
-def _resolve_spec(spec: _DateSpec, at: time, ctx: _Ctx, zone: ZoneInfo) -> datetime:
+def _resolve_spec(spec: _DateSpec, at: time, ctx: _Ctx, tz: str) -> datetime:
     """Pick the concrete day for a spec: fixed days as given, the others at their next occurrence ahead."""
     match spec:
         case _On(day):
-            return _local(day, at, zone)
+            return _local(day, at, tz)
         case _Weekday(weekday, strict):
             ahead = (weekday - ctx.today.weekday()) % 7 or (7 if strict else 0)
-            due = _local(ctx.today + timedelta(days=ahead), at, zone)
-            return due if due > ctx.now else _local(ctx.today + timedelta(days=ahead + 7), at, zone)
+            due = _local(ctx.today + timedelta(days=ahead), at, tz)
+            return due if due > ctx.now else _local(ctx.today + timedelta(days=ahead + 7), at, tz)
         case _Annual(month, day):
             years = range(ctx.today.year, ctx.today.year + 9)  # Feb 29 may be up to 8 years away
-            return _first_ahead([(year, month, day) for year in years], at, ctx, zone)
+            return _first_ahead([(year, month, day) for year in years], at, ctx, tz)
         case _Monthly(day):
             firsts = [_add_months(ctx.today.replace(day=1), n) for n in range(5)]
-            return _first_ahead([(first.year, first.month, day) for first in firsts], at, ctx, zone)
+            return _first_ahead([(first.year, first.month, day) for first in firsts], at, ctx, tz)
 
 
-def _first_ahead(candidates: list[tuple[int, int, int]], at: time, ctx: _Ctx, zone: ZoneInfo) -> datetime:
+def _first_ahead(candidates: list[tuple[int, int, int]], at: time, ctx: _Ctx, tz: str) -> datetime:
     """Return the first (year, month, day) that exists and whose time ``at`` is still ahead."""
     for year, month, day in candidates:
         try:
-            due = _local(date(year, month, day), at, zone)
+            due = _local(date(year, month, day), at, tz)
         except ValueError:
             continue  # Feb 29 in a common year, or the 31st of a short month
         if due > ctx.now:
@@ -805,31 +778,6 @@ def _first_ahead(candidates: list[tuple[int, int, int]], at: time, ctx: _Ctx, zo
 
 # ---------------------------------------------------------------------------------------------------------
 # Phrases about working days and weeks
-
-
-def _week_start(hours: WorkingHours) -> int:
-    """Return the weekday the working week starts on: the first working day after the longest break."""
-    if len(hours.days) == 7:
-        return 0
-    best: tuple[int, int] | None = None
-    for weekday in hours.days:
-        gap = 0
-        while (weekday - gap - 1) % 7 not in hours.days:
-            gap += 1
-        if gap and (best is None or (-gap, weekday) < best):
-            best = (-gap, weekday)
-    return best[1] if best else 0  # some working day always follows a break when not every day is one
-
-
-def _week_of(day: date, hours: WorkingHours) -> list[date]:
-    """Return the seven days of the working week that contains ``day``."""
-    start = day - timedelta(days=(day.weekday() - _week_start(hours)) % 7)
-    return [start + timedelta(days=n) for n in range(7)]
-
-
-def _working(days: list[date], hours: WorkingHours) -> list[date]:
-    """Return the working days among ``days``."""
-    return [day for day in days if is_working_day(day, hours)]
 
 
 def _month_days(day: date, months_ahead: int) -> list[date]:
@@ -860,7 +808,7 @@ def _owners(moment: datetime, ctx: _Ctx) -> str:
 
 def _end_of_week(ctx: _Ctx) -> datetime:
     """Return the end of this week's last working day; refuse once it has passed."""
-    end = ctx.end_of(_working(_week_of(ctx.today, ctx.hours), ctx.hours)[-1])
+    end = ctx.end_of(working(week_of(ctx.today, ctx.hours), ctx.hours)[-1])
     if end <= ctx.now:
         raise _DefiniteRefusal(
             f"This week's last working day ended {describe(end, tz=ctx.owner_tz)}.",
@@ -871,17 +819,17 @@ def _end_of_week(ctx: _Ctx) -> datetime:
 
 def _end_of_next_week(ctx: _Ctx) -> datetime:
     """Return the end of next week's last working day."""
-    return ctx.end_of(_working(_week_of(ctx.today + timedelta(days=7), ctx.hours), ctx.hours)[-1])
+    return ctx.end_of(working(week_of(ctx.today + timedelta(days=7), ctx.hours), ctx.hours)[-1])
 
 
 def _next_week(ctx: _Ctx) -> datetime:
     """Return the start of next week's first working day."""
-    return ctx.start_of(_working(_week_of(ctx.today + timedelta(days=7), ctx.hours), ctx.hours)[0])
+    return ctx.start_of(working(week_of(ctx.today + timedelta(days=7), ctx.hours), ctx.hours)[0])
 
 
 def _end_of_month(ctx: _Ctx) -> datetime:
     """Return the end of this month's last working day; refuse once it has passed."""
-    end = ctx.end_of(_working(_month_days(ctx.today, 0), ctx.hours)[-1])
+    end = ctx.end_of(working(_month_days(ctx.today, 0), ctx.hours)[-1])
     if end <= ctx.now:
         raise _DefiniteRefusal(
             f"This month's last working day ended {describe(end, tz=ctx.owner_tz)}.",
@@ -892,12 +840,12 @@ def _end_of_month(ctx: _Ctx) -> datetime:
 
 def _end_of_next_month(ctx: _Ctx) -> datetime:
     """Return the end of next month's last working day."""
-    return ctx.end_of(_working(_month_days(ctx.today, 1), ctx.hours)[-1])
+    return ctx.end_of(working(_month_days(ctx.today, 1), ctx.hours)[-1])
 
 
 def _next_month(ctx: _Ctx) -> datetime:
     """Return the start of next month's first working day."""
-    return ctx.start_of(_working(_month_days(ctx.today, 1), ctx.hours)[0])
+    return ctx.start_of(working(_month_days(ctx.today, 1), ctx.hours)[0])
 
 
 def _end_of_quarter(ctx: _Ctx, *, nxt: bool, named: int | None) -> datetime:
@@ -905,7 +853,7 @@ def _end_of_quarter(ctx: _Ctx, *, nxt: bool, named: int | None) -> datetime:
     this_q = (ctx.today.month - 1) // 3
     if named is None:
         last = _quarter_end(ctx.today.year, this_q + (1 if nxt else 0))
-        end = ctx.end_of(_working(_month_days(last, 0), ctx.hours)[-1])
+        end = ctx.end_of(working(_month_days(last, 0), ctx.hours)[-1])
         if end <= ctx.now:
             raise _DefiniteRefusal(
                 f"This quarter's last working day ended {describe(end, tz=ctx.owner_tz)}.",
@@ -913,7 +861,7 @@ def _end_of_quarter(ctx: _Ctx, *, nxt: bool, named: int | None) -> datetime:
             )
         return end
     for year in (ctx.today.year, ctx.today.year + 1):
-        end = ctx.end_of(_working(_month_days(_quarter_end(year, named - 1), 0), ctx.hours)[-1])
+        end = ctx.end_of(working(_month_days(_quarter_end(year, named - 1), 0), ctx.hours)[-1])
         if end > ctx.now:
             return end
     raise DueDateError("I couldn't find that quarter ahead.", hint=HINT)  # pragma: no cover - next year's is ahead
@@ -984,7 +932,7 @@ def _read_with_dateparser(phrase: str, ctx: _Ctx) -> datetime | None:
         return None
     if period in ("time", "part_of_day"):
         # Re-localize the wall time with zoneinfo so DST gaps and folds follow the same rule as our layer.
-        return _local(found.date(), found.time(), ctx.zone)
+        return _local(found.date(), found.time(), ctx.tz)
     if period in ("day", "week"):
         return ctx.end_of(found.date())
     raise DueDateError(f'I read "{_shown(phrase)}" as a whole {period}; please name a day.', hint=HINT)
