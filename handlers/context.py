@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.registry import Capture, Registered, Subcommand
+from handlers.registry import Capture, MessageReader, Registered, Subcommand
 from handlers.render.help import CommandHelp
 from storage.models import Workspace
 
@@ -34,6 +34,12 @@ def refresh_home(body: dict[str, Any], context: Any, client: Any) -> None:
     registered: Registered = context[REGISTRY]
     for refresh in registered.home_refresh:
         refresh(body, context, client)
+
+
+def message_readers(context: Any, where: str) -> list[MessageReader]:
+    """The features' readers of plain messages in `where` ("im" or "channel")."""
+    registered: Registered = context[REGISTRY]
+    return list(registered.message_readers.get(where, ()))
 
 
 def capture(context: Any, kind: str) -> Capture | None:

@@ -1,4 +1,5 @@
-"""Plain messages pmbot receives: replies in its DM (stand-up answers) and lines in a meeting's channel."""
+"""Plain messages pmbot receives, handed to the features that read them (stand-up replies in the DM, a meeting's
+lines in its channel): Slack sends them all as one event, which Bolt gives to one listener."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
+from handlers.context import message_readers
 from handlers.ids import Event
-from handlers.meetings import commands as meetings
 from handlers.registry import Listeners
-from handlers.standups import answers as standup_answers
 
 
 def register(listeners: Listeners) -> None:
@@ -21,7 +21,6 @@ def on_message(event: dict[str, Any], context: BoltContext, client: WebClient) -
     """Send a person's own new message where it belongs (edits, joins and bots' messages are not answers)."""
     if event.get("subtype") or event.get("bot_id") or not event.get("user") or not event.get("text"):
         return
-    if event.get("channel_type") == "im":
-        standup_answers.on_direct_message(event, context, client)
-    elif event.get("channel_type") in ("channel", "group"):
-        meetings.on_channel_message(event, context, client)
+    where = {"im": "im", "channel": "channel", "group": "channel"}.get(str(event.get("channel_type")))
+    for read in message_readers(context, where) if where else ():
+        read(event, context, client)

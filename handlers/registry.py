@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 # text, the context and the client, the answer's fields.
 Subcommand = Callable[[dict[str, Any], str, Any, Any], dict[str, Any]]
 
+# A feature's reader of a person's plain messages: given the event, the context and the client.
+MessageReader = Callable[[dict[str, Any], Any, Any], None]
+
 # A feature's way to record what a line said in a channel means (a meeting's `ACTION: ...`): given a command-like
 # payload (channel and user), the line's text, the context and the client, the ref of the record made.
 Capture = Callable[[dict[str, Any], str, Any, Any], str]
@@ -41,6 +44,7 @@ class Registered:
     subcommands: dict[tuple[str, str], Subcommand] = field(default_factory=dict)  # (command, word) -> its answer
     captures: dict[str, Capture] = field(default_factory=dict)  # a meeting line's kind (action...) -> its recorder
     home_refresh: list[Callable[[dict[str, Any], Any, Any], None]] = field(default_factory=list)
+    message_readers: dict[str, list[MessageReader]] = field(default_factory=dict)  # "im" / "channel" -> readers
 
     def check(self, body: dict[str, Any], at: datetime) -> dict[str, str]:
         """The errors to show beside a submitted form's fields in its acknowledgement ({} for none)."""
@@ -69,6 +73,11 @@ class Listeners:
     def subcommand(self, command: str, word: str, func: Subcommand) -> None:
         """Answer `command word ...` from this feature (the command itself belongs to another, like `/pm`)."""
         self.registered.subcommands[(command, word)] = func
+
+    def message_reader(self, where: str, func: MessageReader) -> None:
+        """Give a person's plain messages in `where` ("im": their DM with pmbot; "channel": a channel or private
+        channel) to `func(event, context, client)`; one listener of Slack's message event reads them all."""
+        self.registered.message_readers.setdefault(where, []).append(func)
 
     def home_refresher(self, func: Callable[[dict[str, Any], Any, Any], None]) -> None:
         """Run `func(body, context, client)` after a button on the Home tab changed something (the Home feature

@@ -14,22 +14,13 @@ from handlers.render.blocks import button as _button
 from handlers.render.blocks import newest_that_fit
 from handlers.render.blocks import section as _section
 from handlers.render.blocks import text as _text
+from handlers.render.records import SNOOZE_CHOICES as SNOOZE_CHOICES
+from handlers.render.records import action_headline
+from handlers.render.records import snooze_menu as snooze_menu
 from storage.models import ActionEvent, ActionItem
 from storage.models.actions import ActionStatus
 
-SNOOZE_CHOICES = (("1h", "1 hour"), ("3h", "3 hours"), ("next-day", "Next working day"), ("next-week", "Next week"))
-
-
-def snooze_menu(ref: str) -> dict[str, Any]:
-    """A select that snoozes the item's reminders."""
-    return {
-        "type": "static_select",
-        "action_id": Action.ACTION_SNOOZE,
-        "placeholder": {"type": "plain_text", "text": "Snooze"},
-        "options": [
-            {"text": {"type": "plain_text", "text": label}, "value": f"{ref}|{code}"} for code, label in SNOOZE_CHOICES
-        ],
-    }
+headline = action_headline  # `*A-17* title`: as every view of records names an item
 
 
 def due_text(item: ActionItem) -> str:
@@ -53,16 +44,6 @@ def due_phrase(item: ActionItem, *, start: bool = False) -> str:
     """`due <date>` or `no due date` (never "due no due date"); capitalised to `start` a line."""
     phrase = f"due {due_text(item)}" if item.due_at else "no due date"
     return phrase[0].upper() + phrase[1:] if start else phrase
-
-
-def headline(item: ActionItem) -> str:
-    """`*A-17* title`, with the title escaped and struck through when done."""
-    title = escape(item.title)
-    return (
-        f"*{item.ref}* ~{title}~"
-        if item.status in (ActionStatus.DONE, ActionStatus.DELETED, ActionStatus.WITHDRAWN)
-        else f"*{item.ref}* {title}"
-    )
 
 
 def _controls(item: ActionItem, *, accept: bool = False) -> dict[str, Any]:

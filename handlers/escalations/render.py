@@ -6,11 +6,10 @@ from typing import Any
 
 from domain.escalations import Escalated
 from domain.text import channel_mention, plural, user_mention
-from handlers.actions import render as render_actions
 from handlers.ids import Action
 from handlers.render.blocks import button, section
+from handlers.render.records import action_headline, risk_headline, snooze_menu
 from handlers.render.split import split_section_text
-from handlers.risks import render as render_risks
 from storage.models import ActionItem
 
 WITH_BUTTONS = 5  # up to this many items each get their buttons; more are listed one line each
@@ -19,7 +18,7 @@ WITH_BUTTONS = 5  # up to this many items each get their buttons; more are liste
 def _line(item: Escalated) -> str:
     record = item.record
     owner: str | None = record.owner_id
-    headline = render_actions.headline(record) if isinstance(record, ActionItem) else render_risks.headline(record)
+    headline = action_headline(record) if isinstance(record, ActionItem) else risk_headline(record)
     who = user_mention(owner) if owner else "_no owner_"
     return f"• {headline} · {who} · *{item.reason}*"
 
@@ -27,7 +26,7 @@ def _line(item: Escalated) -> str:
 def _buttons(item: Escalated) -> dict[str, Any]:
     ref = item.record.ref
     if item.kind == "action":
-        elements = [button("Done", Action.ACTION_DONE, ref, "primary"), render_actions.snooze_menu(ref)]
+        elements = [button("Done", Action.ACTION_DONE, ref, "primary"), snooze_menu(ref)]
     else:
         elements = [button("Update", Action.RISK_UPDATE, ref), button("Close", Action.RISK_CLOSE, ref)]
     return {"type": "actions", "elements": elements}

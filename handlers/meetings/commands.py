@@ -40,6 +40,7 @@ CAPTURE_REACTION = "memo"
 def register(listeners: Listeners) -> None:
     listeners.command(Command.MEETING, on_meeting)
     listeners.help(HELP)
+    listeners.message_reader("channel", on_channel_message)
 
 
 def on_meeting(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -13,6 +13,7 @@ from handlers.render.blocks import input_field as field
 from handlers.render.blocks import newest_that_fit, text_input
 from handlers.render.blocks import section as _section
 from handlers.render.blocks import text as _text
+from handlers.render.records import risk_headline
 from storage.models import Risk, RiskEvent, RiskStatus
 from storage.models.risks import CATEGORIES, KINDS
 
@@ -23,6 +24,8 @@ LEVEL_EMOJI = {
     "critical": ":red_circle:",
 }
 
+headline = risk_headline  # `*R-4* title`: as every view of records names an entry
+
 
 def score_text(risk: Risk) -> str:
     """`:red_circle: critical 20 (likely x severe)`: the numbers with their words."""
@@ -31,14 +34,6 @@ def score_text(risk: Risk) -> str:
         f"{LEVEL_EMOJI[lvl]} *{lvl}* {risk.score} "
         f"(p{risk.probability} {PROBABILITY[risk.probability]} x i{risk.impact} {IMPACT[risk.impact]})"
     )
-
-
-def headline(risk: Risk) -> str:
-    kind = "" if risk.kind == "risk" else f"_{risk.kind}_ "
-    title = escape(risk.title)
-    if risk.status in (RiskStatus.CLOSED, RiskStatus.WITHDRAWN):
-        title = f"~{title}~"
-    return f"*{risk.ref}* {kind}{title}"
 
 
 def card(risk: Risk) -> tuple[str, list[dict[str, Any]]]:

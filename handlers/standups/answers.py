@@ -31,6 +31,7 @@ def register(listeners: Listeners) -> None:
     listeners.action(Action.BLOCKER_RESOLVED, on_blocker_resolved)
     listeners.view(View.STANDUP_ANSWER, on_answer_submitted, check=checking(_answered))
     listeners.view(View.STANDUP_AWAY, on_away_submitted, check=checking(_away_range))
+    listeners.message_reader("im", on_direct_message)
 
 
 def _target(value: str, context: BoltContext) -> tuple[Standup, date]:
