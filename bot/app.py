@@ -33,7 +33,7 @@ from domain import due_phrases
 from domain.clock import utcnow
 from handlers import forms, register_all
 from handlers.context import DB, FAILED, LATER, NOW, Job
-from handlers.errors import failure_response, tell_refused
+from handlers.errors import failure_response, form_errors, tell_refused
 from handlers.middleware import clean_form_text
 from handlers.registry import Registered
 from storage.db import session_factory
@@ -97,8 +97,7 @@ class PmbotApp(App):
             clean_form_text(req.body, lambda: None)  # what the check reads is what the listener will read
             errors = self.registered.check(req.body, req.context[NOW])
             if errors:  # what the form alone shows is wrong: beside its fields, and the form stays open
-                return BoltResponse(status=200, body=json.dumps({"response_action": "errors", "errors": errors}),
-                                    headers={"content-type": "application/json"})  # fmt: skip
+                return form_errors(errors)
         if not answers_later(req.body) or not self.answers.submit(functools.partial(self._answer_later, req)):
             response = self._unit_of_work(req)  # (a stopping process answers in the request)
             self._after(req)

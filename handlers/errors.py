@@ -85,7 +85,7 @@ def _answer(body: dict[str, Any], text: str, *, client: WebClient | None, field:
         return _json({"response_type": "ephemeral", "text": text})
     if kind == "view_submission":
         if field:
-            return _json({"response_action": "errors", "errors": {field: text}})
+            return form_errors({field: text})
         return _json({"response_action": "push", "view": _problem_view(text)})
     if kind in ("block_actions", "message_action", "shortcut") and client is not None:
         _tell(client, body, text)
@@ -116,6 +116,11 @@ def _problem_view(text: str) -> dict[str, Any]:
         "close": {"type": "plain_text", "text": "Back"},
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": clip(text, 3000)}}],
     }
+
+
+def form_errors(errors: dict[str, str]) -> BoltResponse:
+    """A form's answer that keeps it open with each error beside its field (block id)."""
+    return _json({"response_action": "errors", "errors": errors})
 
 
 def _json(payload: dict[str, Any]) -> BoltResponse:

@@ -19,7 +19,7 @@ from handlers.context import db, now, refresh_home, workspace
 from handlers.decisions import notices as decision_notices
 from handlers.decisions import render
 from handlers.directory import form_project, member
-from handlers.forms import checking
+from handlers.forms import checking, values_of
 from handlers.ids import Action, Block, Shortcut, View
 from handlers.registry import Listeners
 from storage.models import DecisionStatus
@@ -61,11 +61,6 @@ def on_message_shortcut(ack: Ack, shortcut: dict[str, Any], context: BoltContext
     client.views_open(trigger_id=shortcut["trigger_id"], view=view)
 
 
-def _values(view: dict[str, Any]) -> dict[str, Any]:
-    state = view["state"]["values"]
-    return {block: dict((state.get(block) or {}).get("value") or {}) for block in state}
-
-
 def _wording(values: dict[str, Any]) -> Wording:
     return Wording(
         statement=values.get(Block.STATEMENT, {}).get("value") or "",
@@ -80,17 +75,17 @@ def _status(values: dict[str, Any]) -> str:
 
 
 def _worded(view: dict[str, Any], _at: datetime) -> None:
-    _wording(_values(view)).validate()
+    _wording(values_of(view)).validate()
 
 
 def _approver_named(view: dict[str, Any], _at: datetime) -> None:
-    values = _values(view)
+    values = values_of(view)
     if _status(values) == DecisionStatus.PROPOSED and not values.get(Block.APPROVER, {}).get("selected_user"):
         raise InvalidInput("A proposed decision needs an approver.", field=Block.APPROVER)
 
 
 def _needed_ahead(view: dict[str, Any], at: datetime) -> None:
-    values = _values(view)
+    values = values_of(view)
     day = values.get(Block.NEEDED_BY, {}).get("selected_date")
     if (
         _status(values) == DecisionStatus.PROPOSED
@@ -105,7 +100,7 @@ def on_create_submitted(
 ) -> None:
     """Record the decision from the form."""
     metadata = json.loads(view.get("private_metadata") or "{}")
-    values = _values(view)
+    values = values_of(view)
     creator = member(context, client, body["user"]["id"])
     status = _status(values)
     approver = values.get(Block.APPROVER, {}).get("selected_user")
@@ -152,7 +147,9 @@ def on_revise_submitted(
     ref = json.loads(view.get("private_metadata") or "{}")["ref"]
     decision = decisions.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
     require_may_use(context, client, decision, body["user"]["id"], here=None)
-    decisions.revise(db(context), decision, actor=body["user"]["id"], wording=_wording(_values(view)), now=now(context))
+    decisions.revise(
+        db(context), decision, actor=body["user"]["id"], wording=_wording(values_of(view)), now=now(context)
+    )
     decision_notices.revised(db(context), decision, now=now(context))
     ack()
 
