@@ -9,7 +9,7 @@ Workspace admins read no more than anyone else (Slack does not show them private
 do beyond that is configuring projects and `/pm forget`.
 
 The parties to a record (an action item's owner and creator, a risk's owner and creator, a decision's creator,
-decision makers and approver) may read and act on it wherever they are: pmbot named them on it and sent it to them
+decision makers and approver, a milestone's owner and creator, a change request's requester and approvers) may read and act on it wherever they are: pmbot named them on it and sent it to them
 (the owner's DM card, the approver's request), so it is theirs already. Anyone else, project leads included, needs
 `can_see`.
 
@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from domain import channels
 from domain.errors import NotFound
-from storage.models import ActionItem, Decision, Project, Risk
+from storage.models import ActionItem, ChangeRequest, Decision, Milestone, Project, Risk
 
-Record = ActionItem | Risk | Decision
+Record = ActionItem | Risk | Decision | Milestone | ChangeRequest
 
 
 def unseen(ref: str) -> NotFound:
@@ -47,6 +47,8 @@ def parties(record: Record) -> set[str]:
     """Return the people named on a record, who may read and act on it outside its channel."""
     if isinstance(record, Decision):
         named = [record.creator_id, record.approver_id, *record.decided_by]
+    elif isinstance(record, ChangeRequest):
+        named = [record.requester_id, *record.approver_ids]
     else:
         named = [record.owner_id, record.creator_id]
     return {str(user) for user in named if user}

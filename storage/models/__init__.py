@@ -2,6 +2,7 @@
 
 from storage.models.actions import ActionEvent, ActionItem, ActionStatus, Counter
 from storage.models.base import Base
+from storage.models.changes import ChangeCategory, ChangeEvent, ChangeEventKind, ChangeRequest, ChangeStatus
 from storage.models.channels import ChannelMember, ChannelRoster
 from storage.models.decisions import Decision, DecisionRevision, DecisionStatus
 from storage.models.digests import DigestSubscription
@@ -9,6 +10,14 @@ from storage.models.events import ProcessedEvent
 from storage.models.forms import FormDraft
 from storage.models.installations import BOTS, INSTALLATIONS, OAUTH_STATES
 from storage.models.meetings import Meeting, MeetingSeries
+from storage.models.milestones import (
+    Milestone,
+    MilestoneDependency,
+    MilestoneEvent,
+    MilestoneEventKind,
+    MilestoneLink,
+    MilestoneStatus,
+)
 from storage.models.outbox import OutboxMessage
 from storage.models.risks import Risk, RiskEvent, RiskStatus
 from storage.models.standups import Away, Blocker, BlockerStatus, Holiday, Standup, StandupAnswer
@@ -25,6 +34,11 @@ __all__ = [
     "Base",
     "Blocker",
     "BlockerStatus",
+    "ChangeCategory",
+    "ChangeEvent",
+    "ChangeEventKind",
+    "ChangeRequest",
+    "ChangeStatus",
     "ChannelMember",
     "ChannelRoster",
     "Counter",
@@ -37,6 +51,12 @@ __all__ = [
     "Meeting",
     "MeetingSeries",
     "Member",
+    "Milestone",
+    "MilestoneDependency",
+    "MilestoneEvent",
+    "MilestoneEventKind",
+    "MilestoneLink",
+    "MilestoneStatus",
     "OutboxMessage",
     "ProcessedEvent",
     "Project",
