@@ -6,7 +6,7 @@ talk to Slack: the handlers render and queue the messages that follow from a cha
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from domain import sequences
+from domain import due_phrases, members, sequences
 from domain.errors import Conflict, InvalidInput, PermissionDenied
-from domain.text import escape, short_number
+from domain.text import USER_MENTION, escape, plain_from_slack, short_number, user_ids_in
 from domain.visibility import unseen
 from domain.withdrawals import require_may_withdraw
-from domain.workspaces import is_lead
-from storage.models import ActionEvent, ActionItem, ActionStatus, Project
+from domain.workspaces import is_lead, working_hours
+from storage.models import ActionEvent, ActionItem, ActionStatus, Member, Project
 
 TITLE_LIMIT = 300
 NOTES_LIMIT = 2900
@@ -75,6 +75,39 @@ def create(
     session.flush()
     _record(session, item, creator, "created", now, owner=owner, due_at=_iso(due_at))
     return item
+
+
+def create_from_text(
+    session: Session,
+    *,
+    project: Project,
+    author: str,
+    said: str,
+    now: datetime,
+    people: Callable[[str], Member],
+) -> ActionItem:
+    """Record an item from `@owner title [by <when>]` said in the project's channel (`/action`, an ACTION: line).
+
+    The owner is the first person mentioned, else the author; the due date is read in the author's zone and
+    language. `people` gives the member of a user id (the edge refreshes a stale profile from Slack).
+    """
+    creator = people(author)
+    mentioned = user_ids_in(said)
+    owner = people(mentioned[0]) if mentioned else creator
+    members.require_can_own(owner, "own action items")
+    body = USER_MENTION.sub("", said, count=1) if mentioned and said.lstrip().startswith("<@") else said
+    body = plain_from_slack(body, name_of=lambda user_id: people(user_id).name)
+    title, due = due_phrases.split_due(
+        body,
+        now=now,
+        tz=members.zone_of(creator, fallback=project.time_zone),
+        locale=creator.locale,
+        hours=working_hours(project),  # members have no working hours of their own: the project's are the owner's
+        owner_tz=members.zone_of(owner, fallback=project.time_zone),
+    )
+    return create(
+        session, project=project, creator=creator.user_id, owner=owner.user_id, title=title, due_at=due, now=now
+    )
 
 
 def validate_title(title: str) -> str:

@@ -8,6 +8,7 @@ ts_rank, SQLite's FTS5 with bm25. Both match every word given as a stemmed (Engl
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from domain import sequences, withdrawals
 from domain.errors import Conflict, InvalidInput, PermissionDenied
-from domain.text import escape, short_number
+from domain.text import escape, plain_from_slack, short_number
 from domain.visibility import unseen
 from domain.workspaces import is_lead
-from storage.models import Decision, DecisionRevision, DecisionStatus, Project
+from storage.models import Decision, DecisionRevision, DecisionStatus, Member, Project
 
 STATEMENT_LIMIT = 1000
 TEXT_LIMIT = 2900
@@ -94,6 +95,24 @@ def create(
     session.flush()
     _revision(session, decision, author=creator, now=now)
     return decision
+
+
+def create_from_text(
+    session: Session,
+    *,
+    project: Project,
+    author: str,
+    said: str,
+    now: datetime,
+    people: Callable[[str], Member],
+) -> Decision:
+    """Record a decision made now by the author, as said in the project's channel (`/decision`, a DECISION: line).
+
+    `people` gives the member of a user id (the edge refreshes a stale profile from Slack): a mention is stored
+    as the person's name.
+    """
+    wording = Wording(plain_from_slack(said, name_of=lambda user_id: people(user_id).name))
+    return create(session, project=project, creator=author, wording=wording, now=now)
 
 
 def get(session: Session, *, workspace_id: int, ref: str, for_update: bool = False) -> Decision:

@@ -5,6 +5,8 @@ Score = probability x impact. Levels: low 1-4, medium 5-9, high 10-16, critical 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,13 +14,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from domain import sequences
+from domain import members, sequences
 from domain.errors import Conflict, InvalidInput, PermissionDenied
-from domain.text import escape, short_number
+from domain.text import USER_MENTION, escape, plain_from_slack, short_number, user_ids_in
 from domain.visibility import unseen
 from domain.withdrawals import require_may_withdraw
 from domain.workspaces import is_lead
-from storage.models import Project, Risk, RiskEvent, RiskStatus
+from storage.models import Member, Project, Risk, RiskEvent, RiskStatus
 from storage.models.risks import CATEGORIES, KINDS
 
 PROBABILITY = {1: "rare", 2: "unlikely", 3: "possible", 4: "likely", 5: "almost certain"}
@@ -30,6 +32,9 @@ DEFAULT_ESCALATION_SCORE = 15
 TITLE_LIMIT = 300
 EMPTY_TITLE = "What is the risk? Say it in a few words."  # shown beside the form's Title: not "the title is empty"
 TEXT_LIMIT = 2900
+SCORE_TOKEN = re.compile(r"(?<!\S)([pi]):[ \t]*(almost[ _-]certain|very[ _-](?:low|high)|[^\s:]+)(?!\S)", re.IGNORECASE)
+TEXT_FIELDS = ("title", "description", "mitigation", "contingency", "category")
+FIELD_LABEL = re.compile(rf"(?<!\S)({'|'.join(TEXT_FIELDS)}):", re.IGNORECASE)
 
 
 def level(score: int) -> str:
@@ -102,6 +107,48 @@ class Fields:
             if text is not None and len(text) > TEXT_LIMIT:
                 raise InvalidInput(f"The {name} can be at most {TEXT_LIMIT} characters.", field=name)
         return self
+
+
+def read_fields(text: str, *, with_title: bool) -> Fields:
+    """Read `p:4 i:5 @owner mitigation: ...` (and, for a new entry, the title: whatever text is left)."""
+    scores = {k.lower(): read_level(k.lower(), v) for k, v in SCORE_TOKEN.findall(text)}
+    owners = user_ids_in(text)
+    rest = USER_MENTION.sub(" ", SCORE_TOKEN.sub(" ", text))
+    labelled: dict[str, str] = {}
+    parts = FIELD_LABEL.split(rest)
+    leading, pairs = parts[0], parts[1:]
+    for label, value in zip(pairs[::2], pairs[1::2], strict=False):
+        labelled[label.lower()] = plain_from_slack(" ".join(value.split()))
+    title = labelled.get("title") or (plain_from_slack(" ".join(leading.split())) if with_title else None)
+    return Fields(
+        title=title or None,
+        probability=scores.get("p"),
+        impact=scores.get("i"),
+        owner_id=owners[0] if owners else None,
+        description=labelled.get("description"),
+        mitigation=labelled.get("mitigation"),
+        contingency=labelled.get("contingency"),
+        category=labelled.get("category"),
+    )
+
+
+def create_from_text(
+    session: Session,
+    *,
+    project: Project,
+    author: str,
+    said: str,
+    now: datetime,
+    people: Callable[[str], Member],
+) -> Risk:
+    """Record a risk from `title [p:N] [i:N] [@owner]` said in the project's channel (`/risk`, a RISK: line).
+
+    `people` gives the member of a user id (the edge refreshes a stale profile from Slack): the owner's.
+    """
+    fields = read_fields(said, with_title=True)
+    if fields.owner_id:
+        members.require_can_own(people(fields.owner_id), "own a risk")
+    return create(session, project=project, creator=author, fields=fields, now=now)
 
 
 def create(session: Session, *, project: Project, creator: str, fields: Fields, now: datetime) -> Risk:

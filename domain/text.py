@@ -96,6 +96,14 @@ def channel_mention(channel_id: str) -> str:
     return f"<#{channel_id}>"
 
 
+USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def user_ids_in(text: str) -> list[str]:
+    """Return the user ids of Slack user mentions in text, in order, without repeats."""
+    return list(dict.fromkeys(USER_MENTION.findall(text)))
+
+
 _SLACK_TOKEN = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>|<(https?://[^>|]+)(?:\|([^>]*))?>")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.registry import Capture, MessageReader, Registered, Subcommand
+from handlers.registry import MessageReader, RecordKind, Registered, Subcommand
 from handlers.render.help import CommandHelp
 from storage.models import Workspace
 
@@ -42,10 +42,11 @@ def message_readers(context: Any, where: str) -> list[MessageReader]:
     return list(registered.message_readers.get(where, ()))
 
 
-def capture(context: Any, kind: str) -> Capture | None:
-    """The feature's recorder of a meeting line of this kind (`action`, `decision`, `risk`), if one registered."""
+def record_kind(context: Any, kind: str) -> RecordKind | None:
+    """How a record of this kind (`action`, `decision`, `risk`) is made from a line said elsewhere, and what follows
+    it, if the feature that owns the kind registered them."""
     registered: Registered = context[REGISTRY]
-    return registered.captures.get(kind)
+    return registered.record_kinds.get(kind)
 
 
 def subcommand(context: Any, command: str, word: str) -> Subcommand | None:

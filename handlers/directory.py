@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain import members
 from domain.errors import NotFound
+from domain.text import user_ids_in as user_ids_in  # the edge reads mentions from here too (the rule is the domain's)
 from domain.workspaces import project_for
 from handlers.channels import keep_roster, require_visible
 from handlers.context import db, now, workspace
@@ -21,7 +22,6 @@ from storage.models import Member, Project
 
 log = logging.getLogger(__name__)
 
-USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
@@ -60,11 +60,6 @@ def form_project(context: Any, client: WebClient, channel_id: str, user_id: str,
     found = project(context, channel_id, name=name)
     require_visible(context, client, found, user_id, ref=f"<#{channel_id}>", here=None)
     return found
-
-
-def user_ids_in(text: str) -> list[str]:
-    """Return the user ids of Slack user mentions in text, in order, without repeats."""
-    return list(dict.fromkeys(USER_MENTION.findall(text)))
 
 
 def channel_ids_in(text: str) -> list[str]:

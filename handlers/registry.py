@@ -6,11 +6,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt import App
+from sqlalchemy.orm import Session
 
 from handlers.render.help import CommandHelp
+from storage.models import Member, Project
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +23,48 @@ Subcommand = Callable[[dict[str, Any], str, Any, Any], dict[str, Any]]
 # A feature's reader of a person's plain messages: given the event, the context and the client.
 MessageReader = Callable[[dict[str, Any], Any, Any], None]
 
-# A feature's way to record what a line said in a channel means (a meeting's `ACTION: ...`): given a command-like
-# payload (channel and user), the line's text, the context and the client, the ref of the record made.
-Capture = Callable[[dict[str, Any], str, Any, Any], str]
-
 # A form's check: given the submitted view and the moment it arrived, the errors to show beside its fields ({} if
 # none). Pure (no database, no Slack): it runs before the form is acknowledged; everything else runs after.
 Check = Callable[[dict[str, Any], datetime], dict[str, str]]
+
+
+class Record(Protocol):
+    """A record people name by its short id (an action item, a risk, a decision)."""
+
+    @property
+    def ref(self) -> str: ...
+
+
+class CreateFromText(Protocol):
+    """A feature's domain service that makes a record of its kind from what a person said in the project's channel,
+    as the feature's own command reads it (`domain.actions.create_from_text`); `people` gives a user id's member."""
+
+    def __call__(
+        self,
+        session: Session,
+        *,
+        project: Project,
+        author: str,
+        said: str,
+        now: datetime,
+        people: Callable[[str], Member],
+    ) -> Record: ...
+
+
+class Notify(Protocol):
+    """What follows a record of a feature's kind made elsewhere: the feature's notices (its card in the channel, the
+    owner's DM), queued in `session`."""
+
+    def __call__(self, session: Session, record: Any, /, *, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """A kind of record another feature may make (a meeting's `ACTION: ...` line): the domain service that reads it
+    from a line, and what must follow it."""
+
+    create: CreateFromText
+    notify: Notify
 
 
 @dataclass
@@ -42,7 +79,7 @@ class Registered:
     checks: dict[str, Check] = field(default_factory=dict)  # callback id -> what its form alone can tell is wrong
     help: list[CommandHelp] = field(default_factory=list)  # the help catalogue, in the order features registered
     subcommands: dict[tuple[str, str], Subcommand] = field(default_factory=dict)  # (command, word) -> its answer
-    captures: dict[str, Capture] = field(default_factory=dict)  # a meeting line's kind (action...) -> its recorder
+    record_kinds: dict[str, RecordKind] = field(default_factory=dict)  # "action"... -> its service and notices
     home_refresh: list[Callable[[dict[str, Any], Any, Any], None]] = field(default_factory=list)
     message_readers: dict[str, list[MessageReader]] = field(default_factory=dict)  # "im" / "channel" -> readers
 
@@ -84,9 +121,10 @@ class Listeners:
         republishes the tab), whichever feature's button it was."""
         self.registered.home_refresh.append(func)
 
-    def capture(self, kind: str, func: Capture) -> None:
-        """Record a meeting's `KIND: ...` lines with `func` (the feature that owns the kind of record)."""
-        self.registered.captures[kind] = func
+    def record_kind(self, kind: str, *, create: CreateFromText, notify: Notify) -> None:
+        """Let other features make records of `kind` (a meeting's `KIND: ...` lines) with the domain service `create`,
+        then `notify(session, record, now=...)`: the notices of this feature, which owns the kind."""
+        self.registered.record_kinds[kind] = RecordKind(create, notify)
 
     def command(self, name: str, func: Callable[..., Any]) -> None:
         self.registered.commands.add(name)

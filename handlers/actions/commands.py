@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from domain import actions, due_phrases, members
 from domain import intent as intent_rule
 from domain.actions import Actor
 from domain.errors import InvalidInput
-from domain.text import date_token, escape, plain_from_slack, user_mention
+from domain.text import date_token, escape, user_mention
 from domain.workspaces import working_hours
 from handlers import intent, withdrawals
 from handlers.actions import buttons as action_buttons
@@ -21,7 +23,7 @@ from handlers.actions import notices as action_notices
 from handlers.actions import render
 from handlers.channels import may_see, require_may_use, require_visible
 from handlers.context import db, now, workspace
-from handlers.directory import USER_MENTION, member, project, user_ids_in
+from handlers.directory import member, project, user_ids_in
 from handlers.ids import Command
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp
@@ -49,7 +51,7 @@ GRAMMAR = intent_rule.ACTION
 def register(listeners: Listeners) -> None:
     listeners.command(Command.ACTION, on_action)
     listeners.help(HELP)
-    listeners.capture("action", lambda command, text, context, client: create_item(command, text, context, client).ref)
+    listeners.record_kind("action", create=actions.create_from_text, notify=_recorded_elsewhere)
     intent.register(listeners, GRAMMAR, answer)
     withdrawals.register(listeners, "action", withdraw)
     action_modals.register(listeners)
@@ -86,7 +88,17 @@ def answer(
 
 def create(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     """Create an item from `@owner title [by <when>]`; return the command's answer."""
-    item = create_item(command, text, context, client)
+    proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
+    intent.require_known_people(text)
+    item = actions.create_from_text(
+        db(context),
+        project=proj,
+        author=command["user_id"],
+        said=text,
+        now=now(context),
+        people=lambda user_id: member(context, client, user_id),
+    )
+    action_notices.created(db(context), item, now=now(context), answered=True)
     read = _due_as_read(item, command, context, client)
     if action_notices.posts_card(item):
         return withdrawals.confirmation(f"Created {item.ref}{read}.", kind="action", ref=item.ref)
@@ -109,35 +121,12 @@ def _due_as_read(item: ActionItem, command: dict[str, Any], context: BoltContext
     )
 
 
-def create_item(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> ActionItem:
-    """Create an item from `@owner title [by <when>]` said in a channel (a command, or an ACTION: line)."""
-    proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
-    creator = member(context, client, command["user_id"])
-    intent.require_known_people(text)
-    mentioned = user_ids_in(text)
-    owner = member(context, client, mentioned[0]) if mentioned else creator
-    members.require_can_own(owner, "own action items")
-    body = USER_MENTION.sub("", text, count=1) if mentioned and text.lstrip().startswith("<@") else text
-    body = plain_from_slack(body, name_of=lambda user_id: member(context, client, user_id).name)
-    title, due = due_phrases.split_due(
-        body,
-        now=now(context),
-        tz=members.zone_of(creator, fallback=proj.time_zone),
-        locale=creator.locale,
-        hours=working_hours(proj),  # members have no working hours of their own: the project's are the owner's
-        owner_tz=members.zone_of(owner, fallback=proj.time_zone),
-    )
-    item = actions.create(
-        db(context),
-        project=proj,
-        creator=creator.user_id,
-        owner=owner.user_id,
-        title=title,
-        due_at=due,
-        now=now(context),
-    )
-    action_notices.created(db(context), item, now=now(context), answered=True)
-    return item
+def _recorded_elsewhere(session: Session, item: ActionItem, /, *, now: datetime) -> None:
+    """Post the card of an item recorded elsewhere (a meeting's ACTION: line) and tell its owner, as `/action` does.
+
+    Where the project's confirmations are ephemeral nobody is shown the card: the reaction on the line confirms it.
+    """
+    action_notices.created(session, item, now=now, answered=True)
 
 
 def withdraw(context: BoltContext, client: WebClient, user_id: str, ref: str) -> str:

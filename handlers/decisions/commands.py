@@ -42,7 +42,7 @@ HELP = CommandHelp(
 def register(listeners: Listeners) -> None:
     listeners.command(Command.DECISION, on_decision)
     listeners.help(HELP)
-    listeners.capture("decision", lambda command, text, context, client: record(command, text, context, client).ref)
+    listeners.record_kind("decision", create=decisions.create_from_text, notify=decision_notices.recorded)
     intent.register(listeners, intent_rule.DECISION, answer)
     withdrawals.register(listeners, "decision", withdraw)
     decision_forms.register(listeners)
@@ -70,20 +70,18 @@ def answer(
 
 
 def _record(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
-    ref = record(command, text, context, client).ref
-    return withdrawals.confirmation(f"Recorded {ref}.", kind="decision", ref=ref)
-
-
-def record(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> Decision:
-    """Record a decision made now by the speaker (a command, or a DECISION: line)."""
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
     intent.require_known_people(text)
-    wording = Wording(plain_from_slack(text, name_of=lambda u: member(context, client, u).name))
-    decision = decisions.create(
-        db(context), project=proj, creator=command["user_id"], wording=wording, now=now(context)
+    decision = decisions.create_from_text(
+        db(context),
+        project=proj,
+        author=command["user_id"],
+        said=text,
+        now=now(context),
+        people=lambda user_id: member(context, client, user_id),
     )
     decision_notices.recorded(db(context), decision, now=now(context))
-    return decision
+    return withdrawals.confirmation(f"Recorded {decision.ref}.", kind="decision", ref=decision.ref)
 
 
 def withdraw(context: BoltContext, client: WebClient, user_id: str, ref: str) -> str:

@@ -15,9 +15,9 @@ from domain.intent import MEETING
 from domain.text import escape, escaped, plain_from_slack
 from domain.workspaces import find_project
 from handlers import intent, outgoing
-from handlers.channels import require_visible
-from handlers.context import capture, db, now, workspace
-from handlers.directory import project, user_ids_in
+from handlers.channels import keep_roster, require_visible
+from handlers.context import db, now, record_kind, workspace
+from handlers.directory import member, project, user_ids_in
 from handlers.ids import Command
 from handlers.meetings import keys, render
 from handlers.registry import Listeners
@@ -161,15 +161,11 @@ def _capture(
     n: int,
 ) -> bool:
     """Record one captured line as its command would; a line that cannot be read is explained to its author alone."""
-    command = {"channel_id": meeting.project.channel_id, "user_id": user, "channel_name": meeting.project.name}
     try:
         if line.kind == "note":
             meetings.note(meeting, user_id=user, text=plain_from_slack(line.text), now=now(context))
-        else:  # recorded by the feature that owns the kind (it registered how), as its own command would
-            record = capture(context, line.kind)
-            if record is None:
-                raise InvalidInput(f"I can't record {line.kind.upper()}: lines here.")
-            meetings.record_capture(meeting, kind=line.kind, ref=record(command, line.text, context, client))
+        else:
+            _record(context, client, meeting, user, line)
     except PmbotError as err:  # the line is kept in the channel; tell its author what was wrong
         outgoing.ephemeral(
             db(context),
@@ -182,6 +178,26 @@ def _capture(
         )
         return False
     return True
+
+
+def _record(context: BoltContext, client: WebClient, meeting: Meeting, user: str, line: meetings.Line) -> None:
+    """Make the record an ACTION:/DECISION:/RISK: line says with its kind's domain service, as its command would,
+    then what follows it (the notices of the feature that owns the kind)."""
+    kind = record_kind(context, line.kind)
+    if kind is None:
+        raise InvalidInput(f"I can't record {line.kind.upper()}: lines here.")
+    intent.require_known_people(line.text)
+    keep_roster(context, meeting.project.channel_id)  # as a command said in the channel would
+    record = kind.create(
+        db(context),
+        project=meeting.project,
+        author=user,
+        said=line.text,
+        now=now(context),
+        people=lambda user_id: member(context, client, user_id),
+    )
+    meetings.record_capture(meeting, kind=line.kind, ref=record.ref)
+    kind.notify(db(context), record, now=now(context))
 
 
 def _react(context: BoltContext, meeting: Meeting, event: dict[str, Any]) -> None:

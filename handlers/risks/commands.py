@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from domain import intent as intent_rule
-from domain import members, risks
+from domain import risks
 from domain.errors import InvalidInput
 from domain.risks import Fields
 from domain.text import escaped, plain_from_slack
 from handlers import intent, withdrawals
 from handlers.channels import require_may_use, require_visible
 from handlers.context import db, now, workspace
-from handlers.directory import USER_MENTION, member, project, user_ids_in
+from handlers.directory import member, project
 from handlers.ids import Command
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp
@@ -39,15 +38,12 @@ HELP = CommandHelp(
         ("/risk matrix", "post the 5x5 heat map"),
     ),
 )
-SCORE_TOKEN = re.compile(r"(?<!\S)([pi]):[ \t]*(almost[ _-]certain|very[ _-](?:low|high)|[^\s:]+)(?!\S)", re.IGNORECASE)
-TEXT_FIELDS = ("title", "description", "mitigation", "contingency", "category")
-FIELD_LABEL = re.compile(rf"(?<!\S)({'|'.join(TEXT_FIELDS)}):", re.IGNORECASE)
 
 
 def register(listeners: Listeners) -> None:
     listeners.command(Command.RISK, on_risk)
     listeners.help(HELP)
-    listeners.capture("risk", lambda command, text, context, client: create_risk(command, text, context, client).ref)
+    listeners.record_kind("risk", create=risks.create_from_text, notify=risk_notices.created)
     intent.register(listeners, intent_rule.RISK, answer)
     withdrawals.register(listeners, "risk", withdraw)
     risk_forms.register(listeners)
@@ -74,45 +70,19 @@ def answer(
     return handler(command, rest.strip(), context, client) if handler else _create(command, text, context, client)
 
 
-def read_fields(text: str, *, with_title: bool) -> Fields:
-    """Read `p:4 i:5 @owner mitigation: ...` (and, for a new entry, the title: whatever text is left)."""
-    scores = {k.lower(): risks.read_level(k.lower(), v) for k, v in SCORE_TOKEN.findall(text)}
-    owners = user_ids_in(text)
-    rest = USER_MENTION.sub(" ", SCORE_TOKEN.sub(" ", text))
-    labelled: dict[str, str] = {}
-    parts = FIELD_LABEL.split(rest)
-    leading, pairs = parts[0], parts[1:]
-    for label, value in zip(pairs[::2], pairs[1::2], strict=False):
-        labelled[label.lower()] = plain_from_slack(" ".join(value.split()))
-    title = labelled.get("title") or (plain_from_slack(" ".join(leading.split())) if with_title else None)
-    return Fields(
-        title=title or None,
-        probability=scores.get("p"),
-        impact=scores.get("i"),
-        owner_id=owners[0] if owners else None,
-        description=labelled.get("description"),
-        mitigation=labelled.get("mitigation"),
-        contingency=labelled.get("contingency"),
-        category=labelled.get("category"),
-    )
-
-
 def _create(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
-    risk = create_risk(command, text, context, client)
-    return withdrawals.confirmation(f"Recorded {risk.ref}: {render.score_text(risk)}.", kind="risk", ref=risk.ref)
-
-
-def create_risk(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> Risk:
-    """Record a risk from `title [p:N] [i:N] [@owner]` said in a channel (a command, or a RISK: line)."""
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
     intent.require_known_people(text)
-    fields = read_fields(text, with_title=True)
-    if fields.owner_id:
-        owner = member(context, client, fields.owner_id)
-        members.require_can_own(owner, "own a risk")
-    risk = risks.create(db(context), project=proj, creator=command["user_id"], fields=fields, now=now(context))
+    risk = risks.create_from_text(
+        db(context),
+        project=proj,
+        author=command["user_id"],
+        said=text,
+        now=now(context),
+        people=lambda user_id: member(context, client, user_id),
+    )
     risk_notices.created(db(context), risk, now=now(context))
-    return risk
+    return withdrawals.confirmation(f"Recorded {risk.ref}: {render.score_text(risk)}.", kind="risk", ref=risk.ref)
 
 
 def withdraw(context: BoltContext, client: WebClient, user_id: str, ref: str) -> str:
@@ -157,7 +127,7 @@ def _show(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
 def _update(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     ref, _, changes = rest.partition(" ")
     risk = _risk(command, ref, context, client, for_update=True)
-    fields = read_fields(changes, with_title=False)
+    fields = risks.read_fields(changes, with_title=False)
     if fields == Fields():
         raise InvalidInput("What should change?", hint=f"Like `/risk update {risk.ref} p:4 i:5 mitigation: ...`.")
     event = risks.update(db(context), risk, actor=command["user_id"], fields=fields, now=now(context))
