@@ -8,7 +8,7 @@ its category (`/change approvers <category> @people`), else its leads. Any one o
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -29,6 +29,7 @@ from storage.models import (
     Decision,
     DecisionStatus,
     Milestone,
+    MilestoneEvent,
     Project,
 )
 
@@ -88,6 +89,16 @@ def approvers_for(project: Project, category: str) -> list[str]:
     return [str(u) for u in chosen] or [str(u) for u in project.lead_user_ids or []]
 
 
+NO_APPROVERS = "Nobody here approves change requests yet, so a request could not be sent to anyone."
+NAME_APPROVERS = "A lead names them: `/pm config leads @someone`, or `/change approvers <category> @someone`."
+
+
+def require_approvers(project: Project) -> None:
+    """Raise unless someone here approves change requests of some category (the form is not worth filling in)."""
+    if not any(approvers_for(project, category) for category in ChangeCategory):
+        raise InvalidInput(NO_APPROVERS, hint=NAME_APPROVERS)
+
+
 def set_approvers(project: Project, *, category: str, user_ids: list[str], actor: str, is_admin: bool) -> None:
     """A lead (or an admin) names the approvers of a category; none puts it back to the leads."""
     if not (is_admin or is_lead(project, actor)):
@@ -105,22 +116,27 @@ def set_approvers(project: Project, *, category: str, user_ids: list[str], actor
 
 
 def _affected(session: Session, project: Project, ids: list[int]) -> list[Milestone]:
+    """The milestones chosen, each one the project's own (the form's word is not trusted)."""
     found = list(session.scalars(select(Milestone).where(Milestone.id.in_(ids)))) if ids else []
-    if len(found) != len(ids) or any(m.workspace_id != project.workspace_id for m in found):
+    if len(found) != len(ids) or any(
+        m.workspace_id != project.workspace_id or m.project_id != project.id for m in found
+    ):
         raise InvalidInput("One of the milestones chosen is gone. Choose again.", field="milestones")
     return sorted(found, key=lambda m: ids.index(m.id))
+
+
+def _baselines(found: list[Milestone]) -> dict[str, str]:
+    """Each milestone's baseline as the request is raised against it: {"milestone id": ISO moment}."""
+    return {str(m.id): m.baseline_at.isoformat() for m in found}
 
 
 def create(session: Session, *, project: Project, requester: str, proposal: Proposal, now: datetime) -> ChangeRequest:
     """Raise a change request and route it to the category's approvers."""
     proposal = proposal.validate(now=now)
-    _affected(session, project, proposal.milestone_ids)
+    found = _affected(session, project, proposal.milestone_ids)
     approvers = approvers_for(project, proposal.category)
     if not approvers:
-        raise InvalidInput(
-            "Nobody here approves change requests yet.",
-            hint="A lead is needed: `/pm config leads @someone`, or `/change approvers <category> @someone`.",
-        )
+        raise InvalidInput(f"Nobody here approves {proposal.category} change requests yet.", hint=NAME_APPROVERS)
     change = ChangeRequest(
         workspace_id=project.workspace_id,
         project_id=project.id,
@@ -132,6 +148,7 @@ def create(session: Session, *, project: Project, requester: str, proposal: Prop
         updated_at=now,
         revision=1,
         note="",
+        baselines=_baselines(found),
         **_fields(proposal),
     )
     change.project = project
@@ -196,6 +213,44 @@ def affected(session: Session, change: ChangeRequest) -> list[Milestone]:
     return [found[i] for i in ids if i in found]
 
 
+@dataclass(frozen=True)
+class Shift:
+    """What a change request does to one milestone's baseline: proposed while open, as made once approved."""
+
+    milestone: Milestone
+    before: datetime
+    after: datetime
+    before_day: date  # the same two, as the project's calendar days
+    after_day: date
+
+
+def shifts(session: Session, change: ChangeRequest) -> list[Shift]:
+    """Each affected milestone's baseline before and after the request (for an approved one, what it moved)."""
+    found = affected(session, change)
+    made: dict[int, MilestoneEvent] = {}
+    if change.status == ChangeStatus.APPROVED and found:
+        events = session.scalars(
+            select(MilestoneEvent)
+            .where(MilestoneEvent.change_id == change.id, MilestoneEvent.old_baseline_at.is_not(None))
+            .order_by(MilestoneEvent.id)
+        )
+        made = {e.milestone_id: e for e in events}
+    result = []
+    for milestone in found:
+        event = made.get(milestone.id)
+        if change.status == ChangeStatus.APPROVED and event is None:
+            continue  # its baseline did not move
+        if event is not None and event.old_baseline_at is not None:
+            before, after = event.old_baseline_at, event.baseline_at
+        else:
+            before, after = milestone.baseline_at, _moved_baseline(change, milestone)
+        project = milestone.project
+        result.append(
+            Shift(milestone, before, after, milestones.day_of(before, project), milestones.day_of(after, project))
+        )
+    return result
+
+
 def _require_open(change: ChangeRequest) -> None:
     if change.status not in OPEN:
         raise Conflict(f"{change.ref} is already {change.status.replace('_', ' ')}.")
@@ -204,6 +259,39 @@ def _require_open(change: ChangeRequest) -> None:
 def _require_approver(change: ChangeRequest, actor: str) -> None:
     if actor not in change.approver_ids:
         raise PermissionDenied(f"Only {change.ref}'s approvers can decide it.")
+
+
+def require_revision(change: ChangeRequest, revision: int | None) -> None:
+    """Raise unless a button or form naming this revision is about the request as it stands now."""
+    _require_open(change)
+    if revision != change.revision:
+        raise Conflict(
+            f"{change.ref} changed since this message: it is now revision {change.revision}, sent to its approvers "
+            f"again. Answer the latest request, or read it with `/change show {change.ref}`."
+        )
+
+
+def require_may_decide(change: ChangeRequest, actor: str, revision: int | None = None) -> None:
+    """Raise unless this person may answer it now: one of its approvers, while it waits for them (and, with
+    `revision`, only about the revision they were shown)."""
+    _require_approver(change, actor)
+    if change.status != ChangeStatus.PENDING:
+        _require_open(change)
+        raise Conflict(f"{change.ref} is waiting for its requester's answer; it can be decided once they reply.")
+    if revision is not None:
+        require_revision(change, revision)
+
+
+def require_may_update(change: ChangeRequest, actor: str, revision: int | None = None) -> None:
+    """Raise unless this person may change it now: its requester, while it waits for their answer (an approver
+    asked for more); with `revision`, only the revision that question was about."""
+    if actor != change.requester_id:
+        raise PermissionDenied(f"Only {change.ref}'s requester can change it.")
+    _require_open(change)
+    if change.status != ChangeStatus.MORE_INFO:
+        raise Conflict(f"{change.ref} was already answered and is back with its approvers; nothing was changed.")
+    if revision is not None:
+        require_revision(change, revision)
 
 
 def _note(note: str, *, required: str | None = None) -> str:
@@ -223,29 +311,52 @@ class Approved:
     moved: list[tuple[Milestone, datetime]]
 
 
-def approve(session: Session, change: ChangeRequest, *, actor: str, now: datetime, note: str = "") -> Approved:
-    """Approve: the affected milestones' baselines move by the schedule impact, and a decision is recorded."""
-    _require_approver(change, actor)
-    if change.status != ChangeStatus.PENDING:
-        _require_open(change)
-        raise Conflict(f"{change.ref} is waiting for its requester's answer; it can be decided once they reply.")
-    note = _note(note)
-    moved: list[tuple[Milestone, datetime]] = []
-    for milestone in affected(session, change):
-        old = milestone.baseline_at
-        day = milestones.day_of(old, milestone.project) + timedelta(days=change.impact_days)
-        milestones.rebaseline(
-            session,
-            milestone,
-            actor=actor,
-            at=milestones.due_moment(day, milestone.project),
-            now=now,
-            why=f"{change.ref} approved: {change.title}",
-            change_id=change.id,
+def require_baselines_unmoved(change: ChangeRequest, found: list[Milestone]) -> None:
+    """Raise a Conflict if an affected milestone's baseline moved since the request was raised (or answered): its
+    impact was written against the old one, and adding it again would move the baseline twice."""
+    for milestone in found:
+        raised = (change.baselines or {}).get(str(milestone.id))
+        if raised is None or datetime.fromisoformat(raised) == milestone.baseline_at:
+            continue
+        day = milestones.day_of(milestone.baseline_at, milestone.project)
+        raise Conflict(
+            f"{milestone.ref}'s baseline moved since {change.ref} was raised (now {day:%b} {day.day}), so its "
+            f"impact of {change.impact_days:+d} days no longer says where it goes. Ask for more (the requester "
+            "answers against the new baseline) or reject it; nothing was decided."
         )
+
+
+def _moved_baseline(change: ChangeRequest, milestone: Milestone) -> datetime:
+    """Where the request moves this milestone's baseline: its day plus the impact, at the end of that day."""
+    day = milestones.day_of(milestone.baseline_at, milestone.project) + timedelta(days=change.impact_days)
+    return milestones.due_moment(day, milestone.project)
+
+
+def approve(
+    session: Session, change: ChangeRequest, *, actor: str, now: datetime, note: str = "", revision: int | None = None
+) -> Approved:
+    """Approve: the affected milestones' baselines move by the schedule impact, and a decision is recorded.
+    Everything is checked before anything changes."""
+    require_may_decide(change, actor, revision)
+    note = _note(note)
+    found = affected(session, change)
+    require_baselines_unmoved(change, found)
+    targets = [(m, _moved_baseline(change, m)) for m in found]
+    moved: list[tuple[Milestone, datetime]] = []
+    for milestone, at in targets:
+        old = milestone.baseline_at
+        why = f"{change.ref} approved: {change.title}"
+        try:
+            milestones.rebaseline(session, milestone, actor=actor, at=at, now=now, why=why, change_id=change.id)
+        except InvalidInput as refused:  # the caller rolls the request back whole: no baseline moved, none decided
+            raise Conflict(
+                f"{change.ref} cannot be approved as it stands: {milestone.ref}: {refused.message}",
+                hint="Ask for more (the requester can change the impact) or reject it; nothing was decided.",
+            ) from refused
         if milestone.baseline_at != old:
             moved.append((milestone, old))
-    milestones.refresh(session, [m for m, _old in moved], now=now)
+    # Their statuses are left as they were: what follows a milestone changed elsewhere (the milestones feature's
+    # record kind) brings them up to date and tells whoever must hear that one turned at risk or late.
     rationale = "\n".join(part for part in (change.justification, note) if part)
     decision = decisions.create(
         session,
@@ -267,37 +378,51 @@ def approve(session: Session, change: ChangeRequest, *, actor: str, now: datetim
     return Approved(decision, moved)
 
 
-def reject(session: Session, change: ChangeRequest, *, actor: str, now: datetime, note: str = "") -> None:
-    """Reject, with a reason if given; nothing else changes."""
+def reject(
+    session: Session, change: ChangeRequest, *, actor: str, now: datetime, note: str = "", revision: int | None = None
+) -> None:
+    """Reject, with a reason if given; nothing else changes (with `revision`: only the revision the approver saw)."""
     _require_approver(change, actor)
     _require_open(change)
+    if revision is not None:
+        require_revision(change, revision)
     note = _note(note)
     change.status, change.decided_by, change.decided_at, change.note = ChangeStatus.REJECTED, actor, now, note
     _event(session, change, ChangeEventKind.REJECTED, actor=actor, now=now, note=note)
 
 
-def ask_more(session: Session, change: ChangeRequest, *, actor: str, question: str, now: datetime) -> None:
+def ask_more(
+    session: Session, change: ChangeRequest, *, actor: str, question: str, now: datetime, revision: int | None = None
+) -> None:
     """Send it back to the requester with a question; it waits for their answer."""
     _require_approver(change, actor)
     if change.status != ChangeStatus.PENDING:
         _require_open(change)
         raise Conflict(f"{change.ref} is already waiting for its requester's answer.")
+    if revision is not None:
+        require_revision(change, revision)
     question = _note(question, required="What more do you need to know? Write the question.")
     change.status, change.note = ChangeStatus.MORE_INFO, question
     _event(session, change, ChangeEventKind.ASKED, actor=actor, now=now, note=question)
 
 
 def update(
-    session: Session, change: ChangeRequest, *, actor: str, proposal: Proposal, now: datetime, answer: str = ""
+    session: Session,
+    change: ChangeRequest,
+    *,
+    actor: str,
+    proposal: Proposal,
+    now: datetime,
+    answer: str = "",
+    revision: int | None = None,
 ) -> None:
     """The requester changes it or answers a question: it goes back to the approvers as a new revision."""
-    if actor != change.requester_id:
-        raise PermissionDenied(f"Only {change.ref}'s requester can change it.")
-    _require_open(change)
+    require_may_update(change, actor, revision)
     proposal = proposal.validate(now=now)
-    _affected(session, change.project, proposal.milestone_ids)
+    found = _affected(session, change.project, proposal.milestone_ids)
     for name, value in _fields(proposal).items():
         setattr(change, name, value)
+    change.baselines = _baselines(found)  # the answer is written against the baselines as they stand now
     change.approver_ids = approvers_for(change.project, proposal.category) or change.approver_ids
     change.status, change.revision = ChangeStatus.PENDING, change.revision + 1
     _event(session, change, ChangeEventKind.UPDATED, actor=actor, now=now, note=_note(answer))

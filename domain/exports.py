@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from domain import meetings as meeting_rules
 from domain.calendar import in_zone, local_text
 from domain.risks import level
-from storage.models import ActionItem, ActionStatus, Decision, Meeting, Project, Risk
+from storage.models import ActionItem, ActionStatus, ChangeRequest, Decision, Meeting, Milestone, Project, Risk
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ACTION_COLUMNS = ["id", "title", "owner_id", "owner_name", "creator_id", "creator_name", "status", "due_at",
@@ -25,6 +26,11 @@ DECISION_COLUMNS = ["id", "status", "statement", "context", "options", "rational
                     "decided_by_names", "approver_id", "approver_name", "created_at", "revision"]  # fmt: skip
 MEETING_COLUMNS = ["id", "title", "started_at", "ended_at", "closed_automatically", "attendee_ids", "attendee_names",
                    "notes", "captured"]  # fmt: skip
+MILESTONE_COLUMNS = ["id", "name", "owner_id", "owner_name", "baseline_at", "forecast_at", "status", "why", "done_at",
+                     "channel"]  # fmt: skip
+CHANGE_COLUMNS = ["id", "title", "category", "status", "requester_id", "requester_name", "approver_ids",
+                  "approver_names", "impact_days", "impact_cost", "affected_milestones", "needed_by", "decided_by_id",
+                  "decided_by_name", "decided_at", "decision"]  # fmt: skip
 
 
 def _cell(value: Any, tz: str) -> str:
@@ -60,11 +66,50 @@ def _records(session: Session, project: Project) -> tuple[list[ActionItem], list
     return actions, risks, decisions, meetings
 
 
+@dataclass
+class Plans:
+    """A project's milestones and change requests, with the short ids their change requests point to."""
+
+    milestones: list[Milestone]
+    changes: list[ChangeRequest]
+    milestone_refs: dict[int, str]  # id -> M-UAT, for every milestone a change request names
+    decision_refs: dict[int, str]  # id -> D-4, for every decision an approval recorded
+
+    def affected(self, change: ChangeRequest) -> str:
+        return " ".join(self.milestone_refs.get(int(i), "") for i in change.milestone_ids).strip()
+
+    def decision(self, change: ChangeRequest) -> str:
+        return self.decision_refs.get(change.decision_id, "") if change.decision_id else ""
+
+
+def _plans(session: Session, project: Project) -> Plans:
+    milestones = list(
+        session.scalars(
+            select(Milestone).where(Milestone.project_id == project.id).order_by(Milestone.baseline_at, Milestone.id)
+        )
+    )
+    changes = list(
+        session.scalars(
+            select(ChangeRequest).where(ChangeRequest.project_id == project.id).order_by(ChangeRequest.number)
+        )
+    )
+    named = {int(i) for c in changes for i in c.milestone_ids}
+    refs = {m.id: m.ref for m in milestones}
+    if named - set(refs):  # a change request may name a milestone of another project
+        others = session.scalars(select(Milestone).where(Milestone.id.in_(named - set(refs))))
+        refs.update({m.id: m.ref for m in others})
+    decided = [c.decision_id for c in changes if c.decision_id]
+    decisions = {d.id: d.ref for d in session.scalars(select(Decision).where(Decision.id.in_(decided)))}
+    return Plans(milestones, changes, refs, decisions)
+
+
 def csv_files(session: Session, project: Project, *, names: dict[str, str]) -> dict[str, str]:
-    """Return {filename: CSV text} for actions, risks, decisions and meetings: each person's id beside their name,
-    times in the project's zone."""
+    """Return {filename: CSV text} for actions, risks, decisions, meetings, milestones and change requests: each
+    person's id beside their name, times in the project's zone."""
     actions, risks, decisions, meetings = _records(session, project)
+    plans = _plans(session, project)
     tz = project.time_zone
+    channel = f"#{project.name}" if project.name else project.channel_id
 
     def name(user: str | None) -> str:
         return names.get(user, "") if user else ""
@@ -155,6 +200,50 @@ def csv_files(session: Session, project: Project, *, names: dict[str, str]) -> d
             ],
             tz=tz,
         ),
+        "milestones.csv": _csv(
+            MILESTONE_COLUMNS,
+            [
+                (
+                    m.ref,
+                    m.name,
+                    m.owner_id,
+                    name(m.owner_id),
+                    m.baseline_at,
+                    m.forecast_at,
+                    m.status,
+                    m.status_why,
+                    m.done_at,
+                    channel,
+                )
+                for m in plans.milestones
+            ],
+            tz=tz,
+        ),
+        "change_requests.csv": _csv(
+            CHANGE_COLUMNS,
+            [
+                (
+                    c.ref,
+                    c.title,
+                    c.category,
+                    c.status,
+                    c.requester_id,
+                    name(c.requester_id),
+                    " ".join(c.approver_ids),
+                    each_name(c.approver_ids),
+                    c.impact_days,
+                    c.impact_cost,
+                    plans.affected(c),
+                    c.needed_by,
+                    c.decided_by,
+                    name(c.decided_by),
+                    c.decided_at,
+                    plans.decision(c),
+                )
+                for c in plans.changes
+            ],
+            tz=tz,
+        ),
     }
 
 
@@ -177,10 +266,35 @@ def markdown(session: Session, project: Project, *, names: dict[str, str], now: 
     lines += [row([r.ref, r.kind, r.title, f"{r.score} ({level(r.score)})", who(r.owner_id), r.status]) for r in risks]
     lines += ["", "## Decisions", "", row(["Id", "Status", "Decision", "Rationale"]), row(["---"] * 4)]
     lines += [row([d.ref, d.status, d.statement, d.rationale]) for d in decisions]
+    plans = _plans(session, project)
+    lines += ["", "## Milestones", "", row(["Id", "Milestone", "Owner", "Baseline", "Forecast", "Status", "Done"])]
+    lines += [row(["---"] * 7)]
+    lines += [
+        row([m.ref, m.name, who(m.owner_id), m.baseline_at, m.forecast_at, _status(m.status, m.status_why),
+             m.done_at or ""])
+        for m in plans.milestones
+    ]  # fmt: skip
+    lines += ["", "## Change requests", ""]
+    lines += [row(["Id", "Change", "Category", "Status", "Requester", "Impact", "Milestones", "Decision"])]
+    lines += [row(["---"] * 8)]
+    lines += [
+        row([c.ref, c.title, c.category, c.status.replace("_", " "), who(c.requester_id), _impact(c),
+             plans.affected(c), plans.decision(c)])
+        for c in plans.changes
+    ]  # fmt: skip
     for meeting in meetings:  # a section of the document each, its own sections one level below
         items = meeting_rules.captured_items(session, meeting)
         lines += ["", meeting_rules.minutes_markdown(meeting, items, names=names, tz=tz, level=2)]
     return "\n".join(lines) + "\n"
+
+
+def _status(status: str, why: str) -> str:
+    return f"{status.replace('_', ' ')} ({why})" if why else status.replace("_", " ")
+
+
+def _impact(change: ChangeRequest) -> str:
+    days = f"{change.impact_days:+d} days" if change.impact_days else ""
+    return "; ".join(part for part in (days, change.impact_cost) if part)
 
 
 def _md(value: Any, tz: str) -> str:

@@ -3,7 +3,7 @@
 - Deleted: their cached profile and channel memberships, stand-up answers, time away, digest subscription,
   meeting notes they wrote, and every message pmbot sent or meant to send them directly.
 - Handed to a successor (the admin who asked, unless they name someone): what is still open and theirs:
-  action items, risks and issues, blockers, decisions awaiting their approval.
+  action items, risks and issues, blockers, milestones, decisions and change requests awaiting their approval.
 - Anonymised: their name on history and on closed records becomes FORMER_MEMBER ("a former member"), and
   they leave leads, stand-up participants, deciders, attendees and invitees.
 """
@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import String, cast, delete, select, update
 from sqlalchemy.orm import Session
 
+from domain.changes import OPEN as OPEN_CHANGES
+from domain.changes import SETTING as APPROVERS
 from domain.text import FORMER_MEMBER, user_mention
 from storage.models import (
     ActionEvent,
@@ -24,6 +26,8 @@ from storage.models import (
     Away,
     Blocker,
     BlockerStatus,
+    ChangeEvent,
+    ChangeRequest,
     ChannelMember,
     Decision,
     DecisionRevision,
@@ -33,6 +37,10 @@ from storage.models import (
     Meeting,
     MeetingSeries,
     Member,
+    Milestone,
+    MilestoneDependency,
+    MilestoneEvent,
+    MilestoneLink,
     OutboxMessage,
     Project,
     Risk,
@@ -56,6 +64,8 @@ def forget(session: Session, *, workspace_id: int, user_id: str, successor: str)
     actions = select(ActionItem.id).where(ActionItem.workspace_id == workspace_id).scalar_subquery()
     risks = select(Risk.id).where(Risk.workspace_id == workspace_id).scalar_subquery()
     decisions = select(Decision.id).where(Decision.workspace_id == workspace_id).scalar_subquery()
+    milestones = select(Milestone.id).where(Milestone.workspace_id == workspace_id).scalar_subquery()
+    changes = select(ChangeRequest.id).where(ChangeRequest.workspace_id == workspace_id).scalar_subquery()
 
     # Deleted: what is about them.
     run("profile", delete(Member).where(Member.workspace_id == workspace_id, Member.user_id == user_id))
@@ -86,6 +96,10 @@ def forget(session: Session, *, workspace_id: int, user_id: str, successor: str)
                                                         Decision.approver_id == user_id,
                                                         Decision.status == DecisionStatus.PROPOSED)
         .values(approver_id=successor))  # fmt: skip
+    run("open milestones handed over", update(Milestone).where(Milestone.workspace_id == workspace_id,
+                                                               Milestone.owner_id == user_id,
+                                                               Milestone.done_at.is_(None))
+        .values(owner_id=successor))  # fmt: skip
 
     # Anonymised: their name on the record.
     anonymise = [
@@ -98,6 +112,12 @@ def forget(session: Session, *, workspace_id: int, user_id: str, successor: str)
         (Blocker, Blocker.workspace_id == workspace_id, ("owner_id", "resolved_by")),
         (Meeting, Meeting.workspace_id == workspace_id, ("started_by",)),
         (MeetingSeries, MeetingSeries.project_id.in_(projects), ("created_by",)),
+        (Milestone, Milestone.workspace_id == workspace_id, ("owner_id", "creator_id")),
+        (MilestoneEvent, MilestoneEvent.milestone_id.in_(milestones), ("actor_id",)),
+        (MilestoneLink, MilestoneLink.milestone_id.in_(milestones), ("created_by",)),
+        (MilestoneDependency, MilestoneDependency.milestone_id.in_(milestones), ("created_by",)),
+        (ChangeRequest, ChangeRequest.workspace_id == workspace_id, ("requester_id", "decided_by")),
+        (ChangeEvent, ChangeEvent.change_id.in_(changes), ("actor_id",)),
     ]
     for model, scope, columns in anonymise:
         for name in columns:
@@ -106,7 +126,7 @@ def forget(session: Session, *, workspace_id: int, user_id: str, successor: str)
 
     # Lists of people: they leave them (their meeting notes go too).
     for project in session.scalars(select(Project).where(Project.workspace_id == workspace_id)):
-        done["lists left"] += _leave(project, "lead_user_ids", user_id)
+        done["lists left"] += _leave(project, "lead_user_ids", user_id) + _leave_approvers(project, user_id)
     for standup in session.scalars(select(Standup).where(Standup.workspace_id == workspace_id)):
         done["lists left"] += _leave(standup, "participants", user_id)
     for decision in session.scalars(select(Decision).where(Decision.workspace_id == workspace_id)):
@@ -117,10 +137,17 @@ def forget(session: Session, *, workspace_id: int, user_id: str, successor: str)
         if len(notes) != len(meeting.notes):
             done["meeting notes"] += len(meeting.notes) - len(notes)
             meeting.notes = notes
+    for change in session.scalars(select(ChangeRequest).where(ChangeRequest.workspace_id == workspace_id)):
+        done["approvals handed over" if change.status in OPEN_CHANGES else "anonymised"] += _replace(
+            change, "approver_ids", user_id, successor if change.status in OPEN_CHANGES else FORMER_MEMBER
+        )
     # Their id inside recorded details and in the copies of what pmbot posted.
     scrub = [
         (ActionEvent.detail, ActionEvent.action_id.in_(actions)),
         (RiskEvent.detail, RiskEvent.risk_id.in_(risks)),
+        (MilestoneEvent.why, MilestoneEvent.milestone_id.in_(milestones)),
+        (ChangeRequest.note, ChangeRequest.workspace_id == workspace_id),
+        (ChangeEvent.note, ChangeEvent.change_id.in_(changes)),
         (OutboxMessage.payload, OutboxMessage.workspace_id == workspace_id),
     ]
     for column, scope in scrub:
@@ -140,6 +167,30 @@ def _scrubbed(value: Any, user_id: str) -> Any:
     if isinstance(value, str):
         return value.replace(f"<@{user_id}>", user_mention(FORMER_MEMBER)).replace(user_id, FORMER_MEMBER)
     return value
+
+
+def _replace(record: Any, field: str, user_id: str, by: str) -> int:
+    """Put `by` in the person's place in a list of people (once: `by` may be there already)."""
+    people = list(getattr(record, field) or [])
+    if user_id not in people:
+        return 0
+    setattr(record, field, list(dict.fromkeys(by if p == user_id else p for p in people)))
+    return 1
+
+
+def _leave_approvers(project: Project, user_id: str) -> int:
+    """They stop approving a category of change requests (none left: its approvers are the leads again)."""
+    settings = dict(project.settings or {})
+    chosen = {category: list(people) for category, people in (settings.get(APPROVERS) or {}).items()}
+    left = [category for category, people in chosen.items() if user_id in people]
+    for category in left:
+        chosen[category] = [p for p in chosen[category] if p != user_id]
+        if not chosen[category]:
+            del chosen[category]
+    if left:
+        settings[APPROVERS] = chosen
+        project.settings = settings  # a new dict, so the JSON column is written
+    return len(left)
 
 
 def _leave(record: Any, field: str, user_id: str) -> int:

@@ -5,14 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from domain import risks as risk_rules
 from domain import standups
 from domain import status as status_rules
 from domain.standup_schedule import current_day
-from storage.models import ActionItem, ActionStatus, Decision, DecisionStatus, Project, Risk, RiskStatus, Standup
+from storage.models import (
+    ActionItem,
+    ActionStatus,
+    ChangeRequest,
+    ChangeStatus,
+    Decision,
+    DecisionStatus,
+    Milestone,
+    Project,
+    Risk,
+    RiskStatus,
+    Standup,
+)
 
 SHOWN = 20  # rows of each list the Home tab shows (it counts them all)
 PROJECTS_SHOWN = 15
@@ -28,6 +40,10 @@ class Dashboard:
     standups_owed: list[tuple[Standup, date]] = field(default_factory=list)
     approvals: list[Decision] = field(default_factory=list)  # the first SHOWN
     approval_count: int = 0
+    milestones: list[Milestone] = field(default_factory=list)  # open ones they own, the first SHOWN by forecast
+    milestone_count: int = 0
+    changes: list[ChangeRequest] = field(default_factory=list)  # pending with them as an approver, the first SHOWN
+    change_count: int = 0
     projects: list[status_rules.Snapshot] = field(default_factory=list)
 
 
@@ -53,6 +69,20 @@ def dashboard(session: Session, *, user_id: str, projects: list[Project], now: d
     )
     board.approval_count = session.scalar(select(func.count()).select_from(Decision).where(*waiting)) or 0
     board.approvals = list(session.scalars(select(Decision).where(*waiting).order_by(Decision.id).limit(SHOWN)))
+    milestones = (Milestone.project_id.in_(ids), Milestone.owner_id == user_id, Milestone.done_at.is_(None))
+    board.milestone_count = session.scalar(select(func.count()).select_from(Milestone).where(*milestones)) or 0
+    board.milestones = list(
+        session.scalars(select(Milestone).where(*milestones).order_by(Milestone.forecast_at, Milestone.id).limit(SHOWN))
+    )
+    # approver_ids is a JSON list of ids: `"U123"` (quoted) in its text is exactly one of them, on both databases.
+    deciding = (
+        ChangeRequest.project_id.in_(ids),
+        ChangeRequest.status == ChangeStatus.PENDING,
+        cast(ChangeRequest.approver_ids, Text).contains(f'"{user_id}"', autoescape=True),
+    )
+    board.change_count = session.scalar(select(func.count()).select_from(ChangeRequest).where(*deciding)) or 0
+    found = session.scalars(select(ChangeRequest).where(*deciding).order_by(ChangeRequest.number).limit(SHOWN))
+    board.changes = [c for c in found if user_id in c.approver_ids]
     for standup in session.scalars(select(Standup).where(Standup.project_id.in_(ids), Standup.paused.is_(False))):
         if user_id not in standup.participants:
             continue

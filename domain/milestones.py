@@ -13,7 +13,7 @@ against it, a milestone it depends on forecast after it or late); otherwise on t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -22,14 +22,17 @@ from sqlalchemy.orm import Session, aliased
 
 from domain import sequences
 from domain.calendar import end_of_working_day, local_day, working_days_between
-from domain.errors import Conflict, InvalidInput, PermissionDenied
-from domain.text import escape
+from domain.due_phrases import parse_when, split_due
+from domain.errors import Conflict, DueDateError, InvalidInput, PermissionDenied
+from domain.members import require_can_own
+from domain.text import USER_MENTION, escape, plain_from_slack, user_ids_in
 from domain.visibility import unseen
 from domain.workspaces import is_lead, working_hours
 from storage.models import (
     ActionItem,
     ActionStatus,
     Decision,
+    Member,
     Milestone,
     MilestoneDependency,
     MilestoneEvent,
@@ -48,6 +51,7 @@ CODE_LIMIT = 12
 CRITICAL_SCORE = 20  # as the status rules: an open risk scored 20 or more
 CHAIN_LIMIT = 10  # how far a slip is followed through dependencies
 LINKABLE = {"A": "action", "R": "risk", "D": "decision"}
+HIDDEN_UPSTREAM = "a milestone in another channel"  # how a status names what it waits for in a channel not public
 
 # After `M-`, a code that starts with a letter (`M-UAT`, `M-API2`): `M-3` stays a meeting's id.
 _REF = re.compile(rf"[Mm]-([A-Za-z][A-Za-z0-9]{{0,{CODE_LIMIT - 1}}})")
@@ -70,7 +74,8 @@ class Facts:
 
     overdue_actions: list[str] = field(default_factory=list)  # refs of linked open actions past due
     critical_risks: list[str] = field(default_factory=list)  # refs of linked open risks scored 20+
-    late_upstreams: list[str] = field(default_factory=list)  # refs of milestones it waits for, late or after it
+    # refs of milestones it waits for, late or after it: HIDDEN_UPSTREAM for another channel's that is not public
+    late_upstreams: list[str] = field(default_factory=list)
 
 
 def parse_ref(ref: str) -> str | None:
@@ -80,12 +85,17 @@ def parse_ref(ref: str) -> str | None:
 
 
 def code_from(name: str) -> str:
-    """A code for a milestone from its name: its first word's letters and digits, upper case (`UAT sign-off`->UAT)."""
+    """A code for a milestone from its name: its first word's letters and digits, upper case (`UAT sign-off`->UAT);
+    `MS` when no word starts with an ASCII letter."""
+    return _word_code(name) or "MS"
+
+
+def _word_code(name: str) -> str | None:
     for word in name.split():
         letters = re.sub(r"[^A-Za-z0-9]", "", word).upper()
-        if letters and letters[0].isalpha():
+        if letters and letters[0].isascii() and letters[0].isalpha():
             return letters[:CODE_LIMIT]
-    return "MS"
+    return None
 
 
 def due_moment(day: date, project: Project) -> datetime:
@@ -111,6 +121,15 @@ def slip_days(milestone: Milestone) -> int:
     )
 
 
+def moved_by(slip: Slip) -> int:
+    """How many working days later a slip moved the forecast (at least 1): what a channel that may not see the
+    milestone's dates is told (pure)."""
+    m = slip.milestone
+    project = m.project
+    days = working_days_between(slip.previous, m.forecast_at, tz=project.time_zone, hours=working_hours(project))
+    return max(1, days)
+
+
 def _name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
@@ -129,12 +148,19 @@ def _why(why: str) -> str:
     return why
 
 
-def _free_code(session: Session, project: Project, wanted: str) -> str:
+def _free_code(session: Session, project: Project, wanted: str | None, *, number: int) -> str:
+    """`wanted` when the project has no milestone with it, else `wanted2`..`wanted99`; past those, or for a name
+    without ASCII letters, `MS{number}` (the milestone's number in the workspace), else the first free `MS{n}`."""
     taken = set(session.scalars(select(Milestone.code).where(Milestone.project_id == project.id)))
-    if wanted not in taken:
-        return wanted
-    stem = wanted[: CODE_LIMIT - 2]
-    return next(f"{stem}{n}" for n in range(2, 100) if f"{stem}{n}" not in taken)
+    tries = [wanted, *(f"{wanted[: CODE_LIMIT - 2]}{n}" for n in range(2, 100))] if wanted else []
+    tries.append(f"MS{number}")
+    for code in tries:
+        if code not in taken:
+            return code
+    n = number + 1
+    while f"MS{n}" in taken:  # only codes chosen by hand can be in the way: there are finitely many
+        n += 1
+    return f"MS{n}"
 
 
 def create(
@@ -164,12 +190,13 @@ def create(
         if session.scalar(select(Milestone.id).where(Milestone.project_id == project.id, Milestone.code == wanted)):
             raise Conflict(f"This channel already has M-{wanted}. Choose another id.")
         code = wanted
-    else:
-        code = _free_code(session, project, code_from(name))
+    number = sequences.next_number(session, workspace_id=project.workspace_id, kind="milestone")
+    if code is None:
+        code = _free_code(session, project, _word_code(name), number=number)
     milestone = Milestone(
         workspace_id=project.workspace_id,
         project_id=project.id,
-        number=sequences.next_number(session, workspace_id=project.workspace_id, kind="milestone"),
+        number=number,
         code=code,
         name=name,
         owner_id=owner,
@@ -219,9 +246,17 @@ def _event(
 
 
 def get(
-    session: Session, *, workspace_id: int, ref: str, project_id: int | None = None, for_update: bool = False
+    session: Session,
+    *,
+    workspace_id: int,
+    ref: str,
+    project_id: int | None = None,
+    for_update: bool = False,
+    visible: Callable[[Project], bool] | None = None,
 ) -> Milestone:
-    """The milestone for `M-UAT`: in the project given first; else the only one in the workspace with that code."""
+    """The milestone for `M-UAT`: in the project given first; else the only one in the workspace with that code
+    among the projects `visible` says the caller may read (a private channel's milestone is never counted, so the
+    answer cannot tell an outsider that it exists)."""
     code = parse_ref(ref)
     if code is None:
         raise InvalidInput(f"`{escape(ref[:20])}` is not a milestone id.", hint="Milestone ids look like `M-UAT`.")
@@ -232,7 +267,7 @@ def get(
         here = session.scalar(stmt.where(Milestone.project_id == project_id))
         if here is not None:
             return here
-    found = list(session.scalars(stmt.limit(2)))
+    found = [m for m in session.scalars(stmt.order_by(Milestone.id).limit(50)) if visible is None or visible(m.project)]
     if len(found) > 1:
         raise InvalidInput(
             f"More than one channel has M-{code}.", hint=f"Name its channel too, like `#channel M-{code}`."
@@ -271,6 +306,8 @@ def move(session: Session, milestone: Milestone, *, actor: str, day: date, why: 
         raise Conflict(f"{milestone.ref} is done; reopen it first.")
     why = _why(why)
     at = due_moment(day, milestone.project)
+    if at <= now:
+        raise InvalidInput(f"{day:%Y-%m-%d} has passed; a forecast is a date ahead.", field="date")
     if at == milestone.forecast_at:
         raise InvalidInput(f"{milestone.ref} is already forecast for {day:%Y-%m-%d}.", field="date")
     old = milestone.forecast_at
@@ -294,9 +331,20 @@ def rebaseline(
     why: str = "",
     change_id: int | None = None,
 ) -> None:
-    """Move the baseline (an approved change request, or a lead); the old one stays in the history."""
-    if at == milestone.baseline_at:
+    """Move the baseline (an approved change request, or a lead); the old one stays in the history.
+
+    A milestone done keeps the baseline it was reached against: nothing changes (no error, so a change request
+    naming it can still be approved for the others). A baseline before today (the project's day of `now`) is refused
+    with InvalidInput (field "date"): a promise is a date ahead."""
+    if at == milestone.baseline_at or milestone.done_at is not None:
         return
+    project = milestone.project
+    if day_of(at, project) < local_day(now, project.time_zone):
+        raise InvalidInput(
+            f"{milestone.ref}'s baseline can't move to {day_of(at, project):%Y-%m-%d}: that day has passed.",
+            hint="A baseline is a date ahead; move it by fewer days.",
+            field="date",
+        )
     old = milestone.baseline_at
     milestone.baseline_at = at
     _event(
@@ -386,7 +434,7 @@ def depend(session: Session, milestone: Milestone, *, upstream: Milestone, actor
         raise InvalidInput(f"{milestone.ref} can't depend on itself.")
     if upstream.workspace_id != milestone.workspace_id:
         raise unseen(upstream.ref)
-    if any(m.id == milestone.id for m, _chain in downstream(session, milestone, reverse=True, start=upstream)):
+    if _waits_for(session, upstream, milestone):
         raise InvalidInput(
             f"{upstream.ref} already waits for {milestone.ref}; a dependency can't go round in a circle."
         )
@@ -395,6 +443,23 @@ def depend(session: Session, milestone: Milestone, *, upstream: Milestone, actor
     if new:
         _event(session, milestone, MilestoneEventKind.DEPENDS, actor=actor, now=now, why=upstream.ref)
     return new
+
+
+def _waits_for(session: Session, milestone: Milestone, other: Milestone) -> bool:
+    """Whether `milestone` waits for `other`, directly or through any number of others (one query a step)."""
+    seen = {milestone.id}
+    frontier = {milestone.id}
+    while frontier:
+        ups = set(
+            session.scalars(
+                select(MilestoneDependency.upstream_id).where(MilestoneDependency.milestone_id.in_(frontier))
+            )
+        )
+        if other.id in ups:
+            return True
+        frontier = ups - seen
+        seen |= frontier
+    return False
 
 
 def downstream(
@@ -437,7 +502,7 @@ def assess(milestone: Milestone, facts: Facts, *, now: datetime) -> tuple[Milest
         return MilestoneStatus.LATE, "; ".join(late)
     risky = [f"{ref} overdue" for ref in facts.overdue_actions]
     risky += [f"{ref} critical" for ref in facts.critical_risks]
-    risky += [f"waits for {ref}" for ref in facts.late_upstreams]
+    risky += [f"waits for {ref}" for ref in dict.fromkeys(facts.late_upstreams)]
     if risky:
         return MilestoneStatus.AT_RISK, ", ".join(risky)
     return MilestoneStatus.ON_TRACK, ""
@@ -477,14 +542,17 @@ def facts_for(session: Session, milestones: Iterable[Milestone], *, now: datetim
         facts[mid].critical_risks.append(f"R-{number}")
     up = aliased(Milestone)
     upstream_rows = session.execute(
-        select(MilestoneDependency.milestone_id, up)
+        select(MilestoneDependency.milestone_id, up, Project.is_private)
         .join(up, up.id == MilestoneDependency.upstream_id)
+        .join(Project, Project.id == up.project_id)
         .where(MilestoneDependency.milestone_id.in_(ids), up.done_at.is_(None))
         .order_by(up.id)
     )
-    for mid, upstream in upstream_rows:  # late, or expected after the milestone that waits for it
+    for mid, upstream, private in upstream_rows:  # late, or expected after the milestone that waits for it
         if upstream.status == MilestoneStatus.LATE or upstream.forecast_at > by_id[mid].forecast_at:
-            facts[mid].late_upstreams.append(upstream.ref)
+            # A status is shown on public cards: another channel's milestone is named only when that one is public.
+            named = upstream.project_id == by_id[mid].project_id or private is False
+            facts[mid].late_upstreams.append(upstream.ref if named else HIDDEN_UPSTREAM)
     return facts
 
 
@@ -526,3 +594,209 @@ def baselines(session: Session, milestone: Milestone) -> list[tuple[datetime, da
         for e in history(session, milestone)
         if e.kind in (MilestoneEventKind.CREATED, MilestoneEventKind.REBASELINED)
     ]
+
+
+@dataclass(frozen=True)
+class Line:
+    """What `/milestone "UAT sign-off" 2027-01-15 @owner` says."""
+
+    name: str
+    day: date  # the project's calendar day
+    owner: str | None  # the first person mentioned
+    code: str | None  # as typed after `M-` in a leading `M-API`, checked by create()
+
+
+_QUOTED = re.compile(r'["\u201c\u201d\u201e](.+?)["\u201c\u201d](.*)', re.DOTALL)
+_ISO_DAY = re.compile(r"(?<![\w-])\d{4}-\d{1,2}-\d{1,2}(?![\w-])")
+_A_CODE = re.compile(r"[Mm]-\S+")
+DATE_HINT = 'Like `/milestone "UAT sign-off" 2027-01-15 @owner` or `/milestone UAT sign-off jan 15`.'
+
+
+def read_line(text: str, *, project: Project, now: datetime, locale: str | None = None) -> Line:
+    """Read a one-line milestone: an optional `M-CODE`, the name (quoted, or up to the date), the date (read in the
+    project's zone) and the owner (the first mention). Pure."""
+    owners = user_ids_in(text)
+    rest = " ".join(USER_MENTION.sub(" ", text).split())
+    first, _, after = rest.partition(" ")
+    code = None
+    if _A_CODE.fullmatch(first) and after:
+        code, rest = first[2:], after
+    tz, hours = project.time_zone, working_hours(project)
+    quoted = _QUOTED.match(rest)
+    iso = _ISO_DAY.search(rest)
+    if quoted:
+        name, phrase = quoted.group(1), quoted.group(2).strip()
+    elif iso:
+        name, phrase = rest[: iso.start()], rest[iso.start() :]
+    else:
+        name, due = split_due(rest, now=now, tz=tz, locale=locale, hours=hours)
+        if due is None:
+            raise InvalidInput("When is the milestone due?", hint=DATE_HINT)
+        return Line(_name(plain_from_slack(name)), local_day(due, tz), owners[0] if owners else None, code)
+    if not phrase:
+        raise InvalidInput("When is the milestone due?", hint=DATE_HINT)
+    due = parse_when(phrase, now=now, tz=tz, locale=locale, hours=hours)
+    return Line(_name(plain_from_slack(name)), local_day(due, tz), owners[0] if owners else None, code)
+
+
+# Slip and status alerts (the rules behind handlers/milestones/notices.py and jobs.py)
+
+
+def held_until(chain: list[Milestone]) -> datetime:
+    """The earliest the last milestone of a chain can be reached as the ones before it stand (pure)."""
+    return max(m.forecast_at for m in chain[:-1])
+
+
+def pushed_late(chain: list[Milestone]) -> bool:
+    """Whether what the last milestone of a chain waits for is now expected after its own forecast (pure)."""
+    return held_until(chain) > chain[-1].forecast_at
+
+
+def refresh_downstream(session: Session, milestones: Iterable[Milestone], *, now: datetime) -> dict[int, str]:
+    """Bring these milestones' statuses up to date, then those waiting for any whose status changed, and so on
+    (three queries and one more a step); return the status each changed one had before, by id."""
+    before: dict[int, str] = {}
+    todo = list(milestones)
+    for _ in range(CHAIN_LIMIT + 1):
+        changed = refresh(session, todo, now=now)
+        for milestone, status in changed:
+            before.setdefault(milestone.id, status)
+        if not changed:
+            break
+        waiting = select(MilestoneDependency.milestone_id).where(
+            MilestoneDependency.upstream_id.in_([m.id for m, _ in changed])
+        )
+        todo = list(session.scalars(select(Milestone).where(Milestone.id.in_(waiting), Milestone.done_at.is_(None))))
+    return before
+
+
+_TROUBLE: dict[str, int] = {MilestoneStatus.AT_RISK: 1, MilestoneStatus.LATE: 2}
+
+
+def newly_troubled(milestones: Iterable[Milestone], before: dict[int, str]) -> list[Milestone]:
+    """The milestones that became at risk or late (or at risk to late), to tell their people (pure)."""
+    return [m for m in milestones if m.id in before and _TROUBLE.get(m.status, 0) > _TROUBLE.get(before[m.id], 0)]
+
+
+_LEADING_ISO = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})(?![\w-])")
+# What ends the date part: a colon, a dash between spaces, an em or en dash, or "because".
+_DATE_ENDS = re.compile(r"\s*(?::|\s-\s|[\u2014\u2013]|\bbecause\b)\s*", re.IGNORECASE)
+MOVE_HINT = "Like `/milestone move M-UAT 2027-01-22: vendor late`."
+
+
+def read_day_and_why(text: str, *, project: Project, now: datetime, locale: str | None = None) -> tuple[date, str]:
+    """`2027-01-22 vendor late` -> the project's day and the reason. Pure.
+
+    A leading ISO date is the date on its own, whatever follows (`2027-01-22 2 weeks late`). Else the date part
+    ends at a colon, ` - `, a dash or `because` when what comes before reads as a day. Else the leading phrase of
+    at most four words that reads as a day, the longest; when two leading phrases read as different days
+    (`friday 2 weeks late`) it refuses and shows both readings."""
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidInput("To which date?", hint=MOVE_HINT)
+    tz, hours = project.time_zone, working_hours(project)
+
+    def day(phrase: str) -> date:
+        return local_day(parse_when(phrase, now=now, tz=tz, locale=locale, hours=hours), tz)
+
+    iso = _LEADING_ISO.match(text)
+    if iso:
+        return day(iso.group(1)), _reason(text[iso.end() :])
+    cut = _DATE_ENDS.search(text)
+    if cut and cut.start() > 0:
+        try:
+            return day(text[: cut.start()]), text[cut.end() :].strip()
+        except DueDateError:
+            pass  # the separator is inside the reason: read the leading phrase
+    words = text.split()
+    readings: list[tuple[str, date]] = []
+    refusal: DueDateError | None = None
+    for count in range(min(4, len(words)), 0, -1):
+        phrase = " ".join(words[:count])
+        try:
+            readings.append((phrase, day(phrase)))
+        except DueDateError as err:
+            refusal = err
+    if not readings:
+        assert refusal is not None
+        raise refusal
+    (longest, first), *shorter = readings
+    other = next(((phrase, d) for phrase, d in reversed(shorter) if d != first), None)
+    if other is not None:
+
+        def colon(phrase: str) -> str:
+            return f"`{escape(phrase)}: {escape(text[len(phrase) :].strip())}`"
+
+        raise InvalidInput(
+            f"I can read that date two ways: “{escape(longest)}” is {first:%a %Y-%m-%d}, "
+            f"“{escape(other[0])}” is {other[1]:%a %Y-%m-%d}.",
+            hint=f"Put the reason after a colon: {colon(longest)} or {colon(other[0])}.",
+            field="date",
+        )
+    return first, _reason(text[len(longest) :])
+
+
+def _reason(rest: str) -> str:
+    """What follows the date, without the separator that ends it."""
+    rest = rest.strip().lstrip(",;").strip()
+    found = _DATE_ENDS.match(" " + rest)
+    return (" " + rest)[found.end() :].strip() if found else rest
+
+
+def search(session: Session, *, project_id: int, words: str) -> list[Milestone]:
+    """A project's milestones whose name (or id) has every word, done ones too, by forecast."""
+    wanted = [w.lower() for w in words.split()][:10]
+    return [
+        m
+        for m in list_for(session, project_id=project_id, include_done=True)
+        if all(w in f"{m.ref} {m.name}".lower() for w in wanted)
+    ]
+
+
+def linkable(session: Session, *, workspace_id: int, ref: str) -> tuple[str, ActionItem | Risk | Decision]:
+    """The kind and the record that `A-12`, `R-3` or `D-4` names in the workspace; the answer for a missing record
+    when there is none, or it was deleted or withdrawn."""
+    found = linkable_kind(ref)
+    if found is None:
+        raise InvalidInput(f"`{escape(ref[:20])}` is not an action, risk or decision id.")
+    kind, number = found
+    record: ActionItem | Risk | Decision | None
+    if kind == "action":
+        record = session.scalar(
+            select(ActionItem).where(ActionItem.workspace_id == workspace_id, ActionItem.number == number)
+        )
+    elif kind == "risk":
+        record = session.scalar(select(Risk).where(Risk.workspace_id == workspace_id, Risk.number == number))
+    else:
+        record = session.scalar(
+            select(Decision).where(Decision.workspace_id == workspace_id, Decision.number == number)
+        )
+    if record is None or record.status in ("deleted", "withdrawn"):
+        raise unseen(f"{kind[0].upper()}-{number}")
+    return kind, record
+
+
+def create_from_text(
+    session: Session,
+    *,
+    project: Project,
+    author: str,
+    said: str,
+    now: datetime,
+    people: Callable[[str], Member],
+) -> Milestone:
+    """Make a milestone from a line as `/milestone` reads it (`"UAT sign-off" 2027-01-15 @owner`), owned by the
+    person named, else by its author; `people` gives a user id's member."""
+    line = read_line(said, project=project, now=now, locale=people(author).locale)
+    owner = people(line.owner or author)
+    require_can_own(owner, "own milestones")
+    return create(
+        session,
+        project=project,
+        creator=author,
+        name=line.name,
+        day=line.day,
+        owner=owner.user_id,
+        now=now,
+        code=line.code,
+    )

@@ -1,9 +1,11 @@
 """A project's state in numbers: Green/Amber/Red by stated rules, the weekly digest and the escalation digest.
 
 Rules (the reasons are listed with the status):
-* Red: an open critical risk (score 20+), an action overdue by more than 5 working days, or a stale blocker
-  (open for more than 2 working days).
-* Amber: an open high risk (score 10-16), any overdue action, or a decision past its needed-by date.
+* Red: an open critical risk (score 20+), an action overdue by more than 5 working days, a stale blocker
+  (open for more than 2 working days), or a milestone not done whose date has passed or whose forecast is more
+  than 5 working days past its baseline.
+* Amber: an open high risk (score 10-16), any overdue action, a decision or an open change request past its
+  needed-by date, or any late milestone (forecast past its baseline).
 * Green: none of the above.
 A lead may override the status with a note; the computed one is shown beside it.
 """
@@ -18,6 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from domain import milestones as milestone_rules
 from domain import risks as risk_rules
 from domain import standups
 from domain.calendar import WorkingHours, local_day, local_to_utc, working_days_between, zone
@@ -28,8 +31,11 @@ from storage.models import (
     ActionStatus,
     Blocker,
     BlockerStatus,
+    ChangeRequest,
+    ChangeStatus,
     Decision,
     DecisionStatus,
+    Milestone,
     Project,
     Risk,
     RiskEvent,
@@ -39,6 +45,8 @@ from storage.models import (
 RED_OVERDUE_DAYS = 5
 STALE_BLOCKER_DAYS = 2
 REVIEW_OVERDUE = timedelta(days=7)
+MILESTONES_AHEAD = timedelta(days=14)  # the weekly digest's milestones due soon
+LATE_MILESTONES_READ = 200  # late milestones read per project to find the worst (a project has tens, not hundreds)
 
 
 LISTED = 20  # the most reasons a status shows (the weekly digest shows 20, /pm status 15, the Home tab none)
@@ -60,11 +68,14 @@ class Snapshot:
     high_count: int = 0  # open risks scored 10 and up (high and critical)
     late_count: int = 0
     blocker_count: int = 0
+    late_milestone_count: int = 0
     overdue: list[ActionItem] = field(default_factory=list)  # oldest due date first
     critical_risks: list[Risk] = field(default_factory=list)  # score 20+, highest first
     high_risks: list[Risk] = field(default_factory=list)  # score 10-16, highest first
     late_decisions: list[Decision] = field(default_factory=list)
+    late_changes: list[ChangeRequest] = field(default_factory=list)  # open past their needed-by, oldest first
     stale_blockers: list[Blocker] = field(default_factory=list)
+    late_milestones: list[Milestone] = field(default_factory=list)  # date passed first, then the longest slip
     open_risks: list[Risk] = field(default_factory=list)  # the digests' only
     done_this_week: list[ActionItem] = field(default_factory=list)
     due_today: list[ActionItem] = field(default_factory=list)  # still ahead today, in the project's zone
@@ -74,6 +85,13 @@ class Snapshot:
     open_blockers: list[Blocker] = field(default_factory=list)
     review_overdue: list[Risk] = field(default_factory=list)
     response_rate: float | None = None
+    milestones_due: list[Milestone] = field(default_factory=list)  # forecast within MILESTONES_AHEAD, soonest first
+    milestones_slipped: list[Milestone] = field(default_factory=list)  # forecast past baseline or date passed
+    milestones_done: list[Milestone] = field(default_factory=list)  # done in the last seven days
+    changes_raised: list[ChangeRequest] = field(default_factory=list)  # in the last seven days
+    changes_approved: list[ChangeRequest] = field(default_factory=list)  # decided in the last seven days
+    changes_rejected: list[ChangeRequest] = field(default_factory=list)
+    changes_waiting: list[ChangeRequest] = field(default_factory=list)  # pending or asked for more, oldest first
 
     @cached_property
     def hours(self) -> WorkingHours:
@@ -82,6 +100,13 @@ class Snapshot:
     def overdue_days(self, item: ActionItem) -> int:
         assert item.due_at is not None
         return working_days_between(item.due_at, self.now, tz=self.project.time_zone, hours=self.hours)
+
+    def milestone_late_why(self, milestone: Milestone) -> tuple[bool, str]:
+        """(whether it makes the status Red, why it is late) for a late milestone."""
+        if milestone.forecast_at < self.now:
+            return True, "its date has passed and it is not done"
+        days = milestone_rules.slip_days(milestone)
+        return days > RED_OVERDUE_DAYS, f"forecast {plural(days, 'working day')} past its baseline"
 
     @cached_property
     def computed(self) -> tuple[str, list[str]]:
@@ -96,14 +121,18 @@ class Snapshot:
         red += [
             f"blocker B-{b.id} has been open for over {STALE_BLOCKER_DAYS} working days" for b in self.stale_blockers
         ]
+        late = [(m, *self.milestone_late_why(m)) for m in self.late_milestones]
+        red += [f"{m.ref} {m.name}: {why}" for m, is_red, why in late if is_red]
         if red:
             return "red", red
         amber = [f"{r.ref} is a high risk (score {r.score})" for r in self.high_risks]
         amber += [f"{a.ref} is overdue" for a in self.overdue]
         amber += [f"{d.ref} is past its needed-by date" for d in self.late_decisions]
+        amber += [f"{c.ref} is past its needed-by date" for c in self.late_changes]
+        amber += [f"{m.ref} {m.name}: {why}" for m, _red, why in late]
         if amber:
             return "amber", amber
-        return "green", ["no critical or high risks, nothing overdue, no late decisions"]
+        return "green", ["no critical or high risks, nothing overdue, no late decisions, change requests or milestones"]
 
     @property
     def override(self) -> dict[str, Any] | None:
@@ -167,7 +196,50 @@ def snapshot(session: Session, project: Project, *, now: datetime) -> Snapshot:
             .order_by(Blocker.id)
         )
     )
+    _milestones_and_changes(session, snap, since=week_ago)
     return snap
+
+
+def _milestones_and_changes(session: Session, snap: Snapshot, *, since: datetime) -> None:
+    """The weekly digest's milestones (due soon, slipped, done) and change requests (raised, decided, waiting)."""
+    project, now = snap.project, snap.now
+    by_forecast = (Milestone.forecast_at, Milestone.id)
+    open_milestones = list(
+        session.scalars(
+            select(Milestone)
+            .where(Milestone.project_id == project.id, Milestone.done_at.is_(None))
+            .where(or_(Milestone.forecast_at < now + MILESTONES_AHEAD, Milestone.forecast_at > Milestone.baseline_at))
+            .order_by(*by_forecast)
+        )
+    )
+    snap.milestones_due = [m for m in open_milestones if now <= m.forecast_at < now + MILESTONES_AHEAD]
+    snap.milestones_slipped = [m for m in open_milestones if m.forecast_at > m.baseline_at or m.forecast_at < now]
+    snap.milestones_done = list(
+        session.scalars(
+            select(Milestone)
+            .where(Milestone.project_id == project.id, Milestone.done_at >= since)
+            .order_by(Milestone.done_at, Milestone.id)
+        )
+    )
+    recent = list(
+        session.scalars(
+            select(ChangeRequest)
+            .where(
+                ChangeRequest.project_id == project.id,
+                or_(
+                    ChangeRequest.created_at >= since,
+                    ChangeRequest.decided_at >= since,
+                    ChangeRequest.status.in_((ChangeStatus.PENDING, ChangeStatus.MORE_INFO)),
+                ),
+            )
+            .order_by(ChangeRequest.number)
+        )
+    )
+    decided = [c for c in recent if c.decided_at is not None and c.decided_at >= since]
+    snap.changes_raised = [c for c in recent if c.created_at >= since and c.status != ChangeStatus.WITHDRAWN]
+    snap.changes_approved = [c for c in decided if c.status == ChangeStatus.APPROVED]
+    snap.changes_rejected = [c for c in decided if c.status == ChangeStatus.REJECTED]
+    snap.changes_waiting = [c for c in recent if c.status in (ChangeStatus.PENDING, ChangeStatus.MORE_INFO)]
 
 
 def snapshots(
@@ -203,7 +275,21 @@ def snapshots(
         select(Blocker.project_id, func.count()).where(*blockers).group_by(Blocker.project_id)
     ):
         snaps[pid].blocker_count = int(count)
+    late_milestones = (
+        Milestone.project_id.in_(ids),
+        Milestone.done_at.is_(None),
+        or_(Milestone.forecast_at > Milestone.baseline_at, Milestone.forecast_at < now),
+    )
+    for pid, count in session.execute(
+        select(Milestone.project_id, func.count()).where(*late_milestones).group_by(Milestone.project_id)
+    ):
+        snaps[pid].late_milestone_count = int(count)
 
+    late_changes = (
+        ChangeRequest.project_id.in_(ids),
+        ChangeRequest.status.in_((ChangeStatus.PENDING, ChangeStatus.MORE_INFO)),
+        ChangeRequest.needed_by < now,
+    )
     risk_order = (score.desc(), Risk.number)
     rows: list[tuple[str, Any]] = [
         ("overdue", _first(session, ActionItem, (*open_actions, ActionItem.due_at < now),
@@ -211,7 +297,11 @@ def snapshots(
         ("critical_risks", _first(session, Risk, (*open_risks, score >= 20), risk_order, listed)),
         ("high_risks", _first(session, Risk, (*open_risks, score >= 10, score <= 16), risk_order, listed)),
         ("late_decisions", _first(session, Decision, late, (Decision.needed_by, Decision.id), listed)),
+        ("late_changes", _first(session, ChangeRequest, late_changes, (ChangeRequest.needed_by, ChangeRequest.id),
+                                listed)),
         ("stale_blockers", _first(session, Blocker, (*blockers, _stale(projects, now)), (Blocker.id,), listed)),
+        ("late_milestones", _first(session, Milestone, late_milestones, (Milestone.forecast_at, Milestone.id),
+                                   None if listed is None else LATE_MILESTONES_READ)),
     ]  # fmt: skip
     for name, found in rows:
         for row in found:
@@ -223,9 +313,18 @@ def snapshots(
             for b in snap.stale_blockers
             if working_days_between(b.created_at, now, tz=snap.project.time_zone, hours=hours) > STALE_BLOCKER_DAYS
         ]
+        # The worst first: the working days of a slip are the calendar's to count, not SQL's.
+        snap.late_milestones = sorted(snap.late_milestones, key=lambda m: _lateness(m, now))[:listed]
     for standup in _standups(session, ids):
         snaps[standup.project_id].response_rate = standups.response_rate(standups.stats(session, standup, now=now))
     return [snaps[p.id] for p in projects]
+
+
+def _lateness(milestone: Milestone, now: datetime) -> tuple[int, float, float, int]:
+    """A late milestone's place in the reasons: date passed first (oldest first), then the longest slip."""
+    if milestone.forecast_at < now:
+        return 0, milestone.forecast_at.timestamp(), 0.0, milestone.id
+    return 1, -milestone_rules.slip_days(milestone), milestone.forecast_at.timestamp(), milestone.id
 
 
 def _first(
@@ -269,7 +368,7 @@ def _standups(session: Session, ids: list[int]) -> list[Any]:
 class EscalationItem:
     """One thing over a threshold, for the escalation digest, with why it is there."""
 
-    kind: str  # action | risk | review | blocker | decision
+    kind: str  # action | risk | review | blocker | decision | change
     ref: str
     text: str
     owner: str | None
@@ -283,7 +382,7 @@ def _days(n: int) -> str:
 
 def escalations(snap: Snapshot) -> list[EscalationItem]:
     """Only what crossed a threshold, oldest first: escalated overdue actions, risks at the escalation score,
-    risks past review by over a week, stale blockers, decisions past needed-by."""
+    risks past review by over a week, stale blockers, decisions and change requests past needed-by."""
     threshold = risk_rules.escalation_score(snap.project)
     tz, hours = snap.project.time_zone, working_hours(snap.project)
     items = [
@@ -326,5 +425,19 @@ def escalations(snap: Snapshot) -> list[EscalationItem]:
         )
         for d in snap.late_decisions
         if d.needed_by
+    ]
+    items += [
+        EscalationItem(
+            "change",
+            c.ref,
+            c.title,
+            # whoever it waits on: its first approver, or its requester when an approver asked them for more
+            c.requester_id if c.status == ChangeStatus.MORE_INFO else next(iter(map(str, c.approver_ids)), None),
+            c.needed_by,
+            f"{'waiting on its requester' if c.status == ChangeStatus.MORE_INFO else 'undecided'} "
+            f"{_days(working_days_between(c.needed_by, snap.now, tz=tz, hours=hours))} past needed-by",
+        )
+        for c in snap.late_changes
+        if c.needed_by
     ]
     return sorted(items, key=lambda i: i.since)

@@ -9,8 +9,9 @@ Workspace admins read no more than anyone else (Slack does not show them private
 do beyond that is configuring projects and `/pm forget`.
 
 The parties to a record (an action item's owner and creator, a risk's owner and creator, a decision's creator,
-decision makers and approver, a milestone's owner and creator, a change request's requester and approvers) may read and act on it wherever they are: pmbot named them on it and sent it to them
-(the owner's DM card, the approver's request), so it is theirs already. Anyone else, project leads included, needs
+decision makers and approver, a milestone's owner and creator, a change request's requester and approvers) may
+read and act on it wherever they are: pmbot named them on it and sent it to them (the owner's DM card, the
+approver's request), so it is theirs already. Anyone else, project leads included, needs
 `can_see`.
 
 A refused read answers exactly like a missing record, so short ids cannot be probed.

@@ -14,10 +14,12 @@ def register_all(app: App) -> Registered:
     """Register middleware, the error path and every feature's listeners; return what was registered."""
     from handlers import channels, errors, forms, installs, members, messages, middleware
     from handlers.actions import commands as actions
+    from handlers.changes import commands as changes
     from handlers.decisions import commands as decisions
     from handlers.digests import commands as digests
     from handlers.home import tab as home
     from handlers.meetings import commands as meetings
+    from handlers.milestones import commands as milestones
     from handlers.pm import commands as pm
     from handlers.risks import commands as risks
     from handlers.standups import commands as standups
@@ -38,6 +40,8 @@ def register_all(app: App) -> Registered:
         standups,
         risks,
         decisions,
+        milestones,
+        changes,
         meetings,
         digests,
         pm,

@@ -13,6 +13,8 @@ class Command(StrEnum):
     DECISION = "/decision"
     DIGEST = "/digest"
     MEETING = "/meeting"
+    MILESTONE = "/milestone"
+    CHANGE = "/change"
 
 
 class Event(StrEnum):
@@ -63,6 +65,14 @@ class Action(StrEnum):
     RECORD_AS_WRITTEN = "record_as_written"  # -> No, record it as written
     WITHDRAW = "withdraw"  # the creator takes back what they just recorded
     FORM_REOPEN = "form_reopen"  # a form that failed after Slack closed it, opened again as typed
+    MILESTONE_MOVE = "milestone_move"  # opens the move form
+    MILESTONE_DONE = "milestone_done"
+    CHANGE_APPROVE = "change_approve"
+    CHANGE_REJECT = "change_reject"  # opens the reason form
+    CHANGE_ASK = "change_ask"  # "Ask for more": opens the question form
+    CHANGE_UPDATE = "change_update"  # the requester answers / changes it: opens the change form again
+    CHANGE_FROM_SLIP = "change_from_slip"  # a slip alert's "Raise a change request", the form pre-filled
+    BLOCKER_STILL = "blocker_still"  # a stand-up prompt's "Yes, still blocked"
 
 
 class View(StrEnum):
@@ -78,6 +88,12 @@ class View(StrEnum):
     RISK_CLOSE = "risk_close_submit"
     DECISION_CREATE = "decision_create"
     DECISION_REVISE = "decision_revise_submit"
+    MILESTONE_CREATE = "milestone_create"
+    MILESTONE_MOVE = "milestone_move_submit"
+    CHANGE_CREATE = "change_create"
+    CHANGE_UPDATE = "change_update_submit"
+    CHANGE_REJECT = "change_reject_submit"
+    CHANGE_ASK = "change_ask_submit"
 
 
 class Block(StrEnum):
@@ -118,3 +134,12 @@ class Block(StrEnum):
     STATUS = "status"
     NEEDED_BY = "needed_by"
     LINKS = "links"
+    NAME = "name"
+    MILESTONE_DATE = "milestone_date"
+    WHY = "why"
+    JUSTIFICATION = "justification"
+    IMPACT_DAYS = "impact_days"
+    IMPACT_COST = "impact_cost"
+    MILESTONES = "milestones"
+    NOTE = "note"
+    MILESTONE_CODE = "milestone_code"  # the milestone form's optional id (`UAT` for M-UAT)

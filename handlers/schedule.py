@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 
 from domain import events, forms
 from handlers.actions import jobs as action_reminders
+from handlers.changes import jobs as change_jobs
 from handlers.decisions import jobs as decision_jobs
 from handlers.digests import jobs as digest_jobs
 from handlers.escalations import jobs as escalation_jobs
 from handlers.meetings import jobs as meeting_jobs
+from handlers.milestones import jobs as milestone_jobs
 from handlers.risks import jobs as risk_jobs
 from handlers.standups import jobs as standup_jobs
 
@@ -47,6 +49,8 @@ JOBS: tuple[Job, ...] = (
     Job("decision nudges", decision_jobs.queue_decision_nudges),
     Job("digests", digest_jobs.queue_digests),
     Job("meetings", meeting_jobs.queue_meetings),
+    Job("milestones", milestone_jobs.queue_milestone_alerts),
+    Job("change nudges", change_jobs.queue_change_nudges),
     Job("risk reviews", risk_jobs.queue_risk_reviews),
     Job("stand-ups", standup_jobs.queue_standups),
     Job("escalations", escalation_jobs.send_held_escalations, late=True),

@@ -21,9 +21,11 @@ from sqlalchemy import Engine, func, literal, select, union_all
 
 from bot.app import PmbotApp
 from handlers.actions import commands as actions
+from handlers.changes import commands as changes
 from handlers.decisions import commands as decisions
 from handlers.errors import UNAVAILABLE
 from handlers.ids import Command
+from handlers.milestones import commands as milestones
 from handlers.risks import commands as risks
 from handlers.standups import commands as standups
 from sandbox.standin import Call, FakeSlack
@@ -166,6 +168,20 @@ TEMPLATES = [
     Template(Command.MEETING, "end ", REFUSED),
     Template(Command.MEETING, "minutes ", NO_NEW_ROWS),
     Template(Command.MEETING, "schedule ", "meeting_series"),
+    Template(Command.MILESTONE, "", "milestone", frozenset(milestones.SUBCOMMANDS)),
+    Template(Command.MILESTONE, "list ", NO_NEW_ROWS),
+    Template(Command.MILESTONE, "show ", NO_NEW_ROWS),
+    Template(Command.MILESTONE, "search ", NO_NEW_ROWS),
+    Template(Command.MILESTONE, "move M-UAT ", "milestone_event"),
+    Template(Command.MILESTONE, "link M-UAT ", "milestone_link"),
+    Template(Command.MILESTONE, "depends M-UAT on ", "milestone_dependency"),
+    Template(Command.MILESTONE, "done ", REFUSED),
+    Template(Command.CHANGE, "", NO_NEW_ROWS, frozenset(changes.SUBCOMMANDS)),  # the form, its title filled in
+    Template(Command.CHANGE, "list ", NO_NEW_ROWS),
+    Template(Command.CHANGE, "show ", NO_NEW_ROWS),
+    Template(Command.CHANGE, "search ", NO_NEW_ROWS),
+    Template(Command.CHANGE, "approvers ", NO_NEW_ROWS),
+    Template(Command.CHANGE, "withdraw ", REFUSED),
     Template(Command.PM, "status ", REFUSED, frozenset({"set", "clear", "help"})),
     Template(Command.PM, "status set ", NO_NEW_ROWS),
     Template(Command.PM, "status set amber ", NO_NEW_ROWS),
@@ -252,13 +268,14 @@ def _named(said: str, outcome: Outcome, found: list[str]) -> list[str]:
 
 
 def strings(value: Any, *, mrkdwn_only: bool = False) -> Iterator[str]:
-    """Every string in a payload; with `mrkdwn_only`, not those in plain_text objects (which never ping)."""
+    """Every string in a payload; with `mrkdwn_only`, not those in plain_text objects or a text input's typed value
+    (which never ping)."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, list):
         for item in value:
             yield from strings(item, mrkdwn_only=mrkdwn_only)
-    elif isinstance(value, dict) and not (mrkdwn_only and value.get("type") == "plain_text"):
+    elif isinstance(value, dict) and not (mrkdwn_only and value.get("type") in ("plain_text", "plain_text_input")):
         for item in value.values():
             yield from strings(item, mrkdwn_only=mrkdwn_only)
 
@@ -308,8 +325,9 @@ def expectation(template: Template, text: str) -> str:
 
 @pytest.fixture
 def fuzzer(server: RunningServer, app: PmbotApp, fake_slack: FakeSlack, engine: Engine) -> Fuzzer:
-    """A project with a stand-up, A-1, R-1, R-2, D-1, D-2 and M-1, every person already known to pmbot, and a
-    sender whose response_url is the fake's (so anything said that way is recorded too)."""
+    """A project with a stand-up, A-1, R-1, R-2, D-1, D-2, the meeting M-1, the milestones M-UAT and M-API, every
+    person already known to pmbot, and a sender whose response_url is the fake's (so anything said that way is
+    recorded too)."""
     name, tz, locale = PEOPLE[CALLER]
     fake_slack.add_user(CALLER, name=name, tz=tz, locale=locale, is_admin=True)
     slack = sender_for(server, app, fake_slack)
@@ -322,6 +340,8 @@ def fuzzer(server: RunningServer, app: PmbotApp, fake_slack: FakeSlack, engine: 
         (Command.RISK, "the staging keys expire p:2 i:2"),
         (Command.DECISION, "we use PostgreSQL in production"),
         (Command.DECISION, "we release on Thursdays"),
+        (Command.MILESTONE, '"UAT sign-off" in 26 weeks'),
+        (Command.MILESTONE, 'M-API "API ready" in 20 weeks'),
         (Command.MEETING, "start Sprint review"),
         (Command.MEETING, "end"),
         (Command.STANDUP, "setup"),

@@ -14,13 +14,17 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from bot.app import PmbotApp
-from domain import actions, channels, decisions, risks, status
+from domain import actions, changes, channels, decisions, milestones, risks, status
+from domain.changes import Proposal
 from domain.decisions import Wording
+from domain.home import Dashboard
 from domain.risks import Fields
 from domain.workspaces import project_for, workspace_for
+from handlers.changes.commands import HELP
 from handlers.digests import render
-from sandbox.standin import FakeSlack
-from storage.models import Blocker, Project
+from handlers.home.render import home_view
+from sandbox.standin import FakeSlack, rules
+from storage.models import ActionItem, Blocker, ChangeRequest, Decision, Milestone, Project, Risk, Standup
 from storage.models.actions import ActionStatus
 from tests.actions_helpers import frozen
 from tests.conftest import SIGNING_SECRET, RunningServer
@@ -56,6 +60,7 @@ def _projects(session: Session, fake: FakeSlack) -> list[Project]:
         project.time_zone, project.is_private = "Europe/Berlin", False
         channels.replace_roster(session, workspace_id=workspace.id, channel_id=channel,
                                 members=["U0LEAD", VIEWER, "UBOT"], asked_at=NOW)  # fmt: skip
+        changes.set_approvers(project, category="scope", user_ids=[VIEWER], actor="U0LEAD", is_admin=True)
         found.append(project)
     session.commit()
     return found
@@ -63,7 +68,8 @@ def _projects(session: Session, fake: FakeSlack) -> list[Project]:
 
 def _fill(session: Session, projects: list[Project], count: int, start: int) -> None:
     """Add `count` items spread over the projects: overdue long and lately, due soon, later, undated, done; with
-    a risk, a proposed decision and a stale blocker every tenth."""
+    a risk, a proposed decision, a stale blocker, a milestone (past its date, slipped, due soon or later, done) and
+    a change request (pending, or decided) every tenth."""
     for n in range(start, start + count):
         project = projects[n % len(projects)]
         due = [NOW - timedelta(days=20 + n % 9), NOW - timedelta(hours=3), NOW + timedelta(hours=4),
@@ -80,7 +86,23 @@ def _fill(session: Session, projects: list[Project], count: int, start: int) -> 
             opened = NOW - timedelta(days=n % 9)
             session.add(Blocker(workspace_id=project.workspace_id, project_id=project.id, owner_id=VIEWER,
                                 text=f"blocked {n}", status="open", created_at=opened))  # fmt: skip
+            _plans(session, project, n)
     session.commit()
+
+
+def _plans(session: Session, project: Project, n: int) -> None:
+    """A milestone owned by the viewer every other time, and a change request the viewer approves."""
+    day = (EARLIER + timedelta(days=1 + (n // 10) % 45)).date()  # some past by NOW, some ahead
+    m = milestones.create(session, project=project, creator="U0LEAD", name=f"gate{n} review", day=day,
+                          owner=VIEWER if n % 20 else "U0LEAD", now=EARLIER)  # fmt: skip
+    if n % 30 == 0:
+        milestones.move(session, m, actor="U0LEAD", day=day + timedelta(days=n % 13 + 1), why="", now=EARLIER)
+    if n % 70 == 0:
+        milestones.complete(session, m, actor="U0LEAD", now=NOW - timedelta(days=2))
+    change = changes.create(session, project=project, requester="U0LEAD", proposal=Proposal(f"change {n}", "scope"),
+                            now=EARLIER)  # fmt: skip
+    if n % 40 == 0:
+        changes.reject(session, change, actor=VIEWER, now=NOW - timedelta(days=1))
 
 
 def _reads(engine: Engine, slack: SlackSender, fake: FakeSlack) -> dict[str, int]:
@@ -118,6 +140,10 @@ def test_statements_do_not_grow_with_items(
     mine = sum(1 for n in range(500) if n % 2 and n % 7)  # owned every other item, done every seventh
     assert f"My open action items ({mine})" in home
     assert home.count("action_done") == 20
+    owned = sum(1 for n in range(0, 500, 10) if n % 20 and n % 70)
+    waiting = sum(1 for n in range(0, 500, 10) if n % 40)
+    assert f"Milestones I own ({owned})" in home and f"Change requests waiting for me ({waiting})" in home
+    assert home.count("change_approve") == 5
 
 
 def test_bounded_status_shows_what_reading_every_row_shows(session: Session, fake_slack: FakeSlack) -> None:
@@ -157,3 +183,69 @@ def test_home_is_published_after_the_answer(
     assert app.settle(timeout=60)
     assert 1 == len(fake_slack.calls_to("views.publish"))  # the rosters changed nothing the viewer sees
     assert len(CHANNELS) == len(fake_slack.calls_to("conversations.members"))
+
+
+def test_a_home_tab_with_every_list_full_keeps_to_slacks_rules() -> None:
+    """The worst case: every list the Home tab shows over full, with the longest texts; what is published keeps to
+    Slack's rules (at most 100 blocks, sections under 3000 characters) and still shows each heading."""
+    long = "x" * 400
+    projects = [
+        Project(id=n, channel_id=f"C0P{n:03d}", name=f"p{n}", time_zone="Europe/Berlin", settings={}) for n in range(20)
+    ]
+    project = projects[0]
+    board = Dashboard(
+        actions=[
+            ActionItem(number=n, title=long, owner_id=VIEWER, due_at=EARLIER, project=project, status="open")
+            for n in range(30)
+        ],
+        action_count=30,
+        reviews=[
+            Risk(number=n, title=long, probability=5, impact=4, owner_id=VIEWER, project=project, kind="risk")
+            for n in range(30)
+        ],
+        standups_owed=[(Standup(id=n, project=p), NOW.date()) for n, p in enumerate(projects)],
+        approvals=[
+            Decision(number=n, statement=long, status="proposed", project=project, approver_id=VIEWER)
+            for n in range(30)
+        ],
+        approval_count=30,
+        milestones=[
+            Milestone(
+                code=f"M{n}",
+                name=long,
+                project=project,
+                owner_id=VIEWER,
+                baseline_at=EARLIER,
+                forecast_at=NOW,
+                status="late",
+            )
+            for n in range(30)
+        ],
+        milestone_count=30,
+        changes=[
+            ChangeRequest(
+                number=n,
+                title=long,
+                category="scope",
+                project=project,
+                requester_id="U0LEAD",
+                approver_ids=[VIEWER],
+                revision=2,
+                needed_by=NOW,
+                status="pending",
+            )
+            for n in range(30)
+        ],
+        change_count=30,
+        projects=[status.Snapshot(project=p, now=NOW) for p in projects],
+    )
+    view = home_view(board, [HELP] * 12, now=NOW)
+    assert rules.check("views.publish", {"user_id": VIEWER, "view": view}) is None
+    assert len(view["blocks"]) <= rules.MAX_VIEW_BLOCKS
+    headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
+    assert any(h.startswith("Change requests waiting for me") for h in headers) and "Commands" in headers
+    blocks = view["blocks"]
+    start = blocks.index({"type": "header", "text": {"type": "plain_text", "text": "My projects"}})
+    end = blocks.index({"type": "header", "text": {"type": "plain_text", "text": "Commands"}})
+    assert 15 + 2 == end - start  # every project shown is there whole (then the divider before Commands)
+    assert all(len(b["text"]["text"]) < 3000 for b in view["blocks"] if b["type"] == "section")

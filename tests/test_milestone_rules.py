@@ -15,6 +15,7 @@ from domain.workspaces import project_for, workspace_for
 from storage.models import (
     ChangeStatus,
     DecisionStatus,
+    Milestone,
     MilestoneEventKind,
     MilestoneStatus,
     Project,
@@ -116,6 +117,9 @@ def test_status_from_linked_items_and_dependencies(session: Session) -> None:
         milestones.depend(session, api, upstream=m, actor="U0LEAD", now=NOW)  # a circle
     milestones.move(session, api, actor="U0OWN", day=date(2027, 1, 18), why="", now=NOW)
     facts = milestones.facts_for(session, [m], now=NOW)
+    assert facts[m.id].late_upstreams == ["a milestone in another channel"]  # C0PAY not known to be public
+    other.is_private = False
+    facts = milestones.facts_for(session, [m], now=NOW)
     assert facts[m.id].late_upstreams == ["M-API"]
     assert [(d.ref, [c.ref for c in chain]) for d, chain in milestones.downstream(session, api)] == [
         ("M-UAT", ["M-API", "M-UAT"])
@@ -157,3 +161,105 @@ def test_a_change_needs_someone_to_approve_it(session: Session) -> None:
     changes.set_approvers(project, category="cost", user_ids=["U0CFO"], actor="U0X", is_admin=True)
     change = changes.create(session, project=project, requester="U0REQ", proposal=Proposal("x", "cost"), now=NOW)
     assert change.approver_ids == ["U0CFO"]
+
+
+def test_a_status_names_another_channels_milestone_only_when_that_channel_is_public(session: Session) -> None:
+    """M-UAT (public) waits for M-SECRET in a private channel and M-API in a public one, both late: its status, shown
+    on its public card, names M-API and says only "a milestone in another channel" for M-SECRET."""
+    web = _project(session)
+    web.is_private = False
+    secret, pay = _project(session, "C0SEC"), _project(session, "C0PAY")
+    secret.is_private, pay.is_private = True, False
+
+    def make(project: Project, name: str, day: date) -> Milestone:
+        return milestones.create(session, project=project, creator="U0LEAD", name=name, day=day, owner="U0OWN", now=NOW)
+
+    uat = make(web, "UAT", date(2027, 1, 15))
+    hidden, api = make(secret, "SECRET launch", date(2027, 1, 10)), make(pay, "API ready", date(2027, 1, 10))
+    for upstream in (hidden, api):
+        milestones.depend(session, uat, upstream=upstream, actor="U0LEAD", now=NOW)
+        milestones.move(session, upstream, actor="U0OWN", day=date(2027, 1, 20), why="", now=NOW)
+    milestones.refresh(session, [hidden, api], now=NOW)
+    milestones.refresh(session, [uat], now=NOW)
+    assert (uat.status, uat.status_why) == (
+        MilestoneStatus.AT_RISK,
+        "waits for a milestone in another channel, waits for M-API",
+    )
+    assert "SECRET" not in uat.status_why
+
+
+def test_read_day_and_why_a_leading_iso_date_or_a_colon_ends_the_date() -> None:
+    """A number phrase at the start of the reason is not read into the date; two readings are refused."""
+    project = Project(time_zone="Europe/London", workday_start_minute=540, workday_end_minute=1020,
+                      working_days=[0, 1, 2, 3, 4])  # fmt: skip
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+    def read(text: str) -> tuple[date, str]:
+        return milestones.read_day_and_why(text, project=project, now=monday)
+
+    assert read("2027-01-22 2 weeks late: vendor") == (date(2027, 1, 22), "2 weeks late: vendor")
+    assert read("2027-01-22: 2 weeks late") == (date(2027, 1, 22), "2 weeks late")
+    assert read("2027-01-22, 2 people out") == (date(2027, 1, 22), "2 people out")
+    assert read("monday 2 blockers") == (date(2026, 11, 23), "2 blockers")
+    assert read("next monday 3 people out") == (date(2026, 11, 30), "3 people out")
+    assert read("jan 22 — 2 weeks late") == (date(2027, 1, 22), "2 weeks late")
+    assert read("friday because 2 people out") == (date(2026, 11, 27), "2 people out")
+    assert read("jan 22 - 2 weeks") == (date(2027, 1, 22), "2 weeks")
+    assert read("in 2 weeks: vendor") == (date(2026, 12, 7), "vendor")
+    assert read("jan 22 vendor late: sandbox down") == (date(2027, 1, 22), "vendor late: sandbox down")
+    with pytest.raises(InvalidInput, match="two ways") as refused:
+        read("tomorrow 2 weeks late")
+    assert "2026-12-08" in refused.value.message and "2026-11-24" in refused.value.message
+    assert "`tomorrow: 2 weeks late`" in str(refused.value.hint)
+
+
+def test_codes_never_run_out(session: Session) -> None:
+    """A 100th "Sprint ..." and names without ASCII letters get `MS{number}`, free, never an error."""
+    project = _project(session)
+
+    def make(name: str) -> Milestone:
+        return milestones.create(
+            session, project=project, creator="U0LEAD", name=name, day=date(2027, 1, 15), owner="U0OWN", now=NOW
+        )
+
+    codes = [make(f"Sprint {n} demo").code for n in range(101)]
+    assert codes[:3] == ["SPRINT", "SPRINT2", "SPRINT3"] and codes[98] == "SPRINT99"
+    assert codes[99:] == ["MS100", "MS101"]
+    assert make("リリース").code == "MS102"  # no ASCII letter: its number
+    milestones.create(session, project=project, creator="U0LEAD", name="x", day=date(2027, 1, 15), owner="U0OWN",
+                      now=NOW, code="MS104")  # fmt: skip
+    assert make("2027 — 🚀").code == "MS105"  # its number, 104, was chosen by hand
+    assert len({m.code for m in milestones.list_for(session, project_id=project.id)}) == 104
+
+
+def test_a_cycle_of_any_length_is_refused(session: Session) -> None:
+    """Thirteen gates each waiting for the one before: the first can't wait for the last."""
+    project = _project(session)
+    gates = [
+        milestones.create(
+            session, project=project, creator="U0LEAD", name=f"Gate {n}", day=date(2027, 1, 15), owner="U0LEAD", now=NOW
+        )
+        for n in range(13)
+    ]
+    for after, before in zip(gates[1:], gates[:-1], strict=True):
+        milestones.depend(session, after, upstream=before, actor="U0LEAD", now=NOW)
+    with pytest.raises(InvalidInput, match="circle"):
+        milestones.depend(session, gates[0], upstream=gates[-1], actor="U0LEAD", now=NOW)
+
+
+def test_a_done_milestone_keeps_its_baseline_and_a_baseline_never_moves_into_the_past(session: Session) -> None:
+    project = _project(session)
+    m = milestones.create(
+        session, project=project, creator="U0LEAD", name="UAT", day=date(2027, 1, 15), owner="U0OWN", now=NOW
+    )
+    with pytest.raises(InvalidInput, match="has passed"):
+        milestones.rebaseline(
+            session, m, actor="U0LEAD", at=milestones.due_moment(date(2026, 11, 30), project), now=NOW
+        )
+    milestones.rebaseline(session, m, actor="U0LEAD", at=milestones.due_moment(date(2026, 12, 1), project), now=NOW)
+    assert milestones.day_of(m.baseline_at, project) == date(2026, 12, 1)  # today is still ahead
+    milestones.complete(session, m, actor="U0OWN", now=NOW)
+    reached = m.baseline_at
+    milestones.rebaseline(session, m, actor="U0LEAD", at=milestones.due_moment(date(2027, 2, 1), project), now=NOW)
+    assert m.baseline_at == reached
+    assert [e.kind for e in milestones.history(session, m)].count(MilestoneEventKind.REBASELINED) == 1

@@ -53,6 +53,8 @@ def test_jobs_run_in_the_listed_order_with_escalations_last() -> None:
         "decision nudges",
         "digests",
         "meetings",
+        "milestones",
+        "change nudges",
         "risk reviews",
         "stand-ups",
         "escalations",

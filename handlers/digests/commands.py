@@ -10,7 +10,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from domain import actions, decisions, risks, visibility
+from domain import actions, changes, decisions, risks, visibility
 from domain import status as status_rules
 from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.text import escape, plain_from_slack, plural, user_mention
@@ -29,7 +29,12 @@ from storage.models import Blocker, DigestSubscription, Project
 
 STATUS_HELP = CommandHelp(
     command="/pm status",
-    summary="the project's status (Green, Amber, Red by stated rules) and headline numbers.",
+    summary=(
+        "the project's status and headline numbers. *Red*: an open critical risk (score 20+), an action overdue by "
+        "more than 5 working days, a blocker open for more than 2, or a milestone past its date or forecast more "
+        "than 5 working days past its baseline. *Amber*: a high risk (10-16), any overdue action, a decision or "
+        "change request past its needed-by date, or any late milestone. *Green*: none of these."
+    ),
     usages=(
         ("/pm status", "the status now, why, and the numbers (only you see it)"),
         (
@@ -172,7 +177,7 @@ def on_acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext, client:
     user = body["user"]["id"]
     if (
         channel
-        and re.fullmatch(r"[A-Z]-\d{1,9}", ref)
+        and re.fullmatch(r"[A-Z]{1,2}-\d{1,9}", ref)
         and visibility.hears_about(_escalated(context, client, ref, user, here=channel), channel)
     ):
         outgoing.post(
@@ -195,7 +200,12 @@ def on_acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext, client:
 
 
 # How an escalated record's short id is looked up, by its letter (B- is a stand-up blocker, handled apart).
-ESCALATED: dict[str, Callable[..., Record]] = {"A": actions.get, "R": risks.get, "D": decisions.get}
+ESCALATED: dict[str, Callable[..., Record]] = {
+    "A": actions.get,
+    "R": risks.get,
+    "D": decisions.get,
+    "CR": changes.get,
+}
 
 
 def _escalated(context: BoltContext, client: WebClient, ref: str, user: str, *, here: str) -> Project:
@@ -210,9 +220,10 @@ def _escalated(context: BoltContext, client: WebClient, ref: str, user: str, *, 
         if here != proj.escalation_channel_id and user != blocker.owner_id:
             require_visible(context, client, proj, user, ref=ref, here=here)
         return proj
-    if ref[0] not in ESCALATED:
+    letters = ref.partition("-")[0]
+    if letters not in ESCALATED:
         raise visibility.unseen(ref)
-    record = ESCALATED[ref[0]](session, workspace_id=workspace_id, ref=ref)
+    record = ESCALATED[letters](session, workspace_id=workspace_id, ref=ref)
     if here != record.project.escalation_channel_id:
         require_may_use(context, client, record, user, here=here)
     return record.project

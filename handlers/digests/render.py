@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from domain.milestones import slip_days
 from domain.status import EscalationItem, Snapshot
 from domain.text import channel_mention, date_token, escape, escaped, plural, user_mention
 from handlers.actions.render import snooze_menu
 from handlers.ids import Action
 from handlers.render.split import split_section_text
+from storage.models import ChangeRequest, ChangeStatus, Milestone
 
 STATUS_EMOJI = {"green": ":large_green_circle:", "amber": ":large_orange_circle:", "red": ":red_circle:"}
 
@@ -36,10 +39,11 @@ def status_line(snap: Snapshot) -> str:
 
 def headline_numbers(snap: Snapshot) -> str:
     rate = f"{snap.response_rate:.0%}" if snap.response_rate is not None else "n/a"
+    milestones = f"{plural(snap.late_milestone_count, 'late milestone')} · " if snap.late_milestone_count else ""
     return (
         f"{plural(snap.open_count, 'open action')} ({snap.overdue_count} overdue) · "
         f"{plural(snap.high_count, 'high/critical risk')} · {plural(snap.late_count, 'late decision')} · "
-        f"{plural(snap.blocker_count, 'open blocker')} · stand-up response {rate}"
+        f"{milestones}{plural(snap.blocker_count, 'open blocker')} · stand-up response {rate}"
     )
 
 
@@ -61,7 +65,8 @@ def _item_lines(title: str, lines: list[str]) -> list[dict[str, Any]]:
 
 
 def weekly(snap: Snapshot) -> tuple[str, list[dict[str, Any]]]:
-    """The weekly status digest: status with reasons, done, due, overdue, risks, decisions, stand-ups, blockers."""
+    """The weekly status digest: status with reasons, done, due, overdue, risks, decisions, stand-ups, blockers,
+    milestones and change requests."""
 
     def action(a: Any) -> str:
         due = f" · due {date_token(a.due_at)}" if a.due_at else ""
@@ -86,10 +91,78 @@ def weekly(snap: Snapshot) -> tuple[str, list[dict[str, Any]]]:
     blocks += _item_lines(
         "Open blockers", [f"• {user_mention(b.owner_id)}: {escaped(b.text, 200)}" for b in snap.open_blockers]
     )
+    blocks += _milestones(snap) + _changes(snap)
     return f"Weekly status: {snap.status}", blocks
 
 
-AGE_WORDS = {"action": "overdue", "risk": "open", "review": "review due", "blocker": "open", "decision": "needed by"}
+MILESTONE_EMOJI = {"on_track": ":large_green_circle:", "at_risk": ":large_orange_circle:", "late": ":red_circle:",
+                   "done": ":white_check_mark:"}  # fmt: skip
+
+
+def _day(moment: datetime) -> str:
+    return date_token(moment, "{date_short_pretty}")
+
+
+def _milestone(m: Milestone) -> str:
+    return f"*{m.ref}* {escaped(m.name, 200)} · {user_mention(m.owner_id)}"
+
+
+def _slipped(m: Milestone, now: datetime) -> str:
+    days = slip_days(m)
+    slip = f" (+{plural(days, 'working day')})" if days else ""
+    passed = " · *its date has passed*" if m.forecast_at < now else ""
+    return f"• {_milestone(m)} · baseline {_day(m.baseline_at)} → forecast {_day(m.forecast_at)}{slip}{passed}"
+
+
+def _optional_lines(title: str, lines: list[str]) -> list[dict[str, Any]]:
+    return _item_lines(title, lines) if lines else []
+
+
+def _milestones(snap: Snapshot) -> list[dict[str, Any]]:
+    """Due in the next 14 days (forecast), slipped with baseline against forecast, done this week; one calm line
+    when there is none of these."""
+    due = [
+        f"• {MILESTONE_EMOJI.get(m.status, '')} {_milestone(m)} · forecast {_day(m.forecast_at)}"
+        for m in snap.milestones_due
+    ]
+    blocks = _optional_lines("Milestones due in the next 14 days", due)
+    blocks += _optional_lines("Milestones slipped", [_slipped(m, snap.now) for m in snap.milestones_slipped])
+    done = [f"• {_milestone(m)} · done {_day(m.done_at)}" for m in snap.milestones_done if m.done_at]
+    blocks += _optional_lines("Milestones done this week", done)
+    return blocks or [_section("*Milestones:* none due in the next 14 days, none slipped.")]
+
+
+def _change(c: ChangeRequest) -> str:
+    return f"*{c.ref}* {escaped(c.title, 200)} · {c.category} · by {user_mention(c.requester_id)}"
+
+
+def _waiting(c: ChangeRequest, now: datetime) -> str:
+    """A change request still open, with how long it has waited as it stands (since raised, answered or asked)."""
+    age = plural(max(0, (now - c.updated_at).days), "day")
+    if c.status == ChangeStatus.MORE_INFO:
+        return f"• {_change(c)} · asked for more {age} ago, waiting on the requester"
+    approvers = ", ".join(user_mention(str(a)) for a in c.approver_ids) or "nobody"
+    needed = f" · needed by {_day(c.needed_by)}" if c.needed_by else ""
+    return f"• {_change(c)} · pending with {approvers} for {age}{needed}"
+
+
+def _decided(c: ChangeRequest) -> str:
+    who = f" by {user_mention(c.decided_by)}" if c.decided_by else ""
+    return f"• {_change(c)} · {c.status}{who}" + (f" on {_day(c.decided_at)}" if c.decided_at else "")
+
+
+def _changes(snap: Snapshot) -> list[dict[str, Any]]:
+    """Change requests raised this week, approved, rejected, and waiting with their age; one calm line when none."""
+    raised = [f"• {_change(c)} · {c.status.replace('_', ' ')}" for c in snap.changes_raised]
+    blocks = _optional_lines("Change requests raised this week", raised)
+    blocks += _optional_lines("Change requests approved this week", [_decided(c) for c in snap.changes_approved])
+    blocks += _optional_lines("Change requests rejected this week", [_decided(c) for c in snap.changes_rejected])
+    blocks += _optional_lines("Change requests waiting", [_waiting(c, snap.now) for c in snap.changes_waiting])
+    return blocks or [_section("*Change requests:* none raised, decided or waiting.")]
+
+
+AGE_WORDS = {"action": "overdue", "risk": "open", "review": "review due", "blocker": "open", "decision": "needed by",
+             "change": "needed by"}  # fmt: skip
 
 
 WITH_BUTTONS = 10  # up to this many items each get their buttons; more are listed one line each, in one message

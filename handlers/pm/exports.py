@@ -1,4 +1,5 @@
-"""`/pm export [csv|md]`: the project's actions, risks, decisions and minutes as files in the channel."""
+"""`/pm export [csv|md]`: the project's actions, risks, decisions, minutes, milestones and change requests as files in
+the channel."""
 
 from __future__ import annotations
 

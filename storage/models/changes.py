@@ -63,6 +63,8 @@ class ChangeRequest(Base):
     impact_days: Mapped[int] = mapped_column(default=0)  # calendar days the affected milestones' baselines move
     impact_cost: Mapped[str] = mapped_column(Text, default="")
     milestone_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the milestones it affects
+    # each affected milestone's baseline when it was raised or last answered: {"milestone id": ISO moment}
+    baselines: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default=ChangeStatus.PENDING)
     requester_id: Mapped[str] = mapped_column(String(32))
     approver_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)  # who may decide, fixed when routed

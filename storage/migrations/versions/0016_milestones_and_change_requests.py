@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("impact_days", sa.Integer(), nullable=False),
         sa.Column("impact_cost", sa.Text(), nullable=False),
         sa.Column("milestone_ids", sa.JSON(), nullable=False),
+        sa.Column("baselines", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("requester_id", sa.String(length=32), nullable=False),
         sa.Column("approver_ids", sa.JSON(), nullable=False),

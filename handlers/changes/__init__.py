@@ -1,0 +1,1 @@
+"""Change requests: `/change`, routed to the approvers, approved (moving baselines), rejected or sent back."""

@@ -1,0 +1,262 @@
+"""The change request form (new, answered after "Ask for more", from a slip alert) and the Reject / Ask forms."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from domain import calendar, changes, milestones
+from domain.changes import Proposal
+from domain.errors import InvalidInput
+from domain.visibility import unseen
+from handlers.changes import notices as change_notices
+from handlers.changes import render
+from handlers.channels import require_may_use
+from handlers.context import db, now, workspace
+from handlers.directory import form_project, member
+from handlers.forms import checking, text_of, values_of
+from handlers.ids import Block, View
+from handlers.registry import Listeners
+from storage.models import ChangeRequest, Milestone, Project
+
+NEEDED_AT = time(17, 0)  # a request needed by a day is needed by the end of it, in the requester's zone
+
+
+def register(listeners: Listeners) -> None:
+    listeners.view(View.CHANGE_CREATE, on_create_submitted, check=checking(_whole_days, _proposed, _needed_ahead))
+    listeners.view(
+        View.CHANGE_UPDATE, on_update_submitted, check=checking(_answered, _whole_days, _proposed, _needed_ahead)
+    )
+    listeners.view(View.CHANGE_REJECT, on_reject_submitted, check=checking(_reason_fits))
+    listeners.view(View.CHANGE_ASK, on_ask_submitted, check=checking(_question_given))
+
+
+def options(session: Session, project: Project, chosen: Sequence[int] = ()) -> list[dict[str, Any]]:
+    """The milestones a request here may affect: the channel's open ones (and any done since it chose them)."""
+    found = milestones.list_for(session, project_id=project.id)
+    if missing := set(chosen) - {m.id for m in found}:
+        found += [m for m in milestones.list_for(session, project_id=project.id, include_done=True) if m.id in missing]
+    return [render.milestone_option(m, milestones.day_of(m.baseline_at, m.project)) for m in found]
+
+
+def open_form(
+    client: WebClient,
+    trigger_id: str,
+    session: Session,
+    project: Project,
+    *,
+    proposal: Proposal | None = None,
+    milestone: Milestone | None = None,
+) -> None:
+    """Open the change request form for a project's channel, filled in with `proposal`; from a `milestone`'s alert,
+    its parties may raise it even if they cannot read the channel."""
+    chosen = proposal.milestone_ids if proposal else []
+    metadata: dict[str, Any] = {"channel": project.channel_id}
+    if milestone is not None:
+        metadata["milestone"] = milestone.id
+    view = render.form(
+        callback_id=View.CHANGE_CREATE,
+        metadata=metadata,
+        options=options(session, project, chosen),
+        proposal=proposal,
+    )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def open_answer(
+    client: WebClient, trigger_id: str, session: Session, change: ChangeRequest, *, question: str, tz: str
+) -> None:
+    """Open the form filled in as the request stands, with the approver's question and a field for the answer;
+    `tz` is the requester's zone, the one its needed-by day was read in."""
+    proposal = changes.proposal_of(change)
+    needed_day = calendar.local_day(change.needed_by, tz) if change.needed_by else None
+    view = render.form(
+        callback_id=View.CHANGE_UPDATE,
+        metadata={"ref": change.ref, "revision": change.revision},
+        options=options(session, change.project, proposal.milestone_ids),
+        proposal=proposal,
+        needed_day=needed_day,
+        question=question,
+    )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    found = json.loads(view.get("private_metadata") or "{}")
+    return found if isinstance(found, dict) else {}
+
+
+def _impact_days(view: dict[str, Any]) -> int | None:
+    """The days typed (none typed: 0), or None when what was typed is no whole number."""
+    typed = text_of(view, Block.IMPACT_DAYS).strip().replace("\u2212", "-")  # a minus sign as some keyboards type it
+    try:
+        return int(typed) if typed else 0
+    except ValueError:
+        return None
+
+
+def _whole_days(view: dict[str, Any], _at: datetime) -> None:
+    if _impact_days(view) is None:
+        raise InvalidInput(
+            "The impact on dates is a whole number of calendar days, like 5, 0 or -3.", field=Block.IMPACT_DAYS
+        )
+
+
+def _read(view: dict[str, Any], *, needed_by: datetime | None = None) -> Proposal:
+    """The proposal typed (impact days that are no number count as 0 here: `_whole_days` tells of them)."""
+    values = values_of(view)
+    chosen = values.get(Block.MILESTONES, {}).get("selected_options") or []
+    return Proposal(
+        title=text_of(view, Block.TITLE),
+        category=str((values.get(Block.CATEGORY, {}).get("selected_option") or {}).get("value") or ""),
+        description=text_of(view, Block.DESCRIPTION),
+        justification=text_of(view, Block.JUSTIFICATION),
+        impact_days=_impact_days(view) or 0,
+        impact_cost=text_of(view, Block.IMPACT_COST),
+        milestone_ids=[int(o["value"]) for o in chosen if str(o.get("value") or "").isdigit()],
+        needed_by=needed_by,
+    )
+
+
+def _proposed(view: dict[str, Any], _at: datetime) -> None:
+    proposal = _read(view)
+    if proposal.impact_days and _metadata(view).get("milestones") is False:
+        raise InvalidInput(
+            "No open milestone here can take a schedule impact: leave it at 0, or add one with `/milestone` first.",
+            field=Block.IMPACT_DAYS,
+        )
+    proposal.validate()
+
+
+def _needed_day(view: dict[str, Any]) -> date | None:
+    day = values_of(view).get(Block.NEEDED_BY, {}).get("selected_date")
+    return date.fromisoformat(day) if day else None
+
+
+def _needed_ahead(view: dict[str, Any], at: datetime) -> None:
+    day = _needed_day(view)
+    if day and calendar.surely_past(day, NEEDED_AT, now=at):
+        raise InvalidInput("The needed-by date is in the past.", field=Block.NEEDED_BY)
+
+
+def _answered(view: dict[str, Any], _at: datetime) -> None:
+    if not text_of(view, Block.NOTE).strip():
+        raise InvalidInput("Write your answer to the question.", field=Block.NOTE)
+
+
+def _reason_fits(view: dict[str, Any], _at: datetime) -> None:
+    if len(text_of(view, Block.NOTE).strip()) > changes.NOTE_LIMIT:
+        raise InvalidInput(f"Keep it under {changes.NOTE_LIMIT} characters.", field=Block.NOTE)
+
+
+def _question_given(view: dict[str, Any], _at: datetime) -> None:
+    if not text_of(view, Block.NOTE).strip():
+        raise InvalidInput("What more do you need to know? Write the question.", field=Block.NOTE)
+    _reason_fits(view, _at)
+
+
+def _submitted(view: dict[str, Any], tz: str) -> Proposal:
+    day = _needed_day(view)
+    return _read(view, needed_by=calendar.local_to_utc(day, NEEDED_AT, tz) if day else None)
+
+
+def on_create_submitted(
+    ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Raise the change request and route it to its approvers."""
+    requester = member(context, client, body["user"]["id"])
+    project = _form_project(view, context, client, requester.user_id)
+    _whole_days(view, now(context))
+    _proposed(view, now(context))
+    change = changes.create(
+        db(context),
+        project=project,
+        requester=requester.user_id,
+        proposal=_submitted(view, requester.time_zone or project.time_zone),
+        now=now(context),
+    )
+    change_notices.raised(db(context), change, now=now(context))
+    ack()
+
+
+def _form_project(view: dict[str, Any], context: BoltContext, client: WebClient, user_id: str) -> Project:
+    """The project the form raises a request in: the channel's, if the person may read it, or, from a milestone's
+    slip alert, that milestone's if they are a party to it (its owner may be outside a private channel)."""
+    metadata = _metadata(view)
+    channel = str(metadata.get("channel") or "")
+    milestone_id = metadata.get("milestone")
+    if isinstance(milestone_id, int):
+        found = db(context).get(Milestone, milestone_id)
+        if found is None or found.workspace_id != workspace(context).id or found.project.channel_id != channel:
+            raise unseen("the milestone")
+        require_may_use(context, client, found, user_id, here=None)
+        return found.project
+    return form_project(context, client, channel, user_id)
+
+
+def _change(
+    view: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> tuple[ChangeRequest, int | None]:
+    """The request a form names, locked, if the person submitting may see it, and the revision the form was about."""
+    metadata = _metadata(view)
+    change = changes.get(
+        db(context), workspace_id=workspace(context).id, ref=str(metadata.get("ref") or ""), for_update=True
+    )
+    require_may_use(context, client, change, body["user"]["id"], here=None)
+    revision = metadata.get("revision")
+    return change, revision if isinstance(revision, int) else None
+
+
+def on_update_submitted(
+    ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """The requester's answer: the request as changed goes back to its approvers."""
+    change, revision = _change(view, body, context, client)
+    requester = member(context, client, body["user"]["id"])
+    _whole_days(view, now(context))
+    _proposed(view, now(context))
+    answer = text_of(view, Block.NOTE).strip()
+    before = [str(a) for a in change.approver_ids]
+    changes.update(
+        db(context),
+        change,
+        actor=requester.user_id,
+        proposal=_submitted(view, requester.time_zone or change.project.time_zone),
+        now=now(context),
+        answer=answer,
+        revision=revision,
+    )
+    change_notices.updated(db(context), change, now=now(context), answer=answer, before=before)
+    ack()
+
+
+def on_reject_submitted(
+    ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Reject, with the reason given: the requester is told."""
+    change, revision = _change(view, body, context, client)
+    changes.reject(
+        db(context), change, actor=body["user"]["id"], now=now(context), note=text_of(view, Block.NOTE),
+        revision=revision,
+    )  # fmt: skip
+    change_notices.decided(db(context), change, now=now(context))
+    ack()
+
+
+def on_ask_submitted(
+    ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Send it back with the question: the requester gets it with an Answer button."""
+    change, revision = _change(view, body, context, client)
+    question = text_of(view, Block.NOTE)
+    changes.ask_more(
+        db(context), change, actor=body["user"]["id"], question=question, now=now(context), revision=revision
+    )
+    change_notices.asked(db(context), change, now=now(context))
+    ack()

@@ -1,0 +1,1 @@
+"""Milestones: `/milestone`, baselines and forecasts, slip alerts that reach dependent projects, the timeline."""

@@ -1,0 +1,165 @@
+"""What follows a milestone's slip: DMs to its owner and the project's leads, a notice in the project's channel,
+and one message to each dependent project (its channel and its leads), the DMs in each person's working hours."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from domain import members, milestones, outbox
+from domain.calendar import local_day, next_working_moment
+from domain.outbox import Outgoing
+from domain.visibility import can_see
+from domain.workspaces import working_hours
+from handlers import outgoing
+from handlers.milestones import alerts, keys
+from storage.models import Milestone, Project
+
+Chain = list[Milestone]
+Rendered = tuple[str, list[dict[str, Any]]]
+
+
+def slipped(session: Session, slip: milestones.Slip, *, now: datetime) -> None:
+    """Tell the slip to its people and to every project whose milestones wait for it, once per slip; bring the
+    statuses it touched up to date."""
+    milestone = slip.milestone
+    # A milestone reached (or one waiting only through a milestone reached) no longer waits for anything.
+    found = [(d, chain) for d, chain in milestones.downstream(session, milestone) if _still_waiting(chain)]
+    _refresh(session, milestone, found, now=now)
+    elsewhere: dict[int, list[tuple[Milestone, Chain]]] = {}
+    for dependent, chain in found:
+        if dependent.project_id != milestone.project_id:
+            elsewhere.setdefault(dependent.project_id, []).append((dependent, chain))
+    projects = [milestone.project, *(group[0][0].project for group in elsewhere.values())]
+    zones = _Zones(session, projects, also=[milestone.owner_id])
+    _tell_its_people(session, slip, found, zones, now=now)
+    for group in elsewhere.values():
+        _tell_dependents(session, slip, group, zones, now=now)
+
+
+def _still_waiting(chain: Chain) -> bool:
+    return all(m.done_at is None for m in chain[1:])
+
+
+def _refresh(session: Session, milestone: Milestone, found: list[tuple[Milestone, Chain]], *, now: datetime) -> None:
+    """The slipped milestone, then its dependents nearest first: each step sees the one before it refreshed."""
+    milestones.refresh(session, [milestone], now=now)
+    for _depth, step in groupby(found, key=lambda pair: len(pair[1])):
+        milestones.refresh(session, [dependent for dependent, _chain in step], now=now)
+
+
+class _Zones:
+    """Where the people to tell are, and whether they can still read Slack: one query for them all."""
+
+    def __init__(self, session: Session, projects: list[Project], *, also: list[str]) -> None:
+        users = {*also, *(lead for project in projects for lead in project.lead_user_ids or [])}
+        self.workspace_id = projects[0].workspace_id
+        self.zones, self.deactivated = members.zones_and_deactivated(
+            session, user_ids=users, workspace_ids=[self.workspace_id]
+        )
+
+    def active(self, users: list[str]) -> list[str]:
+        """These people without repeats, leaving out the deactivated."""
+        return [u for u in dict.fromkeys(users) if (self.workspace_id, u) not in self.deactivated]
+
+    def working_moment(self, user_id: str, project: Project, now: datetime) -> datetime:
+        """The next moment of the person's working hours (the project's hours, in their zone, else its zone)."""
+        tz = self.zones.get((self.workspace_id, user_id), project.time_zone)
+        return next_working_moment(now, tz=tz, hours=working_hours(project))
+
+
+def _tell_its_people(
+    session: Session, slip: milestones.Slip, found: list[tuple[Milestone, Chain]], zones: _Zones, *, now: datetime
+) -> None:
+    """The owner and the leads, each in their working hours, and the milestone's channel at once."""
+    milestone = slip.milestone
+    project = milestone.project
+
+    def shown(other: Milestone) -> bool:  # the slip's channel (and its people) see their own and public channels
+        return other.project_id == project.id or other.project.is_private is False
+
+    named = [(d, c) for d, c in found if shown(d)]
+    text, blocks = alerts.slip(slip, named, hidden=len(found) - len(named), shown=shown)
+    for user in zones.active([milestone.owner_id, *(project.lead_user_ids or [])]):
+        key = keys.slip_dm(milestone.id, slip.number, user)
+        _post(session, milestone, key, user, (text, blocks), now, not_before=zones.working_moment(user, project, now))
+    _post(session, milestone, keys.slip_channel(milestone.id, slip.number), project.channel_id, (text, blocks), now)
+
+
+def _tell_dependents(
+    session: Session, slip: milestones.Slip, group: list[tuple[Milestone, Chain]], zones: _Zones, *, now: datetime
+) -> None:
+    """One message to a dependent project's channel (at once) and one to each of its leads (in working hours).
+
+    A milestone of another channel that is not public (the slipped one, or a step of a chain) is named, with its
+    dates and the reason, only to a lead who can see its channel; the dependent channel hears that "a milestone in a
+    private channel" moved, by how many working days, and what that means for its own milestones."""
+    milestone = slip.milestone
+    project = group[0][0].project
+
+    def in_channel(other: Milestone) -> bool:
+        return other.project_id == project.id or other.project.is_private is False
+
+    channel_key = keys.slip_downstream(milestone.id, slip.number, project.id)
+    _post(session, milestone, channel_key, project.channel_id, alerts.downstream(slip, group, shown=in_channel), now)
+    for lead in zones.active(list(project.lead_user_ids or [])):
+        seen: dict[int, bool] = {}
+
+        def to_lead(other: Milestone, lead: str = lead, seen: dict[int, bool] = seen) -> bool:
+            if other.project_id not in seen:
+                seen[other.project_id] = in_channel(other) or can_see(session, project=other.project, user_id=lead)
+            return seen[other.project_id]
+
+        key = keys.slip_downstream_lead(milestone.id, slip.number, project.id, lead)
+        rendered = alerts.downstream(slip, group, shown=to_lead)
+        _post(session, milestone, key, lead, rendered, now, not_before=zones.working_moment(lead, project, now))
+
+
+def _post(
+    session: Session,
+    milestone: Milestone,
+    key: str,
+    channel: str,
+    rendered: Rendered,
+    now: datetime,
+    *,
+    not_before: datetime | None = None,
+) -> None:
+    text, blocks = rendered
+    outgoing.post(
+        session,
+        workspace_id=milestone.workspace_id,
+        key=key,
+        channel=channel,
+        text=text,
+        blocks=blocks,
+        now=now,
+        not_before=not_before,
+    )
+
+
+def troubled(session: Session, found: list[Milestone], *, now: datetime) -> int:
+    """Tell the owner and the leads of each milestone become at risk or late, in their working hours, once a status,
+    day and person (the job and a request that changed a status share the key); return how many were queued."""
+    if not found:
+        return 0
+    people = {m.owner_id for m in found} | {lead for m in found for lead in m.project.lead_user_ids or []}
+    zones, deactivated = members.zones_and_deactivated(session, user_ids=people)
+    messages: list[tuple[int, Outgoing]] = []
+    for milestone in found:
+        project = milestone.project
+        ws = milestone.workspace_id
+        text, blocks = alerts.status(milestone)
+        day = local_day(now, project.time_zone)
+        for user in dict.fromkeys([milestone.owner_id, *(project.lead_user_ids or [])]):
+            if (ws, user) in deactivated:
+                continue
+            tz = zones.get((ws, user), project.time_zone)
+            at = next_working_moment(now, tz=tz, hours=working_hours(project))
+            payload = {"channel": user, "text": text, "blocks": blocks, "unfurl_links": False}
+            key = keys.status_alert(milestone.id, milestone.status, day, user)
+            messages.append((ws, Outgoing(key, "chat.postMessage", user, payload, at)))
+    return outbox.enqueue_many(session, messages, now=now)
