@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain import sequences
-from domain.calendar import local_text
+from domain.calendar import local_text, working_days_between
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.text import escape, short_number
 from domain.visibility import unseen
-from storage.models import ActionItem, Decision, Meeting, MeetingSeries, Project, Risk
+from domain.workspaces import working_hours
+from storage.models import ActionItem, ActionStatus, Decision, Meeting, MeetingSeries, Project, Risk
 
 AUTO_CLOSE_AFTER = timedelta(hours=3)
 TITLE_LIMIT = 200
@@ -42,10 +43,14 @@ def start(
     agenda: str = "",
     series_id: int | None = None,
 ) -> Meeting:
-    """Open a meeting in the project's channel (one at a time)."""
+    """Open a meeting in the project's channel (one at a time); titled as one of its recurring meetings, it is the
+    next of that series."""
     if open_meeting(session, project_id=project.id) is not None:
         raise Conflict("A meeting is already open in this channel.", hint="End it with `/meeting end`.")
     title = " ".join(title.split())[:TITLE_LIMIT] or f"Meeting {now:%Y-%m-%d}"
+    if series_id is None:
+        series = series_named(session, project_id=project.id, title=title)
+        series_id = series.id if series else None
     meeting = Meeting(
         workspace_id=project.workspace_id,
         project_id=project.id,
@@ -179,6 +184,67 @@ def captured_items(session: Session, meeting: Meeting) -> list[CapturedItem]:
             if d:
                 found.append(CapturedItem(kind, ref, d.statement, d.decided_by[0] if d.decided_by else None, None))
     return found
+
+
+def series_named(session: Session, *, project_id: int, title: str) -> MeetingSeries | None:
+    """Return the project's recurring meeting of this title (case and spacing aside), if any."""
+    wanted = " ".join(title.split()).casefold()
+    if not wanted:
+        return None
+    found = session.scalars(
+        select(MeetingSeries).where(MeetingSeries.project_id == project_id).order_by(MeetingSeries.id)
+    )
+    return next((s for s in found if " ".join(s.title.split()).casefold() == wanted), None)
+
+
+def carried_over(
+    session: Session, *, series_id: int, workspace_id: int, before: Meeting | None = None
+) -> list[ActionItem]:
+    """Return the action items captured in the series' ended meetings (before `before`) that are still open, each
+    once, oldest first; with `before`, those closed since it started too (what it opened with)."""
+    held = select(Meeting.captured).where(Meeting.series_id == series_id, Meeting.ended_at.is_not(None))
+    if before is not None:
+        held = held.where(Meeting.id < before.id)
+    numbers = {
+        number
+        for captured in session.scalars(held)
+        for entry in captured or []
+        if entry.get("kind") == "action" and (number := short_number(str(entry.get("ref")), "A")) is not None
+    }
+    if not numbers:
+        return []
+    still = ActionItem.status == ActionStatus.OPEN
+    if before is not None:
+        still = still | ((ActionItem.status == ActionStatus.DONE) & (ActionItem.completed_at >= before.started_at))
+    return list(
+        session.scalars(
+            select(ActionItem)
+            .where(ActionItem.workspace_id == workspace_id, ActionItem.number.in_(numbers), still)
+            .order_by(ActionItem.created_at, ActionItem.number)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Carried:
+    """An action item a meeting opens with, from an earlier meeting of its series, and its age in working days."""
+
+    item: ActionItem
+    age: int
+
+
+def carried_into(session: Session, meeting: Meeting, *, now: datetime) -> list[Carried]:
+    """Return what a meeting of a series opens with: the earlier meetings' open items (and those closed since it
+    started), each once, aged in the project's working days."""
+    if meeting.series_id is None:
+        return []
+    tz, hours = meeting.project.time_zone, working_hours(meeting.project)
+    return [
+        Carried(item, working_days_between(item.created_at, now, tz=tz, hours=hours))
+        for item in carried_over(
+            session, series_id=meeting.series_id, workspace_id=meeting.workspace_id, before=meeting
+        )
+    ]
 
 
 def parse_schedule(text: str) -> tuple[str, int, int]:

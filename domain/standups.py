@@ -17,11 +17,22 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.expression import Grouping
 
 from domain import members
-from domain.calendar import local_day
+from domain.calendar import WorkingHours, local_day, local_moment, next_working_day
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.outbox import Outgoing
 from domain.standup_schedule import Participant, Plan, prompt_at
-from storage.models import Away, Blocker, BlockerStatus, Holiday, OutboxMessage, Project, Standup, StandupAnswer
+from storage.models import (
+    ActionItem,
+    ActionStatus,
+    Away,
+    Blocker,
+    BlockerStatus,
+    Holiday,
+    OutboxMessage,
+    Project,
+    Standup,
+    StandupAnswer,
+)
 from storage.models.standups import DEFAULT_QUESTIONS
 
 ANSWER_LIMIT = 2900
@@ -431,6 +442,18 @@ def resolve_blocker(
     return blocker
 
 
+def still_blocked(session: Session, blocker_id: int, *, workspace_id: int, user_id: str) -> Blocker:
+    """Confirm a blocker is still open (the person blocked alone says so); return it."""
+    blocker = session.get(Blocker, blocker_id)
+    if blocker is None or blocker.workspace_id != workspace_id:
+        raise NotFound("That blocker no longer exists.")
+    if user_id != blocker.owner_id:
+        raise PermissionDenied("Only the person blocked can say they are still blocked.")
+    if blocker.status != BlockerStatus.OPEN:
+        raise Conflict("That blocker is already resolved.")
+    return blocker
+
+
 def open_blockers(session: Session, *, project_id: int) -> list[Blocker]:
     """Return a project's unresolved blockers, oldest first."""
     return list(
@@ -452,6 +475,51 @@ def open_blockers_of(session: Session, *, project_ids: Iterable[int]) -> dict[in
     ):
         found.setdefault(blocker.project_id, []).append(blocker)
     return found
+
+
+@dataclass(frozen=True)
+class Plate:
+    """What a participant's prompt reminds them of: their open action items due within two working days (overdue
+    ones first) and their open blockers."""
+
+    actions: tuple[ActionItem, ...] = ()
+    blockers: tuple[Blocker, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.actions or self.blockers)
+
+
+def soon_until(day: date, *, tz: str, hours: WorkingHours) -> datetime:
+    """The end of the next working day after the stand-up `day` in `tz`: what is due before it is due within two
+    working days (that day and the next)."""
+    return local_moment(next_working_day(day, hours) + timedelta(days=1), 0, tz)
+
+
+def open_actions_due(
+    session: Session, *, project_ids: Iterable[int], before: datetime
+) -> dict[tuple[int, str], list[ActionItem]]:
+    """Return the open action items of these projects due before `before` (overdue ones too), soonest first, by
+    (project, owner), in one query."""
+    found: dict[tuple[int, str], list[ActionItem]] = {}
+    for item in session.scalars(
+        select(ActionItem)
+        .where(
+            ActionItem.project_id.in_(set(project_ids)),
+            ActionItem.status == ActionStatus.OPEN,
+            ActionItem.due_at < before,
+        )
+        .order_by(ActionItem.due_at, ActionItem.number)
+    ):
+        found.setdefault((item.project_id, item.owner_id), []).append(item)
+    return found
+
+
+def plate_of(actions: Iterable[ActionItem], blockers: Iterable[Blocker], *, until: datetime) -> Plate:
+    """A participant's plate from their open items and blockers: the items due before `until`, each once."""
+    due = {a.id: a for a in actions if a.due_at is not None and a.due_at < until}
+    return Plate(
+        tuple(sorted(due.values(), key=lambda a: (a.due_at, a.number))), tuple({b.id: b for b in blockers}.values())
+    )
 
 
 def add_away(session: Session, *, workspace_id: int, user_id: str, first: date, last: date, now: datetime) -> Away:

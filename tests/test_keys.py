@@ -87,11 +87,13 @@ def test_standup_keys() -> None:
     )
     assert "standup:3:answer:2026-03-09:U0DEV2:blocker-8-resolved" == standups.blocker_update(answer, 8, "resolved")
     assert "standup:%:prompt:%" == standups.PROMPTS_LIKE
+    assert "standup:dm:DU0DEV2:1.2:blocker-8-still" == standups.prompt_blocker("DU0DEV2", "1.2", 8, "still")
 
 
 def test_meeting_keys() -> None:
     """Meetings' keys."""
     assert "meeting:2:started" == meetings.started(2)
+    assert "meeting:2:started:end" == meetings.started_at_end(2)
     assert "meeting:2:minutes" == meetings.minutes(2)
     assert "meeting:2:err:1700000000.000100" == meetings.capture_error(2, "1700000000.000100")
     assert "meeting:2:err:1700000000.000100:3" == meetings.capture_error(2, "1700000000.000100", 3)

@@ -29,6 +29,7 @@ HELP = CommandHelp(
     summary="meetings with minutes: ACTION:, DECISION:, RISK: and NOTE: lines are captured while one is open.",
     usages=(
         ("/meeting start Sprint review @lead @pm", "open a meeting (mentions are invited)"),
+        ("/meeting start Weekly sync", "the next of a recurring meeting: opens with the last one's open items"),
         ("/meeting end", "close it and post the minutes"),
         ("/meeting minutes M-3", "upload a meeting's minutes as a Markdown file (the latest without an id)"),
         ('/meeting schedule "Weekly sync" every tuesday 10:00', "a recurring meeting: agenda an hour before"),
@@ -53,7 +54,7 @@ def on_meeting(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
         meeting = meetings.start(
             db(context), project=proj, by=command["user_id"], title=title, now=now(context), invited=user_ids_in(rest)
         )
-        text, blocks = render.started(meeting)
+        text, blocks = render.started(meeting, meetings.carried_into(db(context), meeting, now=now(context)))
         outgoing.post(
             db(context),
             workspace_id=proj.workspace_id,
@@ -114,8 +115,22 @@ def _named_meeting(command: dict[str, Any], ref: str, context: BoltContext, clie
 
 
 def close(session: Session, meeting: Meeting, *, now: datetime) -> None:
-    """End the meeting and post its minutes in the channel (split if long)."""
+    """End the meeting and post its minutes in the channel (split if long); the items it opened with show how
+    they stand in its opening message."""
     meetings.end(session, meeting, now=now)
+    carried = meetings.carried_into(session, meeting, now=meeting.started_at)
+    if carried:
+        text, blocks = render.started(meeting, carried)
+        outgoing.update(
+            session,
+            workspace_id=meeting.workspace_id,
+            key=keys.started_at_end(meeting.id),
+            of_key=keys.started(meeting.id),
+            conversation=meeting.project.channel_id,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
     text, blocks = render.minutes(meeting, meetings.captured_items(session, meeting))
     outgoing.post_in_parts(
         session,

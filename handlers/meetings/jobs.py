@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session, joinedload
 from domain import meetings, outbox
 from domain import risks as risk_rules
 from domain.meeting_schedule import agenda_due
-from domain.text import date_token, escaped, user_mention
+from domain.text import date_token, escape, escaped, plural, user_mention
 from handlers import outgoing
 from handlers.meetings import commands as meeting_handlers
 from handlers.meetings import keys, render
-from storage.models import ActionItem, ActionStatus, Decision, DecisionStatus, Meeting, MeetingSeries
+from storage.models import ActionItem, ActionStatus, Decision, DecisionStatus, MeetingSeries
 
 
 def queue_meetings(session: Session, now: datetime) -> int:
@@ -45,15 +45,18 @@ def queue_meetings(session: Session, now: datetime) -> int:
 
 
 def _agenda(session: Session, series: MeetingSeries, starts: datetime) -> dict[str, list[str]]:
-    """Open actions due before the next meeting, risks at high or above, pending decisions, last minutes' items."""
+    """Open actions due before the next meeting, risks at high or above, pending decisions; the last meetings' open
+    items are counted, not listed: they open the meeting with their Done buttons (each item in one place)."""
     project_id = series.project_id
     next_meeting = starts + timedelta(days=7)
+    carried = meetings.carried_over(session, series_id=series.id, workspace_id=series.project.workspace_id)
     due = session.scalars(
         select(ActionItem)
         .where(
             ActionItem.project_id == project_id,
             ActionItem.status == ActionStatus.OPEN,
             ActionItem.due_at < next_meeting,
+            ActionItem.id.not_in([a.id for a in carried]),
         )
         .order_by(ActionItem.due_at)
     )
@@ -61,14 +64,12 @@ def _agenda(session: Session, series: MeetingSeries, starts: datetime) -> dict[s
     pending = session.scalars(
         select(Decision).where(Decision.project_id == project_id, Decision.status == DecisionStatus.PROPOSED)
     )
-    last = session.scalar(
-        select(Meeting).where(Meeting.series_id == series.id, Meeting.ended_at.is_not(None)).order_by(Meeting.id.desc())
-    )
-    carried = (
-        [f"• *{i.ref}* {escaped(i.text, 200)}" for i in meetings.captured_items(session, last) if i.kind == "action"]
-        if last
+    opening = (
+        [f"{plural(len(carried), 'open item')} ({', '.join(a.ref for a in carried[:10])}"
+         f"{', …' if len(carried) > 10 else ''}): `/meeting start {escape(series.title)}` opens with them."]
+        if carried
         else []
-    )
+    )  # fmt: skip
     return {
         "Actions due before the next meeting": [
             f"• *{a.ref}* {escaped(a.title, 200)} · {user_mention(a.owner_id)} · due {date_token(a.due_at)}"
@@ -77,5 +78,5 @@ def _agenda(session: Session, series: MeetingSeries, starts: datetime) -> dict[s
         ],
         "Risks at high or above": [f"• *{r.ref}* {escaped(r.title, 200)} · score {r.score}" for r in high],
         "Pending decisions": [f"• *{d.ref}* {escaped(d.statement, 200)}" for d in pending],
-        "Open items from the last minutes": carried,
+        "Open items from the last meeting": opening,
     }

@@ -14,6 +14,11 @@ def started(meeting_id: int) -> str:
     return f"{_meeting(meeting_id)}started"
 
 
+def started_at_end(meeting_id: int) -> str:
+    """The started message brought up to date when the meeting ends (the items it opened with, closed or not)."""
+    return f"{started(meeting_id)}:end"
+
+
 def minutes(meeting_id: int) -> str:
     """The minutes posted when it ends."""
     return f"{_meeting(meeting_id)}minutes"

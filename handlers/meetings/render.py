@@ -2,26 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from domain.meetings import CapturedItem, duration_text
-from domain.text import date_token, escape, escaped, truncate, user_mention
-from storage.models import Meeting
+from domain.meetings import CapturedItem, Carried, duration_text
+from domain.text import date_token, escape, escaped, plural, truncate, user_mention
+from handlers.ids import Action
+from handlers.render.blocks import button
+from handlers.render.records import action_headline
+from storage.models import ActionStatus, Meeting
 
 KIND_HEADINGS = (("decision", "Decisions"), ("action", "Action items"), ("risk", "Risks"))
+CARRIED_SHOWN = 40  # each carried item is a block with its Done button; Slack allows 50 blocks a message
 
 
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+def _section(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
 
 
-def started(meeting: Meeting) -> tuple[str, list[dict[str, Any]]]:
-    """The channel message when a meeting starts, saying how to capture."""
+def started(meeting: Meeting, carried: Sequence[Carried] = ()) -> tuple[str, list[dict[str, Any]]]:
+    """The channel message when a meeting starts, saying how to capture; a meeting of a series opens with the open
+    action items of its earlier meetings, each with its Done button (those closed since show it instead)."""
     text = (
         f":calendar: *{escape(meeting.title)}* ({meeting.ref}) has started. Lines starting with `ACTION:`, "
         "`DECISION:`, `RISK:` or `NOTE:` are captured for the minutes; `/meeting end` posts them."
     )
-    return f"{escape(meeting.title)} started", [_section(text)]
+    blocks = [_section(text)]
+    if carried:
+        blocks.append(_section(f"*Open items from the last meeting ({len(carried)})*"))
+        blocks += [_carried(c) for c in carried[:CARRIED_SHOWN]]
+        if len(carried) > CARRIED_SHOWN:
+            more = f"…and {len(carried) - CARRIED_SHOWN} more: `/action list` shows them."
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
+    return f"{escape(meeting.title)} started", blocks
+
+
+def carried_line(c: Carried) -> str:
+    """`*A-4* title · @owner · 3 working days old · due <date>`: an item carried over, as the meeting sees it."""
+    item = c.item
+    due = f"due {date_token(item.due_at)}" if item.due_at else "no due date"
+    age = f"{plural(c.age, 'working day')} old" if c.age else "from today"
+    return f"{action_headline(item)} · {user_mention(item.owner_id)} · {age} · {due}"
+
+
+def _carried(c: Carried) -> dict[str, Any]:
+    if c.item.status == ActionStatus.OPEN:
+        return _section(carried_line(c), accessory=button("Done", Action.ACTION_DONE, c.item.ref))
+    return _section(f":white_check_mark: {carried_line(c)} · done")
 
 
 def minutes(meeting: Meeting, items: list[CapturedItem]) -> tuple[str, list[dict[str, Any]]]:

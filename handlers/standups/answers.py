@@ -15,13 +15,14 @@ from domain.errors import InvalidInput
 from domain.standup_schedule import open_day, prompt_at
 from domain.text import plain_from_slack
 from domain.workspaces import is_lead
+from handlers import outgoing
 from handlers.context import db, now, workspace
 from handlers.forms import checking, text_of
 from handlers.ids import Action, Block, View
 from handlers.registry import Listeners
+from handlers.standups import keys, render
 from handlers.standups import notices as standup_posts
-from handlers.standups import render
-from storage.models import Standup, StandupAnswer
+from storage.models import Blocker, Standup, StandupAnswer
 
 
 def register(listeners: Listeners) -> None:
@@ -29,6 +30,7 @@ def register(listeners: Listeners) -> None:
     listeners.action(Action.STANDUP_SKIP, on_skip_clicked)
     listeners.action(Action.STANDUP_AWAY, on_away_clicked)
     listeners.action(Action.BLOCKER_RESOLVED, on_blocker_resolved)
+    listeners.action(Action.BLOCKER_STILL, on_blocker_still)
     listeners.view(View.STANDUP_ANSWER, on_answer_submitted, check=checking(_answered))
     listeners.view(View.STANDUP_AWAY, on_away_submitted, check=checking(_away_range))
     listeners.message_reader("im", on_direct_message)
@@ -134,7 +136,7 @@ def on_blocker_resolved(ack: Ack, body: dict[str, Any], context: BoltContext, cl
     blocker_id = int(body["actions"][0]["value"])
     user_id = body["user"]["id"]
     session = db(context)
-    from storage.models import Blocker, Project
+    from storage.models import Project
 
     found = session.get(Blocker, blocker_id)
     project = session.get(Project, found.project_id) if found else None
@@ -151,7 +153,37 @@ def on_blocker_resolved(ack: Ack, body: dict[str, Any], context: BoltContext, cl
         standup = session.get(Standup, answer.standup_id)
         if standup is not None:
             standup_posts.refresh_blocker(session, standup, answer, blocker, now=now(context))
+    _answered_in_prompt(body, blocker, resolved=True, context=context)
     ack()
+
+
+def on_blocker_still(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """A prompt's Yes, still blocked: the blocker stays open and the prompt says so (the person blocked alone)."""
+    blocker = standups.still_blocked(
+        db(context), int(body["actions"][0]["value"]), workspace_id=workspace(context).id, user_id=body["user"]["id"]
+    )
+    _answered_in_prompt(body, blocker, resolved=False, context=context)
+    ack()
+
+
+def _answered_in_prompt(body: dict[str, Any], blocker: Blocker, *, resolved: bool, context: BoltContext) -> None:
+    """A prompt's "Still blocked?" answered: its buttons give way to the answer (a click elsewhere changes nothing)."""
+    block_id = str(body["actions"][0].get("block_id") or "")
+    container, message = body.get("container") or {}, body.get("message")
+    if block_id != render.still_blocked_block(blocker.id) or not message or not container.get("message_ts"):
+        return
+    channel, ts = str(container.get("channel_id")), str(container["message_ts"])
+    text, blocks = render.blocker_checked(message, block_id, resolved=resolved)
+    outgoing.update(
+        db(context),
+        workspace_id=blocker.workspace_id,
+        key=keys.prompt_blocker(channel, ts, blocker.id, "resolved" if resolved else "still"),
+        channel=channel,
+        ts=ts,
+        text=text,
+        blocks=blocks,
+        now=now(context),
+    )
 
 
 def on_direct_message(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -28,9 +28,10 @@ from domain.standup_schedule import (
     summary_days,
 )
 from domain.standups import Roster
+from domain.workspaces import working_hours
 from handlers.standups import keys, render
 from handlers.standups import notices as standup_posts
-from storage.models import Blocker, Standup
+from storage.models import ActionItem, Blocker, Standup
 
 SUMMARY_GRACE = timedelta(hours=24)  # a summary missed in downtime still goes out within a day
 CATCH_UP = timedelta(hours=26)  # a first tick looks back over a whole local day (25 hours when clocks go back)
@@ -96,13 +97,17 @@ def _work_out(
 def _messages(session: Session, due: list[Due], now: datetime) -> list[tuple[int, Outgoing]]:
     """Render what is due, leaving out who answered (or skipped) already."""
     answers = standups.answered(session, {(d.standup.id, day) for d in due for day in d.days()})
-    summarised = [d.standup.project_id for d in due if d.summaries]
-    blockers = standups.open_blockers_of(session, project_ids=summarised) if summarised else {}
+    summarised = {d.standup.project_id for d in due if d.summaries}
+    prompted = [d for d in due if d.prompts]
+    # One query for everyone's blockers, one for their items due soon: never one per person.
+    wanted = summarised | {d.standup.project_id for d in prompted}
+    blockers = standups.open_blockers_of(session, project_ids=wanted) if wanted else {}
+    soon = _due_soon(session, prompted)
     names: dict[int, dict[str, str]] = {}  # by workspace, read for the first summary that needs them
     messages: list[tuple[int, Outgoing]] = []
     for d in due:
         d.answers = answers.get(d.standup.id, {})
-        messages += _prompts(d) + _reminders(d, now)
+        messages += _prompts(d, _Plates(d, soon, blockers.get(d.standup.project_id, [])), now) + _reminders(d, now)
         for day, at in d.summaries:
             messages += _summary(session, d, day, at, blockers.get(d.standup.project_id, []), names, now)
     return messages
@@ -197,8 +202,38 @@ class _Rendered:
         return self.cache[day, reminder]
 
 
-def _prompts(due: Due) -> list[tuple[int, Outgoing]]:
-    """Everyone in a zone whose prompt time has come, asked that day, and not answered ahead (the evening before)."""
+def _due_soon(session: Session, prompted: list[Due]) -> dict[tuple[int, str], list[ActionItem]]:
+    """The open action items, by (project, owner), that may be due within two working days of a prompt due now."""
+    if not prompted:
+        return {}
+    until = max(_until(d.standup, day, tz) for d in prompted for tz, (day, _) in d.prompts.items())
+    return standups.open_actions_due(session, project_ids={d.standup.project_id for d in prompted}, before=until)
+
+
+def _until(standup: Standup, day: date, tz: str) -> datetime:
+    return standups.soon_until(day, tz=tz, hours=working_hours(standup.project))
+
+
+class _Plates:
+    """Each participant's own items due soon and open blockers, for their prompt."""
+
+    def __init__(self, due: Due, soon: dict[tuple[int, str], list[ActionItem]], blockers: list[Blocker]) -> None:
+        self.project_id, self.standup, self.soon = due.standup.project_id, due.standup, soon
+        self.blockers: dict[str, list[Blocker]] = defaultdict(list)
+        for blocker in blockers:
+            self.blockers[blocker.owner_id].append(blocker)
+        self.until: dict[tuple[date, str], datetime] = {}  # worked out once per zone
+
+    def of(self, user: str, day: date, tz: str) -> standups.Plate:
+        if (day, tz) not in self.until:
+            self.until[day, tz] = _until(self.standup, day, tz)
+        actions = self.soon.get((self.project_id, user), [])
+        return standups.plate_of(actions, self.blockers.get(user, []), until=self.until[day, tz])
+
+
+def _prompts(due: Due, plates: _Plates, now: datetime) -> list[tuple[int, Outgoing]]:
+    """Everyone in a zone whose prompt time has come, asked that day, and not answered ahead (the evening before);
+    a prompt names the person's own items due soon and open blockers (rendered for them alone, then)."""
     standup, message = due.standup, _Rendered(due.standup)
     out = []
     for user, tz in due.zones.items():
@@ -207,7 +242,8 @@ def _prompts(due: Due) -> list[tuple[int, Outgoing]]:
         day, asked = due.prompts[tz]
         if (day, user) in due.answers or due.roster.participant(user, tz).is_away(day):
             continue
-        text, blocks = message(day, False)
+        plate = plates.of(user, day, tz)
+        text, blocks = render.prompt(standup, day, plate=plate, now=asked) if plate else message(day, False)
         key = standup_posts.key(standup, "prompt", day, user)
         out.append((standup.workspace_id, _dm(key, user, text, blocks, asked)))
     return out

@@ -38,3 +38,8 @@ def closed(dm_key: str) -> str:
 def blocker_update(answer_key: str, blocker_id: int, status: str) -> str:
     """An answer message updated to its blocker's status."""
     return f"{answer_key}:blocker-{blocker_id}-{status}"
+
+
+def prompt_blocker(channel: str, ts: str, blocker_id: int, answer: str) -> str:
+    """A prompt DM updated to its person's answer to "Still blocked?" about one blocker."""
+    return f"standup:dm:{channel}:{ts}:blocker-{blocker_id}-{answer}"

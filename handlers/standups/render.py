@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from domain.standups import MemberStats, response_rate
-from domain.text import channel_mention, escape, escaped, truncate, user_mention
+from domain.standups import MemberStats, Plate, response_rate
+from domain.text import channel_mention, date_token, escape, escaped, truncate, user_mention
 from handlers.ids import Action, Block, View
 from handlers.render.blocks import button as _button
 from handlers.render.blocks import plain as _plain
 from handlers.render.blocks import section as _section
 from handlers.render.blocks import text as _text
-from storage.models import Blocker, BlockerStatus, Standup, StandupAnswer
+from handlers.render.records import action_headline
+from storage.models import ActionItem, Blocker, BlockerStatus, Standup, StandupAnswer
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -27,8 +28,11 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def prompt(standup: Standup, day: date, *, reminder: bool = False) -> tuple[str, list[dict[str, Any]]]:
-    """The DM that asks a participant for their update, with Answer, Skip today and Away."""
+def prompt(
+    standup: Standup, day: date, *, reminder: bool = False, plate: Plate | None = None, now: datetime | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The DM that asks a participant for their update, with Answer, Skip today and Away; with their `plate`, the
+    action items they have due soon (overdue first, as of `now`) and each open blocker asking "Still blocked?"."""
     value = f"{standup.id}|{day.isoformat()}"
     intro = (
         f":wave: Still missing your stand-up for {channel_mention(standup.project.channel_id)} ({day_label(day)})."
@@ -48,7 +52,59 @@ def prompt(standup: Standup, day: date, *, reminder: bool = False) -> tuple[str,
             ],
         },
     ]
+    if plate:
+        blocks[1:1] = _plate(plate, now)
     return (f"Stand-up reminder for {day_label(day)}" if reminder else f"Stand-up for {day_label(day)}"), blocks
+
+
+ON_THE_PLATE = 10  # items listed in a prompt; blockers each get their buttons, so fewer
+BLOCKERS_SHOWN = 5
+
+
+def _plate(plate: Plate, now: datetime | None) -> list[dict[str, Any]]:
+    """The participant's own items due within two working days, and their open blockers with Still blocked?."""
+    blocks: list[dict[str, Any]] = []
+    if plate.actions:
+        lines = [_due_line(a, now) for a in plate.actions[:ON_THE_PLATE]]
+        if len(plate.actions) > ON_THE_PLATE:
+            lines.append(f"…and {len(plate.actions) - ON_THE_PLATE} more: `/action list` shows them.")
+        blocks.append(_section("*Your action items due within two working days*\n" + "\n".join(lines)))
+    for blocker in plate.blockers[:BLOCKERS_SHOWN]:
+        since = date_token(blocker.created_at, "{date_short_pretty}")
+        blocks.append(_section(f":construction: *Still blocked?* {escaped(blocker.text, 500)} _(since {since})_"))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": still_blocked_block(blocker.id),
+                "elements": [
+                    _button("Yes, still blocked", Action.BLOCKER_STILL, str(blocker.id)),
+                    _button("Resolved", Action.BLOCKER_RESOLVED, str(blocker.id), "primary"),
+                ],
+            }
+        )
+    return blocks
+
+
+def _due_line(item: ActionItem, now: datetime | None) -> str:
+    overdue = now is not None and item.due_at is not None and item.due_at < now
+    due = date_token(item.due_at) if item.due_at else "no due date"
+    return f"• {':warning: *overdue* · ' if overdue else ''}{action_headline(item)} · due {due}"
+
+
+STILL_BLOCKED = "still-blocked-"  # block ids of a prompt's "Still blocked?" buttons
+
+
+def still_blocked_block(blocker_id: int) -> str:
+    """The block id of a blocker's "Still blocked?" buttons in a prompt."""
+    return f"{STILL_BLOCKED}{blocker_id}"
+
+
+def blocker_checked(message: dict[str, Any], block_id: str, *, resolved: bool) -> tuple[str, list[dict[str, Any]]]:
+    """A prompt whose "Still blocked?" was answered: that blocker's buttons give way to the answer."""
+    said = ":white_check_mark: Resolved" if resolved else ":construction: Still blocked: noted"
+    answer = {"type": "context", "block_id": block_id, "elements": [_text(said)]}
+    blocks = [answer if b.get("block_id") == block_id else b for b in message.get("blocks") or []]
+    return str(message.get("text") or "Stand-up"), blocks
 
 
 def answered_note(standup: Standup, day: date, *, skipped: bool) -> tuple[str, list[dict[str, Any]]]:
