@@ -97,8 +97,10 @@ class ScheduledWork:
         scheduler` does), else in this thread."""
         report = run_due(self.factory, self.client, now=at, deliver=self.delivery is None)
         if self.delivery is not None:
-            self.delivery.wake()
-            self.delivery.caught_up(timeout=STEP_SENDING_SECONDS)  # a jump shows each step's messages in order
+            # Every message due at this step is sent before the clock moves on, those waiting for their
+            # conversation's pace too (a person's three DMs at 09:00 and their stand-up prompt at 09:30 arrive at
+            # 09:00 and 09:30, not at whatever sandbox hour the pause ends in real time).
+            self.delivery.drain(timeout=STEP_SENDING_SECONDS)
         self.on_step(at)
         return report
 

@@ -1,14 +1,18 @@
-"""The workspace a first start shows: #proj-apollo, five people in five time zones, and some work in it.
+"""The workspace a first start shows: #proj-apollo, five people in five time zones, and some work in it; and
+#proj-payments, whose API milestone #proj-apollo's UAT waits for.
 
-The action items, risks and decisions are made through the real app (signed slash commands, as the
-people would type them), so the channel shows pmbot's own cards.
+The action items, risks, decisions, milestones and the change request are made through the real app (signed slash
+commands and a form, as the people would type them), so the channels show pmbot's own cards. The payments API slips
+past its baseline, so #proj-apollo hears of it through the dependency, and a change request to move the UAT waits
+for the Berlin lead's approval in their DM.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from sandbox import people
+from sandbox import interactions, people
 from sandbox.core import Sandbox
 from sandbox.standin import FakeSlack
 
@@ -23,6 +27,8 @@ PEOPLE = [
     ("U0AKL", "dev-auckland", "Designer", "Pacific/Auckland", "en-NZ"),
 ]
 CHANNEL_ID, CHANNEL_NAME = "C0APOLLO", "proj-apollo"
+PAYMENTS_ID, PAYMENTS_NAME = "C0PAYMENTS", "proj-payments"
+PAYMENTS_PEOPLE = ["U0LAX", "U0KOL", "U0KTM"]
 
 # who types what, in order
 SCRIPT = [
@@ -37,20 +43,80 @@ SCRIPT = [
     ("U0BER", "/decision we use PostgreSQL in production"),
     ("U0KTM", "/decision release train every second Tuesday"),
     ("U0KOL", "I'll have the contract draft ready before the weekend. Anything we must add about <SLAs> & support?"),
+    ("U0BER", '/milestone "UAT sign-off" in 6 weeks @lead-berlin'),
+    ("U0LAX", "Payments squad: the partner API lives here.", PAYMENTS_ID),
+    ("U0LAX", "/pm config leads @pm-la", PAYMENTS_ID),
+    ("U0LAX", "/pm config tz America/Los_Angeles", PAYMENTS_ID),
+    ("U0LAX", '/milestone M-API "Payments API ready" in 5 weeks @dev-kolkata', PAYMENTS_ID),
+    ("U0BER", "/milestone depends M-UAT on #proj-payments M-API"),
+    ("U0KOL", "/milestone move M-API in 7 weeks: the vendor's sandbox keys arrive two weeks late", PAYMENTS_ID),
 ]
+
+# A form someone fills in after the script: who, where, the command that opens it, and what they type (by block id).
+FORMS: list[tuple[str, str, str, dict[str, Any]]] = [
+    ("U0LAX", CHANNEL_ID, "/change Move UAT sign-off by two weeks", {
+        "category": "schedule",
+        "description": "UAT needs the payments API; M-API now lands two weeks later.",
+        "justification": "Testing without the real API would have to be repeated.",
+        "impact_days": "14",
+        "impact_cost": "None: the same people, two weeks later.",
+        "milestones": ["M-UAT"],
+    }),
+]  # fmt: skip
 
 
 def people_and_channels(fake: FakeSlack) -> None:
-    """The five people, and the project channel the Berlin lead created, with them and the bot in it."""
+    """The five people, the project channel the Berlin lead created, with them and the bot in it, and the payments
+    channel of three of them."""
     for user_id, name, real_name, tz, locale in PEOPLE:
         fake.add_user(user_id, name=name, real_name=real_name, tz=tz, locale=locale)
     members = [p[0] for p in PEOPLE] + [fake.bot_user_id]
     fake.add_channel(CHANNEL_ID, name=CHANNEL_NAME, members=members, creator="U0BER")  # the lead who welcomes all
+    fake.add_channel(PAYMENTS_ID, name=PAYMENTS_NAME, members=[*PAYMENTS_PEOPLE, fake.bot_user_id], creator="U0LAX")
 
 
 def conversation(sb: Sandbox) -> None:
-    """Type the script into #proj-apollo through the real app."""
-    for user_id, text in SCRIPT:
-        answer = people.send(sb, user_id, CHANNEL_ID, text)
+    """Type the script (into #proj-apollo unless a line names its channel), then fill in the forms, through the real
+    app."""
+    for user_id, text, *where in SCRIPT:
+        answer = people.send(sb, user_id, where[0] if where else CHANNEL_ID, text)
         if not answer.get("ok"):
             log.warning("seeding the sandbox: %r by %s was not taken: %s", text, user_id, answer)
+    for user_id, channel, text, typed in FORMS:
+        people.send(sb, user_id, channel, text)
+        view_id = sb.top_view(user_id)
+        view = sb.fake.view(view_id) if view_id else None
+        answer = interactions.submit(sb, user_id, view_id, filled(view, typed)) if view_id and view else {}
+        if not answer.get("ok"):
+            log.warning("seeding the sandbox: the form of %r by %s was not taken: %s", text, user_id, answer)
+
+
+def filled(view: dict[str, Any], typed: dict[str, Any]) -> dict[str, Any]:
+    """A form's state as Slack sends it: each input as it opened, with `typed` put in (a select's option by its
+    label's start, a date as ISO text, anything else as the text typed)."""
+    state: dict[str, Any] = {}
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        if block.get("type") != "input" or "action_id" not in element:
+            continue
+        kind, wanted = element["type"], typed.get(block["block_id"])
+        value: dict[str, Any] = {"type": kind}
+        options = element.get("options") or []
+        if kind in ("static_select", "multi_static_select"):
+            labels = wanted if isinstance(wanted, list) else [wanted] if wanted else []
+            picked = [o for o in options if any(str(o["text"]["text"]).lower().startswith(str(w).lower())
+                                                or o["value"] == w for w in labels)]  # fmt: skip
+            if kind == "static_select":
+                value["selected_option"] = (picked or [element.get("initial_option")])[0]
+            else:
+                value["selected_options"] = picked or element.get("initial_options") or []
+        elif kind == "datepicker":
+            value["selected_date"] = wanted or element.get("initial_date")
+        elif kind in ("users_select", "multi_users_select"):
+            value["selected_user" if kind == "users_select" else "selected_users"] = wanted or element.get(
+                "initial_user" if kind == "users_select" else "initial_users"
+            )
+        else:
+            value["value"] = wanted if wanted is not None else element.get("initial_value")
+        state[block["block_id"]] = {element["action_id"]: value}
+    return state

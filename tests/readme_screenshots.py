@@ -21,7 +21,18 @@ SEED_KEY = "pmbot-sandbox-seed"
 
 def seed_fingerprint() -> str:
     """A short hash of who the sandbox seeds and what they type."""
-    data = json.dumps([seed.PEOPLE, seed.CHANNEL_ID, seed.CHANNEL_NAME, seed.SCRIPT], sort_keys=True)
+    data = json.dumps(
+        [
+            seed.PEOPLE,
+            seed.CHANNEL_ID,
+            seed.CHANNEL_NAME,
+            seed.PAYMENTS_ID,
+            seed.PAYMENTS_PEOPLE,
+            seed.SCRIPT,
+            seed.FORMS,
+        ],
+        sort_keys=True,
+    )
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -231,6 +232,41 @@ def test_a_mistyped_command_asks_did_you_mean_and_records_nothing(page: Any, sho
     assert 0 == page.locator("#messages .message", has_text="A-5").count()
     page.evaluate("document.getElementById('messages').scrollTop = 1e9")  # the last test left it scrolled up
     shot(page, shots, "8-did-you-mean.png")
+
+
+def test_a_slip_upstream_reaches_this_project_and_a_change_request_waits_for_approval(
+    page: Any, url: str, shots: Path
+) -> None:
+    """The seed's payments API slipped past its baseline: #proj-apollo hears it with the chain to its UAT; the change
+    request to move the UAT waits in the Berlin lead's DM with Approve, Reject and Ask for more; `/milestone timeline`
+    uploads the picture (saved beside the screenshots as the README's timeline)."""
+    act_as(page, "U0BER")
+    alert = message_with(page, "Waiting for it in")
+    assert "M-API" in alert.inner_text() and "M-UAT" in alert.inner_text() and "proj-payments" in alert.inner_text()
+    alert.scroll_into_view_if_needed()
+    shot(page, shots, "10-slip-reaches-a-dependent-project.png")
+
+    act_as(page, "U0BER", "DU0BER")
+    request = message_with(page, "CR-1")
+    for action in ("change_approve", "change_reject", "change_ask"):
+        assert 1 == request.locator(f"button[data-action='{action}']").count(), action
+    assert "M-UAT" in request.inner_text()
+    request.scroll_into_view_if_needed()
+    shot(page, shots, "11-change-request-to-approve.png")
+
+    act_as(page, "U0BER")
+    send(page, "/milestone timeline")
+    picture = page.locator("#messages img.file-image").last
+    picture.wait_for()
+    messages = get(f"{url}api/snapshot?user=U0BER&channel={CHANNEL}")["messages"]
+    [upload] = [f for m in messages for f in m.get("files") or [] if f.get("mimetype") == "image/png"][-1:]
+    (shots / "12-milestone-timeline.png").write_bytes(get_bytes(f"{url}api/file/{upload['id']}"))
+    stamp_seed(shots / "12-milestone-timeline.png")
+
+
+def get_bytes(address: str) -> bytes:
+    with urllib.request.urlopen(address, timeout=10) as answer:
+        return bytes(answer.read())
 
 
 def test_uploaded_files_open_as_a_table_or_text(page: Any) -> None:

@@ -98,7 +98,8 @@ def test_sandbox_starts_without_set_up_and_keeps_its_workspace(tmp_path: Path) -
     assert not (tmp_path / "pmbot.db").exists()  # never the production default
     engine = make_engine(f"sqlite:///{tmp_path / 'pmbot-sandbox.db'}")
     with engine.connect() as db:  # seeded in the lead's zone, as `/pm config tz` set it; nobody works in UTC
-        assert [("C0APOLLO", "Europe/Berlin")] == list(db.execute(select(Project.channel_id, Project.time_zone)))
+        projects = sorted(db.execute(select(Project.channel_id, Project.time_zone)))
+        assert [("C0APOLLO", "Europe/Berlin"), ("C0PAYMENTS", "America/Los_Angeles")] == projects
     engine.dispose()
     with sandbox(tmp_path) as (url, _):
         assert first == conversation(url)[: len(first)]  # the same conversation, nothing seeded twice
@@ -111,13 +112,15 @@ def test_sandbox_starts_without_set_up_and_keeps_its_workspace(tmp_path: Path) -
 
 @pytest.mark.slow
 def test_the_seeded_lead_is_the_projects_lead(tmp_path: Path) -> None:
-    """The seed's `/pm config leads @lead-berlin` is taken: she created the channel, so nobody sees a refusal."""
+    """The seed's `/pm config leads @lead-berlin` is taken: she created the channel, so nobody sees a refusal; and
+    `@pm-la` leads #proj-payments, which he created."""
     with sandbox(tmp_path) as (url, _):
         said = conversation(url)
     assert [] == [m for m in said if "first leads are named" in m]
     engine = make_engine(f"sqlite:///{tmp_path / 'pmbot-sandbox.db'}")
     with engine.connect() as db:
-        assert [["U0BER"]] == list(db.scalars(select(Project.lead_user_ids)))
+        leads = {channel: users for channel, users in db.execute(select(Project.channel_id, Project.lead_user_ids))}
+        assert {"C0APOLLO": ["U0BER"], "C0PAYMENTS": ["U0LAX"]} == leads
     engine.dispose()
 
 
