@@ -402,6 +402,19 @@ def blocker_text(standup: Standup, answers: list[str]) -> str | None:
     return None if not text or NO_BLOCKER.match(text) else text
 
 
+def same_blocker(text: str) -> str:
+    """A blocker's text as compared with another's: case, spacing and closing punctuation aside."""
+    return " ".join(text.split()).casefold().rstrip(".!")
+
+
+def get_blocker(session: Session, blocker_id: int, *, workspace_id: int) -> Blocker:
+    """Return a blocker of the workspace (NotFound otherwise)."""
+    blocker = session.get(Blocker, blocker_id)
+    if blocker is None or blocker.workspace_id != workspace_id:
+        raise NotFound("That blocker no longer exists.")
+    return blocker
+
+
 def track_blocker(session: Session, standup: Standup, answer: StandupAnswer, *, now: datetime) -> Blocker | None:
     """Open (or update) the tracked blocker raised by an answer."""
     text = blocker_text(standup, list(answer.answers))
@@ -413,6 +426,18 @@ def track_blocker(session: Session, standup: Standup, answer: StandupAnswer, *, 
     if existing is not None:
         existing.text = text
         return existing
+    same = same_blocker(text)
+    for still in session.scalars(
+        select(Blocker)
+        .where(
+            Blocker.project_id == standup.project_id,
+            Blocker.owner_id == answer.user_id,
+            Blocker.status == BlockerStatus.OPEN,
+        )
+        .order_by(Blocker.id)
+    ):
+        if same_blocker(still.text) == same:  # the same blocker said again: still the one from its first day
+            return still
     blocker = Blocker(
         workspace_id=standup.workspace_id,
         project_id=standup.project_id,
@@ -431,9 +456,7 @@ def resolve_blocker(
     session: Session, blocker_id: int, *, workspace_id: int, user_id: str, is_lead: bool, now: datetime
 ) -> Blocker:
     """Mark a blocker resolved (by the person blocked or a lead)."""
-    blocker = session.get(Blocker, blocker_id)
-    if blocker is None or blocker.workspace_id != workspace_id:
-        raise NotFound("That blocker no longer exists.")
+    blocker = get_blocker(session, blocker_id, workspace_id=workspace_id)
     if user_id != blocker.owner_id and not is_lead:
         raise PermissionDenied("Only the person blocked or a project lead can resolve a blocker.")
     if blocker.status != BlockerStatus.OPEN:
@@ -444,9 +467,7 @@ def resolve_blocker(
 
 def still_blocked(session: Session, blocker_id: int, *, workspace_id: int, user_id: str) -> Blocker:
     """Confirm a blocker is still open (the person blocked alone says so); return it."""
-    blocker = session.get(Blocker, blocker_id)
-    if blocker is None or blocker.workspace_id != workspace_id:
-        raise NotFound("That blocker no longer exists.")
+    blocker = get_blocker(session, blocker_id, workspace_id=workspace_id)
     if user_id != blocker.owner_id:
         raise PermissionDenied("Only the person blocked can say they are still blocked.")
     if blocker.status != BlockerStatus.OPEN:
@@ -489,10 +510,13 @@ class Plate:
         return bool(self.actions or self.blockers)
 
 
-def soon_until(day: date, *, tz: str, hours: WorkingHours) -> datetime:
-    """The end of the next working day after the stand-up `day` in `tz`: what is due before it is due within two
-    working days (that day and the next)."""
-    return local_moment(next_working_day(day, hours) + timedelta(days=1), 0, tz)
+def soon_until(day: date, *, tz: str, hours: WorkingHours, holidays: Iterable[date] = ()) -> datetime:
+    """The end of the next working day after the stand-up `day` in `tz` (the project's holidays are no working
+    days): what is due before it is due within two working days (that day and the next)."""
+    off, nxt = frozenset(holidays), next_working_day(day, hours)
+    while nxt in off:
+        nxt = next_working_day(nxt, hours)
+    return local_moment(nxt + timedelta(days=1), 0, tz)
 
 
 def open_actions_due(
@@ -515,11 +539,13 @@ def open_actions_due(
 
 
 def plate_of(actions: Iterable[ActionItem], blockers: Iterable[Blocker], *, until: datetime) -> Plate:
-    """A participant's plate from their open items and blockers: the items due before `until`, each once."""
+    """A participant's plate from their open items and blockers: the items due before `until`, each once, and
+    each blocker once (the oldest of those saying the same)."""
     due = {a.id: a for a in actions if a.due_at is not None and a.due_at < until}
-    return Plate(
-        tuple(sorted(due.values(), key=lambda a: (a.due_at, a.number))), tuple({b.id: b for b in blockers}.values())
-    )
+    said: dict[str, Blocker] = {}
+    for blocker in sorted(blockers, key=lambda b: b.id):
+        said.setdefault(same_blocker(blocker.text), blocker)
+    return Plate(tuple(sorted(due.values(), key=lambda a: (a.due_at, a.number))), tuple(said.values()))
 
 
 def add_away(session: Session, *, workspace_id: int, user_id: str, first: date, last: date, now: datetime) -> Away:

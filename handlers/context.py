@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.registry import MessageReader, RecordKind, Registered, Subcommand
+from handlers.registry import MessageReader, MessageRefresher, RecordKind, Registered, Subcommand
 from handlers.render.help import CommandHelp
 from storage.models import Workspace
 
@@ -40,6 +40,12 @@ def message_readers(context: Any, where: str) -> list[MessageReader]:
     """The features' readers of plain messages in `where` ("im" or "channel")."""
     registered: Registered = context[REGISTRY]
     return list(registered.message_readers.get(where, ()))
+
+
+def message_refresher(context: Any, block_id: str) -> MessageRefresher | None:
+    """The refresher of the feature whose message holds a block of this id (a prefix it registered), if any."""
+    registered: Registered = context[REGISTRY]
+    return next((f for prefix, f in registered.message_refreshers.items() if block_id.startswith(prefix)), None)
 
 
 def record_kind(context: Any, kind: str) -> RecordKind | None:

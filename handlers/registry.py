@@ -58,6 +58,16 @@ class Notify(Protocol):
     def __call__(self, session: Session, record: Any, /, *, now: datetime) -> None: ...
 
 
+class MessageRefresher(Protocol):
+    """A feature's refresher of its own message whose block held another feature's button (a meeting's opening
+    message with an action item's Done): given the clicked block's id, the workspace, the moment and a word unique
+    to the change (for the update's outbox key), it queues the message brought up to date in `session`."""
+
+    def __call__(
+        self, session: Session, block_id: str, /, *, workspace_id: int, now: datetime, change: str
+    ) -> None: ...
+
+
 @dataclass(frozen=True)
 class RecordKind:
     """A kind of record another feature may make (a meeting's `ACTION: ...` line): the domain service that reads it
@@ -82,6 +92,7 @@ class Registered:
     record_kinds: dict[str, RecordKind] = field(default_factory=dict)  # "action"... -> its service and notices
     home_refresh: list[Callable[[dict[str, Any], Any, Any], None]] = field(default_factory=list)
     message_readers: dict[str, list[MessageReader]] = field(default_factory=dict)  # "im" / "channel" -> readers
+    message_refreshers: dict[str, MessageRefresher] = field(default_factory=dict)  # block id prefix -> refresher
 
     def check(self, body: dict[str, Any], at: datetime) -> dict[str, str]:
         """The errors to show beside a submitted form's fields in its acknowledgement ({} for none)."""
@@ -120,6 +131,12 @@ class Listeners:
         """Run `func(body, context, client)` after a button on the Home tab changed something (the Home feature
         republishes the tab), whichever feature's button it was."""
         self.registered.home_refresh.append(func)
+
+    def message_refresher(self, block_prefix: str, func: MessageRefresher) -> None:
+        """When another feature's button in a block whose id starts with `block_prefix` changed its record, that
+        feature calls `func(session, block_id, workspace_id=..., now=..., change=...)` instead of treating the
+        message as its record's card: the message belongs to this feature, which brings it up to date."""
+        self.registered.message_refreshers[block_prefix] = func
 
     def record_kind(self, kind: str, *, create: CreateFromText, notify: Notify) -> None:
         """Let other features make records of `kind` (a meeting's `KIND: ...` lines) with the domain service `create`,

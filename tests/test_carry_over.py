@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,7 +19,7 @@ from bot.jobs import run_due
 from bot.settings import Settings
 from bot.slack_client import make_client
 from sandbox.standin import FakeSlack
-from storage.models import ActionItem, Blocker
+from storage.models import ActionItem, Blocker, Meeting, OutboxMessage, Project
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL
 from tests.slack_requests import SlackSender
@@ -132,6 +133,7 @@ def test_the_next_meeting_of_a_series_opens_with_the_last_ones_open_items_and_do
             user_id="U0DEV1",
             action_id="action_done",
             value="A-1",
+            block_id=demo["block_id"],
             channel_id=PROJECT_CHANNEL,
             message_ts=started["ts"],
             message=started,
@@ -149,7 +151,7 @@ def test_the_next_meeting_of_a_series_opens_with_the_last_ones_open_items_and_do
     closed = _eventually(lambda: _started_once(fake_slack, "M-2", ":white_check_mark:"))
     shown = _carried(closed)
     assert "accessory" not in shown["A-1"] and ":white_check_mark:" in shown["A-1"]["text"]["text"]
-    assert "action_done" == shown["A-3"]["accessory"]["action_id"]
+    assert "accessory" not in shown["A-3"] and ":white_check_mark:" not in shown["A-3"]["text"]["text"]
 
     client = make_client(settings, patient=False)
     run_due(factory, client, now=SYNC + 2 * WEEK - timedelta(hours=1))  # the agenda, an hour before
@@ -160,6 +162,69 @@ def test_the_next_meeting_of_a_series_opens_with_the_last_ones_open_items_and_do
     assert "2 open items (A-3, A-4)" in text and "book the room" not in text and "runbook" not in text
     _command(slack, SYNC + 2 * WEEK, "/meeting", "start Weekly sync")
     assert ["A-3", "A-4"] == list(_carried(_started(fake_slack, "M-3")))
+
+
+def _set_confirmation(factory: sessionmaker[Session], mode: str) -> None:
+    with factory() as session:
+        project = session.scalars(select(Project).where(Project.channel_id == PROJECT_CHANNEL)).one()
+        project.settings = {**(project.settings or {}), "action_confirmation": mode}
+        session.commit()
+
+
+def _buttons(message: dict[str, Any]) -> list[str]:
+    """The refs whose Done a message offers."""
+    return [b["accessory"]["value"] for b in message["blocks"] if (b.get("accessory") or {}).get("action_id")]
+
+
+def _without_buttons(message: dict[str, Any]) -> dict[str, Any] | None:
+    return None if _buttons(message) else message
+
+
+@pytest.mark.parametrize("mode", ["channel", "ephemeral"])
+def test_done_on_the_opening_message_keeps_the_list_and_the_ended_meeting_keeps_no_buttons(
+    slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], mode: str
+) -> None:
+    """Done clicked on a carried item of the opening message, whichever way the project confirms: the message stays
+    the meeting's list (not the item's card), the item shows done and loses its button while the other keeps it;
+    when the meeting ends, the list is a record without buttons (done ticked, open plain)."""
+    _command(slack, MONDAY, "/pm", "config tz Europe/Berlin")
+    _set_confirmation(factory, mode)
+    _command(slack, MONDAY, "/meeting", 'schedule "Weekly sync" every tuesday 10:00')
+    _command(slack, SYNC, "/meeting", "start Weekly sync")
+    _say(slack, "U0DEV2", "ACTION: <@U0DEV1|dev-la> prepare the demo by 2026-12-04", SYNC + timedelta(minutes=5))
+    _say(slack, "U0LEAD", "ACTION: <@U0DEV3|dev-kathmandu> write the runbook", SYNC + timedelta(minutes=7))
+    _command(slack, SYNC + timedelta(minutes=30), "/meeting", "end")
+    _eventually(lambda: len(_items(factory)) == 2)
+    _command(slack, SYNC + WEEK, "/meeting", "start Weekly sync")
+    started = _eventually(lambda: _started_once(fake_slack, "M-2", "A-2"))
+    opening = _carried(started)
+    assert ["A-1", "A-2"] == list(opening) and ["A-1", "A-2"] == _buttons(started)
+    with factory() as read:
+        meeting_id = read.scalars(select(Meeting).where(Meeting.number == 2)).one().id
+    assert f"carried-{meeting_id}-A-1" == opening["A-1"]["block_id"]
+    with frozen(SYNC + WEEK + timedelta(minutes=20)):
+        pressed = slack.block_action(
+            user_id="U0DEV1",
+            action_id="action_done",
+            value="A-1",
+            block_id=opening["A-1"]["block_id"],
+            channel_id=PROJECT_CHANNEL,
+            message_ts=started["ts"],
+            message=started,
+        )
+    assert 200 == pressed.status
+    refreshed = _eventually(lambda: _started_once(fake_slack, "M-2", ":white_check_mark:"))
+    shown = _carried(refreshed)
+    assert ["A-1", "A-2"] == list(shown) and ["A-2"] == _buttons(refreshed)
+    assert ":white_check_mark:" in shown["A-1"]["text"]["text"]
+    assert "done" == _items(factory)["A-1"][1]
+
+    _command(slack, SYNC + WEEK + timedelta(minutes=40), "/meeting", "end")
+    ended = _eventually(lambda: _without_buttons(_started(fake_slack, "M-2")))
+    shown = _carried(ended)
+    assert ["A-1", "A-2"] == list(shown)
+    assert ":white_check_mark:" in shown["A-1"]["text"]["text"]
+    assert ":white_check_mark:" not in shown["A-2"]["text"]["text"] and "write the runbook" in str(shown["A-2"])
 
 
 def test_a_meeting_outside_any_series_opens_with_nothing_carried(slack: SlackSender, fake_slack: FakeSlack) -> None:
@@ -252,7 +317,10 @@ def test_each_prompt_names_the_persons_own_items_due_within_two_working_days_and
             pressed = slack.block_action(
                 user_id=user,
                 action_id=button,
-                value=str(blockers[user]),
+                # Kolkata's as the button says; Los Angeles' as a prompt sent before the buttons named its day did
+                value=next(e["value"] for e in buttons["elements"] if e["action_id"] == button)
+                if user == "U0DEV2"
+                else str(blockers[user]),
                 block_id=buttons["block_id"],
                 channel_id=f"D{user}",
                 message_ts=prompt["ts"],
@@ -263,3 +331,129 @@ def test_each_prompt_names_the_persons_own_items_due_within_two_working_days_and
         assert words in json.dumps(now_shown) and "standup_answer" in json.dumps(now_shown)
     with factory() as read:
         assert {"U0DEV2": "resolved", "U0DEV1": "open"} == {b.owner_id: b.status for b in read.scalars(select(Blocker))}
+
+
+def _prompt_of(fake: FakeSlack, user: str, day: str) -> dict[str, Any] | None:
+    """The user's prompt for `day` (`Wed 25 Nov 2026`) as it stands now (answered or not), if it came."""
+    return next((m for m in fake.messages(f"D{user}") if day in m["text"]), None)
+
+
+def _still_asked(message: dict[str, Any]) -> dict[int, str]:
+    """What stands under each blocker of a prompt, by blocker id: "buttons", or the answer's words."""
+    shown = {}
+    for block in message["blocks"]:
+        blocker = str(block.get("block_id") or "").removeprefix("still-blocked-")
+        if blocker.isdigit():
+            shown[int(blocker)] = "buttons" if block["type"] == "actions" else block["elements"][0]["text"]
+    return shown
+
+
+def _press(slack: SlackSender, user: str, message: dict[str, Any], blocker: int, button: str, at: datetime) -> None:
+    """Press a blocker's button in `message` (a snapshot: Slack sends the message as the person's client showed it)."""
+    [block] = [b for b in message["blocks"] if b.get("block_id") == f"still-blocked-{blocker}"]
+    value = next(e["value"] for e in block["elements"] if e["action_id"] == button)
+    with frozen(at):
+        pressed = slack.block_action(
+            user_id=user,
+            action_id=button,
+            value=value,
+            block_id=block["block_id"],
+            channel_id=f"D{user}",
+            message_ts=message["ts"],
+            message=message,
+        )
+    assert 200 == pressed.status and "already resolved" not in pressed.text, pressed.text
+
+
+def test_a_blocker_said_again_is_asked_about_once_and_the_prompt_shows_blockers_as_they_stand(
+    slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """Kolkata says the same blocker on Friday and (differently typed) on Tuesday: one blocker, asked about once.
+    The answered prompt keeps its due list and its "Still blocked?" buttons. A blocker resolved from Tuesday's
+    prompt, then "Yes, still blocked" clicked on it in Wednesday's prompt: the prompt says who resolved it, kindly;
+    a second quick click (on the same, stale message) on the other blocker does not bring the first's buttons
+    back. The prompt's updates travel in the person's conversation (their user id), as the prompt itself."""
+    user = "U0DEV2"
+    set_up(slack, fake_slack, [user], at=datetime(2026, 11, 19, 12, 0, tzinfo=UTC))
+    _command(slack, datetime(2026, 11, 19, 12, 5, tzinfo=UTC), "/action", "renew the certificate by 2026-11-25", user)
+    client = make_client(settings, patient=False)
+    days = {
+        "Fri 20 Nov 2026": (datetime(2026, 11, 20, 4, 0, tzinfo=UTC), "waiting for VPN access"),
+        "Mon 23 Nov 2026": (datetime(2026, 11, 23, 4, 0, tzinfo=UTC), "waiting on the vendor"),
+        "Tue 24 Nov 2026": (datetime(2026, 11, 24, 4, 0, tzinfo=UTC), "Waiting for  VPN access."),
+    }
+    for day, (asked, blocked) in days.items():
+        run_due(factory, client, now=asked)
+        _eventually(partial(_prompt_of, fake_slack, user, day))
+        _answer(slack, fake_slack, user, asked + timedelta(minutes=10), ["x", "y", blocked])
+    with factory() as read:
+        blockers = [b.id for b in read.scalars(select(Blocker).order_by(Blocker.id))]
+    assert 2 == len(blockers)  # Tuesday's is Friday's, said again
+    vpn, vendor = blockers
+    tuesday = _eventually(lambda: (m := _prompt_of(fake_slack, user, "Tue 24")) and "answered" in m["text"] and m)
+    assert {vpn: "buttons", vendor: "buttons"} == _still_asked(tuesday)
+    assert "renew the certificate" in json.dumps(tuesday) and "Edit my answer" in json.dumps(tuesday)
+
+    wednesday_at = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
+    run_due(factory, client, now=wednesday_at)
+    wednesday = _eventually(partial(_prompt_of, fake_slack, user, "Wed 25 Nov 2026"))
+    assert 2 == json.dumps(wednesday).count("Still blocked?")
+    assert {vpn: "buttons", vendor: "buttons"} == _still_asked(wednesday)
+
+    resolved, noted = ":white_check_mark: Resolved by <@U0DEV2>", ":construction: Still blocked: noted"
+    _press(slack, user, wednesday, vendor, "blocker_still", wednesday_at + timedelta(minutes=1))
+    _eventually(lambda: _still_asked(_prompt_of(fake_slack, user, "Wed 25") or {"blocks": []})[vendor] == noted)
+    _press(slack, user, tuesday, vpn, "blocker_resolved", wednesday_at + timedelta(minutes=2))  # elsewhere
+    _eventually(lambda: _still_asked(_prompt_of(fake_slack, user, "Tue 24") or {"blocks": []})[vpn] == resolved)
+    # Yes, still blocked on the first, from the stale message that still shows both blockers' buttons.
+    _press(slack, user, wednesday, vpn, "blocker_still", wednesday_at + timedelta(minutes=3))
+    expected = {vpn: resolved, vendor: noted}
+    _eventually(lambda: _still_asked(_prompt_of(fake_slack, user, "Wed 25") or {"blocks": []}) == expected)
+    time.sleep(0.5)  # nothing later brings a button back
+    assert expected == _still_asked(_prompt_of(fake_slack, user, "Wed 25") or {})
+    _press(slack, user, wednesday, vpn, "blocker_resolved", wednesday_at + timedelta(minutes=4))  # a second time
+    told = [*fake_slack.ephemerals(user), *fake_slack.messages(f"D{user}")]
+    assert not [m for m in told if "already resolved" in str(m)]  # no error for a blocker resolved meanwhile
+    with factory() as read:
+        assert {"resolved", "open"} == {b.status for b in read.scalars(select(Blocker))}
+        updates = read.scalars(
+            select(OutboxMessage).where(OutboxMessage.key.contains(":blocker-"), OutboxMessage.method == "chat.update")
+        ).all()
+        in_prompts = [u for u in updates if u.channel != PROJECT_CHANNEL]  # not the answers' in the channel
+        assert in_prompts and {user} == {u.channel for u in in_prompts}
+
+
+def test_a_prompt_before_a_holiday_lists_what_is_due_after_it_and_long_lists_say_how_many_more(
+    slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """Monday 30 November is a holiday: Friday's prompt lists what is due by the end of Tuesday (not Wednesday's).
+    Eleven items with long titles full of characters to escape fit one section, each title cut, with how many
+    more; six open blockers: five asked about, and how many more."""
+    user = "U0DEV2"
+    set_up(slack, fake_slack, [user], at=datetime(2026, 11, 12, 12, 0, tzinfo=UTC))
+    _command(slack, datetime(2026, 11, 12, 12, 5, tzinfo=UTC), "/standup", "holiday 2026-11-30")
+    created = datetime(2026, 11, 12, 12, 10, tzinfo=UTC)
+    _command(slack, created, "/action", "file the report by 2026-12-02", user)  # Wednesday: not yet
+    _command(slack, created, "/action", "renew the certificate by 2026-12-01", user)  # Tuesday, after the holiday
+    long_title = "R&D <review> " * 22
+    for n in range(11):
+        _command(slack, created, "/action", f"{long_title}{n} by 2026-11-27", user)
+    client = make_client(settings, patient=False)
+    for n, day in enumerate((13, 16, 17, 18, 19, 20)):
+        asked = datetime(2026, 11, day, 4, 0, tzinfo=UTC)
+        run_due(factory, client, now=asked)
+        _eventually(partial(_prompt_of, fake_slack, user, f" {day} Nov 2026"))
+        _answer(slack, fake_slack, user, asked + timedelta(minutes=10), ["x", "y", f"blocker number {n}"])
+    run_due(factory, client, now=datetime(2026, 11, 27, 4, 0, tzinfo=UTC))
+    friday = _eventually(partial(_prompt_of, fake_slack, user, "Fri 27 Nov 2026"))
+    [due] = [b["text"]["text"] for b in friday["blocks"] if b.get("block_id") == "due-soon"]
+    lines = due.split("\n")[1:]
+    assert len(due) <= 3000 and lines[-1].startswith("…and ") and "more" in lines[-1]
+    listed = [line for line in lines if line.startswith("• ")]
+    # Eleven due Friday and Tuesday's (Monday is no working day): twelve; Wednesday's is not among them.
+    assert len(listed) + int(lines[-1].split()[1]) == 12 and len(listed) >= 5
+    assert all(len(line) < 400 for line in listed)  # each title cut
+    assert 5 == len(_still_asked(friday))
+    assert ["…and 1 more open blocker."] == [
+        b["elements"][0]["text"] for b in friday["blocks"] if b.get("block_id") == "blockers-more"
+    ]

@@ -16,7 +16,7 @@ from handlers.actions import forms as action_modals
 from handlers.actions import keys, render
 from handlers.actions import notices as action_notices
 from handlers.channels import require_may_use
-from handlers.context import db, now, refresh_home, workspace
+from handlers.context import db, message_refresher, now, refresh_home, workspace
 from handlers.directory import member
 from handlers.ids import Action
 from handlers.registry import Listeners
@@ -61,9 +61,15 @@ def _apply(
         db(context), item, actor=Actor(caller.user_id, caller.is_admin), now=now(context), **kwargs
     )
     clicked = _clicked(body)
-    if clicked and item.project.channel_id == clicked[0] and action_notices.posts_card(item):
-        clicked = None  # the card in the channel is refreshed anyway
+    block_id = str(body["actions"][0].get("block_id") or "")
+    refresh = message_refresher(context, block_id) if clicked else None
+    if refresh is not None or (clicked and item.project.channel_id == clicked[0] and action_notices.posts_card(item)):
+        clicked = None  # another feature's message (it refreshes it), or the card in the channel, refreshed anyway
     action_notices.changed(db(context), item, event, now=now(context), clicked=clicked)
+    if refresh is not None:
+        refresh(
+            db(context), block_id, workspace_id=item.workspace_id, now=now(context), change=f"{item.id}.{item.revision}"
+        )
     refresh_home(body, context, client)
     if clicked is None and (body.get("container") or {}).get("is_ephemeral"):
         _confirm(body, item, event, context)

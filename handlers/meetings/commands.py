@@ -42,6 +42,7 @@ def register(listeners: Listeners) -> None:
     listeners.command(Command.MEETING, on_meeting)
     listeners.help(HELP)
     listeners.message_reader("channel", on_channel_message)
+    listeners.message_refresher(render.CARRIED_BLOCK, refresh_started)
 
 
 def on_meeting(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -114,23 +115,38 @@ def _named_meeting(command: dict[str, Any], ref: str, context: BoltContext, clie
     return meeting
 
 
+def _restart(session: Session, meeting: Meeting, *, key: str, now: datetime) -> None:
+    """Queue the meeting's opening message as its carried items stand now (under `key`), if it opened with any."""
+    carried = meetings.carried_into(session, meeting, now=meeting.started_at)  # aged as when it opened
+    if not carried:
+        return
+    text, blocks = render.started(meeting, carried)
+    outgoing.update(
+        session,
+        workspace_id=meeting.workspace_id,
+        key=key,
+        of_key=keys.started(meeting.id),
+        conversation=meeting.project.channel_id,
+        text=text,
+        blocks=blocks,
+        now=now,
+    )
+
+
+def refresh_started(session: Session, block_id: str, /, *, workspace_id: int, now: datetime, change: str) -> None:
+    """A carried item's Done was clicked on a meeting's opening message: bring the message up to date (its Done
+    buttons while the meeting is open, a record without buttons once it ended)."""
+    meeting_id = render.carried_meeting(block_id)
+    meeting = session.get(Meeting, meeting_id) if meeting_id is not None else None
+    if meeting is not None and meeting.workspace_id == workspace_id:
+        _restart(session, meeting, key=keys.started_refresh(meeting.id, change), now=now)
+
+
 def close(session: Session, meeting: Meeting, *, now: datetime) -> None:
-    """End the meeting and post its minutes in the channel (split if long); the items it opened with show how
-    they stand in its opening message."""
+    """End the meeting and post its minutes in the channel (split if long); the items it opened with stay in its
+    opening message as a record of how they stand, without buttons."""
     meetings.end(session, meeting, now=now)
-    carried = meetings.carried_into(session, meeting, now=meeting.started_at)
-    if carried:
-        text, blocks = render.started(meeting, carried)
-        outgoing.update(
-            session,
-            workspace_id=meeting.workspace_id,
-            key=keys.started_at_end(meeting.id),
-            of_key=keys.started(meeting.id),
-            conversation=meeting.project.channel_id,
-            text=text,
-            blocks=blocks,
-            now=now,
-        )
+    _restart(session, meeting, key=keys.started_at_end(meeting.id), now=now)
     text, blocks = render.minutes(meeting, meetings.captured_items(session, meeting))
     outgoing.post_in_parts(
         session,

@@ -19,6 +19,11 @@ def started_at_end(meeting_id: int) -> str:
     return f"{started(meeting_id)}:end"
 
 
+def started_refresh(meeting_id: int, change: str) -> str:
+    """The started message brought up to date after a carried item's Done (`change` names the item's revision)."""
+    return f"{started(meeting_id)}:refresh:{change}"
+
+
 def minutes(meeting_id: int) -> str:
     """The minutes posted when it ends."""
     return f"{_meeting(meeting_id)}minutes"

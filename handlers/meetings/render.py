@@ -20,9 +20,24 @@ def _section(text: str, **extra: Any) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
 
 
+CARRIED_BLOCK = "carried-"  # a carried item's block: `carried-<meeting id>-<ref>` (its Done refreshes this message)
+
+
+def carried_block(meeting_id: int, ref: str) -> str:
+    """The block id of an item carried into a meeting, on its opening message."""
+    return f"{CARRIED_BLOCK}{meeting_id}-{ref}"
+
+
+def carried_meeting(block_id: str) -> int | None:
+    """The meeting whose opening message holds a carried item's block (None for a block id not of that shape)."""
+    meeting_id = block_id.removeprefix(CARRIED_BLOCK).partition("-")[0]
+    return int(meeting_id) if block_id.startswith(CARRIED_BLOCK) and meeting_id.isdigit() else None
+
+
 def started(meeting: Meeting, carried: Sequence[Carried] = ()) -> tuple[str, list[dict[str, Any]]]:
     """The channel message when a meeting starts, saying how to capture; a meeting of a series opens with the open
-    action items of its earlier meetings, each with its Done button (those closed since show it instead)."""
+    action items of its earlier meetings, each with its Done button while the meeting is open (those closed since
+    show it instead); once it ended, the list is a record without buttons."""
     text = (
         f":calendar: *{escape(meeting.title)}* ({meeting.ref}) has started. Lines starting with `ACTION:`, "
         "`DECISION:`, `RISK:` or `NOTE:` are captured for the minutes; `/meeting end` posts them."
@@ -30,7 +45,7 @@ def started(meeting: Meeting, carried: Sequence[Carried] = ()) -> tuple[str, lis
     blocks = [_section(text)]
     if carried:
         blocks.append(_section(f"*Open items from the last meeting ({len(carried)})*"))
-        blocks += [_carried(c) for c in carried[:CARRIED_SHOWN]]
+        blocks += [_carried(meeting, c) for c in carried[:CARRIED_SHOWN]]
         if len(carried) > CARRIED_SHOWN:
             more = f"…and {len(carried) - CARRIED_SHOWN} more: `/action list` shows them."
             blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
@@ -45,10 +60,13 @@ def carried_line(c: Carried) -> str:
     return f"{action_headline(item)} · {user_mention(item.owner_id)} · {age} · {due}"
 
 
-def _carried(c: Carried) -> dict[str, Any]:
-    if c.item.status == ActionStatus.OPEN:
-        return _section(carried_line(c), accessory=button("Done", Action.ACTION_DONE, c.item.ref))
-    return _section(f":white_check_mark: {carried_line(c)} · done")
+def _carried(meeting: Meeting, c: Carried) -> dict[str, Any]:
+    block_id = carried_block(meeting.id, c.item.ref)
+    if c.item.status != ActionStatus.OPEN:
+        return _section(f":white_check_mark: {carried_line(c)} · done", block_id=block_id)
+    if meeting.ended_at is not None:
+        return _section(carried_line(c), block_id=block_id)
+    return _section(carried_line(c), block_id=block_id, accessory=button("Done", Action.ACTION_DONE, c.item.ref))
 
 
 def minutes(meeting: Meeting, items: list[CapturedItem]) -> tuple[str, list[dict[str, Any]]]:

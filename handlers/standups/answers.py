@@ -15,14 +15,13 @@ from domain.errors import InvalidInput
 from domain.standup_schedule import open_day, prompt_at
 from domain.text import plain_from_slack
 from domain.workspaces import is_lead
-from handlers import outgoing
 from handlers.context import db, now, workspace
 from handlers.forms import checking, text_of
 from handlers.ids import Action, Block, View
 from handlers.registry import Listeners
 from handlers.standups import keys, render
 from handlers.standups import notices as standup_posts
-from storage.models import Blocker, Standup, StandupAnswer
+from storage.models import Blocker, BlockerStatus, Project, Standup, StandupAnswer
 
 
 def register(listeners: Listeners) -> None:
@@ -131,21 +130,32 @@ def on_away_submitted(ack: Ack, view: dict[str, Any], body: dict[str, Any], cont
     ack()
 
 
+def _blocker_clicked(body: dict[str, Any]) -> tuple[int, date | None]:
+    """The blocker a "Still blocked?" (or an answer's Resolved) button names, and the day of the prompt it is in."""
+    blocker_id, _, day = str(body["actions"][0]["value"]).partition("|")
+    try:
+        return int(blocker_id), date.fromisoformat(day) if day else None
+    except ValueError:
+        raise InvalidInput("That button is out of date.") from None
+
+
 def on_blocker_resolved(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """Resolve a blocker (the person blocked or a lead) and update its message."""
-    blocker_id = int(body["actions"][0]["value"])
+    """Resolve a blocker (the person blocked or a lead) and update its messages; one resolved already (elsewhere,
+    or a second click) is shown so where it was clicked."""
+    blocker_id, _ = _blocker_clicked(body)
     user_id = body["user"]["id"]
     session = db(context)
-    from storage.models import Project
-
-    found = session.get(Blocker, blocker_id)
-    project = session.get(Project, found.project_id) if found else None
+    found = standups.get_blocker(session, blocker_id, workspace_id=workspace(context).id)
+    if found.status != BlockerStatus.OPEN and _in_prompt(body, found):
+        _answered_in_prompt(body, found, resolved=True, context=context)
+        ack()
+        return
     blocker = standups.resolve_blocker(
         session,
         blocker_id,
         workspace_id=workspace(context).id,
         user_id=user_id,
-        is_lead=bool(project and is_lead(project, user_id)),
+        is_lead=is_lead(session.get_one(Project, found.project_id), user_id),
         now=now(context),
     )
     answer = session.get(StandupAnswer, blocker.answer_id) if blocker.answer_id else None
@@ -158,31 +168,60 @@ def on_blocker_resolved(ack: Ack, body: dict[str, Any], context: BoltContext, cl
 
 
 def on_blocker_still(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    """A prompt's Yes, still blocked: the blocker stays open and the prompt says so (the person blocked alone)."""
+    """A prompt's Yes, still blocked: the blocker stays open and the prompt says so (the person blocked alone); one
+    resolved meanwhile is shown resolved, by whom."""
+    blocker_id, _ = _blocker_clicked(body)
+    found = standups.get_blocker(db(context), blocker_id, workspace_id=workspace(context).id)
+    if found.status != BlockerStatus.OPEN and _in_prompt(body, found):
+        _answered_in_prompt(body, found, resolved=True, context=context)
+        ack()
+        return
     blocker = standups.still_blocked(
-        db(context), int(body["actions"][0]["value"]), workspace_id=workspace(context).id, user_id=body["user"]["id"]
+        db(context), blocker_id, workspace_id=workspace(context).id, user_id=body["user"]["id"]
     )
     _answered_in_prompt(body, blocker, resolved=False, context=context)
     ack()
 
 
-def _answered_in_prompt(body: dict[str, Any], blocker: Blocker, *, resolved: bool, context: BoltContext) -> None:
-    """A prompt's "Still blocked?" answered: its buttons give way to the answer (a click elsewhere changes nothing)."""
+def _in_prompt(body: dict[str, Any], blocker: Blocker) -> bool:
+    """Whether the click came from the "Still blocked?" of this blocker in its person's own prompt DM."""
     block_id = str(body["actions"][0].get("block_id") or "")
+    return block_id == render.still_blocked_block(blocker.id) and body["user"]["id"] == blocker.owner_id
+
+
+def _prompt_day(message: dict[str, Any], standup: Standup | None) -> date | None:
+    """The day of a prompt sent before its blockers' buttons named it, from its Answer buttons' block."""
+    for block in message.get("blocks") or []:
+        standup_id, _, day = str(block.get("block_id") or "").removeprefix("standup-").partition("|")
+        if standup is not None and standup_id == str(standup.id):
+            try:
+                return date.fromisoformat(day)
+            except ValueError:
+                return None
+    return None
+
+
+def _answered_in_prompt(body: dict[str, Any], blocker: Blocker, *, resolved: bool, context: BoltContext) -> None:
+    """A prompt's "Still blocked?" answered: its blockers are shown as they stand now, this one's buttons giving
+    way to the answer (a click elsewhere changes nothing). The update travels in the person's conversation."""
     container, message = body.get("container") or {}, body.get("message")
-    if block_id != render.still_blocked_block(blocker.id) or not message or not container.get("message_ts"):
+    if not _in_prompt(body, blocker) or not message or not container.get("message_ts"):
         return
-    channel, ts = str(container.get("channel_id")), str(container["message_ts"])
-    text, blocks = render.blocker_checked(message, block_id, resolved=resolved)
-    outgoing.update(
-        db(context),
-        workspace_id=blocker.workspace_id,
-        key=keys.prompt_blocker(channel, ts, blocker.id, "resolved" if resolved else "still"),
-        channel=channel,
-        ts=ts,
-        text=text,
-        blocks=blocks,
+    session, user = db(context), body["user"]["id"]
+    standup = session.scalar(select(Standup).where(Standup.project_id == blocker.project_id))
+    day = _blocker_clicked(body)[1] or _prompt_day(message, standup)
+    if standup is None or day is None:
+        return
+    prompt_key = standup_posts.key(standup, keys.Kind.PROMPT, day, user)
+    standup_posts.refresh_prompt(
+        session,
+        standup,
+        day,
+        user,
+        update_key=keys.answered_blocker(prompt_key, blocker.id, "resolved" if resolved else "still"),
         now=now(context),
+        noted=None if resolved else blocker.id,
+        clicked=(str(container.get("channel_id")), str(container["message_ts"]), message),
     )
 
 

@@ -34,6 +34,7 @@ from handlers.standups import notices as standup_posts
 from storage.models import ActionItem, Blocker, Standup
 
 SUMMARY_GRACE = timedelta(hours=24)  # a summary missed in downtime still goes out within a day
+HOLIDAYS_AHEAD = timedelta(days=10)  # holidays read ahead of a tick, for what is due within two working days
 CATCH_UP = timedelta(hours=26)  # a first tick looks back over a whole local day (25 hours when clocks go back)
 
 
@@ -80,7 +81,8 @@ def _work_out(
 ) -> list[Due]:
     """Load who takes part (one query per workspace, not per person) and work out what is due for each."""
     first, last = now.date() - timedelta(days=3), now.date() + timedelta(days=2)
-    holidays = standups.holidays_of(session, first=first, last=last)
+    # Holidays further ahead too: what is due within two working days skips them (a long weekend, a bridge day).
+    holidays = standups.holidays_of(session, first=first, last=now.date() + HOLIDAYS_AHEAD)
     rosters: dict[int, Roster] = {}
     due = []
     for standup in maybe:
@@ -206,19 +208,19 @@ def _due_soon(session: Session, prompted: list[Due]) -> dict[tuple[int, str], li
     """The open action items, by (project, owner), that may be due within two working days of a prompt due now."""
     if not prompted:
         return {}
-    until = max(_until(d.standup, day, tz) for d in prompted for tz, (day, _) in d.prompts.items())
+    until = max(_until(d, day, tz) for d in prompted for tz, (day, _) in d.prompts.items())
     return standups.open_actions_due(session, project_ids={d.standup.project_id for d in prompted}, before=until)
 
 
-def _until(standup: Standup, day: date, tz: str) -> datetime:
-    return standups.soon_until(day, tz=tz, hours=working_hours(standup.project))
+def _until(due: Due, day: date, tz: str) -> datetime:
+    return standups.soon_until(day, tz=tz, hours=working_hours(due.standup.project), holidays=due.plan.holidays)
 
 
 class _Plates:
     """Each participant's own items due soon and open blockers, for their prompt."""
 
     def __init__(self, due: Due, soon: dict[tuple[int, str], list[ActionItem]], blockers: list[Blocker]) -> None:
-        self.project_id, self.standup, self.soon = due.standup.project_id, due.standup, soon
+        self.project_id, self.due, self.soon = due.standup.project_id, due, soon
         self.blockers: dict[str, list[Blocker]] = defaultdict(list)
         for blocker in blockers:
             self.blockers[blocker.owner_id].append(blocker)
@@ -226,7 +228,7 @@ class _Plates:
 
     def of(self, user: str, day: date, tz: str) -> standups.Plate:
         if (day, tz) not in self.until:
-            self.until[day, tz] = _until(self.standup, day, tz)
+            self.until[day, tz] = _until(self.due, day, tz)
         actions = self.soon.get((self.project_id, user), [])
         return standups.plate_of(actions, self.blockers.get(user, []), until=self.until[day, tz])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -79,9 +80,68 @@ def publish_answer(
     return blocker
 
 
+def blocker_answers(
+    session: Session, standup: Standup, day: date, user: str, blocks: list[dict[str, Any]], *, noted: int | None = None
+) -> dict[int, dict[str, Any]]:
+    """What stands under each blocker a prompt asks about, as the blocker stands now (not as the message a click
+    came from showed it): its buttons while open and unanswered, "noted" once its person said they still are
+    (`noted` just now), who resolved it once resolved."""
+    prompt_key = key(standup, keys.Kind.PROMPT, day, user)
+    answers = {}
+    for blocker_id in render.blockers_in(blocks):
+        blocker = session.get(Blocker, blocker_id)
+        if blocker is None or blocker.workspace_id != standup.workspace_id:
+            continue
+        said = keys.answered_blocker(prompt_key, blocker_id, "still")
+        still = blocker_id == noted or outbox.find(session, workspace_id=standup.workspace_id, key=said) is not None
+        answers[blocker_id] = render.blocker_answer(blocker, day, noted=still)
+    return answers
+
+
+def refresh_prompt(
+    session: Session,
+    standup: Standup,
+    day: date,
+    user: str,
+    *,
+    update_key: str,
+    now: datetime,
+    noted: int | None = None,
+    clicked: tuple[str, str, dict[str, Any]] | None = None,
+) -> None:
+    """Bring the blockers of a person's prompt DM up to date (answered or not, it keeps them): rebuilt from the
+    prompt as pmbot last wrote it, or else from the `clicked` (channel, ts, message) it came from."""
+    prompt_key = key(standup, keys.Kind.PROMPT, day, user)
+    latest = outbox.find(session, workspace_id=standup.workspace_id, key=keys.closed(prompt_key)) or outbox.find(
+        session, workspace_id=standup.workspace_id, key=prompt_key
+    )
+    if latest is None and clicked is None:
+        return
+    shown = latest.payload if latest is not None else clicked[2] if clicked else {}
+    blocks = list(shown.get("blocks") or [])
+    blocks = render.with_answers(blocks, blocker_answers(session, standup, day, user, blocks, noted=noted))
+    where: dict[str, Any] = (
+        {"of_key": prompt_key} if latest is not None else {"channel": clicked[0], "ts": clicked[1]} if clicked else {}
+    )
+    outgoing.update(
+        session,
+        workspace_id=standup.workspace_id,
+        key=update_key,
+        conversation=user,
+        text=str(shown.get("text") or "Stand-up"),
+        blocks=blocks,
+        now=now,
+        **where,
+    )
+
+
 def close_prompt(session: Session, standup: Standup, day: date, user: str, *, skipped: bool, now: datetime) -> None:
-    """Replace the buttons of the prompt DM, and of its reminder, with a note (those that went out)."""
-    text, blocks = render.answered_note(standup, day, skipped=skipped)
+    """Replace the buttons of the prompt DM, and of its reminder, with a note (those that went out); the prompt
+    keeps its due list and its blockers, as they stand."""
+    sent = outbox.find(session, workspace_id=standup.workspace_id, key=key(standup, keys.Kind.PROMPT, day, user))
+    plate = render.plate_blocks(list((sent.payload if sent else {}).get("blocks") or []))
+    plate = render.with_answers(plate, blocker_answers(session, standup, day, user, plate))
+    text, blocks = render.answered_note(standup, day, skipped=skipped, plate=plate)
     for what in (keys.Kind.PROMPT, keys.Kind.REMIND):
         dm_key = key(standup, what, day, user)
         if outbox.find(session, workspace_id=standup.workspace_id, key=dm_key) is None:
@@ -93,7 +153,7 @@ def close_prompt(session: Session, standup: Standup, day: date, user: str, *, sk
             of_key=dm_key,
             conversation=user,
             text=text,
-            blocks=blocks if what == keys.Kind.PROMPT else blocks[:1],  # Edit my answer stays on the prompt alone
+            blocks=blocks if what == keys.Kind.PROMPT else blocks[:1],  # the rest stays on the prompt alone
             now=now,
         )
 

@@ -7,13 +7,13 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.standups import MemberStats, Plate, response_rate
-from domain.text import channel_mention, date_token, escape, escaped, truncate, user_mention
+from domain.text import channel_mention, date_token, escape, escaped, plural, truncate, user_mention
 from handlers.ids import Action, Block, View
+from handlers.render.blocks import SECTION_LIMIT
 from handlers.render.blocks import button as _button
 from handlers.render.blocks import plain as _plain
 from handlers.render.blocks import section as _section
 from handlers.render.blocks import text as _text
-from handlers.render.records import action_headline
 from storage.models import ActionItem, Blocker, BlockerStatus, Standup, StandupAnswer
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -53,45 +53,73 @@ def prompt(
         },
     ]
     if plate:
-        blocks[1:1] = _plate(plate, now)
+        blocks[1:1] = _plate(plate, now, day)
     return (f"Stand-up reminder for {day_label(day)}" if reminder else f"Stand-up for {day_label(day)}"), blocks
 
 
 ON_THE_PLATE = 10  # items listed in a prompt; blockers each get their buttons, so fewer
 BLOCKERS_SHOWN = 5
+TITLE_SHOWN = 150  # an item's title in a prompt's due list: ten of them and the "more" line fit one section
+DUE_SOON = "due-soon"  # block id of a prompt's list of items due soon
+BLOCKER = "blocker-"  # block ids of a prompt's blockers: `blocker-<id>` (what it says)...
+STILL_BLOCKED = "still-blocked-"  # ...and `still-blocked-<id>` (its "Still blocked?" buttons, or the answer)
+BLOCKERS_MORE = "blockers-more"
+PLATE_BLOCKS = (DUE_SOON, BLOCKER, STILL_BLOCKED, BLOCKERS_MORE)
 
 
-def _plate(plate: Plate, now: datetime | None) -> list[dict[str, Any]]:
+def _plate(plate: Plate, now: datetime | None, day: date) -> list[dict[str, Any]]:
     """The participant's own items due within two working days, and their open blockers with Still blocked?."""
     blocks: list[dict[str, Any]] = []
     if plate.actions:
-        lines = [_due_line(a, now) for a in plate.actions[:ON_THE_PLATE]]
-        if len(plate.actions) > ON_THE_PLATE:
-            lines.append(f"…and {len(plate.actions) - ON_THE_PLATE} more: `/action list` shows them.")
-        blocks.append(_section("*Your action items due within two working days*\n" + "\n".join(lines)))
+        heading = "*Your action items due within two working days*"
+        lines: list[str] = []
+        for n, item in enumerate(plate.actions[:ON_THE_PLATE]):
+            line, left = _due_line(item, now), len(plate.actions) - n - 1
+            more = f"…and {left} more: `/action list` shows them." if left else ""
+            if sum(len(x) + 1 for x in (heading, *lines, line, more)) > SECTION_LIMIT:
+                break
+            lines.append(line)
+        if len(plate.actions) > len(lines):
+            lines.append(f"…and {len(plate.actions) - len(lines)} more: `/action list` shows them.")
+        blocks.append(_section("\n".join([heading, *lines]), block_id=DUE_SOON))
     for blocker in plate.blockers[:BLOCKERS_SHOWN]:
-        since = date_token(blocker.created_at, "{date_short_pretty}")
-        blocks.append(_section(f":construction: *Still blocked?* {escaped(blocker.text, 500)} _(since {since})_"))
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": still_blocked_block(blocker.id),
-                "elements": [
-                    _button("Yes, still blocked", Action.BLOCKER_STILL, str(blocker.id)),
-                    _button("Resolved", Action.BLOCKER_RESOLVED, str(blocker.id), "primary"),
-                ],
-            }
-        )
+        blocks += [blocker_said(blocker), blocker_answer(blocker, day)]
+    if len(plate.blockers) > BLOCKERS_SHOWN:
+        more = f"…and {plural(len(plate.blockers) - BLOCKERS_SHOWN, 'more open blocker')}."
+        blocks.append({"type": "context", "block_id": BLOCKERS_MORE, "elements": [_text(more)]})
     return blocks
+
+
+def blocker_said(blocker: Blocker) -> dict[str, Any]:
+    """A prompt's blocker: what it says, since when."""
+    since = date_token(blocker.created_at, "{date_short_pretty}")
+    text = f":construction: *Still blocked?* {escaped(blocker.text, 500)} _(since {since})_"
+    return _section(text, block_id=f"{BLOCKER}{blocker.id}")
+
+
+def blocker_answer(blocker: Blocker, day: date, *, noted: bool = False) -> dict[str, Any]:
+    """Under a prompt's blocker, as it stands: its buttons while open and unanswered, else the answer."""
+    block_id = still_blocked_block(blocker.id)
+    if blocker.status != BlockerStatus.OPEN:
+        by = f" by {user_mention(blocker.resolved_by)}" if blocker.resolved_by else ""
+        return {"type": "context", "block_id": block_id, "elements": [_text(f":white_check_mark: Resolved{by}")]}
+    if noted:
+        return {"type": "context", "block_id": block_id, "elements": [_text(":construction: Still blocked: noted")]}
+    value = f"{blocker.id}|{day.isoformat()}"
+    return {
+        "type": "actions",
+        "block_id": block_id,
+        "elements": [
+            _button("Yes, still blocked", Action.BLOCKER_STILL, value),
+            _button("Resolved", Action.BLOCKER_RESOLVED, value, "primary"),
+        ],
+    }
 
 
 def _due_line(item: ActionItem, now: datetime | None) -> str:
     overdue = now is not None and item.due_at is not None and item.due_at < now
     due = date_token(item.due_at) if item.due_at else "no due date"
-    return f"• {':warning: *overdue* · ' if overdue else ''}{action_headline(item)} · due {due}"
-
-
-STILL_BLOCKED = "still-blocked-"  # block ids of a prompt's "Still blocked?" buttons
+    return f"• {':warning: *overdue* · ' if overdue else ''}*{item.ref}* {escaped(item.title, TITLE_SHOWN)} · due {due}"
 
 
 def still_blocked_block(blocker_id: int) -> str:
@@ -99,22 +127,38 @@ def still_blocked_block(blocker_id: int) -> str:
     return f"{STILL_BLOCKED}{blocker_id}"
 
 
-def blocker_checked(message: dict[str, Any], block_id: str, *, resolved: bool) -> tuple[str, list[dict[str, Any]]]:
-    """A prompt whose "Still blocked?" was answered: that blocker's buttons give way to the answer."""
-    said = ":white_check_mark: Resolved" if resolved else ":construction: Still blocked: noted"
-    answer = {"type": "context", "block_id": block_id, "elements": [_text(said)]}
-    blocks = [answer if b.get("block_id") == block_id else b for b in message.get("blocks") or []]
-    return str(message.get("text") or "Stand-up"), blocks
+def plate_blocks(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A prompt's blocks of what is on the person's plate (the due list, the blockers)."""
+    return [b for b in blocks if str(b.get("block_id") or "").startswith(PLATE_BLOCKS)]
 
 
-def answered_note(standup: Standup, day: date, *, skipped: bool) -> tuple[str, list[dict[str, Any]]]:
-    """What the prompt DM becomes once answered or skipped."""
+def blockers_in(blocks: list[dict[str, Any]]) -> list[int]:
+    """The ids of the blockers a prompt asks about."""
+    ids = (str(b.get("block_id") or "").removeprefix(STILL_BLOCKED) for b in blocks)
+    return [int(i) for b, i in zip(blocks, ids, strict=True) if str(b.get("block_id")) != i and i.isdigit()]
+
+
+def with_answers(blocks: list[dict[str, Any]], answers: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A prompt's blocks with each blocker's buttons (or answer) as `answers` has them now."""
+    out = []
+    for block in blocks:
+        blocker_id = str(block.get("block_id") or "").removeprefix(STILL_BLOCKED)
+        out.append(answers.get(int(blocker_id), block) if blocker_id.isdigit() else block)
+    return out
+
+
+def answered_note(
+    standup: Standup, day: date, *, skipped: bool, plate: list[dict[str, Any]] | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """What the prompt DM becomes once answered or skipped (keeping the `plate` blocks it had, the due list and the
+    blockers, as they stand)."""
     what = "skipped" if skipped else "answered. Thanks! It is in the channel's thread"
     text = f":white_check_mark: Stand-up for {channel_mention(standup.project.channel_id)} ({day_label(day)}): {what}."
     if skipped:
-        return text, [_section(text)]
+        return text, [_section(text), *(plate or [])]
     edit = _button("Edit my answer", Action.STANDUP_ANSWER, f"{standup.id}|{day.isoformat()}")
-    return text, [_section(text), {"type": "actions", "block_id": f"edit-{standup.id}-{day}", "elements": [edit]}]
+    edit_block = {"type": "actions", "block_id": f"edit-{standup.id}-{day}", "elements": [edit]}
+    return text, [_section(text), *(plate or []), edit_block]
 
 
 def answer_modal(standup: Standup, day: date, *, previous: list[str] | None = None) -> dict[str, Any]:
