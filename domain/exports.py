@@ -15,7 +15,17 @@ from sqlalchemy.orm import Session
 from domain import meetings as meeting_rules
 from domain.calendar import in_zone, local_text
 from domain.risks import level
-from storage.models import ActionItem, ActionStatus, ChangeRequest, Decision, Meeting, Milestone, Project, Risk
+from storage.models import (
+    ActionItem,
+    ActionStatus,
+    ChangeRequest,
+    Decision,
+    Lesson,
+    Meeting,
+    Milestone,
+    Project,
+    Risk,
+)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ACTION_COLUMNS = ["id", "title", "owner_id", "owner_name", "creator_id", "creator_name", "status", "due_at",
@@ -31,6 +41,7 @@ MILESTONE_COLUMNS = ["id", "name", "owner_id", "owner_name", "baseline_at", "for
 CHANGE_COLUMNS = ["id", "title", "category", "status", "requester_id", "requester_name", "approver_ids",
                   "approver_names", "impact_days", "impact_cost", "affected_milestones", "needed_by", "decided_by_id",
                   "decided_by_name", "decided_at", "decision"]  # fmt: skip
+LESSON_COLUMNS = ["id", "learned", "happened", "tags", "related", "author_id", "author_name", "created_at"]
 
 
 def _cell(value: Any, tz: str) -> str:
@@ -103,9 +114,13 @@ def _plans(session: Session, project: Project) -> Plans:
     return Plans(milestones, changes, refs, decisions)
 
 
+def _lessons(session: Session, project: Project) -> list[Lesson]:
+    return list(session.scalars(select(Lesson).where(Lesson.project_id == project.id).order_by(Lesson.number)))
+
+
 def csv_files(session: Session, project: Project, *, names: dict[str, str]) -> dict[str, str]:
-    """Return {filename: CSV text} for actions, risks, decisions, meetings, milestones and change requests: each
-    person's id beside their name, times in the project's zone."""
+    """Return {filename: CSV text} for actions, risks, decisions, meetings, milestones, change requests and lessons:
+    each person's id beside their name, times in the project's zone."""
     actions, risks, decisions, meetings = _records(session, project)
     plans = _plans(session, project)
     tz = project.time_zone
@@ -244,6 +259,23 @@ def csv_files(session: Session, project: Project, *, names: dict[str, str]) -> d
             ],
             tz=tz,
         ),
+        "lessons.csv": _csv(
+            LESSON_COLUMNS,
+            [
+                (
+                    lesson.ref,
+                    lesson.learned,
+                    lesson.happened,
+                    " ".join(lesson.tags),
+                    " ".join(str(ref) for ref in lesson.links),
+                    lesson.author_id,
+                    name(lesson.author_id),
+                    lesson.created_at,
+                )
+                for lesson in _lessons(session, project)
+            ],
+            tz=tz,
+        ),
     }
 
 
@@ -281,6 +313,13 @@ def markdown(session: Session, project: Project, *, names: dict[str, str], now: 
         row([c.ref, c.title, c.category, c.status.replace("_", " "), who(c.requester_id), _impact(c),
              plans.affected(c), plans.decision(c)])
         for c in plans.changes
+    ]  # fmt: skip
+    lines += ["", "## Lessons learned", "", row(["Id", "What we learned", "What happened", "Tags", "By", "Recorded"])]
+    lines += [row(["---"] * 6)]
+    lines += [
+        row([lesson.ref, lesson.learned, lesson.happened, " ".join(f"#{t}" for t in lesson.tags),
+             who(lesson.author_id), lesson.created_at])
+        for lesson in _lessons(session, project)
     ]  # fmt: skip
     for meeting in meetings:  # a section of the document each, its own sections one level below
         items = meeting_rules.captured_items(session, meeting)

@@ -34,6 +34,7 @@ from storage.models import (
     DecisionStatus,
     DigestSubscription,
     FormDraft,
+    Lesson,
     Meeting,
     MeetingSeries,
     Member,
@@ -118,6 +119,7 @@ def forget(session: Session, *, workspace_id: int, user_id: str, successor: str)
         (MilestoneDependency, MilestoneDependency.milestone_id.in_(milestones), ("created_by",)),
         (ChangeRequest, ChangeRequest.workspace_id == workspace_id, ("requester_id", "decided_by")),
         (ChangeEvent, ChangeEvent.change_id.in_(changes), ("actor_id",)),
+        (Lesson, Lesson.workspace_id == workspace_id, ("author_id",)),
     ]
     for model, scope, columns in anonymise:
         for name in columns:

@@ -18,6 +18,7 @@ def register_all(app: App) -> Registered:
     from handlers.decisions import commands as decisions
     from handlers.digests import commands as digests
     from handlers.home import tab as home
+    from handlers.lessons import commands as lessons
     from handlers.meetings import commands as meetings
     from handlers.milestones import commands as milestones
     from handlers.pm import commands as pm
@@ -42,6 +43,7 @@ def register_all(app: App) -> Registered:
         decisions,
         milestones,
         changes,
+        lessons,
         meetings,
         digests,
         pm,

@@ -15,6 +15,7 @@ class Command(StrEnum):
     MEETING = "/meeting"
     MILESTONE = "/milestone"
     CHANGE = "/change"
+    LESSON = "/lesson"
 
 
 class Event(StrEnum):
@@ -73,6 +74,9 @@ class Action(StrEnum):
     CHANGE_UPDATE = "change_update"  # the requester answers / changes it: opens the change form again
     CHANGE_FROM_SLIP = "change_from_slip"  # a slip alert's "Raise a change request", the form pre-filled
     BLOCKER_STILL = "blocker_still"  # a stand-up prompt's "Yes, still blocked"
+    REPORT_EDIT = "report_edit"  # a draft status report's buttons, in each lead's DM
+    REPORT_SEND = "report_send"
+    REPORT_SKIP = "report_skip"
 
 
 class View(StrEnum):
@@ -94,6 +98,8 @@ class View(StrEnum):
     CHANGE_UPDATE = "change_update_submit"
     CHANGE_REJECT = "change_reject_submit"
     CHANGE_ASK = "change_ask_submit"
+    REPORT_EDIT = "report_edit_submit"
+    LESSON_CREATE = "lesson_create"
 
 
 class Block(StrEnum):
@@ -143,3 +149,7 @@ class Block(StrEnum):
     MILESTONES = "milestones"
     NOTE = "note"
     MILESTONE_CODE = "milestone_code"  # the milestone form's optional id (`UAT` for M-UAT)
+    REPORT_TEXT = "report_text"  # a status report's body, as a lead edits it
+    LESSON_HAPPENED = "lesson_happened"
+    LESSON_LEARNED = "lesson_learned"
+    TAGS = "tags"

@@ -210,6 +210,7 @@ def test_export_answers_at_once_and_the_files_follow(
     assert app.settle(timeout=60)
     assert "Preparing your export" in fake_slack.responses()[0]["text"]
     uploads = fake_slack.uploads()
-    expected = {"actions.csv", "risks.csv", "decisions.csv", "meetings.csv", "milestones.csv", "change_requests.csv"}
+    expected = {"actions.csv", "risks.csv", "decisions.csv", "meetings.csv", "milestones.csv", "change_requests.csv",
+                "lessons.csv"}  # fmt: skip
     assert expected == {u["filename"] for u in uploads}
     assert all(u["completed"] and PROJECT_CHANNEL == u["channel_id"] for u in uploads)

@@ -25,6 +25,7 @@ from handlers.changes import commands as changes
 from handlers.decisions import commands as decisions
 from handlers.errors import UNAVAILABLE
 from handlers.ids import Command
+from handlers.lessons import commands as lessons
 from handlers.milestones import commands as milestones
 from handlers.risks import commands as risks
 from handlers.standups import commands as standups
@@ -182,6 +183,10 @@ TEMPLATES = [
     Template(Command.CHANGE, "search ", NO_NEW_ROWS),
     Template(Command.CHANGE, "approvers ", NO_NEW_ROWS),
     Template(Command.CHANGE, "withdraw ", REFUSED),
+    Template(Command.LESSON, "", "lesson", frozenset(lessons.SUBCOMMANDS)),
+    Template(Command.LESSON, "list ", NO_NEW_ROWS),
+    Template(Command.LESSON, "show ", NO_NEW_ROWS),
+    Template(Command.LESSON, "search ", NO_NEW_ROWS),
     Template(Command.PM, "status ", REFUSED, frozenset({"set", "clear", "help"})),
     Template(Command.PM, "status set ", NO_NEW_ROWS),
     Template(Command.PM, "status set amber ", NO_NEW_ROWS),

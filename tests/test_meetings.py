@@ -201,7 +201,7 @@ def test_export_csv_and_markdown_parse_back(slack: SlackSender, fake_slack: Fake
         slack.command("/pm", "export md", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
     uploads = {u["filename"]: u["content"].decode() for u in fake_slack.uploads()}
     assert {"actions.csv", "risks.csv", "decisions.csv", "meetings.csv", "milestones.csv", "change_requests.csv",
-            "pmbot-export.md"} == set(uploads)  # fmt: skip
+            "lessons.csv", "pmbot-export.md"} == set(uploads)  # fmt: skip
     [action] = list(csv.DictReader(io.StringIO(uploads["actions.csv"])))
     assert ("A-1", "U0DEV1", "dev-la", "open") == (
         action["id"],
@@ -251,6 +251,7 @@ def test_exports_and_minutes_are_in_the_projects_zone_with_names_and_iso_dates(
         "## Decisions",
         "## Milestones",
         "## Change requests",
+        "## Lessons learned",
         "## Planning (M-1)",
         "### Notes",
         "### Decisions",

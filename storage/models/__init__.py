@@ -9,6 +9,7 @@ from storage.models.digests import DigestSubscription
 from storage.models.events import ProcessedEvent
 from storage.models.forms import FormDraft
 from storage.models.installations import BOTS, INSTALLATIONS, OAUTH_STATES
+from storage.models.lessons import Lesson, LessonTag
 from storage.models.meetings import Meeting, MeetingSeries
 from storage.models.milestones import (
     Milestone,
@@ -19,6 +20,7 @@ from storage.models.milestones import (
     MilestoneStatus,
 )
 from storage.models.outbox import OutboxMessage
+from storage.models.reports import ReportStatus, StatusReport
 from storage.models.risks import Risk, RiskEvent, RiskStatus
 from storage.models.standups import Away, Blocker, BlockerStatus, Holiday, Standup, StandupAnswer
 from storage.models.workspace import Member, Project, Workspace
@@ -48,6 +50,8 @@ __all__ = [
     "DigestSubscription",
     "FormDraft",
     "Holiday",
+    "Lesson",
+    "LessonTag",
     "Meeting",
     "MeetingSeries",
     "Member",
@@ -60,10 +64,12 @@ __all__ = [
     "OutboxMessage",
     "ProcessedEvent",
     "Project",
+    "ReportStatus",
     "Risk",
     "RiskEvent",
     "RiskStatus",
     "Standup",
     "StandupAnswer",
+    "StatusReport",
     "Workspace",
 ]
