@@ -48,6 +48,7 @@ JOBS: tuple[Job, ...] = (
     Job("action reminders", action_reminders.queue_action_reminders),
     Job("decision nudges", decision_jobs.queue_decision_nudges),
     Job("digests", digest_jobs.queue_digests),
+    Job("status reports", digest_jobs.queue_status_reports),
     Job("meetings", meeting_jobs.queue_meetings),
     Job("milestones", milestone_jobs.queue_milestone_alerts),
     Job("change nudges", change_jobs.queue_change_nudges),

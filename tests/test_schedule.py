@@ -52,6 +52,7 @@ def test_jobs_run_in_the_listed_order_with_escalations_last() -> None:
         "action reminders",
         "decision nudges",
         "digests",
+        "status reports",
         "meetings",
         "milestones",
         "change nudges",

@@ -19,7 +19,7 @@ from domain.workspaces import find_project, may_configure
 from handlers import outgoing
 from handlers.channels import may_see, require_may_use, require_visible
 from handlers.context import db, now, workspace
-from handlers.digests import keys, render
+from handlers.digests import keys, render, report
 from handlers.directory import channel_ids_in, member, project
 from handlers.ids import Action, Command
 from handlers.registry import Listeners
@@ -46,12 +46,18 @@ STATUS_HELP = CommandHelp(
 )
 DIGEST_HELP = CommandHelp(
     command=Command.DIGEST,
-    summary="the weekly status digest (Fridays 16:00) and the daily escalation digest, on demand.",
+    summary=(
+        "the weekly status digest (Fridays 16:00) and the daily escalation digest, on demand; and the weekly status "
+        "report for the stakeholder channel, drafted to the leads at the digest's time: nothing is posted there until "
+        "a lead presses Send (`/pm config report executive|team` chooses its detail)."
+    ),
     usages=(
         ("/digest preview weekly", "the next weekly digest, only to you (`preview escalation` for the other)"),
         ("/digest send weekly", "post it in the channel now (`send escalation` too)"),
         ("/digest subscribe #proj-a #proj-b", "a weekly roll-up of several projects in your DM"),
         ("/digest unsubscribe", "stop the roll-up"),
+        ("/digest report preview", "this week's status report for the stakeholders, only to you (`preview team` too)"),
+        ("/digest report draft", "a lead: this week's draft to the leads' DMs now, to edit, send or skip"),
     ),
 )
 
@@ -61,6 +67,7 @@ def register(listeners: Listeners) -> None:
     listeners.help(STATUS_HELP, DIGEST_HELP)
     listeners.subcommand(Command.PM, "status", status_reply)
     listeners.action(Action.DIGEST_ACKNOWLEDGE, on_acknowledge)
+    report.register(listeners)
 
 
 def _project(command: dict[str, Any], context: BoltContext) -> Project:
@@ -106,11 +113,14 @@ def status_reply(command: dict[str, Any], args: str, context: BoltContext, clien
 
 
 def on_digest(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """`/digest preview|send [weekly|escalation]`, `subscribe #a #b`, `unsubscribe`."""
+    """`/digest preview|send [weekly|escalation]`, `subscribe #a #b`, `unsubscribe`, `report preview|draft`."""
     word, _, rest = (command.get("text") or "").strip().partition(" ")
     verb, kind = word.lower() or "help", (rest.strip().lower() or "weekly")
     if verb == "help":
         ack(response_type="ephemeral", text=DIGEST_HELP.text())
+        return
+    if verb == "report":
+        ack(response_type="ephemeral", **report.command(command, rest, context, client))
         return
     if verb in ("subscribe", "unsubscribe"):
         ack(response_type="ephemeral", text=_subscribe(command, rest, context, client, on=verb == "subscribe"))

@@ -1,4 +1,5 @@
-"""Scheduled digests: the weekly status digest, the daily escalation digest, and program managers' roll-ups."""
+"""Scheduled digests: the weekly status digest, the daily escalation digest, program managers' roll-ups, and the
+weekly status report's draft to the leads."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain import members, outbox, visibility
+from domain import members, outbox, status_reports, visibility
 from domain import status as status_rules
 from domain.digest_schedule import ESCALATION_MINUTE, WEEKLY_DAY, WEEKLY_MINUTE, escalation_day, weekly_day
 from domain.workspaces import find_project, working_hours
 from handlers import outgoing
-from handlers.digests import keys, render
+from handlers.digests import keys, render, report
 from storage.models import DigestSubscription, Project
 
 
@@ -32,6 +33,17 @@ def queue_digests(session: Session, now: datetime) -> int:
         queued += _escalation(session, project, now)
     for subscription in session.scalars(select(DigestSubscription)):
         queued += _rollup(session, subscription, now)
+    return queued
+
+
+def queue_status_reports(session: Session, now: datetime) -> int:
+    """Draft the week's status report of each project with a stakeholder channel, at its time, to its leads' DMs
+    (once a week, by its row); return how many DMs were queued."""
+    queued = 0
+    for project in session.scalars(select(Project)):
+        week = status_reports.due_week(project, now)
+        if week is not None:
+            queued += report.draft_week(session, project, week=week, now=now)
     return queued
 
 

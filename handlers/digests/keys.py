@@ -1,5 +1,5 @@
 """Outbox keys of digests: weekly, escalation, roll-up, posted by hand, acknowledgements (a long one's parts:
-`handlers.outgoing.part_key`)."""
+`handlers.outgoing.part_key`), and the status report's draft DMs and its post to the stakeholders."""
 
 from __future__ import annotations
 
@@ -29,3 +29,18 @@ def manual(kind: str, project_id: int, at: datetime) -> str:
 def acknowledgement(kind: str, ref: str, user: str, at: datetime) -> str:
     """Someone acknowledging an escalated item, at `at`."""
     return f"digest:ack:{kind}:{ref}:{user}:{int(at.timestamp())}"
+
+
+def report_draft(report_id: int, lead: str) -> str:
+    """A lead's DM with a week's draft status report and its Edit / Send / Skip buttons."""
+    return f"report:{report_id}:draft:{lead}"
+
+
+def report_draft_update(report_id: int, lead: str, step: str) -> str:
+    """That DM brought up to a step: an edit (`r2`, `r3`...), or the report `sent` or `skipped` (once each)."""
+    return f"{report_draft(report_id, lead)}:{step}"
+
+
+def report_sent(report_id: int) -> str:
+    """The approved status report, posted to the stakeholder channel (once)."""
+    return f"report:{report_id}:sent"

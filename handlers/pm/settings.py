@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain import visibility, workspaces
+from domain import status_reports, visibility, workspaces
 from domain.errors import InvalidInput, PermissionDenied
 from handlers.channels import learn_kind
 from handlers.directory import channel_ids_in, member, project, user_ids_in
@@ -64,8 +64,11 @@ def _apply(proj: Any, setting: str, value: str) -> None:
             raise InvalidInput("Name the channel with #.", hint="Like `/pm config escalation #proj-escalations`.")
         else:
             proj.escalation_channel_id = channels[0]
+    elif setting in ("report", "reports"):
+        audience = status_reports.read_audience(value)
+        proj.settings = {**(proj.settings or {}), status_reports.AUDIENCE_SETTING: audience}
     else:
         raise InvalidInput(
-            "I can set `tz`, `hours`, `days`, `leads`, `escalation` and `stakeholders`.",
+            "I can set `tz`, `hours`, `days`, `leads`, `escalation`, `stakeholders` and `report`.",
             hint="See `/pm help` for examples.",
         )

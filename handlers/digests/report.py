@@ -1,0 +1,174 @@
+"""The weekly status report a lead approves: the draft in each lead's DM (in their working hours), its Edit form,
+Send (to the stakeholder channel, once) and Skip, and `/digest report preview|draft`.
+
+The draft goes to every lead of the project, and any one of them decides for all: the others' DMs then say who
+sent or skipped it, with no button left live.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from domain import members, outbox, status_reports
+from domain.calendar import next_working_moment
+from domain.errors import InvalidInput, PermissionDenied
+from domain.outbox import Outgoing
+from domain.text import truncate
+from domain.workspaces import is_lead, working_hours
+from handlers import outgoing
+from handlers.channels import require_visible
+from handlers.context import db, now, workspace
+from handlers.digests import keys
+from handlers.digests import report_render as render
+from handlers.directory import project
+from handlers.forms import checking, text_of
+from handlers.ids import Action, Block, View
+from handlers.registry import Listeners
+from storage.models import Project, StatusReport
+
+
+def register(listeners: Listeners) -> None:
+    listeners.action(Action.REPORT_EDIT, on_edit_clicked)
+    listeners.action(Action.REPORT_SEND, on_send)
+    listeners.action(Action.REPORT_SKIP, on_skip)
+    listeners.view(View.REPORT_EDIT, on_edit_submitted, check=checking(_fits))
+
+
+def draft_week(session: Session, proj: Project, *, week: str, now: datetime) -> int:
+    """Draft the week's update and queue it to each lead's DM at the next moment of their working hours (the
+    project's hours in their zone); return how many DMs (none if the week has a draft, or nobody to send it to)."""
+    if status_reports.for_week(session, project_id=proj.id, week=week) is not None:
+        return 0
+    ws = proj.workspace_id
+    zones, deactivated = members.zones_and_deactivated(session, user_ids=proj.lead_user_ids, workspace_ids=[ws])
+    leads = [lead for lead in dict.fromkeys(proj.lead_user_ids or []) if (ws, lead) not in deactivated]
+    if not leads:
+        return 0
+    facts = status_reports.gather(session, proj, now=now)
+    report = status_reports.create(
+        session, project=proj, week=week, facts=facts, summary=render.summary(facts), text=render.body(facts), now=now
+    )
+    report.lead_ids = leads
+    text, blocks = render.draft(report, channel=status_reports.stakeholder_channel(proj))
+    hours = working_hours(proj)
+    for lead in leads:
+        at = next_working_moment(now, tz=zones.get((ws, lead), proj.time_zone), hours=hours)
+        outgoing.post(session, workspace_id=ws, key=keys.report_draft(report.id, lead), channel=lead, text=text,
+                      blocks=blocks, now=now, not_before=at)  # fmt: skip
+    return len(leads)
+
+
+def _refresh(session: Session, report: StatusReport, *, step: str, now: datetime) -> None:
+    """Bring every lead's DM up to the report as it stands. A DM still waiting for its lead's working hours gets
+    the change when it goes out, not before (an update must not reach Slack before what it updates)."""
+    text, blocks = render.draft(report, channel=status_reports.stakeholder_channel(report.project))
+    payload = {"text": truncate(text, outgoing.MAX_TEXT), "blocks": blocks}
+    for lead in report.lead_ids:
+        of_key = keys.report_draft(report.id, lead)
+        posted = outbox.find(session, workspace_id=report.workspace_id, key=of_key)
+        if posted is None:
+            continue
+        at = now if posted.sent_at is not None else max(now, posted.not_before)
+        key = keys.report_draft_update(report.id, lead, step)
+        message = Outgoing(key, "chat.update", lead, {**payload, "ts_of": of_key}, at)
+        outbox.enqueue(session, workspace_id=report.workspace_id, message=message, now=now)
+
+
+def command(command: dict[str, Any], words: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
+    """`/digest report preview [executive|team]` (only to you) and `/digest report draft` (a lead: this week's
+    draft to the leads now)."""
+    verb, _, rest = words.strip().lower().partition(" ")
+    proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
+    session, at = db(context), now(context)
+    if verb == "preview":
+        audience = status_reports.read_audience(rest) if rest else None
+        facts = status_reports.gather(session, proj, now=at, audience=audience)
+        channel = status_reports.stakeholder_channel(proj)
+        text, blocks = render.preview(facts, render.summary(facts), render.body(facts), channel=channel)
+        return {"text": text, "blocks": blocks}
+    if verb != "draft":
+        raise InvalidInput("Say `report preview` or `report draft`.", hint="Like `/digest report preview team`.")
+    if not is_lead(proj, command["user_id"]):
+        raise PermissionDenied("Only this project's leads can draft its status report.")
+    if status_reports.stakeholder_channel(proj) is None:
+        raise InvalidInput(
+            "This project has no stakeholder channel to report to.",
+            hint="Name one with `/pm config stakeholders #channel`.",
+        )
+    week = status_reports.this_week(proj, at)
+    found = status_reports.for_week(session, project_id=proj.id, week=week)
+    if found is not None:
+        return {"text": f"This week's status report is already {found.status}: see your DM with pmbot."}
+    draft_week(session, proj, week=week, now=at)
+    return {"text": "This week's draft is on its way to the leads' DMs, in their working hours."}
+
+
+def _clicked(body: dict[str, Any], context: BoltContext, client: WebClient, value: str) -> StatusReport:
+    """The report a button or form names, locked (a second click waits, then finds it decided), if the person may
+    read its project and is one of its leads."""
+    report_id = int(value) if value.isascii() and value.isdigit() and len(value) < 12 else 0
+    report = status_reports.get(db(context), workspace_id=workspace(context).id, report_id=report_id,
+                                for_update=True)  # fmt: skip
+    user = body["user"]["id"]
+    require_visible(context, client, report.project, user, ref=report.ref,
+                    here=(body.get("channel") or {}).get("id"))  # fmt: skip
+    status_reports.require_lead(report, user)
+    return report
+
+
+def _value(body: dict[str, Any]) -> str:
+    return str(body["actions"][0].get("value") or "")
+
+
+def on_edit_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Open the form with the draft's summary and text, while it waits for Send or Skip."""
+    report = _clicked(body, context, client, _value(body))
+    status_reports.require_open(report)
+    client.views_open(trigger_id=body["trigger_id"], view=render.edit_form(report))
+    ack()
+
+
+def _fits(view: dict[str, Any], _at: datetime) -> None:
+    status_reports.validate(text_of(view, Block.TITLE), text_of(view, Block.REPORT_TEXT))
+
+
+def on_edit_submitted(
+    ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Save the lead's text as the one Send will post, and show it in every lead's DM."""
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    report = _clicked(body, context, client, str(metadata.get("report") or ""))
+    if metadata.get("revision") != report.revision:
+        raise InvalidInput("Another lead edited this report after you opened it: press Edit again to see theirs.")
+    status_reports.edit(report, actor=body["user"]["id"], summary=text_of(view, Block.TITLE),
+                        text=text_of(view, Block.REPORT_TEXT), now=now(context))  # fmt: skip
+    _refresh(db(context), report, step=f"r{report.revision}", now=now(context))
+    ack()
+
+
+def on_send(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Post the report, as edited, to the stakeholder channel (once, whoever clicks first)."""
+    report = _clicked(body, context, client, _value(body))
+    session, at = db(context), now(context)
+    key = keys.report_sent(report.id)
+    channel = status_reports.send(report, actor=body["user"]["id"], now=at, key=key)
+    text, blocks = render.posted(report)
+    outgoing.post(session, workspace_id=report.workspace_id, key=key, channel=channel, text=text, blocks=blocks,
+                  now=at)  # fmt: skip
+    _refresh(session, report, step=str(report.status), now=at)
+    ack()
+
+
+def on_skip(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Skip this week's report: nothing is posted, and the leads' DMs say who skipped it."""
+    report = _clicked(body, context, client, _value(body))
+    status_reports.skip(report, actor=body["user"]["id"], now=now(context))
+    _refresh(db(context), report, step=str(report.status), now=now(context))
+    ack()
