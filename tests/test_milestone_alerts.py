@@ -161,6 +161,10 @@ def test_a_move_sent_twice_through_slack_alerts_each_party_once(
     counts |= {c: len(_about(channels, c, HIDDEN_MOVE)) for c in ("C0WEB", "DU0DEV1")}
     assert dict.fromkeys(counts, 1) == counts
     assert HIDDEN_CHAIN in json.dumps(_about(channels, "C0WEB", HIDDEN_MOVE)[0]["blocks"], ensure_ascii=False)
+    # #proj-web's lead heard it from the slip's message, which says M-UAT is at risk: not a second time as a status
+    # alert; M-UAT's owner, who is no lead, hears it as one.
+    assert 1 == len(channels.messages("DU0DEV1"))
+    assert [] == _about(channels, "DU0DEV1", "M-UAT") and 1 == len(_about(channels, "DU0DEV3", "M-UAT"))
 
 
 def test_the_owner_and_the_leads_hear_why_and_by_how_much_with_a_change_request_button(

@@ -80,8 +80,12 @@ def changed(
     for other, _chain in found:
         if (other.status, other.status_why) != before.get(other.id):
             refresh_card(session, other, now=now)
+    # After a slip, its owner and the leads of every project waiting on it had the slip's own message, which says
+    # what it puts at risk: the same news is not sent to them twice.
+    heard = {milestone.owner_id, *(lead for m in [milestone, *(d for d, _c in found)]
+                                   for lead in m.project.lead_user_ids or [])} if slipped else set()  # fmt: skip
     _tell_troubled(session, [milestone, *(m for m, _chain in found)], before, now=now,
-                   skip=milestone.id if slipped else None)  # fmt: skip
+                   skip=milestone.id if slipped else None, heard=heard)  # fmt: skip
 
 
 def told(session: Session, milestone: Milestone, /, *, now: datetime) -> None:
@@ -103,10 +107,11 @@ def _tell_troubled(
     *,
     now: datetime,
     skip: int | None = None,
+    heard: set[str] | None = None,
 ) -> None:
     was = {mid: status for mid, (status, _why) in before.items()}
     worse = [m for m in milestones.newly_troubled(found, was) if m.id != skip]
-    notices.troubled(session, worse, now=now)
+    notices.troubled(session, worse, now=now, heard=heard or set())
 
 
 def _has_card(session: Session, milestone: Milestone) -> bool:

@@ -3,6 +3,7 @@ and one message to each dependent project (its channel and its leads), the DMs i
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from itertools import groupby
 from typing import Any
@@ -141,9 +142,10 @@ def _post(
     )
 
 
-def troubled(session: Session, found: list[Milestone], *, now: datetime) -> int:
+def troubled(session: Session, found: list[Milestone], *, now: datetime, heard: Collection[str] = ()) -> int:
     """Tell the owner and the leads of each milestone become at risk or late, in their working hours, once a status,
-    day and person (the job and a request that changed a status share the key); return how many were queued."""
+    day and person (the job and a request that changed a status share the key), but not those who `heard` it from
+    the slip that caused it; return how many were queued."""
     if not found:
         return 0
     people = {m.owner_id for m in found} | {lead for m in found for lead in m.project.lead_user_ids or []}
@@ -155,7 +157,7 @@ def troubled(session: Session, found: list[Milestone], *, now: datetime) -> int:
         text, blocks = alerts.status(milestone)
         day = local_day(now, project.time_zone)
         for user in dict.fromkeys([milestone.owner_id, *(project.lead_user_ids or [])]):
-            if (ws, user) in deactivated:
+            if (ws, user) in deactivated or user in heard:
                 continue
             tz = zones.get((ws, user), project.time_zone)
             at = next_working_moment(now, tz=tz, hours=working_hours(project))
