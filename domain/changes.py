@@ -464,13 +464,3 @@ def search(session: Session, *, project_id: int, query: str, limit: int = 20) ->
         columns = (ChangeRequest.title, ChangeRequest.description, ChangeRequest.justification)
         stmt = stmt.where(or_(*(col.icontains(word, autoescape=True) for col in columns)))
     return list(session.scalars(stmt.order_by(ChangeRequest.number.desc()).limit(limit)))
-
-
-def waiting_on(session: Session, *, workspace_id: int, user_id: str) -> list[ChangeRequest]:
-    """Open change requests this person is an approver of and must answer (pending), oldest first."""
-    pending = session.scalars(
-        select(ChangeRequest)
-        .where(ChangeRequest.workspace_id == workspace_id, ChangeRequest.status == ChangeStatus.PENDING)
-        .order_by(ChangeRequest.number)
-    )
-    return [c for c in pending if user_id in c.approver_ids]

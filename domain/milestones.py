@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import groupby
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
@@ -84,13 +85,17 @@ def parse_ref(ref: str) -> str | None:
     return found.group(1).upper() if found else None
 
 
-def code_from(name: str) -> str:
-    """A code for a milestone from its name: its first word's letters and digits, upper case (`UAT sign-off`->UAT);
-    `MS` when no word starts with an ASCII letter."""
-    return _word_code(name) or "MS"
+def _code_of(ref: str) -> str:
+    """The code in a milestone id someone typed, or the answer that it is not one."""
+    code = parse_ref(ref)
+    if code is None:
+        raise InvalidInput(f"`{escape(ref[:20])}` is not a milestone id.", hint="Milestone ids look like `M-UAT`.")
+    return code
 
 
 def _word_code(name: str) -> str | None:
+    """A code for a milestone from its name: its first word's letters and digits, upper case (`UAT sign-off`->UAT);
+    None when no word starts with an ASCII letter."""
     for word in name.split():
         letters = re.sub(r"[^A-Za-z0-9]", "", word).upper()
         if letters and letters[0].isascii() and letters[0].isalpha():
@@ -257,9 +262,7 @@ def get(
     """The milestone for `M-UAT`: in the project given first; else the only one in the workspace with that code
     among the projects `visible` says the caller may read (a private channel's milestone is never counted, so the
     answer cannot tell an outsider that it exists)."""
-    code = parse_ref(ref)
-    if code is None:
-        raise InvalidInput(f"`{escape(ref[:20])}` is not a milestone id.", hint="Milestone ids look like `M-UAT`.")
+    code = _code_of(ref)
     stmt = select(Milestone).where(Milestone.workspace_id == workspace_id, Milestone.code == code)
     if for_update:
         stmt = stmt.with_for_update()
@@ -279,9 +282,7 @@ def get(
 
 def in_project(session: Session, *, project_id: int, ref: str, for_update: bool = False) -> Milestone:
     """The milestone `M-UAT` of one project (a channel named with it, as in `#proj-payments M-API`)."""
-    code = parse_ref(ref)
-    if code is None:
-        raise InvalidInput(f"`{escape(ref[:20])}` is not a milestone id.", hint="Milestone ids look like `M-UAT`.")
+    code = _code_of(ref)
     stmt = select(Milestone).where(Milestone.project_id == project_id, Milestone.code == code)
     found = session.scalar(stmt.with_for_update() if for_update else stmt)
     if found is None:
@@ -650,6 +651,16 @@ def held_until(chain: list[Milestone]) -> datetime:
 def pushed_late(chain: list[Milestone]) -> bool:
     """Whether what the last milestone of a chain waits for is now expected after its own forecast (pure)."""
     return held_until(chain) > chain[-1].forecast_at
+
+
+def refresh_along(
+    session: Session, milestone: Milestone, found: list[tuple[Milestone, list[Milestone]]], *, now: datetime
+) -> None:
+    """Bring `milestone`'s status up to date, then those of `found` (its `downstream`), nearest first, so that each
+    step sees the one before it refreshed."""
+    refresh(session, [milestone], now=now)
+    for _depth, step in groupby(found, key=lambda pair: len(pair[1])):
+        refresh(session, [m for m, _chain in step], now=now)
 
 
 def refresh_downstream(session: Session, milestones: Iterable[Milestone], *, now: datetime) -> dict[int, str]:

@@ -87,7 +87,9 @@ def test_standup_keys() -> None:
     )
     assert "standup:3:answer:2026-03-09:U0DEV2:blocker-8-resolved" == standups.blocker_update(answer, 8, "resolved")
     assert "standup:%:prompt:%" == standups.PROMPTS_LIKE
-    assert "standup:dm:DU0DEV2:1.2:blocker-8-still" == standups.prompt_blocker("DU0DEV2", "1.2", 8, "still")
+    assert "standup:3:prompt:2026-03-09:U0DEV2:blocker-8-still" == standups.answered_blocker(
+        standups.message(3, standups.Kind.PROMPT, DAY, "U0DEV2"), 8, "still"
+    )
 
 
 def test_meeting_keys() -> None:

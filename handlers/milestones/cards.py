@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from itertools import groupby
 
 from sqlalchemy.orm import Session
 
@@ -73,9 +72,7 @@ def changed(
     found = milestones.downstream(session, milestone)
     if before is None:
         before = {m.id: (m.status, m.status_why) for m in [milestone, *(m for m, _chain in found)]}
-    milestones.refresh(session, [milestone], now=now)
-    for _depth, step in groupby(found, key=lambda pair: len(pair[1])):
-        milestones.refresh(session, [m for m, _chain in step], now=now)
+    milestones.refresh_along(session, milestone, found, now=now)
     refresh_card(session, milestone, now=now)
     for other, _chain in found:
         if (other.status, other.status_why) != before.get(other.id):

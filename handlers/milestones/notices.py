@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from itertools import groupby
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,7 +28,7 @@ def slipped(session: Session, slip: milestones.Slip, *, now: datetime) -> None:
     milestone = slip.milestone
     # A milestone reached (or one waiting only through a milestone reached) no longer waits for anything.
     found = [(d, chain) for d, chain in milestones.downstream(session, milestone) if _still_waiting(chain)]
-    _refresh(session, milestone, found, now=now)
+    milestones.refresh_along(session, milestone, found, now=now)
     elsewhere: dict[int, list[tuple[Milestone, Chain]]] = {}
     for dependent, chain in found:
         if dependent.project_id != milestone.project_id:
@@ -43,13 +42,6 @@ def slipped(session: Session, slip: milestones.Slip, *, now: datetime) -> None:
 
 def _still_waiting(chain: Chain) -> bool:
     return all(m.done_at is None for m in chain[1:])
-
-
-def _refresh(session: Session, milestone: Milestone, found: list[tuple[Milestone, Chain]], *, now: datetime) -> None:
-    """The slipped milestone, then its dependents nearest first: each step sees the one before it refreshed."""
-    milestones.refresh(session, [milestone], now=now)
-    for _depth, step in groupby(found, key=lambda pair: len(pair[1])):
-        milestones.refresh(session, [dependent for dependent, _chain in step], now=now)
 
 
 class _Zones:

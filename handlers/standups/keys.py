@@ -40,11 +40,6 @@ def blocker_update(answer_key: str, blocker_id: int, status: str) -> str:
     return f"{answer_key}:blocker-{blocker_id}-{status}"
 
 
-def prompt_blocker(channel: str, ts: str, blocker_id: int, answer: str) -> str:
-    """A prompt DM updated to its person's answer to "Still blocked?" about one blocker."""
-    return f"standup:dm:{channel}:{ts}:blocker-{blocker_id}-{answer}"
-
-
 def answered_blocker(prompt_key: str, blocker_id: int, answer: str) -> str:
     """A prompt DM (its outbox key) updated to its person's answer to "Still blocked?" about one blocker."""
     return f"{prompt_key}:blocker-{blocker_id}-{answer}"
