@@ -53,9 +53,12 @@ def test_minutes_of_refusals_then_everything_once_in_order_and_paced(
     for conversation in CONVERSATIONS:
         mine = [call for call in delivered if call.args["channel"] == conversation]
         assert [f"{conversation}-{n}" for n in range(PER_CONVERSATION)] == [c.args["text"] for c in mine]
-        # Paced: after the burst of three, no faster than one a second (Slack's limiter never had to say no).
-        span = mine[-1].at - mine[2].at
-        assert span >= (PER_CONVERSATION - 3) * 0.95, span
+        # Paced as Slack's bucket allows: no stretch of time holds more than the burst of three plus one a second.
+        # (The burst need not be spent at once, so the last three may come sooner than three seconds after the third.)
+        for i, first in enumerate(mine):
+            for j in range(i + 3, len(mine)):
+                sent = j - i + 1
+                assert sent <= 3 + (mine[j].at - first.at) * 1.0 + 0.05, (conversation, i, j, mine[j].at - first.at)
     assert [] == [call for call in after if call.status == 429]
 
 
