@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from domain import due_phrases, members, sequences
 from domain.errors import Conflict, InvalidInput, PermissionDenied
+from domain.sources import Source as Source  # where an item came from; named here too
 from domain.text import USER_MENTION, escape, plain_from_slack, short_number, user_ids_in
 from domain.visibility import unseen
 from domain.withdrawals import require_may_withdraw
 from domain.workspaces import is_lead, working_hours
-from storage.models import ActionEvent, ActionItem, ActionStatus, Member, Project
+from storage.models import ActionEvent, ActionItem, ActionStatus, Member, Project, SourceKind
 
 TITLE_LIMIT = 300
 NOTES_LIMIT = 2900
@@ -45,8 +46,9 @@ def create(
     now: datetime,
     notes: str = "",
     permalink: str | None = None,
+    source: Source | None = None,
 ) -> ActionItem:
-    """Record a new action item and its 'created' event."""
+    """Record a new action item and its 'created' event; `source` says where it came from, if not from `/action`."""
     title = validate_title(title)
     due_at = to_minute(due_at)
     if len(notes) > NOTES_LIMIT:
@@ -69,12 +71,33 @@ def create(
         accepted_at=now if owner == creator else None,
         escalation_level=0,
         revision=0,
+        source_kind=source.kind if source else None,
+        source_id=source.id if source else None,
+        source_label=source.label[:200] if source else None,
     )
     item.project = project
     session.add(item)
     session.flush()
-    _record(session, item, creator, "created", now, owner=owner, due_at=_iso(due_at))
+    detail: dict[str, Any] = {"owner": owner, "due_at": _iso(due_at)}
+    if source is not None:
+        detail["source"] = {"kind": str(source.kind), "id": source.id, "label": source.label[:200]}
+    _record(session, item, creator, "created", now, **detail)
     return item
+
+
+def made_from(session: Session, *, workspace_id: int, kind: SourceKind, source_id: int) -> ActionItem | None:
+    """Return the item already made from this source (a stand-up blocker), if any."""
+    return session.scalar(
+        select(ActionItem)
+        .where(
+            ActionItem.workspace_id == workspace_id,
+            ActionItem.source_kind == kind,
+            ActionItem.source_id == source_id,
+            ActionItem.status.not_in((ActionStatus.DELETED, ActionStatus.WITHDRAWN)),
+        )
+        .order_by(ActionItem.id)
+        .limit(1)
+    )
 
 
 def create_from_text(
@@ -85,6 +108,7 @@ def create_from_text(
     said: str,
     now: datetime,
     people: Callable[[str], Member],
+    source: Source | None = None,
 ) -> ActionItem:
     """Record an item from `@owner title [by <when>]` said in the project's channel (`/action`, an ACTION: line).
 
@@ -106,7 +130,14 @@ def create_from_text(
         owner_tz=members.zone_of(owner, fallback=project.time_zone),
     )
     return create(
-        session, project=project, creator=creator.user_id, owner=owner.user_id, title=title, due_at=due, now=now
+        session,
+        project=project,
+        creator=creator.user_id,
+        owner=owner.user_id,
+        title=title,
+        due_at=due,
+        now=now,
+        source=source,
     )
 
 

@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain import golive as golives
 from domain import meetings as meeting_rules
+from domain import retros
 from domain.calendar import in_zone, local_text
 from domain.risks import level
 from storage.models import (
@@ -119,8 +121,8 @@ def _lessons(session: Session, project: Project) -> list[Lesson]:
 
 
 def csv_files(session: Session, project: Project, *, names: dict[str, str]) -> dict[str, str]:
-    """Return {filename: CSV text} for actions, risks, decisions, meetings, milestones, change requests and lessons:
-    each person's id beside their name, times in the project's zone."""
+    """Return {filename: CSV text} for actions, risks, decisions, meetings, milestones, change requests, lessons (and
+    retros, where the channel had one): each person's id beside their name, times in the project's zone."""
     actions, risks, decisions, meetings = _records(session, project)
     plans = _plans(session, project)
     tz = project.time_zone
@@ -132,7 +134,7 @@ def csv_files(session: Session, project: Project, *, names: dict[str, str]) -> d
     def each_name(users: Iterable[str]) -> str:
         return " ".join(name(u) or u for u in users)
 
-    return {
+    files = {
         "actions.csv": _csv(
             ACTION_COLUMNS,
             [
@@ -277,6 +279,13 @@ def csv_files(session: Session, project: Project, *, names: dict[str, str]) -> d
             tz=tz,
         ),
     }
+    retro_rows = retros.export_rows(session, project)
+    if retro_rows is not None:  # only a channel that has had a retro: its notes once revealed, without authors
+        files["retros.csv"] = _csv(retros.EXPORT_COLUMNS, retro_rows, tz=tz)
+    golive_rows = golives.export_rows(session, project)
+    if golive_rows is not None:  # only a channel that has had a go-live: each step, its outcome, who and when
+        files["golive.csv"] = _csv(golives.EXPORT_COLUMNS, golive_rows, tz=tz)
+    return files
 
 
 def markdown(session: Session, project: Project, *, names: dict[str, str], now: datetime) -> str:
@@ -321,6 +330,23 @@ def markdown(session: Session, project: Project, *, names: dict[str, str], now: 
              who(lesson.author_id), lesson.created_at])
         for lesson in _lessons(session, project)
     ]  # fmt: skip
+    golive_rows = golives.export_rows(session, project) or []
+    if golive_rows:  # each go-live's runbook and timeline: a step a row
+        lines += ["", "## Go-lives", "", row(golives.MARKDOWN_HEADER), row(["---"] * len(golives.MARKDOWN_HEADER))]
+        lines += [
+            row([g.golive, g.step, g.offset, g.at, g.step_title, who(g.owner_id), g.status, who(g.by or None),
+                 g.changed_at or "", g.note])
+            for g in golive_rows
+        ]  # fmt: skip
+    held = retros.revealed(session, project)
+    if held:  # each revealed retro's notes by kind, their votes and the action items they became; never who wrote
+        lines += ["", "## Retrospectives"]
+        for retro, notes in held:
+            revealed = local_text(retro.revealed_at or now, tz)
+            lines += ["", f"### {retro.ref} {_md(retro.title, tz)}", "", f"Revealed {revealed}; {retro.status}.", ""]
+            lines += [row(["Note", "Kind", "Text", "Votes", "Action item"]), row(["---"] * 5)]
+            lines += [row([f"#{n.position}", retros.KIND_WORDS.get(n.kind, n.kind), n.text, votes, n.action_ref or ""])
+                      for n, votes in notes]  # fmt: skip
     for meeting in meetings:  # a section of the document each, its own sections one level below
         items = meeting_rules.captured_items(session, meeting)
         lines += ["", meeting_rules.minutes_markdown(meeting, items, names=names, tz=tz, level=2)]

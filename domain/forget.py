@@ -1,11 +1,12 @@
 """Forget a person (`/pm forget @user`): their personal data goes, the team's records stay without them.
 
-- Deleted: their cached profile and channel memberships, stand-up answers, time away, digest subscription,
+- Deleted: their cached profile and channel memberships, stand-up answers, time away, their delegation (and
+  others' naming them) and what was noted while they were away, their retro votes, digest subscription,
   meeting notes they wrote, and every message pmbot sent or meant to send them directly.
 - Handed to a successor (the admin who asked, unless they name someone): what is still open and theirs:
   action items, risks and issues, blockers, milestones, decisions and change requests awaiting their approval.
-- Anonymised: their name on history and on closed records becomes FORMER_MEMBER ("a former member"), and
-  they leave leads, stand-up participants, deciders, attendees and invitees.
+- Anonymised: their name on history, on closed records and on their retro notes becomes FORMER_MEMBER ("a former
+  member"), and they leave leads, stand-up participants, deciders, attendees and invitees.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 from sqlalchemy import String, cast, delete, select, update
 from sqlalchemy.orm import Session
 
+from domain import away, retros
+from domain import golive as golives
 from domain.changes import OPEN as OPEN_CHANGES
 from domain.changes import SETTING as APPROVERS
 from domain.text import FORMER_MEMBER, user_mention
@@ -80,6 +83,9 @@ def forget(session: Session, *, workspace_id: int, user_id: str, successor: str)
     run("kept forms", delete(FormDraft).where(FormDraft.workspace_id == workspace_id, FormDraft.user_id == user_id))
     run("direct messages", delete(OutboxMessage).where(OutboxMessage.workspace_id == workspace_id,
                                                        OutboxMessage.channel == user_id))  # fmt: skip
+    done["delegation and time away notes"] += away.forget(session, workspace_id=workspace_id, user_id=user_id)
+    done["retro votes and notes"] += retros.forget(session, workspace_id=workspace_id, user_id=user_id)
+    done["go-lives"] += golives.forget(session, workspace_id=workspace_id, user_id=user_id, successor=successor)
 
     # Handed over: what is still open and theirs.
     item, risk, blocker = ActionItem, Risk, Blocker
@@ -109,7 +115,7 @@ def forget(session: Session, *, workspace_id: int, user_id: str, successor: str)
         (Risk, Risk.workspace_id == workspace_id, ("owner_id", "creator_id")),
         (RiskEvent, RiskEvent.risk_id.in_(risks), ("actor_id",)),
         (Decision, Decision.workspace_id == workspace_id, ("creator_id", "approver_id")),
-        (DecisionRevision, DecisionRevision.decision_id.in_(decisions), ("author_id",)),
+        (DecisionRevision, DecisionRevision.decision_id.in_(decisions), ("author_id", "for_user_id")),
         (Blocker, Blocker.workspace_id == workspace_id, ("owner_id", "resolved_by")),
         (Meeting, Meeting.workspace_id == workspace_id, ("started_by",)),
         (MeetingSeries, MeetingSeries.project_id.in_(projects), ("created_by",)),
@@ -118,7 +124,7 @@ def forget(session: Session, *, workspace_id: int, user_id: str, successor: str)
         (MilestoneLink, MilestoneLink.milestone_id.in_(milestones), ("created_by",)),
         (MilestoneDependency, MilestoneDependency.milestone_id.in_(milestones), ("created_by",)),
         (ChangeRequest, ChangeRequest.workspace_id == workspace_id, ("requester_id", "decided_by")),
-        (ChangeEvent, ChangeEvent.change_id.in_(changes), ("actor_id",)),
+        (ChangeEvent, ChangeEvent.change_id.in_(changes), ("actor_id", "for_user_id")),
         (Lesson, Lesson.workspace_id == workspace_id, ("author_id",)),
     ]
     for model, scope, columns in anonymise:

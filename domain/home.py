@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain import risks as risk_rules
@@ -25,9 +25,24 @@ from storage.models import (
     RiskStatus,
     Standup,
 )
+from storage.models.retros import Retro, RetroParticipant, RetroStatus, RetroVote
 
 SHOWN = 20  # rows of each list the Home tab shows (it counts them all)
 PROJECTS_SHOWN = 15
+RETROS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class RetroTodo:
+    """An open retro in a channel the person is in that waits for them: their notes (they were asked and have not
+    added any), or, once revealed, their votes (they have some left)."""
+
+    retro_id: int
+    ref: str
+    title: str
+    channel_id: str
+    collect_until: datetime
+    revealed: bool
 
 
 @dataclass
@@ -45,6 +60,7 @@ class Dashboard:
     changes: list[ChangeRequest] = field(default_factory=list)  # pending with them as an approver, the first SHOWN
     change_count: int = 0
     projects: list[status_rules.Snapshot] = field(default_factory=list)
+    retros: list[RetroTodo] = field(default_factory=list)  # the first RETROS_SHOWN, soonest reveal first
 
 
 def dashboard(session: Session, *, user_id: str, projects: list[Project], now: datetime) -> Dashboard:
@@ -90,5 +106,42 @@ def dashboard(session: Session, *, user_id: str, projects: list[Project], now: d
         day = current_day(standups.plan(session, standup), person, now)
         if day is not None and (day, user_id) not in standups.answers_for(session, standup, [day]):
             board.standups_owed.append((standup, day))
+    board.retros = retros_waiting(session, user_id=user_id, project_ids=ids)
     board.projects = status_rules.snapshots(session, projects[:PROJECTS_SHOWN], now=now, listed=1)
     return board
+
+
+def retros_waiting(session: Session, *, user_id: str, project_ids: list[int]) -> list[RetroTodo]:
+    """The open retros of these projects waiting for the person, in one statement: collecting, when they were asked
+    and have added no notes; revealed, while they have votes left."""
+    used = (
+        select(func.count())
+        .select_from(RetroVote)
+        .where(RetroVote.retro_id == Retro.id, RetroVote.user_id == user_id)
+        .correlate(Retro)
+        .scalar_subquery()
+    )
+    asked = and_(RetroParticipant.retro_id == Retro.id, RetroParticipant.user_id == user_id)
+    rows = session.execute(
+        select(Retro.id, Retro.number, Retro.title, Project.channel_id, Retro.collect_until, Retro.status)
+        .join(Project, Project.id == Retro.project_id)
+        .outerjoin(RetroParticipant, asked)
+        .where(
+            Retro.project_id.in_(project_ids),
+            or_(
+                and_(
+                    Retro.status == RetroStatus.COLLECTING,
+                    RetroParticipant.asked_at.is_not(None),
+                    RetroParticipant.done.is_(False),
+                ),
+                and_(Retro.status == RetroStatus.REVEALED, used < Retro.votes_each),
+            ),
+        )
+        .order_by(Retro.collect_until, Retro.id)
+        .limit(RETROS_SHOWN)
+    )
+    found = []
+    for row in rows:
+        revealed = row.status == RetroStatus.REVEALED
+        found.append(RetroTodo(row.id, f"RT-{row.number}", row.title, row.channel_id, row.collect_until, revealed))
+    return found

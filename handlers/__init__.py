@@ -14,14 +14,17 @@ def register_all(app: App) -> Registered:
     """Register middleware, the error path and every feature's listeners; return what was registered."""
     from handlers import channels, errors, forms, installs, members, messages, middleware
     from handlers.actions import commands as actions
+    from handlers.away import commands as away
     from handlers.changes import commands as changes
     from handlers.decisions import commands as decisions
     from handlers.digests import commands as digests
+    from handlers.golive import commands as golive
     from handlers.home import tab as home
     from handlers.lessons import commands as lessons
     from handlers.meetings import commands as meetings
     from handlers.milestones import commands as milestones
     from handlers.pm import commands as pm
+    from handlers.retros import commands as retros
     from handlers.risks import commands as risks
     from handlers.standups import commands as standups
 
@@ -45,6 +48,9 @@ def register_all(app: App) -> Registered:
         changes,
         lessons,
         meetings,
+        retros,
+        golive,
+        away,
         digests,
         pm,
         home,

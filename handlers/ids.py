@@ -16,6 +16,8 @@ class Command(StrEnum):
     MILESTONE = "/milestone"
     CHANGE = "/change"
     LESSON = "/lesson"
+    RETRO = "/retro"
+    GOLIVE = "/golive"
 
 
 class Event(StrEnum):
@@ -77,6 +79,22 @@ class Action(StrEnum):
     REPORT_EDIT = "report_edit"  # a draft status report's buttons, in each lead's DM
     REPORT_SEND = "report_send"
     REPORT_SKIP = "report_skip"
+    RETRO_OFFERED = "retro_offered"  # "Run a retro" offered when a milestone closes or a go-live ends
+    # retros (add retro ids below this line)
+    RETRO_ADD_NOTES = "retro_add_notes"  # a participant's prompt DM: opens the notes form
+    RETRO_VOTE = "retro_vote"  # a note on the revealed board
+    RETRO_UNVOTE = "retro_unvote"  # take a vote back (in the ephemeral after a second click or the last vote)
+    RETRO_CLOSE = "retro_close"  # "Close and make actions" on the board
+    # go-lives (add go-live ids below this line)
+    GOLIVE_STEP_DONE = "golive_step_done"  # a step's DM to its owner: Done, Failed, Skip
+    GOLIVE_STEP_FAILED = "golive_step_failed"
+    GOLIVE_STEP_SKIP = "golive_step_skip"
+    GOLIVE_GO = "golive_go"  # an approver's go/no-go DM
+    GOLIVE_NO_GO = "golive_no_go"  # opens the reason form
+    GOLIVE_STEP_ACTION = "golive_step_action"  # a failed step's thread reply or DM: "Make an action item"
+    GOLIVE_MINUTES_POST = "golive_minutes_post"  # `/golive minutes`: "Post to the channel"
+    # away (add away/delegation ids below this line)
+    BLOCKER_TO_ACTION = "blocker_to_action"  # a stand-up blocker's "Make an action item"
 
 
 class View(StrEnum):
@@ -100,6 +118,12 @@ class View(StrEnum):
     CHANGE_ASK = "change_ask_submit"
     REPORT_EDIT = "report_edit_submit"
     LESSON_CREATE = "lesson_create"
+    # retros (add retro ids below this line)
+    RETRO_NOTES = "retro_notes_submit"
+    RETRO_CLOSE = "retro_close_submit"
+    # go-lives (add go-live ids below this line)
+    GOLIVE_NO_GO = "golive_no_go_submit"
+    # away (add away/delegation ids below this line)
 
 
 class Block(StrEnum):
@@ -153,3 +177,12 @@ class Block(StrEnum):
     LESSON_HAPPENED = "lesson_happened"
     LESSON_LEARNED = "lesson_learned"
     TAGS = "tags"
+    # retros (add retro ids below this line)
+    RETRO_WENT_WELL = "retro_went_well"
+    RETRO_TO_IMPROVE = "retro_to_improve"
+    RETRO_IDEAS = "retro_ideas"
+    RETRO_OWNER = "retro_owner"  # the close form: `retro_owner_<note id>`, one per top note
+    RETRO_DUE = "retro_due"  # the close form: `retro_due_<note id>`
+    # go-lives (add go-live ids below this line)
+    GOLIVE_REASON = "golive_reason"  # why it is a no-go
+    # away (add away/delegation ids below this line)

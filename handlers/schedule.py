@@ -15,12 +15,15 @@ from sqlalchemy.orm import Session
 
 from domain import events, forms
 from handlers.actions import jobs as action_reminders
+from handlers.away import jobs as away_jobs
 from handlers.changes import jobs as change_jobs
 from handlers.decisions import jobs as decision_jobs
 from handlers.digests import jobs as digest_jobs
 from handlers.escalations import jobs as escalation_jobs
+from handlers.golive import jobs as golive_jobs
 from handlers.meetings import jobs as meeting_jobs
 from handlers.milestones import jobs as milestone_jobs
+from handlers.retros import jobs as retro_jobs
 from handlers.risks import jobs as risk_jobs
 from handlers.standups import jobs as standup_jobs
 
@@ -54,6 +57,9 @@ JOBS: tuple[Job, ...] = (
     Job("change nudges", change_jobs.queue_change_nudges),
     Job("risk reviews", risk_jobs.queue_risk_reviews),
     Job("stand-ups", standup_jobs.queue_standups),
+    Job("retros", retro_jobs.queue),
+    Job("go-lives", golive_jobs.queue),
+    Job("away", away_jobs.queue),
     Job("escalations", escalation_jobs.send_held_escalations, late=True),
 )
 

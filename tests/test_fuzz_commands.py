@@ -27,6 +27,7 @@ from handlers.errors import UNAVAILABLE
 from handlers.ids import Command
 from handlers.lessons import commands as lessons
 from handlers.milestones import commands as milestones
+from handlers.retros import commands as retros
 from handlers.risks import commands as risks
 from handlers.standups import commands as standups
 from sandbox.standin import Call, FakeSlack
@@ -187,6 +188,33 @@ TEMPLATES = [
     Template(Command.LESSON, "list ", NO_NEW_ROWS),
     Template(Command.LESSON, "show ", NO_NEW_ROWS),
     Template(Command.LESSON, "search ", NO_NEW_ROWS),
+    # retros (add /retro templates below this line)
+    Template(Command.RETRO, "", REFUSED, frozenset(retros.SUBCOMMANDS)),
+    Template(Command.RETRO, "start ", "retro"),
+    Template(Command.RETRO, "show ", NO_NEW_ROWS),
+    Template(Command.RETRO, "list ", NO_NEW_ROWS),
+    Template(Command.RETRO, "reveal ", NO_NEW_ROWS),
+    # go-lives (add /golive templates below this line)
+    Template(
+        Command.GOLIVE,
+        "",
+        REFUSED,
+        frozenset(
+            {"plan", "list", "show", "minutes", "step", "approvers", "done", "failed", "skip", "start", "end", "help"}
+        ),
+    ),
+    Template(Command.GOLIVE, "plan ", "golive"),
+    Template(Command.GOLIVE, "list ", NO_NEW_ROWS),
+    Template(Command.GOLIVE, "show ", NO_NEW_ROWS),
+    Template(Command.GOLIVE, "minutes ", NO_NEW_ROWS),
+    Template(Command.GOLIVE, "minutes G-1 ", NO_NEW_ROWS),  # only `post` posts: any other word is refused
+    Template(Command.GOLIVE, "step G-1 add ", "golive_step"),
+    Template(Command.GOLIVE, "approvers G-1 ", NO_NEW_ROWS),
+    Template(Command.GOLIVE, "done G-1 ", NO_NEW_ROWS),
+    # away (add /pm away and delegate templates below this line)
+    Template(Command.PM, "away ", "away", frozenset({"help", "show", "list", "cancel", "back", "none", "off"})),
+    Template(Command.PM, "away cancel ", NO_NEW_ROWS),
+    Template(Command.PM, "delegate ", "delegation", frozenset({"help", "none", "nobody", "clear", "leads"})),
     Template(Command.PM, "status ", REFUSED, frozenset({"set", "clear", "help"})),
     Template(Command.PM, "status set ", NO_NEW_ROWS),
     Template(Command.PM, "status set amber ", NO_NEW_ROWS),
@@ -195,7 +223,9 @@ TEMPLATES = [
     Template(Command.DIGEST, "preview ", NO_NEW_ROWS),
     Template(Command.DIGEST, "send ", "outbox_message"),
     Template(Command.DIGEST, "subscribe ", "digest_subscription"),
-    Template(Command.PM, "", REFUSED, frozenset({"help", "?", "status", "config", "settings", "export"})),
+    Template(
+        Command.PM, "", REFUSED, frozenset({"help", "?", "status", "config", "settings", "export", "away", "delegate"})
+    ),
     *(
         Template(Command.PM, f"config {setting}", NO_NEW_ROWS)
         for setting in ("", "tz ", "hours ", "days ", "leads ", "escalation ", "stakeholders ")

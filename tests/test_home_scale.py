@@ -17,7 +17,7 @@ from bot.app import PmbotApp
 from domain import actions, changes, channels, decisions, milestones, risks, status
 from domain.changes import Proposal
 from domain.decisions import Wording
-from domain.home import Dashboard
+from domain.home import Dashboard, RetroTodo
 from domain.risks import Fields
 from domain.workspaces import project_for, workspace_for
 from handlers.changes.commands import HELP
@@ -186,8 +186,9 @@ def test_home_is_published_after_the_answer(
 
 
 def test_a_home_tab_with_every_list_full_keeps_to_slacks_rules() -> None:
-    """The worst case: every list the Home tab shows over full, with the longest texts; what is published keeps to
-    Slack's rules (at most 100 blocks, sections under 3000 characters) and still shows each heading."""
+    """The worst case: every list the Home tab shows over full (retros waiting too), with the longest texts; what is
+    published keeps to Slack's rules (at most 100 blocks, sections under 3000 characters) and still shows each
+    heading."""
     long = "x" * 400
     projects = [
         Project(id=n, channel_id=f"C0P{n:03d}", name=f"p{n}", time_zone="Europe/Berlin", settings={}) for n in range(20)
@@ -238,12 +239,14 @@ def test_a_home_tab_with_every_list_full_keeps_to_slacks_rules() -> None:
         ],
         change_count=30,
         projects=[status.Snapshot(project=p, now=NOW) for p in projects],
+        retros=[RetroTodo(n, f"RT-{n}", long, "C0P000", NOW, bool(n % 2)) for n in range(10)],
     )
-    view = home_view(board, [HELP] * 12, now=NOW)
+    view = home_view(board, [HELP] * 12, now=NOW, links={1: "https://example.slack.com/archives/C0P000/p1"})
     assert rules.check("views.publish", {"user_id": VIEWER, "view": view}) is None
     assert len(view["blocks"]) <= rules.MAX_VIEW_BLOCKS
     headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
     assert any(h.startswith("Change requests waiting for me") for h in headers) and "Commands" in headers
+    assert "Retros waiting for me" in headers
     blocks = view["blocks"]
     start = blocks.index({"type": "header", "text": {"type": "plain_text", "text": "My projects"}})
     end = blocks.index({"type": "header", "text": {"type": "plain_text", "text": "Commands"}})

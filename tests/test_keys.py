@@ -7,10 +7,13 @@ from datetime import UTC, date, datetime
 from domain.reminders import Reminder
 from handlers import outgoing
 from handlers.actions import keys as actions
+from handlers.away import keys as away
 from handlers.decisions import keys as decisions
 from handlers.digests import keys as digests
 from handlers.escalations import keys as escalations
+from handlers.golive import keys as golive
 from handlers.meetings import keys as meetings
+from handlers.retros import keys as retros
 from handlers.risks import keys as risks
 from handlers.standups import keys as standups
 
@@ -71,6 +74,15 @@ def test_decision_keys() -> None:
     assert "decision:5:broadcast:r1" == decisions.broadcast_update(5, 1)
     assert "decision:5:broadcast:announce-r1" == decisions.announcement(5, 1)
     assert "decision:5:nudge:2026-03-09" == decisions.nudge(5, DAY)
+    assert "decision:5:approval:for:U0DEV2" == decisions.approval_for(5, "U0DEV2")
+    assert "decision:5:nudge:for:U0DEV2:2026-03-09" == decisions.nudge_for(5, "U0DEV2", DAY)
+    assert "decision:5:approval:for:U0DEV2:approved" == decisions.approval_for_closed(5, "U0DEV2", "approved")
+
+
+def test_away_keys() -> None:
+    """The summary on return: once per absence, named by its first note."""
+    assert "away:U0DEV1:12:summary" == away.summary("U0DEV1", 12)
+    assert "standup:blocker-8:made:U0DEV2" == standups.blocker_made(8, "U0DEV2")  # the blocker's item, its Edit
 
 
 def test_standup_keys() -> None:
@@ -117,3 +129,40 @@ def test_digest_keys() -> None:
 def test_escalation_batch_keys() -> None:
     """An escalation batch is named by its recipient and its first note."""
     assert "escalations:U0LEAD:41" == escalations.batch("U0LEAD", 41)
+
+
+def test_retro_keys() -> None:
+    """Retros' keys: the start, each person's prompt, its updates and their one reminder, the board, its updates,
+    the summary and the answers to clicks."""
+    assert "retro:7:started" == retros.started(7)
+    assert "retro:7:prompt:U0DEV1" == retros.prompt(7, "U0DEV1")
+    assert "retro:7:prompt:U0DEV1:revealed" == retros.prompt_update(7, "U0DEV1", "revealed")
+    assert "retro:7:remind:U0DEV1" == retros.reminder(7, "U0DEV1")
+    assert "retro:7:remind:U0DEV1:n2" == retros.reminder_update(7, "U0DEV1", "n2")
+    assert "retro:7:board" == retros.board(7)
+    assert "retro:7:board:r4" == retros.board_update(7, 4)
+    assert "retro:7:board:part2" == outgoing.part_key(retros.board(7), 2)
+    assert "retro:7:summary" == retros.summary(7)
+    assert "retro:7:told:U0DEV1:1700000000.000100" == retros.told(7, "U0DEV1", "1700000000.000100")
+
+
+def test_golive_keys() -> None:
+    """Go-lives' keys: every one names its go-live; the owners' reminders name the owner (a step that changes hands
+    is told to its new owner afresh), a failed step's reply names the item it became, the minutes their revision."""
+    assert "golive:3:planned" == golive.planned(3)
+    assert "golive:3:planned:r4" == golive.planned_update(3, 4)
+    assert "golive:3:step:5:heads-up:U0TYO:20270330T1745" == golive.heads_up(3, 5, "U0TYO", "20270330T1745")
+    assert "golive:3:step:5:due:U0NYC:20270330T1800" == golive.step_due(3, 5, "U0NYC", "20270330T1800")
+    assert "golive:3:step:5:due:U0NYC:20270330T1800:action" == golive.step_due_update(
+        golive.step_due(3, 5, "U0NYC", "20270330T1800"), "action"
+    )
+    assert "golive:3:poll:U0LEAD" == golive.poll(3, "U0LEAD")
+    assert "golive:3:result" == golive.result(3)
+    assert "golive:3:no-go:U0LEAD" == golive.no_go_told(3, "U0LEAD")
+    assert "golive:3:live:r4" == golive.live_update(3, 4)
+    assert "golive:3:timeline:5:r1:action" == golive.timeline_update(3, 5, 1, "action")
+    assert "golive:3:closing" == golive.closing(3)
+    assert "golive:3:retro-offer" == golive.retro_offer(3)
+    assert "golive:3:minutes:r9" == golive.minutes(3, 9)
+    assert "golive:3:minutes:r9:part2" == outgoing.part_key(golive.minutes(3, 9), 2)
+    assert "golive:3:told:U0NYC:1700000000.000100" == golive.told(3, "U0NYC", "1700000000.000100")

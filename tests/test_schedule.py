@@ -58,6 +58,9 @@ def test_jobs_run_in_the_listed_order_with_escalations_last() -> None:
         "change nudges",
         "risk reviews",
         "stand-ups",
+        "retros",
+        "go-lives",
+        "away",
         "escalations",
     ]
     assert expected == [job.name for job in in_order(JOBS)]

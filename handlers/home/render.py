@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from domain import home
 from domain.home import Dashboard
 from domain.text import channel_mention, clip, date_token, escape, escaped, user_mention
 from handlers.actions import render as action_render
@@ -18,10 +20,11 @@ from handlers.standups.render import day_label
 
 HOME_BLOCK_LIMIT = 100
 # What each list shows at most, so that all of them full still fit a Home tab's 100 blocks (with the Commands
-# heading and one entry): 1 + (2+20) + (2+10) + (2+10) + (2+2*DECISIONS_SHOWN) + (2+1) + (2+2*CHANGES_SHOWN)
-# + (2+PROJECTS_SHOWN) + (2+1) = 100.
+# heading and one entry): 1 + (2+20) + (2+RETROS_SHOWN) + (2+5) + (2+10) + (2+2*DECISIONS_SHOWN) + (2+1)
+# + (2+2*CHANGES_SHOWN) + (2+PROJECTS_SHOWN) + (2+1) = 100. Retros are listed only when one waits for the viewer.
 ACTIONS_SHOWN = 20
-STANDUPS_SHOWN = 10
+RETROS_SHOWN = home.RETROS_SHOWN  # each one section with its button or link
+STANDUPS_SHOWN = 5  # one a stand-up: more than five at once is rare
 REVIEWS_SHOWN = 10
 DECISIONS_SHOWN = 8  # each takes two blocks (the line and its buttons)
 MILESTONES_SHOWN = 10  # one section
@@ -99,14 +102,39 @@ def _changes(board: Dashboard) -> list[dict[str, Any]]:
     return blocks if board.changes else [*blocks, _section("None.")]
 
 
-def home_view(board: Dashboard, entries: list[CommandHelp], *, now: datetime) -> dict[str, Any]:
-    """Render the dashboard; every button works from here as it does in messages."""
+def _retros(board: Dashboard, links: Mapping[int, str]) -> list[dict[str, Any]]:
+    """Open retros waiting for the viewer: their notes (Add notes, as in the prompt), or their votes (the board's
+    link when Slack gave one); nothing at all when none waits."""
+    if not board.retros:
+        return []
+    blocks = _heading("Retros waiting for me")
+    for retro in board.retros[:RETROS_SHOWN]:
+        named = f"*{retro.ref}* {escaped(retro.title, 120)}"
+        where = channel_mention(retro.channel_id)
+        if not retro.revealed:
+            blocks.append(
+                _section(
+                    f"{named}: add your notes by {date_token(retro.collect_until)} · {where}",
+                    accessory=_button("Add notes", Action.RETRO_ADD_NOTES, str(retro.retro_id)),
+                )
+            )
+            continue
+        link = links.get(retro.retro_id)
+        blocks.append(_section(f"{named}: <{link}|vote> · {where}" if link else f"{named}: vote in {where}"))
+    return blocks
+
+
+def home_view(
+    board: Dashboard, entries: list[CommandHelp], *, now: datetime, links: Mapping[int, str] | None = None
+) -> dict[str, Any]:
+    """Render the dashboard; every button works from here as it does in messages (`links`: retro boards' links)."""
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": "Your pmbot"}}]
     blocks += _heading(f"My open action items ({board.action_count})")
     blocks += [
         _section(action_render.item_line(a, now=now), accessory=_button("Done", Action.ACTION_DONE, a.ref))
         for a in board.actions[:ACTIONS_SHOWN]
     ] or [_section("Nothing open. :tada:")]
+    blocks += _retros(board, links or {})
     blocks += _heading(f"Stand-ups I still owe ({len(board.standups_owed)})")
     blocks += [
         _section(

@@ -9,17 +9,19 @@ from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain import channels
-from domain.home import dashboard
+from domain import channels, outbox
+from domain.home import Dashboard, dashboard
 from handlers.channels import read_roster
 from handlers.context import after_answer, catalogue, now, workspace
 from handlers.home.render import home_view
 from handlers.ids import Event
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp
+from handlers.retros import keys as retro_keys
 from storage.db import read_only
 from storage.models import Project
 
@@ -61,11 +63,29 @@ def show_home(context: BoltContext, user_id: str) -> None:
 
 
 def _view(
-    session: Session, *, workspace_id: int, user_id: str, at: datetime, help_entries: list[CommandHelp]
-) -> tuple[dict[str, Any], set[int]]:
+    session: Session, client: WebClient, *, workspace_id: int, user_id: str, at: datetime,
+    help_entries: list[CommandHelp],
+) -> tuple[dict[str, Any], set[int]]:  # fmt: skip
     projects = visible_projects(session, workspace_id=workspace_id, user_id=user_id)
     board = dashboard(session, user_id=user_id, projects=projects, now=at)
-    return home_view(board, help_entries, now=at), {p.id for p in projects}
+    links = _board_links(session, client, board, workspace_id)
+    return home_view(board, help_entries, now=at, links=links), {p.id for p in projects}
+
+
+def _board_links(session: Session, client: WebClient, board: Dashboard, workspace_id: int) -> dict[int, str]:
+    """The links of the boards of the revealed retros shown, from Slack (a board not posted yet has none)."""
+    wanted = {(workspace_id, retro_keys.board(r.retro_id)): r.retro_id for r in board.retros if r.revealed}
+    links: dict[int, str] = {}
+    for ref, message in outbox.references(session, wanted).items():
+        if not (message.result_channel and message.result_ts):
+            continue
+        try:
+            found = client.chat_getPermalink(channel=message.result_channel, message_ts=message.result_ts)
+        except SlackApiError:
+            continue
+        if found.get("permalink"):
+            links[wanted[ref]] = str(found["permalink"])
+    return links
 
 
 def _publish(
@@ -80,7 +100,8 @@ def _publish(
     # One publish at a time per person: a view built earlier never lands after one built later (Home, then Done).
     with _publishing(workspace_id, user_id):
         with read_only(factory) as session:
-            view, shown = _view(session, workspace_id=workspace_id, user_id=user_id, at=at, help_entries=help_entries)
+            view, shown = _view(session, client, workspace_id=workspace_id, user_id=user_id, at=at,
+                                help_entries=help_entries)  # fmt: skip
             project_channels = session.scalars(select(Project.channel_id).where(Project.workspace_id == workspace_id))
             unread = channels.to_read(session, workspace_id=workspace_id, channel_ids=list(project_channels), now=at)
         client.views_publish(user_id=user_id, view=view)
@@ -89,7 +110,8 @@ def _publish(
         for channel_id in unread:
             read_roster(factory, client, workspace_id=workspace_id, channel_id=channel_id, at=at)
         with read_only(factory) as session:
-            view, visible = _view(session, workspace_id=workspace_id, user_id=user_id, at=at, help_entries=help_entries)
+            view, visible = _view(session, client, workspace_id=workspace_id, user_id=user_id, at=at,
+                                  help_entries=help_entries)  # fmt: skip
         if visible != shown:
             client.views_publish(user_id=user_id, view=view)
 

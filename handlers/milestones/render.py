@@ -64,7 +64,8 @@ def dates_text(milestone: Milestone) -> str:
 
 
 def card(milestone: Milestone) -> tuple[str, list[dict[str, Any]]]:
-    """The milestone in its channel: dates, owner, status and why, with Move and Done (Done only while open)."""
+    """The milestone in its channel: dates, owner, status and why, with Move and Done (Done only while open); once
+    done, "Run a retro"."""
     forecast = date_token(milestone.forecast_at)
     if slip := slip_text(milestone):
         forecast += f" ({slip})"
@@ -90,6 +91,10 @@ def card(milestone: Milestone) -> tuple[str, list[dict[str, Any]]]:
         blocks.append(
             {"type": "context", "elements": [_text(f":white_check_mark: Done {date_token(milestone.done_at)}")]}
         )
+        # A milestone reached is a good moment to look back: the retros feature answers this button.
+        offer_value = json.dumps({"title": f"{milestone.ref} retro", "channel": milestone.project.channel_id})
+        offer = _button("Run a retro", Action.RETRO_OFFERED, offer_value)
+        blocks.append({"type": "actions", "block_id": f"milestone-{milestone.id}-retro", "elements": [offer]})
     words = STATUS_WORDS.get(milestone.status, milestone.status)
     return f"{milestone.ref} ({words}): {escaped(milestone.name, 200)}", blocks
 

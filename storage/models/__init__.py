@@ -1,6 +1,6 @@
 """All models, importable from one place (Alembic's autogenerate reads Base.metadata)."""
 
-from storage.models.actions import ActionEvent, ActionItem, ActionStatus, Counter
+from storage.models.actions import ActionEvent, ActionItem, ActionStatus, Counter, SourceKind
 from storage.models.base import Base
 from storage.models.changes import ChangeCategory, ChangeEvent, ChangeEventKind, ChangeRequest, ChangeStatus
 from storage.models.channels import ChannelMember, ChannelRoster
@@ -24,6 +24,9 @@ from storage.models.reports import ReportStatus, StatusReport
 from storage.models.risks import Risk, RiskEvent, RiskStatus
 from storage.models.standups import Away, Blocker, BlockerStatus, Holiday, Standup, StandupAnswer
 from storage.models.workspace import Member, Project, Workspace
+
+# Each of these holds its own tables; importing them puts their tables in Base.metadata.
+from storage.models import delegation, golive, retros  # noqa: F401  isort: skip
 
 __all__ = [
     "BOTS",
@@ -68,6 +71,7 @@ __all__ = [
     "Risk",
     "RiskEvent",
     "RiskStatus",
+    "SourceKind",
     "Standup",
     "StandupAnswer",
     "StatusReport",

@@ -22,6 +22,15 @@ class ActionStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class SourceKind(StrEnum):
+    """Where an action item came from, when not from its own command or form (stored as these strings)."""
+
+    MEETING = "meeting"  # an ACTION: line in a meeting
+    STANDUP = "standup"  # a stand-up blocker turned into an item
+    RETRO = "retro"  # a retrospective's top item
+    GOLIVE = "golive"  # a go-live runbook's step
+
+
 class ActionItem(Base):
     """A commitment: someone owes something, maybe by a date."""
 
@@ -49,6 +58,11 @@ class ActionItem(Base):
     completed_by: Mapped[str | None] = mapped_column(String(32))
     snoozed_until: Mapped[datetime | None]
     escalation_level: Mapped[int] = mapped_column(default=0)
+    # Where it came from (a meeting, a stand-up blocker, a retro, a go-live): kind, that record's id, and its name
+    # in words as it was then (a meeting's title), so that cards and `/action show` can say so without a join.
+    source_kind: Mapped[str | None] = mapped_column(String(16))
+    source_id: Mapped[int | None]
+    source_label: Mapped[str | None] = mapped_column(Text)
     # Bumped on every change that the posted confirmation shows, so each update is its own outbox message.
     revision: Mapped[int] = mapped_column(default=0)
 
