@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from domain import decisions, milestones, sequences
+from domain import away, decisions, milestones, sequences
 from domain.decisions import Wording
 from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.text import escape, short_number
@@ -186,10 +186,21 @@ def proposal_of(change: ChangeRequest) -> Proposal:
 
 
 def _event(
-    session: Session, change: ChangeRequest, kind: ChangeEventKind, *, actor: str, now: datetime, note: str = ""
+    session: Session,
+    change: ChangeRequest,
+    kind: ChangeEventKind,
+    *,
+    actor: str,
+    now: datetime,
+    note: str = "",
+    for_user: str | None = None,
 ) -> None:
-    session.add(ChangeEvent(change_id=change.id, kind=kind, actor_id=actor, at=now, note=note))
+    session.add(ChangeEvent(change_id=change.id, kind=kind, actor_id=actor, at=now, note=note, for_user_id=for_user))
     change.updated_at = now
+    if for_user is not None:
+        what = f"{kind}: {change.title}"
+        away.log(session, workspace_id=change.workspace_id, user_id=for_user, kind=away.Kind.ACTED, now=now,
+                 ref=change.ref, text=what, by=actor)  # fmt: skip
 
 
 def get(session: Session, *, workspace_id: int, ref: str, for_update: bool = False) -> ChangeRequest:
@@ -256,9 +267,20 @@ def _require_open(change: ChangeRequest) -> None:
         raise Conflict(f"{change.ref} is already {change.status.replace('_', ' ')}.")
 
 
-def _require_approver(change: ChangeRequest, actor: str) -> None:
-    if actor not in change.approver_ids:
-        raise PermissionDenied(f"Only {change.ref}'s approvers can decide it.")
+def _require_approver(
+    change: ChangeRequest, actor: str, *, session: Session | None = None, now: datetime | None = None
+) -> str | None:
+    """Raise unless `actor` is an approver, or (given `session` and `now`) stands in for one who is away; return
+    that approver when standing in."""
+    if actor in change.approver_ids:
+        return None
+    if session is not None and now is not None:
+        ws, approvers = change.workspace_id, [str(a) for a in change.approver_ids]
+        stand_in = away.acting_for(session, workspace_id=ws, actor=actor, user_ids=approvers, project=change.project,
+                                   now=now)  # fmt: skip
+        if stand_in is not None:
+            return stand_in
+    raise PermissionDenied(f"Only {change.ref}'s approvers can decide it.")
 
 
 def require_revision(change: ChangeRequest, revision: int | None) -> None:
@@ -271,15 +293,24 @@ def require_revision(change: ChangeRequest, revision: int | None) -> None:
         )
 
 
-def require_may_decide(change: ChangeRequest, actor: str, revision: int | None = None) -> None:
-    """Raise unless this person may answer it now: one of its approvers, while it waits for them (and, with
-    `revision`, only about the revision they were shown)."""
-    _require_approver(change, actor)
+def require_may_decide(
+    change: ChangeRequest,
+    actor: str,
+    revision: int | None = None,
+    *,
+    session: Session | None = None,
+    now: datetime | None = None,
+) -> str | None:
+    """Raise unless this person may answer it now: one of its approvers (or, given `session` and `now`, the stand-in
+    of one who is away: that approver is returned), while it waits for them (and, with `revision`, only about the
+    revision they were shown)."""
+    stand_in = _require_approver(change, actor, session=session, now=now)
     if change.status != ChangeStatus.PENDING:
         _require_open(change)
         raise Conflict(f"{change.ref} is waiting for its requester's answer; it can be decided once they reply.")
     if revision is not None:
         require_revision(change, revision)
+    return stand_in
 
 
 def require_may_update(change: ChangeRequest, actor: str, revision: int | None = None) -> None:
@@ -337,7 +368,7 @@ def approve(
 ) -> Approved:
     """Approve: the affected milestones' baselines move by the schedule impact, and a decision is recorded.
     Everything is checked before anything changes."""
-    require_may_decide(change, actor, revision)
+    stand_in = require_may_decide(change, actor, revision, session=session, now=now)
     note = _note(note)
     found = affected(session, change)
     require_baselines_unmoved(change, found)
@@ -374,7 +405,7 @@ def approve(
     )
     change.status, change.decided_by, change.decided_at, change.note = ChangeStatus.APPROVED, actor, now, note
     change.decision_id = decision.id
-    _event(session, change, ChangeEventKind.APPROVED, actor=actor, now=now, note=note)
+    _event(session, change, ChangeEventKind.APPROVED, actor=actor, now=now, note=note, for_user=stand_in)
     return Approved(decision, moved)
 
 
@@ -382,20 +413,20 @@ def reject(
     session: Session, change: ChangeRequest, *, actor: str, now: datetime, note: str = "", revision: int | None = None
 ) -> None:
     """Reject, with a reason if given; nothing else changes (with `revision`: only the revision the approver saw)."""
-    _require_approver(change, actor)
+    stand_in = _require_approver(change, actor, session=session, now=now)
     _require_open(change)
     if revision is not None:
         require_revision(change, revision)
     note = _note(note)
     change.status, change.decided_by, change.decided_at, change.note = ChangeStatus.REJECTED, actor, now, note
-    _event(session, change, ChangeEventKind.REJECTED, actor=actor, now=now, note=note)
+    _event(session, change, ChangeEventKind.REJECTED, actor=actor, now=now, note=note, for_user=stand_in)
 
 
 def ask_more(
     session: Session, change: ChangeRequest, *, actor: str, question: str, now: datetime, revision: int | None = None
 ) -> None:
     """Send it back to the requester with a question; it waits for their answer."""
-    _require_approver(change, actor)
+    stand_in = _require_approver(change, actor, session=session, now=now)
     if change.status != ChangeStatus.PENDING:
         _require_open(change)
         raise Conflict(f"{change.ref} is already waiting for its requester's answer.")
@@ -403,7 +434,7 @@ def ask_more(
         require_revision(change, revision)
     question = _note(question, required="What more do you need to know? Write the question.")
     change.status, change.note = ChangeStatus.MORE_INFO, question
-    _event(session, change, ChangeEventKind.ASKED, actor=actor, now=now, note=question)
+    _event(session, change, ChangeEventKind.ASKED, actor=actor, now=now, note=question, for_user=stand_in)
 
 
 def update(

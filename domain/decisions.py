@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import BindParameter, Integer, String, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from domain import sequences, withdrawals
+from domain import away, sequences, withdrawals
 from domain.errors import Conflict, InvalidInput, PermissionDenied
+from domain.sources import Source
 from domain.text import escape, plain_from_slack, short_number
 from domain.visibility import unseen
 from domain.workspaces import is_lead
@@ -105,13 +106,15 @@ def create_from_text(
     said: str,
     now: datetime,
     people: Callable[[str], Member],
+    source: Source | None = None,
 ) -> Decision:
     """Record a decision made now by the author, as said in the project's channel (`/decision`, a DECISION: line).
 
     `people` gives the member of a user id (the edge refreshes a stale profile from Slack): a mention is stored
-    as the person's name.
+    as the person's name. `source` (a meeting) becomes its context, so its first revision says where it was made.
     """
-    wording = Wording(plain_from_slack(said, name_of=lambda user_id: people(user_id).name))
+    context = f"From the {source.kind} “{source.label[:200]}”." if source is not None else ""
+    wording = Wording(plain_from_slack(said, name_of=lambda user_id: people(user_id).name), context=context)
     return create(session, project=project, creator=author, wording=wording, now=now)
 
 
@@ -165,14 +168,25 @@ def supersede(session: Session, old: Decision, new: Decision, *, actor: str, now
 
 
 def decide(session: Session, decision: Decision, *, actor: str, approve: bool, now: datetime) -> DecisionRevision:
-    """The approver approves or rejects a proposed decision."""
-    if decision.approver_id is None or actor != decision.approver_id:
+    """The approver approves or rejects a proposed decision; while the approver is away, so may whoever stands in for
+    them (their delegate, else a lead), and the revision says on whose behalf."""
+    stand_in = None
+    if decision.approver_id is not None and actor != decision.approver_id:
+        stand_in = away.acting_for(session, workspace_id=decision.workspace_id, actor=actor,
+                                   user_ids=[decision.approver_id], project=decision.project, now=now)  # fmt: skip
+    if decision.approver_id is None or (actor != decision.approver_id and stand_in is None):
         raise PermissionDenied(f"Only {decision.ref}'s approver can approve or reject it.")
     if decision.status != DecisionStatus.PROPOSED:
         raise Conflict(f"{decision.ref} is already {decision.status}.")
     decision.status, decision.decided_at = (DecisionStatus.APPROVED if approve else DecisionStatus.REJECTED), now
     decision.revision += 1
-    return _revision(session, decision, author=actor, now=now)
+    revision = _revision(session, decision, author=actor, now=now)
+    if stand_in is not None:
+        revision.for_user_id = stand_in
+        what = f"{decision.status}: {decision.statement}"
+        away.log(session, workspace_id=decision.workspace_id, user_id=stand_in, kind=away.Kind.ACTED, now=now,
+                 ref=decision.ref, text=what, by=actor)  # fmt: skip
+    return revision
 
 
 def revisions(session: Session, decision: Decision) -> list[DecisionRevision]:

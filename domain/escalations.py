@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from domain import members, outbox
+from domain import away, members, outbox
 from domain.calendar import WorkingHours, next_working_moment
 from domain.outbox import HELD, Outgoing
 from domain.workspaces import working_hours
@@ -44,18 +44,34 @@ class Escalated:
 
 
 def recipients(
-    session: Session, project: Project, *, now: datetime, exclude: frozenset[str] = frozenset()
+    session: Session, project: Project, *, now: datetime, exclude: frozenset[str] = frozenset(), about: str = ""
 ) -> list[tuple[str, datetime]]:
     """Return who hears of the project's escalations and from when: each active lead at the next moment of their
-    own working hours, the escalation channel at once. Those in `exclude` are left out."""
+    own working hours (a lead away: their delegate, else the other leads), the escalation channel at once. Those in
+    `exclude` are left out. A lead away is noted as stood in for, about the record `about` (A-3), for their return."""
     ws = project.workspace_id
-    zones, deactivated = members.zones_and_deactivated(session, user_ids=project.lead_user_ids, workspace_ids=[ws])
+    routed = _stood_in(session, project, now=now, about=about)
+    people = list(dict.fromkeys(person for lead in project.lead_user_ids for person in routed[lead]))
+    zones, deactivated = members.zones_and_deactivated(session, user_ids=people, workspace_ids=[ws])
     leads = [
         (lead, zones.get((ws, lead), project.time_zone))
-        for lead in project.lead_user_ids
+        for lead in people
         if (ws, lead) not in deactivated and lead not in exclude
     ]
     return delivery_times(leads, channel=project.escalation_channel_id, hours=working_hours(project), now=now)
+
+
+def _stood_in(session: Session, project: Project, *, now: datetime, about: str) -> dict[str, list[str]]:
+    """Each lead's stand-ins: themself when here, else whom `away.route` names (noted for the lead's return)."""
+    found: dict[str, list[str]] = {}
+    for lead in project.lead_user_ids:
+        to = away.route(session, workspace_id=project.workspace_id, user_id=lead, project=project, now=now)
+        found[lead] = to
+        if to != [lead]:
+            what = "escalation" if about else "an escalation"
+            away.note_routed(session, workspace_id=project.workspace_id, user_id=lead, to=to, ref=about, what=what,
+                             now=now)  # fmt: skip
+    return found
 
 
 def delivery_times(

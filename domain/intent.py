@@ -208,6 +208,12 @@ MEETING = Grammar(
 )
 PM = Grammar(
     "/pm",
-    takes=dict.fromkeys(("help", "status", "config", "settings", "export", "forget"), ""),
-    synonyms={"setup": "config", "configure": "config", "rag": "status"},
+    takes=dict.fromkeys(("help", "status", "config", "settings", "export", "forget", "away", "delegate"), ""),
+    synonyms={
+        "setup": "config",
+        "configure": "config",
+        "rag": "status",
+        **dict.fromkeys(("vacation", "leave", "ooo", "holiday"), "away"),
+        **dict.fromkeys(("delegation", "deputy", "standin"), "delegate"),
+    },
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -52,6 +52,9 @@ def upsert_from_profile(session: Session, *, workspace_id: int, user: dict[str, 
     member.is_bot = bool(user.get("is_bot"))
     member.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
     member.deleted = bool(user.get("deleted"))
+    member.status_text = str(profile.get("status_text") or "")[:100]
+    member.status_emoji = str(profile.get("status_emoji") or "")[:100]
+    member.status_expires_at = _expiry(profile.get("status_expiration"))
     member.fetched_at = now
     return member
 
@@ -161,6 +164,15 @@ def zones_by_workspace(session: Session, *, workspace_ids: Iterable[int]) -> dic
     for row in rows:
         zones.setdefault(row.workspace_id, set()).add(row.zone_name)
     return zones
+
+
+def _expiry(value: object) -> datetime | None:
+    # Slack's status_expiration: a Unix time, 0 (or absent) when the status never expires.
+    try:
+        seconds = int(str(value or 0))
+    except ValueError:
+        return None
+    return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
 
 
 def _zone(name: object, *, fallback: str) -> str:

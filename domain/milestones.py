@@ -26,6 +26,7 @@ from domain.calendar import end_of_working_day, local_day, working_days_between
 from domain.due_phrases import parse_when, split_due
 from domain.errors import Conflict, DueDateError, InvalidInput, PermissionDenied
 from domain.members import require_can_own
+from domain.sources import Source
 from domain.text import USER_MENTION, escape, plain_from_slack, user_ids_in
 from domain.visibility import unseen
 from domain.workspaces import is_lead, working_hours
@@ -178,8 +179,9 @@ def create(
     owner: str,
     now: datetime,
     code: str | None = None,
+    why: str = "",
 ) -> Milestone:
-    """Make a milestone due on `day`: its baseline and its forecast both that day."""
+    """Make a milestone due on `day`: its baseline and its forecast both that day (`why`: where it came from)."""
     name = _name(name)
     at = due_moment(day, project)
     if at <= now:
@@ -217,7 +219,7 @@ def create(
     milestone.project = project
     session.add(milestone)
     session.flush()
-    _event(session, milestone, MilestoneEventKind.CREATED, actor=creator, now=now)
+    _event(session, milestone, MilestoneEventKind.CREATED, actor=creator, now=now, why=why)
     return milestone
 
 
@@ -795,9 +797,11 @@ def create_from_text(
     said: str,
     now: datetime,
     people: Callable[[str], Member],
+    source: Source | None = None,
 ) -> Milestone:
     """Make a milestone from a line as `/milestone` reads it (`"UAT sign-off" 2027-01-15 @owner`), owned by the
-    person named, else by its author; `people` gives a user id's member."""
+    person named, else by its author; `people` gives a user id's member; `source` (a meeting) is kept as the why
+    of its 'created' event."""
     line = read_line(said, project=project, now=now, locale=people(author).locale)
     owner = people(line.owner or author)
     require_can_own(owner, "own milestones")
@@ -810,4 +814,5 @@ def create_from_text(
         owner=owner.user_id,
         now=now,
         code=line.code,
+        why=f"From the {source.kind} “{source.label[:200]}”." if source is not None else "",
     )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from domain import members, sequences
 from domain.errors import Conflict, InvalidInput, PermissionDenied
+from domain.sources import Source
 from domain.text import USER_MENTION, escape, plain_from_slack, short_number, user_ids_in
 from domain.visibility import unseen
 from domain.withdrawals import require_may_withdraw
@@ -140,19 +141,23 @@ def create_from_text(
     said: str,
     now: datetime,
     people: Callable[[str], Member],
+    source: Source | None = None,
 ) -> Risk:
     """Record a risk from `title [p:N] [i:N] [@owner]` said in the project's channel (`/risk`, a RISK: line).
 
-    `people` gives the member of a user id (the edge refreshes a stale profile from Slack): the owner's.
+    `people` gives the member of a user id (the edge refreshes a stale profile from Slack): the owner's. `source`
+    (a meeting) is kept in its 'created' event, so its history says where it came from.
     """
     fields = read_fields(said, with_title=True)
     if fields.owner_id:
         members.require_can_own(people(fields.owner_id), "own a risk")
-    return create(session, project=project, creator=author, fields=fields, now=now)
+    return create(session, project=project, creator=author, fields=fields, now=now, source=source)
 
 
-def create(session: Session, *, project: Project, creator: str, fields: Fields, now: datetime) -> Risk:
-    """Record a new RAID entry and its 'created' event."""
+def create(
+    session: Session, *, project: Project, creator: str, fields: Fields, now: datetime, source: Source | None = None
+) -> Risk:
+    """Record a new RAID entry and its 'created' event (with where it came from, if not from `/risk`)."""
     fields.validate()
     if fields.title is None:
         raise InvalidInput(EMPTY_TITLE, hint="Like `/risk vendor may slip p:3 i:4`.", field="title")
@@ -182,7 +187,10 @@ def create(session: Session, *, project: Project, creator: str, fields: Fields, 
     risk.project = project
     session.add(risk)
     session.flush()
-    _record(session, risk, creator, "created", now, score=risk.score)
+    detail: dict[str, Any] = {"score": risk.score}
+    if source is not None:
+        detail["source"] = {"kind": str(source.kind), "id": source.id, "label": source.label[:200]}
+    _record(session, risk, creator, "created", now, **detail)
     return risk
 
 

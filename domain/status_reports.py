@@ -215,9 +215,11 @@ def validate(summary: str, text: str) -> tuple[str, str]:
     return summary, text
 
 
-def require_lead(report: StatusReport, user_id: str) -> None:
-    """Only the project's leads edit, send or skip its update."""
-    if not is_lead(report.project, user_id):
+def require_lead(report: StatusReport, user_id: str, *, for_lead: str | None = None) -> None:
+    """Only the project's leads edit, send or skip its update, and whoever it was sent to in the stead of a lead
+    who is away (`for_lead`, while they are)."""
+    standing_in = for_lead is not None and is_lead(report.project, for_lead) and user_id in report.lead_ids
+    if not is_lead(report.project, user_id) and not standing_in:
         raise PermissionDenied("Only this project's leads can edit, send or skip its status report.")
 
 
@@ -228,17 +230,20 @@ def require_open(report: StatusReport) -> None:
         raise Conflict(f"This status report was already {report.status}{who}.")
 
 
-def edit(report: StatusReport, *, actor: str, summary: str, text: str, now: datetime) -> None:
-    """A lead's edit: the text sent will be this one."""
-    require_lead(report, actor)
+def edit(
+    report: StatusReport, *, actor: str, summary: str, text: str, now: datetime, for_lead: str | None = None
+) -> None:
+    """A lead's edit (or their stand-in's, `for_lead`): the text sent will be this one."""
+    require_lead(report, actor, for_lead=for_lead)
     require_open(report)
     report.summary, report.text = validate(summary, text)
     report.edited_by, report.revision, report.updated_at = actor, report.revision + 1, now
 
 
-def send(report: StatusReport, *, actor: str, now: datetime, key: str) -> str:
-    """A lead approves: the report is sent (once) to the stakeholder channel it returns, under `key`."""
-    require_lead(report, actor)
+def send(report: StatusReport, *, actor: str, now: datetime, key: str, for_lead: str | None = None) -> str:
+    """A lead (or their stand-in, `for_lead`) approves: the report is sent (once) to the stakeholder channel it
+    returns, under `key`."""
+    require_lead(report, actor, for_lead=for_lead)
     require_open(report)
     channel = stakeholder_channel(report.project)
     if channel is None:
@@ -250,9 +255,9 @@ def send(report: StatusReport, *, actor: str, now: datetime, key: str) -> str:
     return channel
 
 
-def skip(report: StatusReport, *, actor: str, now: datetime) -> None:
-    """A lead skips this week's update: nothing is posted."""
-    require_lead(report, actor)
+def skip(report: StatusReport, *, actor: str, now: datetime, for_lead: str | None = None) -> None:
+    """A lead (or their stand-in, `for_lead`) skips this week's update: nothing is posted."""
+    require_lead(report, actor, for_lead=for_lead)
     require_open(report)
     _decide(report, ReportStatus.SKIPPED, actor=actor, now=now)
 

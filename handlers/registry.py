@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from slack_bolt import App
 from sqlalchemy.orm import Session
 
+from domain.sources import Source
 from handlers.render.help import CommandHelp
 from storage.models import Member, Project
 
@@ -37,7 +38,8 @@ class Record(Protocol):
 
 class CreateFromText(Protocol):
     """A feature's domain service that makes a record of its kind from what a person said in the project's channel,
-    as the feature's own command reads it (`domain.actions.create_from_text`); `people` gives a user id's member."""
+    as the feature's own command reads it (`domain.actions.create_from_text`); `people` gives a user id's member;
+    `source` says where it was said (a meeting), kept on the record or its history."""
 
     def __call__(
         self,
@@ -48,6 +50,7 @@ class CreateFromText(Protocol):
         said: str,
         now: datetime,
         people: Callable[[str], Member],
+        source: Source | None = None,
     ) -> Record: ...
 
 

@@ -45,7 +45,7 @@ def test_the_import_rules_hold() -> None:
 @pytest.mark.parametrize(
     ("module", "wrong_import", "broken"),
     [
-        ("domain/actions.py", "from handlers.actions import render", "above storage BROKEN"),
+        ("domain/lessons.py", "from handlers.lessons import render", "above storage BROKEN"),
         ("handlers/actions/notices.py", "from handlers.home import tab", "over escalations BROKEN"),
         ("handlers/escalations/render.py", "from handlers.risks import render", "over escalations BROKEN"),
         ("domain/risks.py", "import slack_sdk", "never speak Slack BROKEN"),

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from domain import actions, escalations, members, outbox, reminders
+from domain import actions, away, escalations, members, outbox, reminders
 from domain.calendar import working_days_between
 from domain.outbox import Outgoing
 from domain.text import plural
@@ -39,6 +39,7 @@ def queue_action_reminders(session: Session, now: datetime) -> int:
     )
     zones, deactivated = members.zones_and_deactivated(session, user_ids={i.owner_id for i in items})
     messages: list[tuple[int, Outgoing]] = []
+    due: list[tuple[ActionItem, reminders.Reminder]] = []
     for item in items:
         assert item.due_at is not None
         tz = zones.get((item.workspace_id, item.owner_id), item.project.time_zone)
@@ -52,12 +53,35 @@ def queue_action_reminders(session: Session, now: datetime) -> int:
         )
         # Nobody reads a deactivated account's DMs; the leads still hear of the item once it is overdue.
         if current is not None and (item.workspace_id, item.owner_id) not in deactivated:
-            text, blocks = render.reminder(item, current)
-            payload = {"channel": item.owner_id, "text": text, "blocks": blocks}
-            key = keys.reminder(item.id, item.owner_id, current)
-            messages.append((item.workspace_id, Outgoing(key, "chat.postMessage", item.owner_id, payload, current.at)))
+            due.append((item, current))
         messages += _escalations(session, item, now=now)
+    for item, current in _present(session, due, now=now):
+        text, blocks = render.reminder(item, current)
+        payload = {"channel": item.owner_id, "text": text, "blocks": blocks}
+        key = keys.reminder(item.id, item.owner_id, current)
+        messages.append((item.workspace_id, Outgoing(key, "chat.postMessage", item.owner_id, payload, current.at)))
     return outbox.enqueue_many(session, messages, now=now)
+
+
+def _present(
+    session: Session, due: list[tuple[ActionItem, reminders.Reminder]], *, now: datetime
+) -> list[tuple[ActionItem, reminders.Reminder]]:
+    """The reminders whose owners are here; those of owners away are held (noted once for their return)."""
+    by_project: dict[int, list[tuple[ActionItem, reminders.Reminder]]] = {}
+    for item, current in due:
+        by_project.setdefault(item.project_id, []).append((item, current))
+    sent = []
+    for found in by_project.values():
+        project = found[0][0].project
+        owners = {i.owner_id for i, _ in found}
+        gone = away.absent(session, workspace_id=project.workspace_id, user_ids=owners, now=now, project=project)
+        for item, current in found:
+            if item.owner_id not in gone:
+                sent.append((item, current))
+                continue
+            away.hold(session, workspace_id=item.workspace_id, user_id=item.owner_id, ref=item.ref,
+                      what=f"reminder: {item.title}", now=now)  # fmt: skip
+    return sent
 
 
 def _escalations(session: Session, item: ActionItem, *, now: datetime) -> list[tuple[int, Outgoing]]:
@@ -71,7 +95,7 @@ def _escalations(session: Session, item: ActionItem, *, now: datetime) -> list[t
     )
     if level <= item.escalation_level:
         return []
-    recipients = escalations.recipients(session, project, now=now)
+    recipients = escalations.recipients(session, project, now=now, about=item.ref)
     if not recipients:
         return []
     actions.escalate(session, item, level=level, now=now)

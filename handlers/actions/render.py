@@ -18,7 +18,7 @@ from handlers.render.records import SNOOZE_CHOICES as SNOOZE_CHOICES
 from handlers.render.records import action_headline
 from handlers.render.records import snooze_menu as snooze_menu
 from storage.models import ActionEvent, ActionItem
-from storage.models.actions import ActionStatus
+from storage.models.actions import ActionStatus, SourceKind
 
 headline = action_headline  # `*A-17* title`: as every view of records names an item
 
@@ -66,6 +66,8 @@ def card(item: ActionItem, *, now: datetime) -> tuple[str, list[dict[str, Any]]]
     fields = [_text(f"*Owner*\n{user_mention(item.owner_id)}"), _text(f"*Due*\n{due_text(item)}")]
     blocks: list[dict[str, Any]] = [_section(headline(item), fields=fields)]
     context = [f"Created by {user_mention(item.creator_id)}"]
+    if item.source_kind:
+        context.append(source_line(item.source_kind, item.source_label or ""))
     if item.permalink:
         context.append(f"<{item.permalink}|from this message>")
     if item.status == ActionStatus.DONE and item.completed_at and item.completed_by:
@@ -77,6 +79,22 @@ def card(item: ActionItem, *, now: datetime) -> tuple[str, list[dict[str, Any]]]
     blocks.append({"type": "context", "elements": [_text(" · ".join(context))]})
     blocks.append(_controls(item))
     return f"{item.ref} {escape(item.title)} (owner {user_mention(item.owner_id)}, {due_phrase(item)})", blocks
+
+
+SOURCE_WORDS: dict[str, str] = {
+    SourceKind.MEETING: "meeting",
+    SourceKind.STANDUP: "stand-up",
+    SourceKind.RETRO: "retro",
+    SourceKind.GOLIVE: "go-live",
+}
+
+
+def source_line(kind: str, label: str) -> str:
+    """Where an item came from: `From: meeting _Weekly sync_`, `From: stand-up blocker` (its name, escaped)."""
+    word = SOURCE_WORDS.get(kind, escape(kind[:16]))
+    if kind == SourceKind.STANDUP or not label.strip():
+        return f"From: {escaped(label, 100) if label.strip() else word}"
+    return f"From: {word} _{escaped(' '.join(label.split()), 100)}_"
 
 
 def assigned(item: ActionItem, *, by: str) -> tuple[str, list[dict[str, Any]]]:

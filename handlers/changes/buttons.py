@@ -60,7 +60,7 @@ def on_approve(ack: Ack, body: dict[str, Any], context: BoltContext, client: Web
 def on_reject_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Open the form for a reason (an approver, while the request waits for one)."""
     change, revision = _clicked(body, context, client)
-    changes.require_may_decide(change, body["user"]["id"], revision)
+    changes.require_may_decide(change, body["user"]["id"], revision, session=db(context), now=now(context))
     view = render.note_form(callback_id=View.CHANGE_REJECT, change=change, question=False)
     client.views_open(trigger_id=body["trigger_id"], view=view)
     ack()
@@ -69,7 +69,7 @@ def on_reject_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, clie
 def on_ask_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Open the form for the question to the requester."""
     change, revision = _clicked(body, context, client)
-    changes.require_may_decide(change, body["user"]["id"], revision)
+    changes.require_may_decide(change, body["user"]["id"], revision, session=db(context), now=now(context))
     view = render.note_form(callback_id=View.CHANGE_ASK, change=change, question=True)
     client.views_open(trigger_id=body["trigger_id"], view=view)
     ack()

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from domain import members, outbox
+from domain import away, members, outbox
 from domain.outbox import Outgoing
 from domain.reminders import nudge_day
 from domain.workspaces import working_hours
@@ -34,14 +34,30 @@ def queue_change_nudges(session: Session, now: datetime) -> int:
     messages: list[tuple[int, Outgoing]] = []
     for change in pending:
         text, blocks = render.nudge(change)
+        hours = working_hours(change.project)
         for approver in map(str, change.approver_ids):
             if (change.workspace_id, approver) in deactivated:  # nobody would read the nudge
                 continue
-            tz = zones.get((change.workspace_id, approver), change.project.time_zone)
-            day = nudge_day(tz=tz, hours=working_hours(change.project), now=now)
-            if day is None:
-                continue
-            payload = {"channel": approver, "text": text, "blocks": blocks}
-            key = keys.nudge(change.id, approver, day)
-            messages.append((change.workspace_id, Outgoing(key, "chat.postMessage", approver, payload, now)))
+            for person, tz in _nudged(session, change, approver, zones, now=now):
+                day = nudge_day(tz=tz, hours=hours, now=now)
+                if day is None:
+                    continue
+                payload = {"channel": person, "text": text, "blocks": blocks}
+                key = keys.nudge(change.id, person, day)
+                messages.append((change.workspace_id, Outgoing(key, "chat.postMessage", person, payload, now)))
     return outbox.enqueue_many(session, messages, now=now)
+
+
+def _nudged(
+    session: Session, change: ChangeRequest, approver: str, zones: dict[tuple[int, str], str], *, now: datetime
+) -> list[tuple[str, str]]:
+    """Who is nudged for an approver, each with their zone (the nudge goes in their own working hours): themself,
+    or while they are away their stand-ins (their own nudge held; nobody to stand in, it waits for them)."""
+    ws = change.workspace_id
+    to = away.stand_ins(session, workspace_id=ws, user_id=approver, project=change.project, now=now)
+    if to == [approver]:
+        return [(approver, zones.get((ws, approver), change.project.time_zone))]
+    away.hold(session, workspace_id=ws, user_id=approver, ref=change.ref, what=f"nudge: {change.title}",
+              now=now)  # fmt: skip
+    theirs, gone = members.zones_and_deactivated(session, user_ids=to, workspace_ids=[ws])
+    return [(p, theirs.get((ws, p), change.project.time_zone)) for p in to if (ws, p) not in gone]

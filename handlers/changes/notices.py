@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from domain import changes, outbox
+from domain import away, changes, outbox
 from handlers import outgoing
 from handlers.changes import keys, render
 from storage.models import ChangeEventKind, ChangeRequest, ChangeStatus, Decision
@@ -55,6 +55,25 @@ def raised(session: Session, change: ChangeRequest, *, now: datetime, answer: st
     for approver in change.approver_ids:
         request = render.request(change, shifts, answer=answer)
         _post(session, change, keys.request(change.id, approver, change.revision), approver, request, now)
+    for approver, stand_ins in _stand_ins(session, change, now=now).items():
+        request = render.request(change, shifts, answer=answer, away=approver)
+        for person in stand_ins:
+            _post(session, change, keys.request(change.id, person, change.revision), person, request, now)
+
+
+def _stand_ins(session: Session, change: ChangeRequest, *, now: datetime) -> dict[str, list[str]]:
+    """Each approver away, with whoever stands in for them and is not an approver already (noted for their
+    return)."""
+    found: dict[str, list[str]] = {}
+    approvers = [str(a) for a in change.approver_ids]
+    for approver in approvers:
+        to = away.route(session, workspace_id=change.workspace_id, user_id=approver, project=change.project, now=now)
+        others = [person for person in to if person not in approvers]
+        if to != [approver] and others:
+            found[approver] = others
+            away.note_routed(session, workspace_id=change.workspace_id, user_id=approver, to=others, ref=change.ref,
+                             what="approval", now=now)  # fmt: skip
+    return found
 
 
 def _refresh_card(session: Session, change: ChangeRequest, card: tuple[str, Any], now: datetime) -> None:
@@ -68,7 +87,8 @@ def _closed(session: Session, change: ChangeRequest, *, now: datetime) -> list[c
     decision_ref = _decision_ref(session, change)
     _refresh_card(session, change, render.card(change, shifts, decision_ref=decision_ref), now)
     closed = render.request_closed(change, shifts, decision_ref=decision_ref)
-    for approver in change.approver_ids:
+    stood_in = away.stood_in(session, workspace_id=change.workspace_id, ref=change.ref)
+    for approver in dict.fromkeys([*map(str, change.approver_ids), *stood_in]):
         of_key = keys.request(change.id, approver, change.revision)
         key = keys.request_update(change.id, approver, change.revision, change.status)
         _update(session, change, key, of_key, approver, closed, now)

@@ -124,11 +124,19 @@ def card(
     return f"{change.ref} ({STATUS_WORDS[change.status]}): {escaped(change.title, 200)}", blocks
 
 
-def request(change: ChangeRequest, shifts: Sequence[Shift], *, answer: str = "") -> tuple[str, list[dict[str, Any]]]:
-    """An approver's DM: the request, then Approve / Reject / Ask for more."""
+def request(
+    change: ChangeRequest, shifts: Sequence[Shift], *, answer: str = "", away: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """An approver's DM: the request, then Approve / Reject / Ask for more (`away`: to the stand-in of that
+    approver, who is away)."""
     _, blocks = card(change, shifts)
     where = channel_mention(change.project.channel_id)
     ask = f":ballot_box_with_check: {user_mention(change.requester_id)} asks you to approve {change.ref} in {where}."
+    if away is not None:
+        ask = (
+            f":ballot_box_with_check: {user_mention(change.requester_id)} asks {user_mention(away)} to approve "
+            f"{change.ref} in {where}; they are away, and you stand in for them."
+        )
     if change.revision > 1:
         ask += f" (Sent again, revision {change.revision}.)"
     if answer:
@@ -244,7 +252,10 @@ def details(
     lines = []
     for event in events:
         note = f": {escaped(event.note, 300)}" if event.note else ""
-        lines.append(f"{date_token(event.at)} {user_mention(event.actor_id)} {EVENT_WORDS[event.kind]}{note}")
+        who = user_mention(event.actor_id)
+        if event.for_user_id:
+            who += f" for {user_mention(event.for_user_id)}"
+        lines.append(f"{date_token(event.at)} {who} {EVENT_WORDS[event.kind]}{note}")
     return text, [*blocks, section("*History*\n" + "\n".join(newest_that_fit(lines)))]
 
 

@@ -160,7 +160,7 @@ def _decide(body: dict[str, Any], context: BoltContext, client: WebClient, *, ap
     )
     require_may_use(context, client, decision, body["user"]["id"], here=(body.get("channel") or {}).get("id"))
     decisions.decide(db(context), decision, actor=body["user"]["id"], approve=approve, now=now(context))
-    decision_notices.decided(db(context), decision, now=now(context))
+    decision_notices.decided(db(context), decision, now=now(context), acted_by=body["user"]["id"])
 
 
 def on_approve(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from domain import members, outbox
+from domain import away, members, outbox
 from domain.outbox import Outgoing
 from domain.reminders import nudge_day
 from domain.workspaces import working_hours
@@ -36,12 +36,34 @@ def queue_decision_nudges(session: Session, now: datetime) -> int:
         assert decision.approver_id is not None
         if (decision.workspace_id, decision.approver_id) in deactivated:  # nobody would read the nudge
             continue
-        tz = zones.get((decision.workspace_id, decision.approver_id), decision.project.time_zone)
-        day = nudge_day(tz=tz, hours=working_hours(decision.project), now=now)
-        if day is None:
-            continue
-        text, blocks = render.nudge(decision)
-        payload = {"channel": decision.approver_id, "text": text, "blocks": blocks}
-        key = keys.nudge(decision.id, day)
-        messages.append((decision.workspace_id, Outgoing(key, "chat.postMessage", decision.approver_id, payload, now)))
+        messages += _nudges(session, decision, zones, now=now)
     return outbox.enqueue_many(session, messages, now=now)
+
+
+def _nudges(
+    session: Session, decision: Decision, zones: dict[tuple[int, str], str], *, now: datetime
+) -> list[tuple[int, Outgoing]]:
+    """The approver's nudge, in their working hours; while they are away, their stand-ins' instead, each in their
+    own working hours (the approver's is held; nobody to stand in, it waits for them)."""
+    assert decision.approver_id is not None
+    ws, approver, hours = decision.workspace_id, decision.approver_id, working_hours(decision.project)
+    to = away.stand_ins(session, workspace_id=ws, user_id=approver, project=decision.project, now=now)
+    if to == [approver]:
+        day = nudge_day(tz=zones.get((ws, approver), decision.project.time_zone), hours=hours, now=now)
+        if day is None:
+            return []
+        text, blocks = render.nudge(decision)
+        payload = {"channel": approver, "text": text, "blocks": blocks}
+        return [(ws, Outgoing(keys.nudge(decision.id, day), "chat.postMessage", approver, payload, now))]
+    away.hold(session, workspace_id=ws, user_id=approver, ref=decision.ref, what=f"nudge: {decision.statement}",
+              now=now)  # fmt: skip
+    text, blocks = render.nudge(decision, away=approver)
+    theirs, gone = members.zones_and_deactivated(session, user_ids=to, workspace_ids=[ws])
+    found = []
+    for person in to:
+        day = nudge_day(tz=theirs.get((ws, person), decision.project.time_zone), hours=hours, now=now)
+        if day is None or (ws, person) in gone:
+            continue
+        payload = {"channel": person, "text": text, "blocks": blocks}
+        found.append((ws, Outgoing(keys.nudge_for(decision.id, person, day), "chat.postMessage", person, payload, now)))
+    return found

@@ -24,6 +24,16 @@ def approval(decision_id: int) -> str:
     return f"{_decision(decision_id)}approval"
 
 
+def approval_for(decision_id: int, delegate: str) -> str:
+    """The approval request sent to whoever stands in for its approver, who is away."""
+    return f"{_decision(decision_id)}approval:for:{delegate}"
+
+
+def approval_for_closed(decision_id: int, delegate: str, status: str) -> str:
+    """That stand-in's request, once decided (by the approver back, or a stand-in): who decided, no buttons."""
+    return f"{approval_for(decision_id, delegate)}:{status}"
+
+
 def result(decision_id: int, status: str) -> str:
     """The approver's answer announced in the channel, once per status."""
     return f"{_decision(decision_id)}result-{status}"
@@ -47,3 +57,8 @@ def announcement(decision_id: int, revision: int) -> str:
 def nudge(decision_id: int, day: date) -> str:
     """The approver's reminder of an overdue decision, once per day of theirs."""
     return f"{_decision(decision_id)}nudge:{day.isoformat()}"
+
+
+def nudge_for(decision_id: int, delegate: str, day: date) -> str:
+    """The reminder of an overdue decision sent to whoever stands in for its approver, who is away."""
+    return f"{_decision(decision_id)}nudge:for:{delegate}:{day.isoformat()}"

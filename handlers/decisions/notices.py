@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from domain import outbox
+from domain import away, outbox
 from handlers import outgoing
 from handlers.decisions import keys, render
 from storage.models import Decision, DecisionStatus
@@ -39,8 +40,37 @@ def recorded(session: Session, decision: Decision, *, now: datetime, supersedes:
             blocks=blocks,
             now=now,
         )
+        _to_stand_ins(session, decision, now=now)
     if decision.status == DecisionStatus.APPROVED:
         broadcast(session, decision, now=now)
+
+
+def _to_stand_ins(session: Session, decision: Decision, *, now: datetime) -> None:
+    """An approver away: their delegate (else the leads) gets the request too, and may answer it for them."""
+    assert decision.approver_id is not None
+    ws, approver = decision.workspace_id, decision.approver_id
+    to = away.route(session, workspace_id=ws, user_id=approver, project=decision.project, now=now)
+    if to == [approver]:
+        return
+    text, blocks = render.approval_request(decision, away=approver)
+    for person in to:
+        outgoing.post(session, workspace_id=ws, key=keys.approval_for(decision.id, person), channel=person,
+                      text=text, blocks=blocks, now=now)  # fmt: skip
+    away.note_routed(session, workspace_id=ws, user_id=approver, to=to, ref=decision.ref,
+                     what="approval", now=now)  # fmt: skip
+
+
+def _close_stand_ins(session: Session, decision: Decision, result: tuple[str, Any], *, now: datetime) -> None:
+    """The requests sent to the approver's stand-ins lose their buttons and say who decided (the approver back,
+    or a stand-in for them)."""
+    ws = decision.workspace_id
+    text, blocks = result
+    for person in away.stood_in(session, workspace_id=ws, ref=decision.ref):
+        of_key = keys.approval_for(decision.id, person)
+        if outbox.find(session, workspace_id=ws, key=of_key) is None:
+            continue  # a stand-in for another record of that name, or for its nudges alone
+        outgoing.update(session, workspace_id=ws, key=keys.approval_for_closed(decision.id, person, decision.status),
+                        of_key=of_key, conversation=person, text=text, blocks=blocks, now=now)  # fmt: skip
 
 
 def revised(session: Session, decision: Decision, *, now: datetime, superseded_by: str | None = None) -> None:
@@ -88,10 +118,12 @@ def revised(session: Session, decision: Decision, *, now: datetime, superseded_b
         )
 
 
-def decided(session: Session, decision: Decision, *, now: datetime) -> None:
-    """Announce the approver's answer in the channel, saying who gave it, and broadcast an approval."""
+def decided(session: Session, decision: Decision, *, now: datetime, acted_by: str | None = None) -> None:
+    """Announce the approver's answer in the channel, saying who gave it (`acted_by`: their stand-in), and
+    broadcast an approval."""
     revised(session, decision, now=now)
-    text, blocks = render.result(decision, supersedes=_ref(session, decision.supersedes_id))
+    text, blocks = render.result(decision, supersedes=_ref(session, decision.supersedes_id), acted_by=acted_by)
+    _close_stand_ins(session, decision, (text, blocks), now=now)
     outgoing.post(
         session,
         workspace_id=decision.workspace_id,

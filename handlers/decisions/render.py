@@ -81,10 +81,15 @@ def card(
     return f"{decision.ref} ({decision.status}): {escaped(decision.statement, 200)}", blocks
 
 
-def result(decision: Decision, *, supersedes: str | None = None) -> tuple[str, list[dict[str, Any]]]:
-    """The approver's answer: who approved or rejected it, then the decision."""
+def result(
+    decision: Decision, *, supersedes: str | None = None, acted_by: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The approver's answer: who approved or rejected it (`acted_by`: their stand-in, "X for Y"), then the
+    decision."""
     _, blocks = card(decision, supersedes=supersedes)
     by = user_mention(decision.approver_id) if decision.approver_id else "?"
+    if acted_by is not None and acted_by != decision.approver_id:
+        by = f"{user_mention(acted_by)} for {by}"
     line = f"{STATUS_EMOJI[decision.status]} {decision.status.capitalize()} by {by}: *{decision.ref}*"
     return f"{decision.ref} ({decision.status}) by {by}: {escaped(decision.statement, 200)}", [_section(line), *blocks]
 
@@ -98,8 +103,8 @@ def revised(decision: Decision, *, supersedes: str | None = None) -> tuple[str, 
     return f"{decision.ref} changed: {escaped(decision.statement, 200)}", [_section(line), *blocks]
 
 
-def approval_request(decision: Decision) -> tuple[str, list[dict[str, Any]]]:
-    """The DM to the approver, with Approve and Reject."""
+def approval_request(decision: Decision, *, away: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """The DM to the approver, with Approve and Reject; with `away`, to whoever stands in for that approver."""
     _, blocks = card(decision)
     buttons = {
         "type": "actions",
@@ -110,12 +115,17 @@ def approval_request(decision: Decision) -> tuple[str, list[dict[str, Any]]]:
         ],
     }
     ask = _section(f":ballot_box_with_check: {user_mention(decision.creator_id)} asks you to approve {decision.ref}.")
+    if away is not None:
+        ask = _section(
+            f":ballot_box_with_check: {user_mention(decision.creator_id)} asks {user_mention(away)} to approve "
+            f"{decision.ref}; they are away, and you stand in for them."
+        )
     return f"Approval requested: {decision.ref}", [ask, *blocks, buttons]
 
 
-def nudge(decision: Decision) -> tuple[str, list[dict[str, Any]]]:
-    """The reminder to an approver of a decision past its needed-by date."""
-    _, blocks = approval_request(decision)
+def nudge(decision: Decision, *, away: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """The reminder to an approver of a decision past its needed-by date (`away`: to their stand-in)."""
+    _, blocks = approval_request(decision, away=away)
     where = channel_mention(decision.project.channel_id)
     late = _section(
         f":alarm_clock: {decision.ref} in {where} was needed by {date_token(decision.needed_by)}"
@@ -151,7 +161,8 @@ def details(
     lines = []
     for revision in revisions:
         lines.append(
-            f"*r{revision.number}* {date_token(revision.created_at)} by {user_mention(revision.author_id)} "
+            f"*r{revision.number}* {date_token(revision.created_at)} by {user_mention(revision.author_id)}"
+            f"{f' for {user_mention(revision.for_user_id)}' if revision.for_user_id else ''} "
             f"({revision.status}): {escaped(revision.statement, 300)}"
         )
     kept = newest_that_fit(lines)

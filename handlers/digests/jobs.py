@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain import members, outbox, status_reports, visibility
+from domain import away, members, outbox, status_reports, visibility
 from domain import status as status_rules
 from domain.digest_schedule import ESCALATION_MINUTE, WEEKLY_DAY, WEEKLY_MINUTE, escalation_day, weekly_day
 from domain.workspaces import find_project, working_hours
@@ -64,36 +64,71 @@ def _weekly(session: Session, project: Project, day: date, now: datetime) -> int
 
 
 def _escalation(session: Session, project: Project, now: datetime) -> int:
-    """To the escalation channel at 09:00 project time, or to each lead's DM at 09:00 their time; silent if empty."""
+    """To the escalation channel at 09:00 project time, or to each lead's DM at 09:00 their time; silent if empty.
+    A lead away: their delegate (else the leads present) reads it in their stead, at 09:00 their own time, noted
+    once for the lead's return; nobody to read it, it is held (and noted)."""
     minute = int((project.settings or {}).get("escalation_digest_minute", ESCALATION_MINUTE))
     hours = working_hours(project)
-    targets: list[tuple[str, str]] = []
-    if project.escalation_channel_id:
-        targets.append((project.escalation_channel_id, project.time_zone))
-    else:
-        ws = project.workspace_id
-        zones, deactivated = members.zones_and_deactivated(session, user_ids=project.lead_user_ids, workspace_ids=[ws])
-        targets += [
-            (lead, zones.get((ws, lead), project.time_zone))
-            for lead in project.lead_user_ids
-            if (ws, lead) not in deactivated
-        ]
+    readers, held = _digest_readers(session, project, now)
     queued, snap = 0, None
-    for to, tz in targets:
+    ws = project.workspace_id
+    for to, (tz, leads) in readers.items():
         day = escalation_day(now, tz, hours=hours, minute=minute)
         if day is None:
             continue
         key = keys.escalation(project.id, day, to)
-        if outbox.find(session, workspace_id=project.workspace_id, key=key):
+        if outbox.find(session, workspace_id=ws, key=key):
             continue
         snap = snap or status_rules.snapshot(session, project, now=now)
         items = status_rules.escalations(snap)
         if items:
             text, blocks = render.escalation_digest(snap, items)
+            if leads:
+                blocks = [*blocks, render.standing_in(leads)]
             queued += outgoing.post_in_parts(
-                session, workspace_id=project.workspace_id, key=key, channel=to, text=text, blocks=blocks, now=now
+                session, workspace_id=ws, key=key, channel=to, text=text, blocks=blocks, now=now
             )
+            for lead in leads:
+                away.note_recurring(session, workspace_id=ws, user_id=lead, what=DIGEST, to=[to], now=now)
+    for lead, tz in held:
+        if escalation_day(now, tz, hours=hours, minute=minute) is None:
+            continue
+        snap = snap or status_rules.snapshot(session, project, now=now)
+        if status_rules.escalations(snap):
+            away.note_recurring(session, workspace_id=ws, user_id=lead, what=DIGEST, to=[], now=now)
     return queued
+
+
+DIGEST = "daily escalation digest"
+
+
+def _digest_readers(
+    session: Session, project: Project, now: datetime
+) -> tuple[dict[str, tuple[str, list[str]]], list[tuple[str, str]]]:
+    """Who reads the project's escalation digest, each with their zone and the leads away they read it for; and
+    the leads away whom nobody stands in for, with their zone."""
+    if project.escalation_channel_id:
+        return {project.escalation_channel_id: (project.time_zone, [])}, []
+    ws = project.workspace_id
+    leads = list(dict.fromkeys(str(lead) for lead in project.lead_user_ids or []))
+    gone = away.absent(session, workspace_id=ws, user_ids=leads, now=now, project=project)
+    routed = {lead: [lead] for lead in leads}
+    for lead in gone:
+        routed[lead] = away.stand_ins(session, workspace_id=ws, user_id=lead, project=project, now=now)
+    people = {*leads, *(person for to in routed.values() for person in to)}
+    zones, deactivated = members.zones_and_deactivated(session, user_ids=people, workspace_ids=[ws])
+    readers: dict[str, tuple[str, list[str]]] = {}
+    held: list[tuple[str, str]] = []
+    for lead, to in routed.items():
+        if (ws, lead) in deactivated:
+            continue
+        if not to:
+            held.append((lead, zones.get((ws, lead), project.time_zone)))
+        for person in to:
+            if (ws, person) not in deactivated:
+                _, stood_for = readers.setdefault(person, (zones.get((ws, person), project.time_zone), []))
+                stood_for += [lead] if person != lead else []
+    return readers, held
 
 
 def _still_visible(session: Session, subscription: DigestSubscription) -> list[Project]:

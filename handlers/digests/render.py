@@ -200,5 +200,13 @@ def escalation_digest(snap: Snapshot, items: list[EscalationItem]) -> tuple[str,
     return f"Escalation digest: {len(items)} {noun} attention", blocks
 
 
+def standing_in(leads: list[str]) -> dict[str, Any]:
+    """The line under a digest read in the stead of leads who are away."""
+    named = " and ".join(user_mention(lead) for lead in leads)
+    verb = "is" if len(leads) == 1 else "are"
+    words = f":palm_tree: Sent to you while {named} {verb} away: you stand in for them."
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": words}]}
+
+
 def _button(text: str, action_id: str, value: str) -> dict[str, Any]:
     return {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id, "value": value}

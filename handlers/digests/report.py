@@ -15,7 +15,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from domain import members, outbox, status_reports
+from domain import away, members, outbox, status_reports
 from domain.calendar import next_working_moment
 from domain.errors import InvalidInput, PermissionDenied
 from domain.outbox import Outgoing
@@ -42,34 +42,58 @@ def register(listeners: Listeners) -> None:
 
 def draft_week(session: Session, proj: Project, *, week: str, now: datetime) -> int:
     """Draft the week's update and queue it to each lead's DM at the next moment of their working hours (the
-    project's hours in their zone); return how many DMs (none if the week has a draft, or nobody to send it to)."""
+    project's hours in their zone), a lead away: to their delegate, else the leads present, in theirs; return how
+    many DMs (none if the week has a draft, or nobody to send it to: every lead away, it is held and noted)."""
     if status_reports.for_week(session, project_id=proj.id, week=week) is not None:
         return 0
     ws = proj.workspace_id
-    zones, deactivated = members.zones_and_deactivated(session, user_ids=proj.lead_user_ids, workspace_ids=[ws])
+    _, deactivated = members.zones_and_deactivated(session, user_ids=proj.lead_user_ids, workspace_ids=[ws])
     leads = [lead for lead in dict.fromkeys(proj.lead_user_ids or []) if (ws, lead) not in deactivated]
     if not leads:
+        return 0
+    what = f"status report draft for {week}"
+    routed = {lead: away.stand_ins(session, workspace_id=ws, user_id=lead, project=proj, now=now) for lead in leads}
+    zones, deactivated = members.zones_and_deactivated(
+        session, user_ids={person for to in routed.values() for person in to}, workspace_ids=[ws]
+    )
+    readers = [p for p in dict.fromkeys(p for to in routed.values() for p in to) if (ws, p) not in deactivated]
+    if not readers:
+        for lead in leads:
+            away.note_recurring(session, workspace_id=ws, user_id=lead, what=what, to=[], now=now)
         return 0
     facts = status_reports.gather(session, proj, now=now)
     report = status_reports.create(
         session, project=proj, week=week, facts=facts, summary=render.summary(facts), text=render.body(facts), now=now
     )
-    report.lead_ids = leads
-    text, blocks = render.draft(report, channel=status_reports.stakeholder_channel(proj))
+    report.lead_ids = readers
     hours = working_hours(proj)
-    for lead in leads:
-        at = next_working_moment(now, tz=zones.get((ws, lead), proj.time_zone), hours=hours)
-        outgoing.post(session, workspace_id=ws, key=keys.report_draft(report.id, lead), channel=lead, text=text,
+    for person in readers:
+        text, blocks = render.draft(
+            report, channel=status_reports.stakeholder_channel(proj), away=_away(report, person)
+        )
+        at = next_working_moment(now, tz=zones.get((ws, person), proj.time_zone), hours=hours)
+        outgoing.post(session, workspace_id=ws, key=keys.report_draft(report.id, person), channel=person, text=text,
                       blocks=blocks, now=now, not_before=at)  # fmt: skip
-    return len(leads)
+    for lead, to in routed.items():
+        if to != [lead]:
+            away.note_recurring(session, workspace_id=ws, user_id=lead, what=what, to=to, now=now)
+    return len(readers)
 
 
-def _refresh(session: Session, report: StatusReport, *, step: str, now: datetime) -> None:
-    """Bring every lead's DM up to the report as it stands. A DM still waiting for its lead's working hours gets
+def _away(report: StatusReport, person: str) -> list[str]:
+    """The leads away whom `person`, not a lead, reads the draft for (none for a lead)."""
+    if is_lead(report.project, person):
+        return []
+    return [str(lead) for lead in report.project.lead_user_ids or [] if lead not in report.lead_ids]
+
+
+def _refresh(session: Session, report: StatusReport, *, step: str, now: datetime, acted_for: str | None = None) -> None:
+    """Bring every reader's DM up to the report as it stands. A DM still waiting for its reader's working hours gets
     the change when it goes out, not before (an update must not reach Slack before what it updates)."""
-    text, blocks = render.draft(report, channel=status_reports.stakeholder_channel(report.project))
-    payload = {"text": truncate(text, outgoing.MAX_TEXT), "blocks": blocks}
+    channel = status_reports.stakeholder_channel(report.project)
     for lead in report.lead_ids:
+        text, blocks = render.draft(report, channel=channel, away=_away(report, lead), acted_for=acted_for)
+        payload = {"text": truncate(text, outgoing.MAX_TEXT), "blocks": blocks}
         of_key = keys.report_draft(report.id, lead)
         posted = outbox.find(session, workspace_id=report.workspace_id, key=of_key)
         if posted is None:
@@ -109,17 +133,25 @@ def command(command: dict[str, Any], words: str, context: BoltContext, client: W
     return {"text": "This week's draft is on its way to the leads' DMs, in their working hours."}
 
 
-def _clicked(body: dict[str, Any], context: BoltContext, client: WebClient, value: str) -> StatusReport:
+def _clicked(
+    body: dict[str, Any], context: BoltContext, client: WebClient, value: str
+) -> tuple[StatusReport, str | None]:
     """The report a button or form names, locked (a second click waits, then finds it decided), if the person may
-    read its project and is one of its leads."""
+    read its project and is one of its leads, or was sent the draft in the stead of a lead away (whom it also
+    returns: a stand-in whose working day begins after the lead is back may still answer the draft they have)."""
     report_id = int(value) if value.isascii() and value.isdigit() and len(value) < 12 else 0
     report = status_reports.get(db(context), workspace_id=workspace(context).id, report_id=report_id,
                                 for_update=True)  # fmt: skip
     user = body["user"]["id"]
     require_visible(context, client, report.project, user, ref=report.ref,
                     here=(body.get("channel") or {}).get("id"))  # fmt: skip
-    status_reports.require_lead(report, user)
-    return report
+    for_lead = None
+    if not is_lead(report.project, user) and user in report.lead_ids:  # sent it as a stand-in: still may answer
+        for_lead = away.acting_for(db(context), workspace_id=report.workspace_id, actor=user,
+                                   user_ids=report.project.lead_user_ids, project=report.project,
+                                   now=now(context)) or next(iter(_away(report, user)), None)  # fmt: skip
+    status_reports.require_lead(report, user, for_lead=for_lead)
+    return report, for_lead
 
 
 def _value(body: dict[str, Any]) -> str:
@@ -128,7 +160,7 @@ def _value(body: dict[str, Any]) -> str:
 
 def on_edit_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Open the form with the draft's summary and text, while it waits for Send or Skip."""
-    report = _clicked(body, context, client, _value(body))
+    report, _ = _clicked(body, context, client, _value(body))
     status_reports.require_open(report)
     client.views_open(trigger_id=body["trigger_id"], view=render.edit_form(report))
     ack()
@@ -144,31 +176,40 @@ def on_edit_submitted(
     """Save the lead's text as the one Send will post, and show it in every lead's DM."""
     metadata = json.loads(view.get("private_metadata") or "{}")
     metadata = metadata if isinstance(metadata, dict) else {}
-    report = _clicked(body, context, client, str(metadata.get("report") or ""))
+    report, for_lead = _clicked(body, context, client, str(metadata.get("report") or ""))
     if metadata.get("revision") != report.revision:
         raise InvalidInput("Another lead edited this report after you opened it: press Edit again to see theirs.")
     status_reports.edit(report, actor=body["user"]["id"], summary=text_of(view, Block.TITLE),
-                        text=text_of(view, Block.REPORT_TEXT), now=now(context))  # fmt: skip
+                        text=text_of(view, Block.REPORT_TEXT), now=now(context), for_lead=for_lead)  # fmt: skip
     _refresh(db(context), report, step=f"r{report.revision}", now=now(context))
     ack()
 
 
 def on_send(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Post the report, as edited, to the stakeholder channel (once, whoever clicks first)."""
-    report = _clicked(body, context, client, _value(body))
+    report, for_lead = _clicked(body, context, client, _value(body))
     session, at = db(context), now(context)
     key = keys.report_sent(report.id)
-    channel = status_reports.send(report, actor=body["user"]["id"], now=at, key=key)
+    channel = status_reports.send(report, actor=body["user"]["id"], now=at, key=key, for_lead=for_lead)
     text, blocks = render.posted(report)
     outgoing.post(session, workspace_id=report.workspace_id, key=key, channel=channel, text=text, blocks=blocks,
                   now=at)  # fmt: skip
-    _refresh(session, report, step=str(report.status), now=at)
+    _acted(session, report, for_lead, body["user"]["id"], now=at)
+    _refresh(session, report, step=str(report.status), now=at, acted_for=for_lead)
     ack()
 
 
 def on_skip(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Skip this week's report: nothing is posted, and the leads' DMs say who skipped it."""
-    report = _clicked(body, context, client, _value(body))
-    status_reports.skip(report, actor=body["user"]["id"], now=now(context))
-    _refresh(db(context), report, step=str(report.status), now=now(context))
+    report, for_lead = _clicked(body, context, client, _value(body))
+    status_reports.skip(report, actor=body["user"]["id"], now=now(context), for_lead=for_lead)
+    _acted(db(context), report, for_lead, body["user"]["id"], now=now(context))
+    _refresh(db(context), report, step=str(report.status), now=now(context), acted_for=for_lead)
     ack()
+
+
+def _acted(session: Session, report: StatusReport, for_lead: str | None, actor: str, *, now: datetime) -> None:
+    """A stand-in sent or skipped it: noted for the lead's return."""
+    if for_lead is not None:
+        away.log(session, workspace_id=report.workspace_id, user_id=for_lead, kind=away.Kind.ACTED, by=actor,
+                 text=f"status report for {report.week} {report.status}", now=now)  # fmt: skip

@@ -118,8 +118,11 @@ def _where(report: StatusReport, channel: str | None) -> str:
     return channel_mention(channel) if channel else "the stakeholder channel (none is set)"
 
 
-def draft(report: StatusReport, *, channel: str | None) -> tuple[str, list[dict[str, Any]]]:
-    """A lead's DM: the draft, where it would go, and Edit / Send / Skip while it waits; who decided, once done."""
+def draft(
+    report: StatusReport, *, channel: str | None, away: Sequence[str] = (), acted_for: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """A lead's DM: the draft, where it would go, and Edit / Send / Skip while it waits; who decided (`acted_for`:
+    for which lead away), once done. With `away`, to the stand-in of those leads, who are away."""
     project = channel_mention(report.project.channel_id)
     if report.status == ReportStatus.DRAFTED:
         edited = f" · edited by {user_mention(report.edited_by)}" if report.edited_by else ""
@@ -127,6 +130,9 @@ def draft(report: StatusReport, *, channel: str | None) -> tuple[str, list[dict[
             f":memo: Draft status report for {project} ({report.audience} audience){edited}. Nothing reaches "
             f"{_where(report, channel)} until a lead presses Send."
         )
+        if away:
+            named = " and ".join(user_mention(lead) for lead in away)
+            note += f" {named} {'is' if len(away) == 1 else 'are'} away: you may Send or Skip it for them."
         value = str(report.id)
         buttons = {
             "type": "actions",
@@ -143,6 +149,8 @@ def draft(report: StatusReport, *, channel: str | None) -> tuple[str, list[dict[
         ]
     when = date_token(report.decided_at) if report.decided_at else ""
     who = user_mention(report.decided_by) if report.decided_by else "a lead"
+    if acted_for is not None and acted_for != report.decided_by:
+        who += f" for {user_mention(acted_for)}"
     if report.status == ReportStatus.SENT:
         note = f":white_check_mark: Sent to {channel_mention(report.channel_id or '')} by {who} {when}."
     else:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from domain import meetings, members
 from domain.errors import InvalidInput, PmbotError
 from domain.intent import MEETING
+from domain.sources import Source
 from domain.text import escape, escaped, plain_from_slack
 from domain.workspaces import find_project
 from handlers import intent, outgoing
@@ -22,7 +23,7 @@ from handlers.ids import Command
 from handlers.meetings import keys, render
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp
-from storage.models import Meeting
+from storage.models import Meeting, SourceKind
 
 HELP = CommandHelp(
     command=Command.MEETING,
@@ -226,6 +227,7 @@ def _record(context: BoltContext, client: WebClient, meeting: Meeting, user: str
         said=line.text,
         now=now(context),
         people=lambda user_id: member(context, client, user_id),
+        source=Source(SourceKind.MEETING, meeting.id, meeting.title),
     )
     meetings.record_capture(meeting, kind=line.kind, ref=record.ref)
     kind.notify(db(context), record, now=now(context))

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from domain import members, outbox, risks
+from domain import away, members, outbox, risks
 from domain.outbox import Outgoing
 from domain.reminders import review_due
 from domain.workspaces import working_hours
@@ -33,7 +33,7 @@ def queue_risk_reviews(session: Session, now: datetime) -> int:
         due = risks.next_review(risk)
         if risk.owner_id and (risk.workspace_id, risk.owner_id) not in deactivated:
             tz = zones.get((risk.workspace_id, risk.owner_id), risk.project.time_zone)
-            if review_due(due, tz=tz, hours=working_hours(risk.project), now=now):
+            if review_due(due, tz=tz, hours=working_hours(risk.project), now=now) and not _held(session, risk, now):
                 text, blocks = render.review_prompt(risk)
                 key = keys.review(risk.id, due)
                 payload = {"channel": risk.owner_id, "text": text, "blocks": blocks}
@@ -41,6 +41,16 @@ def queue_risk_reviews(session: Session, now: datetime) -> int:
         if risk.kind == "issue":
             _escalate_issue(session, risk, now=now)
     return outbox.enqueue_many(session, messages, now=now)
+
+
+def _held(session: Session, risk: Risk, now: datetime) -> bool:
+    """Whether the owner is away: their review reminder waits (noted once for their return), not sent."""
+    assert risk.owner_id is not None
+    if not away.is_away(session, workspace_id=risk.workspace_id, user_id=risk.owner_id, now=now, project=risk.project):
+        return False
+    away.hold(session, workspace_id=risk.workspace_id, user_id=risk.owner_id, ref=risk.ref,
+              what=f"review: {risk.title}", now=now)  # fmt: skip
+    return True
 
 
 def _escalate_issue(session: Session, risk: Risk, *, now: datetime) -> None:

@@ -10,18 +10,20 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from domain import standup_replies, standups
-from domain.errors import InvalidInput
+from domain import actions, standup_replies, standups
+from domain.errors import Conflict, InvalidInput, PermissionDenied
+from domain.sources import Source
 from domain.standup_schedule import open_day, prompt_at
 from domain.text import plain_from_slack
 from domain.workspaces import is_lead
-from handlers.context import db, now, workspace
+from handlers import outgoing
+from handlers.context import db, now, record_kind, workspace
 from handlers.forms import checking, text_of
 from handlers.ids import Action, Block, View
 from handlers.registry import Listeners
 from handlers.standups import keys, render
 from handlers.standups import notices as standup_posts
-from storage.models import Blocker, BlockerStatus, Project, Standup, StandupAnswer
+from storage.models import Blocker, BlockerStatus, Project, SourceKind, Standup, StandupAnswer
 
 
 def register(listeners: Listeners) -> None:
@@ -30,6 +32,7 @@ def register(listeners: Listeners) -> None:
     listeners.action(Action.STANDUP_AWAY, on_away_clicked)
     listeners.action(Action.BLOCKER_RESOLVED, on_blocker_resolved)
     listeners.action(Action.BLOCKER_STILL, on_blocker_still)
+    listeners.action(Action.BLOCKER_TO_ACTION, on_blocker_to_action)
     listeners.view(View.STANDUP_ANSWER, on_answer_submitted, check=checking(_answered))
     listeners.view(View.STANDUP_AWAY, on_away_submitted, check=checking(_away_range))
     listeners.message_reader("im", on_direct_message)
@@ -165,6 +168,52 @@ def on_blocker_resolved(ack: Ack, body: dict[str, Any], context: BoltContext, cl
             standup_posts.refresh_blocker(session, standup, answer, blocker, now=now(context))
     _answered_in_prompt(body, blocker, resolved=True, context=context)
     ack()
+
+
+def on_blocker_to_action(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """Make an action item of a blocker (the person blocked or a lead), owned by the person blocked, its source the
+    blocker, at once and with no due date; the blocker's message then names the item, and the clicker is offered
+    the item's Edit (its owner and due date). Once made, a second click says which item it became."""
+    blocker_id, _ = _blocker_clicked(body)
+    session, ws, user_id = db(context), workspace(context).id, body["user"]["id"]
+    standups.get_blocker(session, blocker_id, workspace_id=ws)
+    blocker = session.get_one(Blocker, blocker_id, with_for_update=True)  # two clicks at once make one item
+    project = session.get_one(Project, blocker.project_id)
+    if user_id != blocker.owner_id and not is_lead(project, user_id):
+        raise PermissionDenied("Only the person blocked or a project lead can make a blocker an action item.")
+    made = actions.made_from(session, workspace_id=ws, kind=SourceKind.STANDUP, source_id=blocker.id)
+    if made is not None:
+        raise Conflict(f"This blocker is already {made.ref}.", hint=f"See `/action show {made.ref}`.")
+    kind = record_kind(context, "action")
+    if kind is None:
+        raise InvalidInput("Action items are not available here.")
+    item = actions.create(
+        session,
+        project=project,
+        creator=user_id,
+        owner=blocker.owner_id,
+        title=_title(blocker.text),
+        due_at=None,
+        now=now(context),
+        source=Source(SourceKind.STANDUP, blocker.id, "stand-up blocker"),
+    )
+    kind.notify(session, item, now=now(context))
+    text, blocks = render.blocker_made(item.ref, owner=item.owner_id, title=item.title)
+    where = (body.get("channel") or {}).get("id") or blocker.owner_id
+    outgoing.ephemeral(session, workspace_id=ws, key=keys.blocker_made(blocker.id, user_id), channel=where,
+                       user=user_id, text=text, blocks=blocks, now=now(context))  # fmt: skip
+    answer = session.get(StandupAnswer, blocker.answer_id) if blocker.answer_id else None
+    standup = session.get(Standup, answer.standup_id) if answer is not None else None
+    if answer is not None and standup is not None:
+        standup_posts.refresh_blocker(session, standup, answer, blocker, now=now(context), status="action")
+    ack()
+
+
+def _title(said: str) -> str:
+    """An item's title from a blocker: `Unblock: <what blocks>`, within an item's title limit."""
+    text = " ".join(plain_from_slack(said).split())
+    title = f"Unblock: {text}"
+    return title if len(title) <= actions.TITLE_LIMIT else title[: actions.TITLE_LIMIT - 1] + "…"
 
 
 def on_blocker_still(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

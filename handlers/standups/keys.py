@@ -43,3 +43,8 @@ def blocker_update(answer_key: str, blocker_id: int, status: str) -> str:
 def answered_blocker(prompt_key: str, blocker_id: int, answer: str) -> str:
     """A prompt DM (its outbox key) updated to its person's answer to "Still blocked?" about one blocker."""
     return f"{prompt_key}:blocker-{blocker_id}-{answer}"
+
+
+def blocker_made(blocker_id: int, user: str) -> str:
+    """The note, only to whoever clicked "Make an action item", that the item was made, with its Edit (once)."""
+    return f"standup:blocker-{blocker_id}:made:{user}"

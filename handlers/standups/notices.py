@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from domain import outbox, standups
+from domain import actions, outbox, standups
 from handlers import outgoing
 from handlers.standups import keys, render
-from storage.models import Blocker, Standup, StandupAnswer
+from storage.models import Blocker, SourceKind, Standup, StandupAnswer
 
 
 def key(standup: Standup, what: keys.Kind | str, day: date, user: str | None = None) -> str:
@@ -50,7 +50,7 @@ def publish_answer(
 ) -> Blocker | None:
     """Track its blocker, post (or update) the answer in the day's thread, and mark the prompt DM answered."""
     blocker = standups.track_blocker(session, standup, answer, now=now)
-    text, blocks = render.answer_message(standup, answer, blocker)
+    text, blocks = render.answer_message(standup, answer, blocker, made=_made(session, blocker))
     answer_key = key(standup, keys.Kind.ANSWER, answer.day, answer.user_id)
     channel = standup.project.channel_id
     if new:
@@ -158,16 +158,30 @@ def close_prompt(session: Session, standup: Standup, day: date, user: str, *, sk
         )
 
 
+def _made(session: Session, blocker: Blocker | None) -> str | None:
+    """The id of the action item made from the blocker, if one was."""
+    if blocker is None:
+        return None
+    item = actions.made_from(session, workspace_id=blocker.workspace_id, kind=SourceKind.STANDUP, source_id=blocker.id)
+    return item.ref if item is not None else None
+
+
 def refresh_blocker(
-    session: Session, standup: Standup, answer: StandupAnswer, blocker: Blocker, *, now: datetime
+    session: Session,
+    standup: Standup,
+    answer: StandupAnswer,
+    blocker: Blocker,
+    *,
+    now: datetime,
+    status: str | None = None,
 ) -> None:
-    """Re-render the answer message after its blocker was resolved."""
-    text, blocks = render.answer_message(standup, answer, blocker)
+    """Re-render the answer message after its blocker was resolved (or, `status` "action", made an action item)."""
+    text, blocks = render.answer_message(standup, answer, blocker, made=_made(session, blocker))
     answer_key = key(standup, keys.Kind.ANSWER, answer.day, answer.user_id)
     outgoing.update(
         session,
         workspace_id=standup.workspace_id,
-        key=keys.blocker_update(answer_key, blocker.id, blocker.status),
+        key=keys.blocker_update(answer_key, blocker.id, status or blocker.status),
         of_key=answer_key,
         conversation=standup.project.channel_id,
         text=text,

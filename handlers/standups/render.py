@@ -225,9 +225,10 @@ def thread_parent(standup: Standup, day: date) -> tuple[str, list[dict[str, Any]
 
 
 def answer_message(
-    standup: Standup, answer: StandupAnswer, blocker: Blocker | None
+    standup: Standup, answer: StandupAnswer, blocker: Blocker | None, *, made: str | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
-    """One person's answers in the day's thread, with a blocker stood out and a Resolved button."""
+    """One person's answers in the day's thread, with a blocker stood out, a Resolved button, and "Make an action
+    item" (or, once `made`, the item's id)."""
     lines = [f"*{user_mention(answer.user_id)}*" + (" _(late)_" if answer.late else "")]
     for question, reply in zip(standup.questions, answer.answers, strict=False):
         if reply:
@@ -240,9 +241,28 @@ def answer_message(
                 accessory=_button("Resolved", Action.BLOCKER_RESOLVED, str(blocker.id)),
             )
         )
+        blocks.append(_made_from(blocker, made))
     elif blocker is not None:
         blocks.append({"type": "context", "elements": [_text(":white_check_mark: Blocker resolved")]})
     return f"Stand-up update from {user_mention(answer.user_id)}", blocks
+
+
+def _made_from(blocker: Blocker, made: str | None) -> dict[str, Any]:
+    if made is not None:
+        return {
+            "type": "context",
+            "elements": [_text(f":clipboard: Action item *{escape(made)}* made from this blocker")],
+        }
+    button = _button("Make an action item", Action.BLOCKER_TO_ACTION, str(blocker.id))
+    return {"type": "actions", "block_id": f"blocker-action-{blocker.id}", "elements": [button]}
+
+
+def blocker_made(ref: str, *, owner: str, title: str) -> tuple[str, list[dict[str, Any]]]:
+    """Only to whoever made an action item of a blocker: it is made, with no due date, and its Edit to set one."""
+    text = f"{ref} made from the blocker, owned by {user_mention(owner)}, with no due date yet."
+    line = f":clipboard: *{ref}* {escaped(title, 300)} · {user_mention(owner)} · _no due date yet_"
+    edit = _button("Set owner & due date", Action.ACTION_EDIT, ref)
+    return text, [_section(line, accessory=edit)]
 
 
 def summary(

@@ -176,6 +176,9 @@ class SlackMethods:
             "real_name": user["real_name"], "real_name_normalized": user["real_name"],
             "display_name": user["name"], "display_name_normalized": user["name"],
             "email": f"{user['name']}@fake.slack.test", "team": self.team_id,
+            # Slack always sends the status: "" and 0 (never expires) when none is set.
+            "status_text": user.get("status_text", ""), "status_emoji": user.get("status_emoji", ""),
+            "status_expiration": user.get("status_expiration", 0),
         }  # fmt: skip
         if user["is_bot"]:
             profile["bot_id"] = self.bot_id if user_id == self.bot_user_id else "B" + user_id[1:]

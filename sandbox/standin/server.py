@@ -259,6 +259,16 @@ class FakeSlack(ClientSide):
                                     "is_restricted": is_restricted or is_ultra_restricted,
                                     "is_ultra_restricted": is_ultra_restricted}  # fmt: skip
 
+    def set_user_status(self, user_id: str, text: str, emoji: str = "", *, expiration: int = 0) -> None:
+        """Set a person's Slack status (users.profile.set): its text, emoji and Unix expiry (0: never)."""
+        with self._lock:
+            self._users[user_id].update(status_text=text, status_emoji=emoji, status_expiration=expiration)
+
+    def user_object(self, user_id: str) -> dict[str, Any]:
+        """The user as Slack shows them in users.info and in a user_change event."""
+        with self._lock:
+            return self._user_object(user_id, include_locale=True)
+
     def set_user_tz(self, user_id: str, tz: str) -> None:
         ZoneInfo(tz)
         with self._lock:

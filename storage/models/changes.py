@@ -97,3 +97,5 @@ class ChangeEvent(Base):
     actor_id: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime]
     note: Mapped[str] = mapped_column(Text, default="")
+    # Set when the actor answered as the stand-in of this approver, who was away.
+    for_user_id: Mapped[str | None] = mapped_column(String(32))

@@ -91,5 +91,7 @@ class DecisionRevision(Base):
     options: Mapped[str] = mapped_column(Text, default="")
     rationale: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[str] = mapped_column(String(32))
+    # Set when the author acted as the delegate of this person, who was away (an approval given on their behalf).
+    for_user_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16))

@@ -71,6 +71,11 @@ class Member(Base):
     is_admin: Mapped[bool] = mapped_column(default=False)
     deleted: Mapped[bool] = mapped_column(default=False)
     fetched_at: Mapped[datetime]
+    # Their Slack status as last seen (profile.status_text / status_emoji / status_expiration): "Vacation
+    # :palm_tree:" counts as away (domain/away.py); it stops counting once it expires.
+    status_text: Mapped[str] = mapped_column(String(100), default="")
+    status_emoji: Mapped[str] = mapped_column(String(100), default="")
+    status_expires_at: Mapped[datetime | None]
 
     @hybrid_property
     def time_zone(self) -> str:
