@@ -4,7 +4,8 @@
 The action items, risks, decisions, milestones and the change request are made through the real app (signed slash
 commands and a form, as the people would type them), so the channels show pmbot's own cards. The payments API slips
 past its baseline, so #proj-apollo hears of it through the dependency, and a change request to move the UAT waits
-for the Berlin lead's approval in their DM.
+for the Berlin lead's approval in their DM. Sprint 14's retro has three people's notes, revealed; the payments
+cutover is live, with its steps in the timeline's thread.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ SCRIPT = [
     ("U0LAX", '/milestone M-API "Payments API ready" in 5 weeks @dev-kolkata', PAYMENTS_ID),
     ("U0BER", "/milestone depends M-UAT on #proj-payments M-API"),
     ("U0KOL", "/milestone move M-API in 7 weeks: the vendor's sandbox keys arrive two weeks late", PAYMENTS_ID),
+    ("U0BER", "/retro start Sprint 14"),
 ]
 
 # A form someone fills in after the script: who, where, the command that opens it, and what they type (by block id).
@@ -62,7 +64,35 @@ FORMS: list[tuple[str, str, str, dict[str, Any]]] = [
         "impact_cost": "None: the same people, two weeks later.",
         "milestones": ["M-UAT"],
     }),
+    # Sprint 14's retro: three people add their notes now rather than wait for their prompts.
+    ("U0KOL", CHANNEL_ID, "/retro notes", {
+        "retro_went_well": "The vendor answered within a day every time",
+        "retro_to_improve": "Flaky integration tests on main\nReviews waited two days",
+    }),
+    ("U0AKL", CHANNEL_ID, "/retro notes", {
+        "retro_went_well": "Design reviews across time zones worked async",
+        "retro_ideas": "Pair on reviews when one waits a day",
+    }),
+    ("U0BER", CHANNEL_ID, "/retro notes", {
+        "retro_to_improve": "Flaky integration tests: quarantine them",
+        "retro_ideas": "Demo every second Friday",
+    }),
 ]  # fmt: skip
+
+# typed after the forms
+LATER = [
+    ("U0BER", "/retro reveal"),
+    # The payments cutover, live: its steps go into the timeline's thread as people mark them.
+    ("U0LAX", '/golive plan "Payments cutover" in 3 hours', PAYMENTS_ID),
+    ("U0LAX", "/golive step G-1 owner 3 @dev-kathmandu", PAYMENTS_ID),
+    ("U0LAX", "/golive step G-1 owner 5 @dev-kolkata", PAYMENTS_ID),
+    ("U0LAX", "/golive start G-1", PAYMENTS_ID),
+    ("U0LAX", "/golive done G-1 1", PAYMENTS_ID),
+    ("U0LAX", "/golive skip G-1 2 the dry run was folded into Friday's rehearsal", PAYMENTS_ID),
+    ("U0KTM", "/golive done G-1 3 checksums match on both replicas", PAYMENTS_ID),
+    ("U0LAX", "/golive done G-1 4", PAYMENTS_ID),
+    ("U0KOL", "/golive failed G-1 5 card refunds answer 502", PAYMENTS_ID),
+]
 
 
 def people_and_channels(fake: FakeSlack) -> None:
@@ -76,8 +106,8 @@ def people_and_channels(fake: FakeSlack) -> None:
 
 
 def conversation(sb: Sandbox) -> None:
-    """Type the script (into #proj-apollo unless a line names its channel), then fill in the forms, through the real
-    app."""
+    """Type the script (into #proj-apollo unless a line names its channel), fill in the forms, then type what comes
+    after them, through the real app."""
     for user_id, text, *where in SCRIPT:
         answer = people.send(sb, user_id, where[0] if where else CHANNEL_ID, text)
         if not answer.get("ok"):
@@ -89,6 +119,10 @@ def conversation(sb: Sandbox) -> None:
         answer = interactions.submit(sb, user_id, view_id, filled(view, typed)) if view_id and view else {}
         if not answer.get("ok"):
             log.warning("seeding the sandbox: the form of %r by %s was not taken: %s", text, user_id, answer)
+    for user_id, text, *where in LATER:
+        answer = people.send(sb, user_id, where[0] if where else CHANNEL_ID, text)
+        if not answer.get("ok"):
+            log.warning("seeding the sandbox: %r by %s was not taken: %s", text, user_id, answer)
 
 
 def filled(view: dict[str, Any], typed: dict[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ def seed_fingerprint() -> str:
             seed.PAYMENTS_PEOPLE,
             seed.SCRIPT,
             seed.FORMS,
+            seed.LATER,
         ],
         sort_keys=True,
     )

@@ -264,6 +264,53 @@ def test_a_slip_upstream_reaches_this_project_and_a_change_request_waits_for_app
     stamp_seed(shots / "12-milestone-timeline.png")
 
 
+def test_a_retro_is_revealed_together_and_voted_by_people_in_their_own_zones(page: Any, shots: Path) -> None:
+    """The seed's Sprint 14 retro was revealed with three people's notes, no names; three people vote from their own
+    seats, the board's counts follow each vote, and the lead sees Close and make actions."""
+    votes = {"U0KOL": "Flaky integration tests on main", "U0AKL": "Flaky integration tests on main",
+             "U0KTM": "Demo every second Friday"}  # fmt: skip
+    counted: dict[str, int] = {}
+    for user, note in votes.items():
+        act_as(page, user)
+        section = message_with(page, "Sprint 14 retro").locator(".bk-section", has_text=note).first
+        section.locator("button[data-action='retro_vote']").click()
+        counted[note] = counted.get(note, 0) + 1
+        words = f"{counted[note]} vote{'s' if counted[note] > 1 else ''}"
+        message_with(page, "Sprint 14 retro").locator(".bk-section", has_text=note).filter(has_text=words).wait_for()
+    act_as(page, "U0BER")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#messages .message')].some(m => m.textContent.includes('Sprint 14 retro')"
+        " && m.textContent.includes('2 votes'))"
+    )
+    board = message_with(page, "Sprint 14 retro")
+    text = board.inner_text()
+    assert "Reviews waited two days" in text and "dev-kolkata" not in text  # notes without their authors
+    assert 1 == board.locator("button[data-action='retro_close']").count()
+    page.wait_for_timeout(300)  # the last vote's redraw
+    message_with(page, "Sprint 14 retro").scroll_into_view_if_needed()
+    shot(page, shots, "13-retro-board.png")
+
+
+def test_a_go_live_timeline_is_a_thread_and_a_failed_step_becomes_an_action_item(page: Any, shots: Path) -> None:
+    """The seed's payments cutover is live: its thread has each step done, skipped or failed with who; the Kolkata
+    developer turns the failed smoke tests into an action item with one click, and the reply names it."""
+    act_as(page, "U0KOL", "C0PAYMENTS")
+    live = message_with(page, "Payments cutover is live")
+    assert "3 of 6 steps done" in live.inner_text()
+    live.locator(".replies-link").click()
+    thread = page.locator("#thread-messages")
+    failed = thread.locator(".message", has_text="card refunds answer 502").last
+    failed.wait_for()
+    assert "checksums match on both replicas" in thread.inner_text() and "dev-kathmandu" in thread.inner_text()
+    failed.locator("button[data-action='golive_step_action']").click()
+    thread.locator(".message", has_text="card refunds answer 502").filter(has_text="A-").last.wait_for()
+    assert 0 == thread.locator("button[data-action='golive_step_action']").count()
+    shot(page, shots, "14-golive-timeline.png")
+    page.click("#thread-close")
+    page.click(f".side-item[data-channel='{CHANNEL}']")  # back where the next tests start (its lead is not here)
+    page.wait_for_function(f"PM.S.channel === '{CHANNEL}'")
+
+
 def get_bytes(address: str) -> bytes:
     with urllib.request.urlopen(address, timeout=10) as answer:
         return bytes(answer.read())

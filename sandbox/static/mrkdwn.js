@@ -24,6 +24,7 @@
     heavy_plus_sign: "➕", heavy_minus_sign: "➖", point_right: "👉", raised_hands: "🙌", pray: "🙏",
     smile: "😄", slightly_smiling_face: "🙂", sparkles: "✨", stopwatch: "⏱️", date: "📅", clock9: "🕘",
     inbox_tray: "📥", outbox_tray: "📤", package: "📦", bar_chart: "📊", checkered_flag: "🏁", scales: "⚖️",
+    mirror: "🪞", sunny: "☀️", hammer_and_wrench: "🛠️", fast_forward: "⏩", vertical_traffic_light: "🚦",
   };
 
   function esc(text) {
