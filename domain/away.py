@@ -17,8 +17,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from domain.calendar import local_day
+from domain.calendar import WorkingHours, local_day
+from domain.due_phrases import read_range
 from domain.errors import InvalidInput
+from domain.visibility import can_see
 from storage.models import ActionItem, Away, Decision, DecisionStatus, Holiday, Member, Project
 from storage.models.delegation import AwayLog, Delegation
 
@@ -163,13 +165,24 @@ def route(session: Session, *, workspace_id: int, user_id: str, project: Project
 
 def stand_ins(session: Session, *, workspace_id: int, user_id: str, project: Project, now: datetime) -> list[str]:
     """Like `route`, but empty when `user_id` is away and nobody stands in for them: what is meant for them then
-    waits (a nudge, a digest or a report's draft is held rather than sent to someone away)."""
+    waits (a nudge, a digest or a report's draft is held rather than sent to someone away).
+
+    Only someone who can see the project's channel stands in (its records are for them alone): a delegate outside
+    a private channel is passed over for the leads who can see it, and with none of them, it waits."""
     delegate = delegate_of(session, workspace_id=workspace_id, user_id=user_id)
     leads = [str(lead) for lead in project.lead_user_ids or []]
     people = {user_id, *leads, *([delegate] if delegate else [])}
     away = frozenset(absent(session, workspace_id=workspace_id, user_ids=people, now=now, project=project))
-    to = choose(user_id, away=away, delegate=delegate, leads=leads)
-    return [] if user_id in away and to == [user_id] else to
+    if user_id not in away:
+        return [user_id]
+    seeing = {person for person in people - away - {user_id} if can_see(session, project=project, user_id=person)}
+    to = choose(
+        user_id,
+        away=away,
+        delegate=delegate if delegate in seeing else None,
+        leads=[lead for lead in leads if lead in seeing],
+    )
+    return [] if to == [user_id] else to
 
 
 def acting_for(
@@ -261,6 +274,16 @@ def note_recurring(
             log(session, workspace_id=workspace_id, user_id=user_id, kind=kind, text=what, by=person, now=now)
 
 
+def stood_in_for(session: Session, *, workspace_id: int, ref: str) -> list[tuple[str, str]]:
+    """Return each (person away, who got it in their stead) about the record `ref`, once each (to keep true)."""
+    rows = session.execute(
+        select(AwayLog.user_id, AwayLog.by_id)
+        .where(AwayLog.workspace_id == workspace_id, AwayLog.kind == Kind.ROUTED, AwayLog.ref == ref)
+        .order_by(AwayLog.id)
+    )
+    return list(dict.fromkeys((user, by) for user, by in rows if by))
+
+
 def stood_in(session: Session, *, workspace_id: int, ref: str) -> list[str]:
     """Return everyone something about the record `ref` was sent to in an away person's stead (to keep true)."""
     rows = session.scalars(
@@ -303,16 +326,38 @@ def ahead(session: Session, *, workspace_id: int, user_id: str, today: date) -> 
     )
 
 
-def cancel(session: Session, *, workspace_id: int, user_id: str, today: date) -> int:
-    """End the person's time away: what is to come goes, what has begun ends yesterday; return how many changed."""
-    changed = 0
+def cancel(session: Session, *, workspace_id: int, user_id: str, today: date) -> tuple[int, list[Away]]:
+    """End the time away the person is in (by `today`, their local date): begun before today, it ends yesterday;
+    begun today, it goes. Time away still to come stays planned. Return how many changed, and what stays."""
+    changed, kept = 0, []
     for span in ahead(session, workspace_id=workspace_id, user_id=user_id, today=today):
-        if span.first_day >= today:
+        if span.first_day > today:
+            kept.append(span)
+            continue
+        if span.first_day == today:
             session.delete(span)
         else:
             span.last_day = today - timedelta(days=1)
         changed += 1
-    return changed
+    return changed, kept
+
+
+_WEEK = re.compile(r"^(this|next)\s+week$", re.IGNORECASE)
+
+
+def read_when(phrase: str, *, at: datetime, tz: str, hours: WorkingHours) -> tuple[date, date]:
+    """Read the days of time away: `this week` (from today) and `next week` are that week's working days; else
+    what the range reader reads (`Dec 21 - Dec 31`, `21-31 dec`, `until Dec 3`, `tomorrow`)."""
+    text = " ".join(phrase.split())
+    if found := _WEEK.match(text):
+        today = local_day(at, tz)
+        monday = today - timedelta(days=today.weekday())
+        if found.group(1).lower() == "next":
+            monday += timedelta(days=7)
+        days = sorted(hours.days)
+        first, last = monday + timedelta(days=days[0]), monday + timedelta(days=days[-1])
+        return (max(first, today), last) if monday <= today else (first, last)
+    return read_range(spelled_out(text), at=at, tz=tz, hours=hours)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -383,8 +428,9 @@ def _what_happened(
     due = [i for i in mine if i.due_at is not None and i.due_at <= now and i not in assigned]
     led = session.scalars(select(Project).where(Project.workspace_id == ws))
     projects = {i.project_id for i in mine} | {p.id for p in led if user in (p.lead_user_ids or [])}
-    decided = list(
-        session.scalars(
+    decided = [
+        decision
+        for decision in session.scalars(
             select(Decision)
             .where(
                 Decision.project_id.in_(projects),
@@ -394,7 +440,8 @@ def _what_happened(
             )
             .order_by(Decision.number)
         )
-    )
+        if can_see(session, project=decision.project, user_id=user)  # a channel they have left: not theirs to read
+    ]
     return Returned(ws, user, since, rows[0].id, rows, assigned, due, decided)
 
 

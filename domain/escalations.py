@@ -62,7 +62,8 @@ def recipients(
 
 
 def _stood_in(session: Session, project: Project, *, now: datetime, about: str) -> dict[str, list[str]]:
-    """Each lead's stand-ins: themself when here, else whom `away.route` names (noted for the lead's return)."""
+    """Each lead's stand-ins: themself when here, else whom `away.route` names, only people who can see the
+    channel (noted for the lead's return); nobody such, it waits in the lead's own DM."""
     found: dict[str, list[str]] = {}
     for lead in project.lead_user_ids:
         to = away.route(session, workspace_id=project.workspace_id, user_id=lead, project=project, now=now)

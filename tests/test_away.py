@@ -43,11 +43,17 @@ def _v(**element: Any) -> dict[str, Any]:
 
 
 def _propose(
-    slack: SlackSender, fake: FakeSlack, *, approver: str, at: datetime, needed_by: str = "2026-12-16"
+    slack: SlackSender,
+    fake: FakeSlack,
+    *,
+    approver: str,
+    at: datetime,
+    needed_by: str = "2026-12-16",
+    channel: str = PROJECT_CHANNEL,
 ) -> None:
     """The lead proposes a decision with `approver` as its approver, through the form."""
     with frozen(at):
-        slack.command("/decision", "", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+        slack.command("/decision", "", user_id="U0LEAD", channel_id=channel)
         view = fake.calls_to("views.open")[-1].args["view"]
         values = {
             "statement": _v(type="plain_text_input", value="move the launch to <!channel> January"),
@@ -185,8 +191,8 @@ def test_away_and_delegate_refuse_what_they_cannot_do(slack: SlackSender, sessio
     assert [] == list(session.scalars(select(Delegation)))
     session.rollback()
     assert "Mon 21 Dec 2026 to Thu 31 Dec 2026" in _pm(slack, "away 21-31 dec delegate <@U0DEV2>", "U0DEV1")
-    assert "Welcome back" in _pm(slack, "away cancel", "U0DEV1")
-    assert "none planned" in _pm(slack, "away", "U0DEV1")
+    assert "Welcome back" in _pm(slack, "away cancel", "U0DEV1", at=datetime(2026, 12, 22, 18, 0, tzinfo=UTC))
+    assert "none planned" in _pm(slack, "away", "U0DEV1", at=datetime(2026, 12, 22, 18, 0, tzinfo=UTC))
     assert "No delegate" in _pm(slack, "delegate none", "U0DEV1")
     assert "/pm away" in _pm(slack, "help", "U0DEV1")
     assert "/pm delegate @bob" in _pm(slack, "away help", "U0DEV1")
@@ -398,11 +404,12 @@ def test_an_approver_back_who_decides_themself_closes_the_stand_ins_request(
     assert "Approved by <@U0DEV2>: *D-1*" in str(stand_in["blocks"]) and " for <@" not in str(stand_in["blocks"])
 
 
-def test_a_stand_in_whose_day_begins_after_the_lead_is_back_may_still_answer_the_draft(
+def test_a_stand_in_whose_day_begins_after_the_lead_is_back_may_no_longer_answer_the_draft(
     slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], settings: Settings
 ) -> None:
     """The Berlin lead is away until Friday with Kolkata as delegate: Friday's draft (20:30 in Kolkata) waits for
-    Monday 09:00 in Kolkata, when the lead is back; Kolkata, who has the only draft, may still Skip it for them."""
+    Monday 09:00 in Kolkata, when the lead is back; Kolkata's Skip is then refused (the draft is the lead's again),
+    and nothing is skipped."""
     _pm(slack, "config tz Europe/Berlin", "U0LEAD")
     _pm(slack, f"config stakeholders <#{STAKEHOLDERS}|apollo-updates>", "U0LEAD")
     _pm(slack, "config leads <@U0LEAD>", "U0LEAD")
@@ -416,6 +423,173 @@ def test_a_stand_in_whose_day_begins_after_the_lead_is_back_may_still_answer_the
     with frozen(monday_kolkata + timedelta(minutes=10)):
         slack.block_action(user_id="U0DEV2", action_id="report_skip", value=value, channel_id="DU0DEV2",
                            message_ts=draft["ts"], message=draft)  # fmt: skip
+    assert ["<@U0LEAD> is back: the draft is theirs."] == [e["text"] for e in fake_slack.ephemerals("U0DEV2")]
     _run(factory, settings, monday_kolkata + timedelta(minutes=15))
     [draft] = _report_drafts(fake_slack, "U0DEV2")
-    assert "Skipped by <@U0DEV2> for <@U0LEAD>" in str(draft["blocks"]) and [] == fake_slack.messages(STAKEHOLDERS)
+    assert "Skipped" not in str(draft["blocks"]) and [] == fake_slack.messages(STAKEHOLDERS)
+    with factory() as check:
+        assert ["drafted"] == [str(r.status) for r in check.scalars(select(StatusReport))]
+
+
+SECRET = "G0SECRET"
+
+
+def _secret(slack: SlackSender, fake: FakeSlack, *members: str) -> None:
+    """#proj-secret, private, with the Berlin lead as its lead and `members` in it besides."""
+    fake.add_channel(SECRET, name="proj-secret", members=["U0LEAD", *members, "UBOT"], is_private=True)
+    with frozen(THURSDAY):
+        slack.command("/pm", "config leads <@U0LEAD>", user_id="U0LEAD", channel_id=SECRET)
+
+
+def _pm_in(slack: SlackSender, channel: str, text: str, user: str, at: datetime = THURSDAY) -> str:
+    with frozen(at):
+        return str(slack.command("/pm", text, user_id=user, channel_id=channel).json()["text"])
+
+
+def _mentioning(fake: FakeSlack, user: str, *words: str) -> list[str]:
+    return [str(m) for m in fake.messages(f"D{user}") if any(w in str(m) for w in words)]
+
+
+def test_a_delegate_outside_a_private_channel_never_gets_its_approvals_or_nudges(
+    slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], settings: Settings, session: Session
+) -> None:
+    """Los Angeles, away with Kolkata as delegate, is asked to approve a decision of #proj-secret, which Kolkata is
+    not in: the request and its nudges go to the lead, who can see the channel, and never to Kolkata."""
+    _secret(slack, fake_slack, "U0DEV1")
+    said = _pm_in(slack, SECRET, "away Dec 14 - Dec 18 delegate <@U0DEV2|dev-kolkata>", "U0DEV1")
+    assert "<@U0DEV2> isn't in this private channel, so its leads stand in for you here instead." in said
+    assert "isn't in" not in _pm(slack, "delegate <@U0DEV2>", "U0DEV1")  # a channel they are in
+    _propose(slack, fake_slack, approver="U0DEV1", at=TUESDAY, needed_by="2026-12-15", channel=SECRET)
+    assert [] == _mentioning(fake_slack, "U0DEV2", "move the launch", "D-1")
+    assert any("you stand in for them" in t for t in dm_texts(fake_slack, "U0LEAD"))
+    _run(factory, settings, datetime(2026, 12, 16, 8, 5, tzinfo=UTC), datetime(2026, 12, 16, 4, 0, tzinfo=UTC))
+    assert [] == _mentioning(fake_slack, "U0DEV2", "move the launch", "D-1")
+    assert 1 == len([t for t in dm_texts(fake_slack, "U0LEAD") if t.startswith("Still waiting")])
+    assert ("routed", "D-1", "U0LEAD") in _notes(session, "U0DEV1")
+    with frozen(TUESDAY + timedelta(hours=1)):
+        [asked] = [m for m in fake_slack.messages("DU0LEAD") if "Approval requested" in str(m["text"])]
+        slack.block_action(user_id="U0DEV2", action_id="decision_approve", value="D-1", channel_id="DU0DEV2",
+                           message=asked)  # fmt: skip
+    session.expire_all()
+    assert "proposed" == session.scalars(select(Decision)).one().status  # Kolkata cannot answer for them either
+    session.rollback()
+
+
+def test_with_nobody_able_to_see_a_private_channel_to_stand_in_it_is_held_not_sent(
+    slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], settings: Settings, session: Session
+) -> None:
+    """#proj-secret's only lead is away with Kolkata (not in it) as delegate, and so is its member Los Angeles: the
+    approval asked of Los Angeles, the escalation digest and the status report's draft reach nobody outside the
+    channel; each is noted as held for its person's return."""
+    _secret(slack, fake_slack, "U0DEV1")
+    _pm_in(slack, SECRET, "config tz Europe/Berlin", "U0LEAD")
+    _pm_in(slack, SECRET, f"config stakeholders <#{STAKEHOLDERS}|apollo-updates>", "U0LEAD")
+    with frozen(THURSDAY):
+        slack.command("/action", "<@U0DEV1> renew the secret certificate by 2026-12-11", user_id="U0LEAD",
+                      channel_id=SECRET)  # fmt: skip
+    _pm_in(slack, SECRET, "away Dec 14 - Dec 18 delegate <@U0DEV2>", "U0LEAD")
+    _pm_in(slack, SECRET, "away Dec 14 - Dec 18 delegate <@U0DEV2>", "U0DEV1")
+    _propose(slack, fake_slack, approver="U0DEV1", at=TUESDAY, channel=SECRET)
+    _run(factory, settings, *(datetime(2026, 12, 16, h, 5, tzinfo=UTC) for h in (3, 8, 17)))
+    _run(factory, settings, FRIDAY_1600_BERLIN, FRIDAY_1600_BERLIN + timedelta(hours=3))
+    assert [] == _mentioning(fake_slack, "U0DEV2", "secret", "D-1", "A-1", "Escalation", "status report")
+    assert ("held", "D-1", None) in _notes(session, "U0DEV1")
+    held = [n for n in _texts(session, "U0LEAD") if n[0] == "held"]
+    assert [("held", "daily escalation digest", None), ("held", "status report draft for 2026-W51", None)] == held
+
+
+def test_a_change_request_of_a_private_channel_goes_to_a_lead_in_it_not_to_a_delegate_outside(
+    slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session]
+) -> None:
+    """The schedule approver of #proj-secret, Kolkata, is away with Kathmandu (not in it) as delegate: the raised
+    change request reaches the lead instead, and Kathmandu gets nothing."""
+    monday = changes_tests.MONDAY
+    fake_slack.add_channel(SECRET, name="proj-secret", members=["U0LEAD", "U0DEV1", "U0DEV2", "UBOT"], is_private=True)
+    milestone = changes_tests._milestone(factory, SECRET)
+    _pm_in(slack, SECRET, "config leads <@U0LEAD>", "U0LEAD", at=monday)
+    with frozen(monday):
+        slack.command("/change", "approvers schedule <@U0DEV2>", user_id="U0LEAD", channel_id=SECRET)
+    _pm_in(slack, SECRET, "away Nov 23 - Nov 27 delegate <@U0DEV3>", "U0DEV2", at=monday)
+    assert 200 == changes_tests._raise(slack, fake_slack, chosen=[milestone], at=monday, channel=SECRET).status
+    assert [] == fake_slack.messages("DU0DEV3")
+    [asked] = changes_tests._requests(fake_slack, "U0LEAD")
+    assert "you stand in for them" in str(asked["blocks"])
+
+
+def test_a_stand_in_for_two_approvers_away_gets_a_request_for_each(
+    slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session]
+) -> None:
+    """Kolkata and Kathmandu both approve schedule changes and are both away with Los Angeles as delegate: Los
+    Angeles gets one request for each of them; once one is answered, both lose their buttons."""
+    monday = changes_tests.MONDAY
+    milestone = changes_tests._milestone(factory, PROJECT_CHANNEL)
+    _pm(slack, "config leads <@U0LEAD>", "U0LEAD", at=monday)
+    _command(slack, "/change", "approvers schedule <@U0DEV2> <@U0DEV3>", at=monday)
+    _pm(slack, "away Nov 23 - Nov 27 delegate <@U0DEV1>", "U0DEV2", at=monday)
+    _pm(slack, "away Nov 23 - Nov 27 delegate <@U0DEV1>", "U0DEV3", at=monday)
+    assert 200 == changes_tests._raise(slack, fake_slack, chosen=[milestone], at=monday).status
+    asked = changes_tests._requests(fake_slack, "U0DEV1")
+    assert 2 == len(asked)
+    assert ["<@U0DEV2>", "<@U0DEV3>"] == sorted(
+        who for who in ("<@U0DEV2>", "<@U0DEV3>") for m in asked if f"asks {who} to approve" in str(m["blocks"])
+    )
+    changes_tests._click(slack, "U0DEV1", "change_approve", asked[0], channel="DU0DEV1", at=monday)
+    assert all([] == changes_tests._buttons(m) for m in changes_tests._requests(fake_slack, "U0DEV1"))
+
+
+def test_the_summary_on_return_lists_no_decision_of_a_channel_left_meanwhile(
+    slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], settings: Settings, session: Session
+) -> None:
+    """Los Angeles owns an item of #proj-secret and is away; they leave the channel, and a decision is approved
+    there meanwhile: their summary on return does not list it (one of a channel they are in still is)."""
+    _secret(slack, fake_slack, "U0DEV1")
+    _pm(slack, "config leads <@U0LEAD>", "U0LEAD")
+    with frozen(THURSDAY):
+        slack.command("/action", "<@U0DEV1> audit the vault by 2026-12-30", user_id="U0LEAD", channel_id=SECRET)
+        slack.command("/decision", "approved: acquire competitor X", user_id="U0LEAD", channel_id=SECRET)
+    _command(slack, "/action", "<@U0DEV1> tidy the wiki by 2026-12-30")
+    _pm(slack, "away Dec 14 - Dec 18", "U0DEV1")
+    _run(factory, settings, MONDAY_LA_MORNING)
+    fake_slack.add_channel(SECRET, name="proj-secret", members=["U0LEAD", "UBOT"], is_private=True)  # they left
+    slack.event({"type": "member_left_channel", "user": "U0DEV1", "channel": SECRET, "channel_type": "G"})
+    with frozen(TUESDAY):
+        slack.command("/decision", "approved: acquire competitor Y", user_id="U0LEAD", channel_id=SECRET)
+        slack.command("/decision", "approved: ship the public beta", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
+    _run(factory, settings, BACK_MONDAY_LA)
+    [summary] = _summaries(fake_slack, "U0DEV1")
+    assert "ship the public beta" in summary and "competitor" not in summary
+
+
+def test_cancelling_time_away_ends_what_has_begun_and_keeps_what_is_planned(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    """Los Angeles plans Dec 14-18 and Dec 21-31. `/pm away cancel` before either begins cancels nothing; on
+    Wednesday the 16th (their date) it ends the first yesterday and says the second is still planned."""
+    _pm(slack, "away Dec 14 - Dec 18", "U0DEV1")
+    _pm(slack, "away Dec 21 - Dec 31", "U0DEV1")
+    said = _pm(slack, "away cancel", "U0DEV1")
+    assert "You aren't away now" in said and "from Mon 21 Dec 2026 to Thu 31 Dec 2026 is still planned" in said
+    wednesday_la = datetime(2026, 12, 16, 18, 0, tzinfo=UTC)  # 10:00 Wednesday in Los Angeles
+    said = _pm(slack, "away cancel", "U0DEV1", at=wednesday_la)
+    assert said.startswith(":wave: Welcome back") and "Mon 21 Dec 2026 to Thu 31 Dec 2026 is still planned" in said
+    listed = _pm(slack, "away", "U0DEV1", at=wednesday_la)
+    assert "Mon 21 Dec 2026 to Thu 31 Dec 2026" in listed and "14 Dec" not in listed
+    assert "Mon 14 Dec 2026 to Tue 15 Dec 2026" in _pm(slack, "away", "U0DEV1", at=datetime(2026, 12, 15, 18, 0,
+                                                                                              tzinfo=UTC))  # fmt: skip
+
+
+def test_this_week_and_next_week_are_their_working_days(slack: SlackSender, session: Session) -> None:
+    """On Thursday 10 Dec, `next week` is Mon 14 to Fri 18 Dec and `this week` Thursday to Friday."""
+    assert "Mon 14 Dec 2026 to Fri 18 Dec 2026" in _pm(slack, "away next week", "U0DEV2")
+    assert "Thu 10 Dec 2026 to Fri 11 Dec 2026" in _pm(slack, "away this week", "U0DEV2")
+
+
+def test_an_unknown_delegate_is_named_and_nothing_is_saved(slack: SlackSender, session: Session) -> None:
+    """`delegate @bob` with nobody called bob: pmbot says it cannot find @bob (not that it cannot read a date), and
+    saves no time away; `delegate` with nobody after it asks whom."""
+    said = _pm(slack, "away Dec 21 - Dec 31 delegate @bob", "U0DEV1")
+    assert "I couldn't find @bob" in said and "date" not in said
+    assert "Whom do you delegate to?" in _pm(slack, "away Dec 21 - Dec 31 delegate", "U0DEV1")
+    assert "I couldn't find @bob" in _pm(slack, "delegate @bob", "U0DEV1")
+    assert "none planned" in _pm(slack, "away", "U0DEV1")
+    assert [] == list(session.scalars(select(Delegation)))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from domain.away import choose, spelled_out, status_says_away
+from domain.away import choose, read_when, spelled_out, status_says_away
+from domain.calendar import WorkingHours
 
 NOW = datetime(2026, 12, 21, 9, 0, tzinfo=UTC)
 
@@ -92,3 +93,19 @@ def test_nobody_there_keeps_it_for_the_person() -> None:
 def test_a_span_of_days_in_one_month_is_spelled_out_for_the_range_reader(said: str, read: str) -> None:
     """`21-31 dec` and `Dec 21-31` name both ends; other ranges pass unchanged."""
     assert read == spelled_out(said)
+
+
+@pytest.mark.parametrize(
+    ("said", "days", "first", "last"),
+    [
+        ("next week", frozenset({0, 1, 2, 3, 4}), date(2026, 12, 28), date(2027, 1, 1)),
+        ("Next  Week", frozenset({0, 1, 2, 3}), date(2026, 12, 28), date(2026, 12, 31)),
+        ("this week", frozenset({0, 1, 2, 3, 4}), date(2026, 12, 21), date(2026, 12, 25)),
+        ("this week", frozenset({1, 2, 3}), date(2026, 12, 22), date(2026, 12, 24)),
+    ],
+)
+def test_this_and_next_week_are_that_weeks_working_days(
+    said: str, days: frozenset[int], first: date, last: date
+) -> None:
+    """On Monday 21 Dec, `next week` is the next week's working days, `this week` this one's from today."""
+    assert (first, last) == read_when(said, at=NOW, tz="Europe/Berlin", hours=WorkingHours(days=days))

@@ -10,16 +10,18 @@ from slack_sdk import WebClient
 
 from domain import away, members, standups
 from domain.calendar import local_day
-from domain.due_phrases import read_range
 from domain.errors import InvalidInput
 from domain.text import escape, user_mention
 from domain.workspaces import working_hours
 from handlers.away import render
+from handlers.channels import may_see
 from handlers.context import db, now, workspace
 from handlers.directory import member, project, user_ids_in
 from handlers.ids import Command
+from handlers.intent import require_known_people
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp
+from storage.models import Project
 
 HELP = CommandHelp(
     command="/pm away",
@@ -27,17 +29,19 @@ HELP = CommandHelp(
         "away means delegated: while you are away (your time away, a project holiday, or a Slack status such as "
         "Vacation :palm_tree:) your reminders wait, your approvals and escalations (a lead's: the daily escalation "
         "digest and the weekly status report's draft too) go to your delegate (else the project's leads), in their "
-        "working hours, and the first working morning back you get one message with what happened."
+        "working hours, if they can see the project's channel (nobody who can: it waits for you), and the first "
+        "working morning back you get one message with what happened."
     ),
     usages=(
-        ("/pm away Dec 21 - Dec 31 delegate @bob", "away those days (`until Dec 3`, `tomorrow` work too)"),
+        ("/pm away Dec 21 - Dec 31 delegate @bob", "away those days (`until Dec 3`, `tomorrow`, `next week` work too)"),
         ("/pm away", "your time away and your delegate"),
-        ("/pm away cancel", "you're back: your time away ends today"),
+        ("/pm away cancel", "you're back: the time away you are in ends (time away still to come stays)"),
         ("/pm delegate @bob", "who stands in for you while you are away (`/pm delegate none`: the leads)"),
     ),
 )
 LEAD_DAYS = 366  # time away is planned at most a year ahead: further is a date misread
-DELEGATE_WORD = re.compile(r"\s+(?:delegate|delegated\s+to|with)\s+(<@[UW][A-Z0-9]+(?:\|[^>]*)?>)\s*$", re.IGNORECASE)
+DELEGATE_WORD = re.compile(r"(?:^|\s+)(?:delegated\s+to|delegate|with)(?:\s+|$)", re.IGNORECASE)
+MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
 def register(listeners: Listeners) -> None:
@@ -63,24 +67,21 @@ def away_reply(command: dict[str, Any], rest: str, context: BoltContext, client:
         delegate = away.delegate_of(db(context), workspace_id=ws, user_id=caller.user_id)
         return {"text": render.standing(spans, delegate=delegate, now_away=gone)}
     if rest.lower() in ("cancel", "back", "none", "off"):
-        changed = away.cancel(db(context), workspace_id=ws, user_id=caller.user_id, today=today)
-        if not changed:
-            return {"text": "You have no time away to cancel."}
-        return {"text": ":wave: Welcome back: your time away is over, and reminders reach you again."}
-    delegate = None
-    if found := DELEGATE_WORD.search(rest):
-        delegate = _delegate(context, client, found.group(1), caller.user_id)
-        rest = rest[: found.start()].strip()
-    elif user_ids_in(rest):
+        changed, kept = away.cancel(db(context), workspace_id=ws, user_id=caller.user_id, today=today)
+        return {"text": render.cancelled(changed, [(s.first_day, s.last_day) for s in kept])}
+    require_known_people(rest)
+    rest, named = _split_delegate(rest)
+    if user_ids_in(rest):
         raise InvalidInput("Say `delegate` before the person.", hint="Like `/pm away Dec 21 - Dec 31 delegate @bob`.")
     tz = members.zone_of(caller, fallback=proj.time_zone)
-    first, last = read_range(away.spelled_out(rest), at=at, tz=tz, hours=working_hours(proj))
+    first, last = away.read_when(rest, at=at, tz=tz, hours=working_hours(proj))
     if last < today:
         raise InvalidInput("That time away is over already.", hint="Like `/pm away Dec 21 - Dec 31`.")
     if (first - today).days > LEAD_DAYS:
         raise InvalidInput(
             f"{render.day(first)} is more than a year ahead.", hint="Like `/pm away Dec 21 - Dec 31` (or `21-31 dec`)."
         )
+    delegate = _delegate(context, client, named, caller.user_id) if named is not None else None
     standups.add_away(db(context), workspace_id=ws, user_id=caller.user_id, first=first, last=last, now=at)
     if delegate is not None:
         away.set_delegate(db(context), workspace_id=ws, user_id=caller.user_id, delegate=delegate, now=at)
@@ -89,6 +90,7 @@ def away_reply(command: dict[str, Any], rest: str, context: BoltContext, client:
     return {
         "text": f":palm_tree: You're away {render.span(first, last)}: no reminders or stand-up prompts, {stand_in} "
         "your approvals and escalations, and you'll hear what happened when you're back."
+        + _outside(context, client, proj, delegate, command["channel_id"])
     }
 
 
@@ -105,13 +107,39 @@ def delegate_reply(command: dict[str, Any], rest: str, context: BoltContext, cli
     if rest.lower() in ("none", "nobody", "clear", "leads"):
         away.set_delegate(db(context), workspace_id=ws, user_id=user, delegate=None, now=at)
         return {"text": "No delegate: while you are away, your project's leads stand in for you."}
-    if not re.fullmatch(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>", rest):
+    require_known_people(rest)
+    if not MENTION.fullmatch(rest):
         raise InvalidInput(
             f"I don't know who `{escape(rest[:40])}` is.", hint="Name one person: `/pm delegate @bob` (or `none`)."
         )
     delegate = _delegate(context, client, rest, user)
     away.set_delegate(db(context), workspace_id=ws, user_id=user, delegate=delegate, now=at)
-    return {"text": f"{user_mention(delegate)} stands in for you while you are away: your approvals and escalations."}
+    said = f"{user_mention(delegate)} stands in for you while you are away: your approvals and escalations."
+    proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
+    return {"text": said + _outside(context, client, proj, delegate, command["channel_id"])}
+
+
+def _outside(context: BoltContext, client: WebClient, proj: Project, delegate: str | None, here: str) -> str:
+    """A word when the delegate cannot see this private channel: its records go to its leads instead."""
+    if delegate is None or not proj.is_private or here.startswith("D"):
+        return ""
+    if may_see(context, client, proj, delegate, here=None):
+        return ""
+    return f" {user_mention(delegate)} isn't in this private channel, so its leads stand in for you here instead."
+
+
+def _split_delegate(rest: str) -> tuple[str, str | None]:
+    """Split `Dec 21 - Dec 31 delegate @bob` into the days and the one person named after `delegate` (None: no
+    `delegate`); refuse anything after it but one person, naming what it could not read."""
+    masked = MENTION.sub(lambda m: "@" * len(m.group()), rest)  # `delegate` in a person's name is not the word
+    found = DELEGATE_WORD.search(masked)
+    if found is None:
+        return rest, None
+    when, who = rest[: found.start()].strip(), rest[found.end() :].strip()
+    if not MENTION.fullmatch(who):
+        shown = f"I don't know who `{escape(who[:40])}` is." if who else "Whom do you delegate to?"
+        raise InvalidInput(shown, hint="Name one person: `/pm away Dec 21 - Dec 31 delegate @bob`.")
+    return when, who
 
 
 def _delegate(context: BoltContext, client: WebClient, mention: str, caller: str) -> str:

@@ -34,8 +34,21 @@ def standing(spans: list[tuple[date, date]], *, delegate: str | None, now_away: 
     return "\n".join(lines)
 
 
+def cancelled(changed: int, kept: list[tuple[date, date]]) -> str:
+    """`/pm away cancel`: the time away under way ended; what is still to come stays planned, and says so."""
+    planned = [f"Your time away from {span(first, last)} is still planned." for first, last in kept]
+    if not changed:
+        return (
+            " ".join(["You aren't away now: nothing to cancel.", *planned])
+            if kept
+            else "You have no time away to cancel."
+        )
+    back = ":wave: Welcome back: your time away is over, and reminders reach you again."
+    return " ".join([back, *planned])
+
+
 WHAT = {
-    Kind.HELD: "Reminders held",
+    Kind.HELD: "Held for your return",
     Kind.ROUTED: "Sent to others while you were away",
     Kind.ACTED: "Handled for you",
 }

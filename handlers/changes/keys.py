@@ -29,6 +29,17 @@ def request_update(change_id: int, approver: str, revision: int, status: str) ->
     return f"{request(change_id, approver, revision)}:{status}"
 
 
+def request_for(change_id: int, approver: str, stand_in: str, revision: int) -> str:
+    """The DM asking `stand_in` to answer a revision for `approver`, who is away (one per approver they stand in
+    for)."""
+    return f"{request(change_id, approver, revision)}:for:{stand_in}"
+
+
+def request_for_update(change_id: int, approver: str, stand_in: str, revision: int, status: str) -> str:
+    """That stand-in's DM brought up to what happened to the revision."""
+    return f"{request_for(change_id, approver, stand_in, revision)}:{status}"
+
+
 def result(change_id: int, status: str) -> str:
     """The answer announced in the channel, once per status."""
     return f"{_change(change_id)}result-{status}"

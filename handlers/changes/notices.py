@@ -57,17 +57,23 @@ def raised(session: Session, change: ChangeRequest, *, now: datetime, answer: st
         _post(session, change, keys.request(change.id, approver, change.revision), approver, request, now)
     for approver, stand_ins in _stand_ins(session, change, now=now).items():
         request = render.request(change, shifts, answer=answer, away=approver)
-        for person in stand_ins:
-            _post(session, change, keys.request(change.id, person, change.revision), person, request, now)
+        for person in stand_ins:  # one DM for each approver they stand in for
+            key = keys.request_for(change.id, approver, person, change.revision)
+            _post(session, change, key, person, request, now)
 
 
 def _stand_ins(session: Session, change: ChangeRequest, *, now: datetime) -> dict[str, list[str]]:
-    """Each approver away, with whoever stands in for them and is not an approver already (noted for their
-    return)."""
+    """Each approver away, with whoever stands in for them (able to see the channel) and is not an approver already
+    (noted for their return); nobody to stand in, it waits for them (noted as held)."""
     found: dict[str, list[str]] = {}
     approvers = [str(a) for a in change.approver_ids]
     for approver in approvers:
-        to = away.route(session, workspace_id=change.workspace_id, user_id=approver, project=change.project, now=now)
+        to = away.stand_ins(session, workspace_id=change.workspace_id, user_id=approver, project=change.project,
+                            now=now)  # fmt: skip
+        if not to:
+            away.hold(session, workspace_id=change.workspace_id, user_id=approver, ref=change.ref,
+                      what="approval, waiting for you", now=now)  # fmt: skip
+            continue
         others = [person for person in to if person not in approvers]
         if to != [approver] and others:
             found[approver] = others
@@ -87,11 +93,14 @@ def _closed(session: Session, change: ChangeRequest, *, now: datetime) -> list[c
     decision_ref = _decision_ref(session, change)
     _refresh_card(session, change, render.card(change, shifts, decision_ref=decision_ref), now)
     closed = render.request_closed(change, shifts, decision_ref=decision_ref)
-    stood_in = away.stood_in(session, workspace_id=change.workspace_id, ref=change.ref)
-    for approver in dict.fromkeys([*map(str, change.approver_ids), *stood_in]):
+    for approver in map(str, change.approver_ids):
         of_key = keys.request(change.id, approver, change.revision)
         key = keys.request_update(change.id, approver, change.revision, change.status)
         _update(session, change, key, of_key, approver, closed, now)
+    for approver, person in away.stood_in_for(session, workspace_id=change.workspace_id, ref=change.ref):
+        of_key = keys.request_for(change.id, approver, person, change.revision)
+        key = keys.request_for_update(change.id, approver, person, change.revision, change.status)
+        _update(session, change, key, of_key, person, closed, now)
     return shifts
 
 
@@ -128,6 +137,13 @@ def updated(session: Session, change: ChangeRequest, *, now: datetime, answer: s
         of_key = keys.request(change.id, approver, previous)
         key = keys.request_update(change.id, approver, previous, "superseded")
         _update(session, change, key, of_key, approver, superseded, now)
+    for approver, person in away.stood_in_for(session, workspace_id=change.workspace_id, ref=change.ref):
+        closed = keys.request_for_update(change.id, approver, person, previous, ChangeStatus.MORE_INFO)
+        if outbox.find(session, workspace_id=change.workspace_id, key=closed) is not None:
+            continue
+        of_key = keys.request_for(change.id, approver, person, previous)
+        key = keys.request_for_update(change.id, approver, person, previous, "superseded")
+        _update(session, change, key, of_key, person, superseded, now)
     raised(session, change, now=now, answer=answer)
 
 

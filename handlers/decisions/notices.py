@@ -46,11 +46,16 @@ def recorded(session: Session, decision: Decision, *, now: datetime, supersedes:
 
 
 def _to_stand_ins(session: Session, decision: Decision, *, now: datetime) -> None:
-    """An approver away: their delegate (else the leads) gets the request too, and may answer it for them."""
+    """An approver away: their delegate (else the leads) gets the request too, and may answer it for them; only
+    someone who can see the project's channel (nobody such: it is held for the approver)."""
     assert decision.approver_id is not None
     ws, approver = decision.workspace_id, decision.approver_id
-    to = away.route(session, workspace_id=ws, user_id=approver, project=decision.project, now=now)
+    to = away.stand_ins(session, workspace_id=ws, user_id=approver, project=decision.project, now=now)
     if to == [approver]:
+        return
+    if not to:  # nobody who can see the channel stands in: it waits in the approver's DM, noted for their return
+        away.hold(session, workspace_id=ws, user_id=approver, ref=decision.ref, what="approval, waiting for you",
+                  now=now)  # fmt: skip
         return
     text, blocks = render.approval_request(decision, away=approver)
     for person in to:

@@ -19,7 +19,7 @@ from domain import away, members, outbox, status_reports
 from domain.calendar import next_working_moment
 from domain.errors import InvalidInput, PermissionDenied
 from domain.outbox import Outgoing
-from domain.text import truncate
+from domain.text import truncate, user_mention
 from domain.workspaces import is_lead, working_hours
 from handlers import outgoing
 from handlers.channels import require_visible
@@ -137,8 +137,8 @@ def _clicked(
     body: dict[str, Any], context: BoltContext, client: WebClient, value: str
 ) -> tuple[StatusReport, str | None]:
     """The report a button or form names, locked (a second click waits, then finds it decided), if the person may
-    read its project and is one of its leads, or was sent the draft in the stead of a lead away (whom it also
-    returns: a stand-in whose working day begins after the lead is back may still answer the draft they have)."""
+    read its project and is one of its leads, or was sent the draft in the stead of a lead who is still away (whom
+    it also returns)."""
     report_id = int(value) if value.isascii() and value.isdigit() and len(value) < 12 else 0
     report = status_reports.get(db(context), workspace_id=workspace(context).id, report_id=report_id,
                                 for_update=True)  # fmt: skip
@@ -146,12 +146,24 @@ def _clicked(
     require_visible(context, client, report.project, user, ref=report.ref,
                     here=(body.get("channel") or {}).get("id"))  # fmt: skip
     for_lead = None
-    if not is_lead(report.project, user) and user in report.lead_ids:  # sent it as a stand-in: still may answer
-        for_lead = away.acting_for(db(context), workspace_id=report.workspace_id, actor=user,
-                                   user_ids=report.project.lead_user_ids, project=report.project,
-                                   now=now(context)) or next(iter(_away(report, user)), None)  # fmt: skip
+    if not is_lead(report.project, user) and user in report.lead_ids:  # sent it as a stand-in
+        for_lead = _still_away(db(context), report, user, now=now(context))
     status_reports.require_lead(report, user, for_lead=for_lead)
     return report, for_lead
+
+
+def _still_away(session: Session, report: StatusReport, user: str, *, now: datetime) -> str:
+    """The lead away whom the stand-in `user` answers the draft for: one they were sent it for, still away now;
+    with every such lead back, the draft is theirs again and the stand-in is refused."""
+    sent_for = _away(report, user)
+    gone = away.absent(session, workspace_id=report.workspace_id, user_ids=sent_for, now=now, project=report.project)
+    still = [lead for lead in sent_for if lead in gone]
+    if not still:
+        back = " and ".join(user_mention(lead) for lead in sent_for) or "The lead"
+        raise PermissionDenied(f"{back} {'is' if len(sent_for) < 2 else 'are'} back: the draft is theirs.")
+    acting = away.acting_for(session, workspace_id=report.workspace_id, actor=user, user_ids=still,
+                             project=report.project, now=now)  # fmt: skip
+    return acting or still[0]
 
 
 def _value(body: dict[str, Any]) -> str:
