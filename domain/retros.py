@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from random import Random, SystemRandom
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ from domain import away, retro_schedule, sequences
 from domain.calendar import WEEKDAY_NAMES, local_day, local_moment
 from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.retro_schedule import Person, Rules
-from domain.text import FORMER_MEMBER, escape, short_number, without_control
+from domain.text import FORMER_MEMBER, escape, plain_from_slack, short_number, without_control
 from domain.visibility import unseen
 from domain.workspaces import is_lead, working_hours
 from storage.models import Away, Holiday, Project, Standup
@@ -50,9 +51,12 @@ FIELDS: dict[str, str] = {
 OPEN = (RetroStatus.COLLECTING, RetroStatus.REVEALED)
 
 
-def title_of(said: str, *, now: datetime, tz: str) -> str:
-    """The retro's title from `/retro start <words>`: "sprint 15" is "Sprint 15 retro"; nothing: "Retro Tue 1 Dec"."""
-    words = " ".join(without_control(said).split())
+def title_of(said: str, *, now: datetime, tz: str, typed: bool = True) -> str:
+    """The retro's title from `/retro start <words>`: "sprint 15" is "Sprint 15 retro"; nothing: "Retro Tue 1 Dec".
+
+    `typed`: the words as Slack delivers a command (its mentions and escaping undone, so `R&D` is stored as typed and
+    escaped once when shown); else plain words already (an offer's title)."""
+    words = " ".join((plain_from_slack(said) if typed else without_control(said)).split())
     if not words:
         day = local_day(now, tz)
         return f"Retro {WEEKDAY_NAMES[day.weekday()][:3]} {day.day} {day:%b %Y}"
@@ -269,7 +273,8 @@ def own_notes(session: Session, retro: Retro, user_id: str) -> list[RetroNote]:
 
 
 def notes_of(session: Session, retro: Retro) -> list[RetroNote]:
-    """Every note of the retro, in the order they came in (for the reveal and after it)."""
+    """Every note of the retro by its number: once revealed, the board's order (before, the order they came in,
+    which nobody but the notes' authors ever sees)."""
     return list(session.scalars(select(RetroNote).where(RetroNote.retro_id == retro.id).order_by(RetroNote.position)))
 
 
@@ -282,12 +287,33 @@ def note_count(session: Session, retro: Retro) -> int:
 # Reveal and votes
 
 
-def reveal(retro: Retro, *, now: datetime) -> None:
-    """Show the notes: voting opens."""
+def reveal(session: Session, retro: Retro, *, now: datetime, rng: Random | None = None) -> None:
+    """Show the notes, numbered afresh in the board's order (`board_order`, shuffled by `rng`, else by the system's
+    randomness): voting opens."""
     if retro.status != RetroStatus.COLLECTING:
         raise Conflict(f"{retro.ref} was revealed already.")
+    notes = board_order(notes_of(session, retro), rng or SystemRandom())
+    for position, note in enumerate(notes, start=1):
+        note.position = position
     retro.status = RetroStatus.REVEALED
     retro.revealed_at = now
+    session.flush()
+
+
+def board_order(notes: Sequence[RetroNote], rng: Random) -> list[RetroNote]:
+    """The notes by kind as the board shows them, in a random order within each kind.
+
+    Never the order they came in: each person adds theirs in one go, and people are asked one zone after another,
+    so numbers in that order would tell whose notes are whose."""
+    order: dict[str, int] = {kind: n for n, kind in enumerate(NoteKind)}
+    by_kind: dict[int, list[RetroNote]] = {}
+    for note in notes:
+        by_kind.setdefault(order.get(note.kind, len(order)), []).append(note)
+    shuffled: list[RetroNote] = []
+    for _, group in sorted(by_kind.items()):
+        rng.shuffle(group)
+        shuffled += group
+    return shuffled
 
 
 def due_reveals(session: Session, *, now: datetime) -> list[Retro]:
@@ -316,6 +342,9 @@ def due_prompts(session: Session, *, now: datetime) -> list[tuple[Retro, RetroPa
     for retro, found in _by_retro((row[0], row[1]) for row in rows).items():
         rules, persons, gone = _present_at(session, retro, found, now=now)
         for participant in found:
+            if participant.done:  # notes given already (`/retro notes`, the Home tab): nothing to ask for
+                participant.prompted_at = now
+                continue
             person = persons[participant.user_id]
             if participant.user_id in gone:  # from their next local day on
                 tomorrow = local_moment(local_day(now, person.tz) + timedelta(days=1), 0, person.tz)
@@ -421,9 +450,10 @@ class VoteResult:
     mine: list[RetroNote]  # the notes they voted for, after the click
 
 
-def vote(session: Session, retro: Retro, *, note_id: int, user_id: str, now: datetime) -> VoteResult:
-    """Vote for a note (the retro locked by the caller, so two clicks never pass the limit together)."""
-    note = _note(session, retro, note_id)
+def vote(session: Session, retro: Retro, *, number: int, user_id: str, now: datetime) -> VoteResult:
+    """Vote for a note by its number on the board (the retro locked by the caller, so two clicks never pass the
+    limit together)."""
+    note = _note(session, retro, number)
     mine = my_votes(session, retro, user_id)
     if any(n.id == note.id for n in mine):
         return VoteResult(Voted.ALREADY, note, mine)
@@ -435,9 +465,9 @@ def vote(session: Session, retro: Retro, *, note_id: int, user_id: str, now: dat
     return VoteResult(Voted.ADDED, note, [*mine, note])
 
 
-def unvote(session: Session, retro: Retro, *, note_id: int, user_id: str) -> bool:
-    """Take back a vote; return whether there was one."""
-    note = _note(session, retro, note_id)
+def unvote(session: Session, retro: Retro, *, number: int, user_id: str) -> bool:
+    """Take back a vote for the note of this number; return whether there was one."""
+    note = _note(session, retro, number)
     result = session.execute(delete(RetroVote).where(RetroVote.note_id == note.id, RetroVote.user_id == user_id))
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
@@ -445,18 +475,18 @@ def unvote(session: Session, retro: Retro, *, note_id: int, user_id: str) -> boo
     return True
 
 
-def _note(session: Session, retro: Retro, note_id: int) -> RetroNote:
+def _note(session: Session, retro: Retro, number: int) -> RetroNote:
     if retro.status != RetroStatus.REVEALED:
         raise Conflict(f"Voting in {retro.ref} is over." if retro.status == RetroStatus.CLOSED
                        else f"{retro.ref} is not revealed yet: voting starts with the reveal.")  # fmt: skip
-    note = session.get(RetroNote, note_id)
-    if note is None or note.retro_id != retro.id:
+    note = session.scalar(select(RetroNote).where(RetroNote.retro_id == retro.id, RetroNote.position == number))
+    if note is None:
         raise Conflict("That note is no longer on the board.")
     return note
 
 
 def top(session: Session, retro: Retro, *, count: int = TOP) -> list[tuple[RetroNote, int]]:
-    """The notes with the most votes (at least one), earliest first among equals."""
+    """The notes with the most votes (at least one), in the board's order among equals."""
     votes = votes_of(session, retro)
     ranked = sorted((n for n in notes_of(session, retro) if votes[n.id]), key=lambda n: (-votes[n.id], n.position))
     return [(n, votes[n.id]) for n in ranked[:count]]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from random import Random
 
 from domain import retros
 from domain.calendar import WorkingHours
 from domain.retro_schedule import REMIND_BEFORE, Person, Rules, ask_at, collect_until, remind_at
+from storage.models.retros import RetroNote
 
 RULES = Rules(hours=WorkingHours())  # 09:00-17:00, Monday to Friday; asked at 10:00
 TUESDAY_0600 = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
@@ -92,3 +94,29 @@ def test_no_reminder_before_the_prompt_nor_on_a_day_away_and_weekends_and_holida
     assert _utc(7, 15) == remind_at(RULES, Person("U1", "Europe/Berlin"), asked=_utc(4, 9), until=monday)
     holiday = Rules(hours=WorkingHours(), holidays=frozenset({date(2026, 12, 7)}))
     assert _utc(4, 11, 30) == remind_at(holiday, Person("U1", "Asia/Kolkata"), asked=_utc(4, 4, 30), until=monday)
+
+
+def _arrived(batches: list[tuple[str, str, int]]) -> list[RetroNote]:
+    """Notes in the order they came in: each (author, kind, how many) one person's batch."""
+    notes: list[RetroNote] = []
+    for author, kind, count in batches:
+        notes += [RetroNote(id=len(notes) + n, author_id=author, kind=kind, text=f"{author} {kind} {n}",
+                            position=len(notes) + n) for n in range(1, count + 1)]  # fmt: skip
+    return notes
+
+
+def test_the_board_numbers_notes_by_kind_in_a_shuffled_order_that_does_not_tell_whose_they_are() -> None:
+    """Three people's batches, one after another (as prompts go out zone by zone): the board's order keeps the kinds
+    together (went well, to improve, ideas) but within a kind is not the order they came in, and no person's notes
+    make one run of numbers; another shuffle gives another order."""
+    notes = _arrived([("U0DEV2", "to_improve", 4), ("U0DEV2", "idea", 1), ("U0LEAD", "to_improve", 4),
+                      ("U0LEAD", "went_well", 2), ("U0DEV1", "to_improve", 4), ("U0DEV1", "went_well", 2)])  # fmt: skip
+    ordered = retros.board_order(notes, Random(2025))
+    assert sorted(n.id for n in notes) == sorted(n.id for n in ordered)  # every note once
+    assert ["went_well"] * 4 + ["to_improve"] * 12 + ["idea"] == [n.kind for n in ordered]
+    improve = [n for n in ordered if n.kind == "to_improve"]
+    assert improve != sorted(improve, key=lambda n: n.position)
+    for author in ("U0DEV2", "U0LEAD", "U0DEV1"):
+        places = [i for i, n in enumerate(ordered) if n.author_id == author and n.kind == "to_improve"]
+        assert places != list(range(places[0], places[0] + len(places))), author
+    assert [n.id for n in ordered] != [n.id for n in retros.board_order(notes, Random(2026))]

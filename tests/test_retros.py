@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
+from random import Random
 from typing import Any
 
 import pytest
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.jobs import run_due
 from bot.settings import Settings
 from bot.slack_client import make_client
-from domain import standups
+from domain import retros, standups
 from handlers.render.split import fit
 from handlers.retros import keys, render
 from sandbox.standin import FakeSlack
@@ -87,6 +89,13 @@ def _board(fake: FakeSlack) -> dict[str, Any]:
 
 def _note_block(board: dict[str, Any], words: str) -> dict[str, Any]:
     return next(b for b in board["blocks"] if b["type"] == "section" and words in b["text"]["text"])
+
+
+def _numbers(fake: FakeSlack) -> dict[str, int]:
+    """Each note's number on the board, by its words."""
+    lines = [b["text"]["text"] for b in _board(fake)["blocks"] if b["type"] == "section"]
+    found = (re.match(r"`#(\d+)` (.*?)(?: · \*| → \*|$)", line) for line in lines)
+    return {m[2]: int(m[1]) for m in found if m}
 
 
 def _vote(slack: SlackSender, fake: FakeSlack, user: str, words: str, *, at: datetime = REVEAL) -> None:
@@ -170,6 +179,12 @@ def test_each_person_is_asked_at_their_own_local_time_and_notes_stay_private_unt
     board = str(_board(team)["blocks"])
     assert "Demo went &lt;!channel&gt; smoothly" in board and "Pair on reviews" in board and "<!channel>" not in board
     assert all(u not in board for u in TEAM)  # nobody's name on the notes
+    numbers = _numbers(team)  # numbered afresh by kind: went well, to improve, ideas
+    assert (1, {2, 3}, 4) == (
+        numbers["Demo went &lt;!channel&gt; smoothly"],
+        {numbers["Flaky CI on main"], numbers["Too many meetings"]},
+        numbers["Pair on reviews"],
+    )
     assert "is revealed" in str(team.messages("U0DEV1")[0]["blocks"])
     assert "retro_add_notes" not in str(team.messages("U0DEV1")[0]["blocks"])
 
@@ -191,7 +206,9 @@ def test_votes_count_once_up_to_three_and_the_close_makes_the_top_notes_action_i
     assert any("counted already" in t for t in told) and any("used your 3 votes" in t for t in told), told
     assert 3 == len(_rows(session, RetroVote))
     full = team.ephemerals("U0DEV2")[-1]
-    shipped = next(e for e in full["blocks"][-1]["elements"] if e["text"]["text"] == "Take back #6")
+    numbers = _numbers(team)
+    shipped = next(e for e in full["blocks"][-1]["elements"]
+                   if e["text"]["text"] == f"Take back #{numbers['Shipped the API early']}")  # fmt: skip
     for _ in range(2):  # the second finds nothing to take back
         with frozen(at):
             slack.block_action(user_id="U0DEV2", action_id="retro_unvote", value=shipped["value"], channel_id=RETRO,
@@ -245,10 +262,17 @@ def test_votes_count_once_up_to_three_and_the_close_makes_the_top_notes_action_i
     held = markdown.split("## Retrospectives", 1)[1]
     assert "### RT-1 Sprint 15 retro" in held and "closed." in held
     rows = [line for line in held.splitlines() if line.startswith("| #")]
-    assert ["| #1 | Went well | Demo went smoothly | 1 |  |", "| #6 | Went well | Shipped the API early | 0 |  |",
-            "| #2 | To improve | Flaky CI on main | 0 |  |", "| #3 | To improve | Too many meetings | 0 |  |",
-            "| #4 | To improve | Flaky CI on main again | 2 | A-1 |",
-            "| #5 | Ideas | Pair on reviews | 2 | A-2 |"] == rows  # fmt: skip
+    expected = [
+        ("Went well", "Demo went smoothly", "1 | "),
+        ("Went well", "Shipped the API early", "0 | "),
+        ("To improve", "Flaky CI on main", "0 | "),
+        ("To improve", "Too many meetings", "0 | "),
+        ("To improve", "Flaky CI on main again", "2 | A-1"),
+        ("Ideas", "Pair on reviews", "2 | A-2"),
+    ]
+    assert [1, 2, 6] == sorted(numbers[words] for kind, words, _ in expected if kind != "To improve")  # by kind
+    assert sorted((f"| #{numbers[words]} | {kind} | {words} | {end} |" for kind, words, end in expected),
+                  key=lambda row: numbers[row.split(" | ")[2]]) == rows  # in the board's order  # fmt: skip
     assert all(u not in held for u in TEAM)  # nobody's name on the notes
 
 
@@ -328,8 +352,8 @@ def test_a_forgotten_person_leaves_their_notes_without_them_and_the_export_names
         slack.command("/pm", "export csv", user_id="U0LEAD", channel_id=RETRO)
     exported = {u["filename"]: u["content"].decode() for u in team.uploads()}["retros.csv"]
     rows = list(csv.DictReader(io.StringIO(exported)))
-    assert ("RT-1", "#5", "Ideas", "Pair on reviews", "1") == (
-        rows[4]["retro"], rows[4]["note"], rows[4]["kind"], rows[4]["text"], rows[4]["votes"])  # fmt: skip
+    assert ("RT-1", "#6", "Ideas", "Pair on reviews", "1") == (
+        rows[5]["retro"], rows[5]["note"], rows[5]["kind"], rows[5]["text"], rows[5]["votes"])  # fmt: skip
     assert all(u not in exported for u in TEAM)
     with frozen(REVEAL):
         slack.command("/pm", "forget <@U0DEV2> confirm", user_id="U0ADMIN", channel_id=PROJECT_CHANNEL)
@@ -477,11 +501,12 @@ def _retro_rows(view: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_the_home_tab_asks_for_notes_until_they_are_in_then_points_to_the_board_to_vote(
-    slack: SlackSender, team: FakeSlack, factory: sessionmaker[Session], settings: Settings
+    slack: SlackSender, team: FakeSlack, factory: sessionmaker[Session], settings: Settings, engine: Engine
 ) -> None:
     """Someone asked who has not added notes sees the retro on their Home tab with the reveal's date and the
     prompt's Add notes; notes added from there take it off the tab. After the reveal everyone in the channel with
-    votes left sees "vote" linking to the board; someone outside the private channel never sees it."""
+    votes left sees "vote" linking to the board, asked of Slack with no database connection held; someone outside
+    the private channel never sees it."""
     _asked(slack, team, factory, settings)
     at = LA_10 + timedelta(minutes=5)
     home = _home(slack, team, "U0DEV1", at)
@@ -506,7 +531,16 @@ def test_the_home_tab_asks_for_notes_until_they_are_in_then_points_to_the_board_
     _tick(factory, settings, team, REVEAL)
     board = _board(team)
     link = f"https://fake.slack.test/archives/{RETRO}/p{board['ts'].replace('.', '')}"
+    held: list[tuple[int, int]] = []  # (the call's place among the calls, database connections in use meanwhile)
+
+    def watch() -> bool:
+        held.append((len(team.calls), engine.pool.checkedout()))  # type: ignore[attr-defined]
+        return False
+
+    team.fail_while(watch)
     [row] = _retro_rows(_home(slack, team, "U0DEV1", REVEAL + timedelta(minutes=1)))
+    asked = [in_use for place, in_use in held if team.calls[place].method == "chat.getPermalink"]
+    assert [0] == asked
     assert f"*RT-1* Sprint 15 retro: <{link}|vote>" in row["text"]["text"] and "accessory" not in row
     for words in ("Shipped the API", "Demo went", "Flaky CI on main"):
         _vote(slack, team, "U0DEV1", words, at=REVEAL + timedelta(minutes=2))
@@ -544,3 +578,155 @@ def test_notes_can_be_added_by_command_before_the_prompt_and_only_by_those_asked
     late = _say(slack, "notes", user="U0DEV2", at=START + timedelta(minutes=9))
     assert "was revealed already" in late["text"]
     assert opened + 2 == len(team.calls_to("views.open"))
+
+
+def _notes_by_command(slack: SlackSender, fake: FakeSlack, user: str, at: datetime, **boxes: str) -> Response:
+    """`/retro notes` in the channel, and the form it opens submitted with `boxes` (block id -> text)."""
+    assert 200 == _open_notes(slack, user, at)
+    view = fake.calls_to("views.open")[-1].args["view"]
+    values = {block: {"value": {"type": "plain_text_input", "value": text}} for block, text in boxes.items()}
+    with frozen(at):
+        return slack.view_submission(user_id=user, callback_id="retro_notes_submit", values=values,
+                                     private_metadata=view["private_metadata"], view=view)  # fmt: skip
+
+
+def test_the_reveal_numbers_the_notes_afresh_so_no_number_tells_whose_they_are(
+    slack: SlackSender, team: FakeSlack, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each person gives their notes in one go, one after another: at the reveal they are numbered afresh, by kind
+    and shuffled within each (the system's randomness, here a known seed), never in the order they came in; the
+    board, `show` and the export all give those numbers, and no person's notes make one run of them."""
+    monkeypatch.setattr(retros, "SystemRandom", lambda: Random(2025))
+    _say(slack, "start sprint 15")
+    at = START + timedelta(minutes=5)
+    _notes_by_command(slack, team, "U0DEV2", at, retro_to_improve="\n".join(f"DEV2 worry {n}" for n in range(1, 5)),
+                      retro_ideas="DEV2 idea")  # fmt: skip
+    _notes_by_command(slack, team, "U0LEAD", at, retro_went_well="LEAD good 1\nLEAD good 2",
+                      retro_to_improve="\n".join(f"LEAD worry {n}" for n in range(1, 5)))  # fmt: skip
+    _notes_by_command(slack, team, "U0DEV1", at, retro_went_well="DEV1 good 1\nDEV1 good 2",
+                      retro_to_improve="\n".join(f"DEV1 worry {n}" for n in range(1, 5)))  # fmt: skip
+    arrived = sorted(_rows(session, RetroNote), key=lambda n: n.id)
+    assert list(range(1, 18)) == [n.position for n in arrived]  # before the reveal: as they came in
+
+    _say(slack, "reveal", at=at + timedelta(minutes=1))
+    numbers = _numbers(team)
+    shuffled = retros.board_order(arrived, Random(2025))
+    assert {n.text: place for place, n in enumerate(shuffled, start=1)} == numbers
+    assert {n.text: n.position for n in _rows(session, RetroNote)} == numbers
+    assert [n.text for n in arrived] != sorted(numbers, key=numbers.__getitem__)
+    assert {"good": [1, 2, 3, 4], "worry": list(range(5, 17)), "idea": [17]} == {
+        word: sorted(v for k, v in numbers.items() if word in k) for word in ("good", "worry", "idea")}  # fmt: skip
+    for author in ("DEV2", "LEAD", "DEV1"):
+        worries = sorted(numbers[f"{author} worry {n}"] for n in range(1, 5))
+        assert worries != list(range(worries[0], worries[0] + 4)), author
+    [retro] = _rows(session, Retro)  # a Vote names its note by number, not by its row (made in the order they came)
+    buttons = {b["text"]["text"]: b["accessory"]["value"] for b in _board(team)["blocks"] if "accessory" in b}
+    assert {line: f"{retro.id}:#{number}" for words, number in numbers.items() for line in buttons
+            if line.startswith(f"`#{number}` ")} == buttons  # fmt: skip
+    shown = str(_say(slack, "show", at=at + timedelta(minutes=2))["blocks"])
+    assert all(f"`#{number}` {words}" in shown for words, number in numbers.items())
+    with frozen(at + timedelta(minutes=2)):
+        slack.command("/pm", "export csv", user_id="U0LEAD", channel_id=RETRO)
+    exported = {u["filename"]: u["content"].decode() for u in team.uploads()}["retros.csv"]
+    assert {row["text"]: int(row["note"][1:]) for row in csv.DictReader(io.StringIO(exported))} == numbers
+
+
+def test_who_gave_notes_before_their_prompt_is_not_asked_for_them(
+    slack: SlackSender, team: FakeSlack, factory: sessionmaker[Session], settings: Settings, session: Session
+) -> None:
+    """Los Angeles gives its notes by `/retro notes` hours before its prompt: when the prompt time comes nothing is
+    sent to it (it counts as asked), while the others are asked as planned; nor is it reminded."""
+    _say(slack, "start sprint 15")
+    _notes_by_command(slack, team, "U0DEV1", START + timedelta(minutes=5), retro_ideas="Demo every Friday")
+    asked = {at: _prompted(_tick(factory, settings, team, at)) for at in (KOLKATA_NOW, BERLIN_10, LA_10)}
+    assert {KOLKATA_NOW: ["U0DEV2"], BERLIN_10: ["U0LEAD"], LA_10: []} == asked
+    assert [] == team.messages("U0DEV1")
+    assert LA_10 == {p.user_id: p.prompted_at for p in _rows(session, RetroParticipant)}["U0DEV1"]
+    assert [] == _tick(factory, settings, team, LA_10 + timedelta(minutes=15))
+    assert [] == _reminded(_tick(factory, settings, team, REMIND_LA))
+
+
+def test_a_title_is_stored_as_typed_and_escaped_once_and_never_broadcasts(
+    slack: SlackSender, team: FakeSlack, session: Session
+) -> None:
+    """`/retro start R&D <b> @channel` (as Slack sends it: `&amp;`, `&lt;b&gt;`, `<!channel>`) is stored as typed
+    and shown as "R&D <b> @channel retro", escaped once: no `&amp;amp;`, no broadcast."""
+    answer = str(_say(slack, "start R&amp;D &lt;b&gt; &lt;!here&gt; <!channel>"))
+    [retro] = _rows(session, Retro)
+    assert "R&D <b> <!here> @channel retro" == retro.title
+    started = str(team.messages(RETRO)[0]["blocks"])
+    for said in (answer, started):
+        assert "R&amp;D &lt;b&gt; &lt;!here&gt; @channel retro" in said, said
+        assert "&amp;amp;" not in said and "<!channel>" not in said and "<!here>" not in said
+
+
+def test_show_gives_every_note_of_a_long_board_in_sections_within_slacks_limits(
+    slack: SlackSender, team: FakeSlack
+) -> None:
+    """Thirty notes of 280 characters in one column (three people's ten each) are more than one section holds:
+    `show` gives every one of them whole, in several sections of at most 3,000 characters."""
+    _say(slack, "start sprint 15")
+    at = START + timedelta(minutes=5)
+    written = {user: [f"{user} {n:02} " + "x" * 269 for n in range(10)] for user in TEAM}
+    for user, lines in written.items():
+        _notes_by_command(slack, team, user, at, retro_to_improve="\n".join(lines))
+    _say(slack, "reveal", at=at)
+    blocks = _say(slack, "show", at=at)["blocks"]
+    texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert len(blocks) <= 50 and all(len(t) <= 3000 for t in texts)
+    shown = "\n".join(texts)
+    assert all(line in shown for lines in written.values() for line in lines)
+
+
+def test_show_and_list_too_long_for_one_message_say_what_they_leave_out() -> None:
+    """Six hundred long notes cannot all be shown: `show` keeps to 50 blocks of at most 3,000 characters, each note
+    whole, and says how many more are on the board; twenty retros with the longest names are all listed."""
+    retro = Retro(id=7, number=3, title="Big retro", status="revealed", votes_each=3, started_by="U0LEAD",
+                  created_at=START, collect_until=REVEAL, closed_by=None, closed_at=None)  # fmt: skip
+    retro.project = Project(channel_id=RETRO)
+    retro.participants = []
+    kinds = ["went_well", "to_improve", "idea"]
+    notes = [RetroNote(id=n, retro_id=7, author_id="U0DEV1", kind=kinds[n % 3], text=f"note {n:03} " + "x" * 270,
+                       created_at=START, position=n) for n in range(1, 601)]  # fmt: skip
+    _, blocks = render.show(retro, count=600, own=[], notes=notes, votes={})
+    texts = [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
+    assert 50 == len(blocks) and all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    whole = [n for n in notes if f"note {n.id:03} " + "x" * 270 in str(blocks)]
+    [more] = [t for t in texts if t.startswith("…and")]
+    assert f"…and {600 - len(whole)} more notes: see the board." == more and 0 < len(whole) < 600
+    older = [Retro(id=n, number=n, title=f"{n:02} " + "y" * 117, status="closed", created_at=START)
+             for n in range(21, 0, -1)]  # fmt: skip
+    _, listed = render.retro_list(older)
+    assert all(len(b["text"]["text"]) <= 3000 for b in listed)
+    assert all(f"*RT-{n}* {n:02} " + "y" * 117 in str(listed) for n in range(2, 22)) and "older ones" in str(listed)
+
+
+def test_a_past_due_date_keeps_the_close_form_open_with_the_error_beside_it(
+    slack: SlackSender, team: FakeSlack, factory: sessionmaker[Session], settings: Settings, session: Session
+) -> None:
+    """A due date before today (in every zone) is refused beside its date before Slack closes the form, and the
+    retro stays open; nothing is made."""
+    _collected(slack, team, factory, settings)
+    at = REVEAL - timedelta(hours=2)
+    _say(slack, "reveal", at=at)
+    _vote(slack, team, "U0DEV2", "Pair on reviews", at=at)
+    with frozen(at):
+        assert 200 == slack.command("/retro", "close", user_id="U0LEAD", channel_id=RETRO).status
+        view = team.calls_to("views.open")[-1].args["view"]
+        [owner] = [b["block_id"] for b in view["blocks"] if b.get("block_id", "").startswith("retro_owner_")]
+        due = owner.replace("owner", "due")
+        values = {owner: {"value": {"type": "users_select", "selected_user": "U0DEV2"}},
+                  due: {"value": {"type": "datepicker", "selected_date": "2026-11-30"}}}  # fmt: skip
+        refused = slack.view_submission(user_id="U0LEAD", callback_id="retro_close_submit", values=values,
+                                        private_metadata=view["private_metadata"], view=view)  # fmt: skip
+    assert {"response_action": "errors", "errors": {due: "That due date is in the past."}} == refused.json()
+    assert ["revealed"] == [r.status for r in _rows(session, Retro)] and [] == items(session)
+
+
+def test_a_channel_of_more_than_a_thousand_is_read_to_its_last_member(slack: SlackSender, team: FakeSlack) -> None:
+    """Slack gives a channel's members a page at a time: a retro started in a channel of 1,204 people asks every
+    one of them, not only the first page's."""
+    crowd = [f"U0CROWD{n:04}" for n in range(1200)]
+    team.add_channel("C0CROWD", name="proj-crowd", members=[*TEAM, *crowd, "UBOT"])
+    answer = _say(slack, "start sprint 15", channel="C0CROWD")
+    assert "I'll ask 1203 people" in answer["text"], answer["text"]

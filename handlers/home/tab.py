@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain import channels, outbox
-from domain.home import Dashboard, dashboard
+from domain.home import dashboard, retros_waiting
 from handlers.channels import read_roster
 from handlers.context import after_answer, catalogue, now, workspace
 from handlers.home.render import home_view
@@ -63,28 +63,35 @@ def show_home(context: BoltContext, user_id: str) -> None:
 
 
 def _view(
-    session: Session, client: WebClient, *, workspace_id: int, user_id: str, at: datetime,
-    help_entries: list[CommandHelp],
+    session: Session, *, workspace_id: int, user_id: str, at: datetime, help_entries: list[CommandHelp],
+    links: dict[int, str],
 ) -> tuple[dict[str, Any], set[int]]:  # fmt: skip
     projects = visible_projects(session, workspace_id=workspace_id, user_id=user_id)
     board = dashboard(session, user_id=user_id, projects=projects, now=at)
-    links = _board_links(session, client, board, workspace_id)
     return home_view(board, help_entries, now=at, links=links), {p.id for p in projects}
 
 
-def _board_links(session: Session, client: WebClient, board: Dashboard, workspace_id: int) -> dict[int, str]:
-    """The links of the boards of the revealed retros shown, from Slack (a board not posted yet has none)."""
-    wanted = {(workspace_id, retro_keys.board(r.retro_id)): r.retro_id for r in board.retros if r.revealed}
-    links: dict[int, str] = {}
-    for ref, message in outbox.references(session, wanted).items():
-        if not (message.result_channel and message.result_ts):
+def _board_links(
+    factory: sessionmaker[Session], client: WebClient, *, workspace_id: int, user_id: str, known: dict[int, str]
+) -> dict[int, str]:
+    """The links of the boards of the revealed retros waiting for the person, from Slack unless `known` (a board not
+    posted yet has none): where each was posted is read in a short session, and Slack is asked once it is closed."""
+    with read_only(factory) as session:
+        projects = visible_projects(session, workspace_id=workspace_id, user_id=user_id)
+        waiting = retros_waiting(session, user_id=user_id, project_ids=[p.id for p in projects])
+        wanted = {(workspace_id, retro_keys.board(r.retro_id)): r.retro_id for r in waiting if r.revealed}
+        posted = {wanted[ref]: (m.result_channel, m.result_ts) for ref, m in outbox.references(session, wanted).items()
+                  if m.result_channel and m.result_ts}  # fmt: skip
+    links = {retro_id: known[retro_id] for retro_id in posted if retro_id in known}
+    for retro_id, (channel, ts) in posted.items():
+        if retro_id in links:
             continue
         try:
-            found = client.chat_getPermalink(channel=message.result_channel, message_ts=message.result_ts)
+            found = client.chat_getPermalink(channel=channel, message_ts=ts)
         except SlackApiError:
             continue
         if found.get("permalink"):
-            links[wanted[ref]] = str(found["permalink"])
+            links[retro_id] = str(found["permalink"])
     return links
 
 
@@ -99,9 +106,10 @@ def _publish(
 ) -> None:
     # One publish at a time per person: a view built earlier never lands after one built later (Home, then Done).
     with _publishing(workspace_id, user_id):
+        links = _board_links(factory, client, workspace_id=workspace_id, user_id=user_id, known={})
         with read_only(factory) as session:
-            view, shown = _view(session, client, workspace_id=workspace_id, user_id=user_id, at=at,
-                                help_entries=help_entries)  # fmt: skip
+            view, shown = _view(session, workspace_id=workspace_id, user_id=user_id, at=at, help_entries=help_entries,
+                                links=links)  # fmt: skip
             project_channels = session.scalars(select(Project.channel_id).where(Project.workspace_id == workspace_id))
             unread = channels.to_read(session, workspace_id=workspace_id, channel_ids=list(project_channels), now=at)
         client.views_publish(user_id=user_id, view=view)
@@ -109,9 +117,10 @@ def _publish(
             return
         for channel_id in unread:
             read_roster(factory, client, workspace_id=workspace_id, channel_id=channel_id, at=at)
+        links = _board_links(factory, client, workspace_id=workspace_id, user_id=user_id, known=links)
         with read_only(factory) as session:
-            view, visible = _view(session, client, workspace_id=workspace_id, user_id=user_id, at=at,
-                                  help_entries=help_entries)  # fmt: skip
+            view, visible = _view(session, workspace_id=workspace_id, user_id=user_id, at=at,
+                                  help_entries=help_entries, links=links)  # fmt: skip
         if visible != shown:
             client.views_publish(user_id=user_id, view=view)
 

@@ -56,8 +56,9 @@ def on_add_notes(ack: Ack, body: dict[str, Any], context: BoltContext, client: W
 
 
 def _note_value(body: dict[str, Any]) -> tuple[int, int]:
-    retro_id, _, note_id = _value(body).partition(":")
-    return _number(retro_id), _number(note_id)
+    """The retro and the note's number on the board (`7:#3`; the row id would tell the order notes came in)."""
+    retro_id, _, number = _value(body).partition(":#")
+    return _number(retro_id), _number(number)
 
 
 def _click(body: dict[str, Any], at: datetime) -> str:
@@ -72,10 +73,10 @@ def _where(body: dict[str, Any]) -> str:
 
 def on_vote(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Count a vote once; a second click, or one past the person's votes, is answered only to them."""
-    retro_id, note_id = _note_value(body)
+    retro_id, number = _note_value(body)
     retro = _clicked(body, context, client, retro_id)
     user, at = body["user"]["id"], now(context)
-    result = retros.vote(db(context), retro, note_id=note_id, user_id=user, now=at)
+    result = retros.vote(db(context), retro, number=number, user_id=user, now=at)
     if result.outcome == retros.Voted.ADDED:
         notices.board_changed(db(context), retro, now=at)
     else:
@@ -95,10 +96,10 @@ def on_vote(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebCli
 
 def on_unvote(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Take a vote back (a second click finds none to take)."""
-    retro_id, note_id = _note_value(body)
+    retro_id, number = _note_value(body)
     retro = _clicked(body, context, client, retro_id)
     user, at = body["user"]["id"], now(context)
-    if retros.unvote(db(context), retro, note_id=note_id, user_id=user):
+    if retros.unvote(db(context), retro, number=number, user_id=user):
         notices.board_changed(db(context), retro, now=at)
         text = "Your vote is back with you: use it on another note."
     else:
@@ -140,7 +141,9 @@ def on_offered(ack: Ack, body: dict[str, Any], context: BoltContext, client: Web
     user = body["user"]["id"]
     require_visible(context, client, proj, user, ref=f"<#{channel}>", here=here)
     # An offer's name is cut to a retro's, not refused: the one clicking did not write it.
-    title = retros.title_of(" ".join(title.split())[: retros.TITLE_LIMIT - 6], now=now(context), tz=proj.time_zone)
+    title = retros.title_of(
+        " ".join(title.split())[: retros.TITLE_LIMIT - 6], now=now(context), tz=proj.time_zone, typed=False
+    )
     found = retros.titled(db(context), proj, title)
     if found is not None:
         state = "is running already" if found.status in retros.OPEN else "was held already"

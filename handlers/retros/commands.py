@@ -99,7 +99,7 @@ def _reveal(command: dict[str, Any], rest: str, context: BoltContext, client: We
     retro = _named(command, rest, context, client)
     db(context).refresh(retro, with_for_update=True)
     retros.require_may_run(retro, command["user_id"], "reveal")
-    retros.reveal(retro, now=now(context))
+    retros.reveal(db(context), retro, now=now(context))
     notices.revealed(db(context), retro, now=now(context))
     return {"text": f"Revealed {retro.ref} in {channel_mention(retro.project.channel_id)}: voting is open."}
 

@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from domain import actions, members, retros
+from domain import actions, calendar, members, retros
 from domain.actions import Source
 from domain.calendar import end_of_working_day
 from domain.errors import Conflict, InvalidInput, PermissionDenied
@@ -28,7 +28,7 @@ from storage.models.retros import NoteKind, Retro, RetroNote, RetroStatus
 
 def register(listeners: Listeners) -> None:
     listeners.view(View.RETRO_NOTES, on_notes_submitted, check=checking(_notes_valid))
-    listeners.view(View.RETRO_CLOSE, on_close_submitted)
+    listeners.view(View.RETRO_CLOSE, on_close_submitted, check=checking(_dues_ahead))
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -85,15 +85,26 @@ def open_close(context: BoltContext, client: WebClient, retro: Retro, user_id: s
     client.views_open(trigger_id=trigger_id, view=render.close_form(retro, retros.top(db(context), retro)))
 
 
-def _picked(view: dict[str, Any], note: RetroNote) -> tuple[str | None, date | None]:
-    values = values_of(view)
-    owner = values.get(f"{Block.RETRO_OWNER}_{note.id}", {}).get("selected_user")
-    day = values.get(f"{Block.RETRO_DUE}_{note.id}", {}).get("selected_date")
+def _day(view: dict[str, Any], block: str) -> date | None:
+    day = values_of(view).get(block, {}).get("selected_date")
     try:
-        due = date.fromisoformat(str(day)) if day else None
+        return date.fromisoformat(str(day)) if day else None
     except ValueError:
-        raise InvalidInput("Pick the due date from the calendar.", field=f"{Block.RETRO_DUE}_{note.id}") from None
-    return (str(owner) if owner else None), due
+        raise InvalidInput("Pick the due date from the calendar.", field=block) from None
+
+
+def _dues_ahead(view: dict[str, Any], at: datetime) -> None:
+    """Refuse, before Slack closes the form, a due date past in every zone (the owner's own is checked on save)."""
+    for block in values_of(view):
+        if block.startswith(f"{Block.RETRO_DUE}_"):
+            day = _day(view, block)
+            if day is not None and calendar.surely_past(day, None, now=at):
+                raise InvalidInput("That due date is in the past.", field=block)
+
+
+def _picked(view: dict[str, Any], note: RetroNote) -> tuple[str | None, date | None]:
+    owner = values_of(view).get(f"{Block.RETRO_OWNER}_{note.position}", {}).get("selected_user")
+    return (str(owner) if owner else None), _day(view, f"{Block.RETRO_DUE}_{note.position}")
 
 
 def on_close_submitted(
@@ -105,21 +116,21 @@ def on_close_submitted(
     user, at, session = body["user"]["id"], now(context), db(context)
     retros.require_may_run(retro, user, "close")
     retros.require_open_to_close(retro)
-    by_id = {n.id: n for n in retros.notes_of(session, retro)}
-    chosen = [by_id[i] for i in _metadata(view).get("notes") or [] if isinstance(i, int) and i in by_id]
+    by_number = {n.position: n for n in retros.notes_of(session, retro)}
+    chosen = [by_number[i] for i in _metadata(view).get("notes") or [] if isinstance(i, int) and i in by_number]
     plans = []
     for note in chosen:  # everything is checked before anything is made
         owner, day = _picked(view, note)
         due = None
         if owner is not None:
             person = member(context, client, owner)
-            members.require_can_own(person, "own action items", field=f"{Block.RETRO_OWNER}_{note.id}")
+            members.require_can_own(person, "own action items", field=f"{Block.RETRO_OWNER}_{note.position}")
             if day is not None:
                 tz = members.zone_of(person, fallback=retro.project.time_zone)
                 due = end_of_working_day(day, tz=tz, hours=working_hours(retro.project))
                 if due <= at:
                     raise InvalidInput(f"The due date of `#{note.position}` is past.",
-                                       field=f"{Block.RETRO_DUE}_{note.id}")  # fmt: skip
+                                       field=f"{Block.RETRO_DUE}_{note.position}")  # fmt: skip
         plans.append((note, owner, due))
     kind = record_kind(context, "action")
     made: list[tuple[RetroNote, str | None, str | None]] = []

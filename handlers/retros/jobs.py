@@ -22,7 +22,7 @@ def queue(session: Session, now: datetime) -> int:
     """Queue the reveals, the prompts and the reminders due at `now`; return how many messages were queued."""
     count = 0
     for retro in retros.due_reveals(session, now=now):
-        retros.reveal(retro, now=now)
+        retros.reveal(session, retro, now=now)
         count += notices.revealed(session, retro, now=now)
     for retro, person in retros.due_prompts(session, now=now):
         count += notices.prompt(session, retro, person, now=now)

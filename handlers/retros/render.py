@@ -12,6 +12,7 @@ from domain.text import channel_mention, date_token, escape, escaped, plural, tr
 from handlers.ids import Action, Block, View
 from handlers.render.blocks import button, section, text, text_input
 from handlers.render.blocks import input_field as field
+from handlers.render.split import MAX_BLOCKS, MAX_SECTION
 from storage.models.retros import NoteKind, Retro, RetroNote, RetroStatus
 
 EMOJI = ":mirror:"
@@ -143,7 +144,7 @@ def board(retro: Retro, notes: Sequence[RetroNote], votes: Mapping[int, int]) ->
         for note in mine:
             block = section(_note_line(note, votes.get(note.id, 0)))
             if voting:
-                block["accessory"] = button("Vote", Action.RETRO_VOTE, f"{retro.id}:{note.id}")
+                block["accessory"] = button("Vote", Action.RETRO_VOTE, f"{retro.id}:#{note.position}")
             blocks.append(block)
     if voting:
         blocks.append(_context(f"Each of you has {plural(retro.votes_each, 'vote')}, one per note: vote for what "
@@ -182,16 +183,42 @@ def show(
         f"{plural(len(retro.participants), 'person', 'people')} asked, {done} gave notes · "
         f"{plural(count, 'note')} in all"
     )
-    blocks: list[dict[str, Any]] = [section(facts)]
+    parts: list[tuple[dict[str, Any], int]] = []
     if notes is None:
         if own:
             lines = [f"{KIND_EMOJI[n.kind]} {escaped(n.text, retros.NOTE_LIMIT)}" for n in own]
-            blocks.append(section("*Your notes* (only you see them until the reveal)\n" + "\n".join(lines)))
-        return f"{retro.ref}: {status}", blocks
+            parts = _packed("*Your notes* (only you see them until the reveal)", lines)
+        return f"{retro.ref}: {status}", [section(facts), *_within(parts, "notes")]
     for kind, mine in _kinds(notes):
-        lines = [_note_line(n, votes.get(n.id, 0)) for n in mine] or ["_none_"]
-        blocks.append(section(f"{KIND_EMOJI[kind]} *{retros.KIND_WORDS[kind]}*\n" + "\n".join(lines)))
-    return f"{retro.ref}: {status}", blocks[:50]
+        heading = f"{KIND_EMOJI[kind]} *{retros.KIND_WORDS[kind]}*"
+        parts += _packed(heading, [_note_line(n, votes.get(n.id, 0)) for n in mine]) if mine else [
+            (section(f"{heading}\n_none_"), 0)]  # fmt: skip
+    return f"{retro.ref}: {status}", [section(facts), *_within(parts, "notes", "see the board")]
+
+
+def _packed(heading: str, lines: Sequence[str]) -> list[tuple[dict[str, Any], int]]:
+    """The heading and its lines in as few sections as Slack's section limit allows (a line is never cut), each
+    with how many of the lines it holds."""
+    parts: list[tuple[dict[str, Any], int]] = []
+    words, count = heading, 0
+    for line in lines:
+        if len(words) + 1 + len(line) > MAX_SECTION:
+            parts.append((section(words), count))
+            words, count = line, 0
+        else:
+            words = f"{words}\n{line}"
+        count += 1
+    return [*parts, (section(words), count)]
+
+
+def _within(parts: Sequence[tuple[dict[str, Any], int]], what: str, where: str = "") -> list[dict[str, Any]]:
+    """The sections that fit in one message beside its first block; past that, how many lines are left out."""
+    room = MAX_BLOCKS - 1
+    if len(parts) <= room:
+        return [block for block, _ in parts]
+    left = sum(count for _, count in parts[room - 1 :])
+    return [*(block for block, _ in parts[: room - 1]),
+            _context(f"…and {left} more {what}" + (f": {where}." if where else "."))]  # fmt: skip
 
 
 def retro_list(found: Sequence[Retro]) -> tuple[str, list[dict[str, Any]]]:
@@ -201,7 +228,8 @@ def retro_list(found: Sequence[Retro]) -> tuple[str, list[dict[str, Any]]]:
         return heading, [section(f"*{heading}*\nNone yet. Start one with `/retro start sprint 15`.")]
     lines = [f"{name(r)} · {r.status} · {date_token(r.created_at, '{date_short_pretty}')}" for r in found]
     more = ["…and older ones."] if len(found) > retros.SHOWN else []
-    return f"{heading}: {len(found)}", [section(f"*{heading}*\n" + "\n".join(lines[: retros.SHOWN] + more))]
+    blocks = [block for block, _ in _packed(f"*{heading}*", lines[: retros.SHOWN] + more)]
+    return f"{heading}: {len(found)}", blocks
 
 
 def close_form(retro: Retro, top: Sequence[tuple[RetroNote, int]]) -> dict[str, Any]:
@@ -211,13 +239,13 @@ def close_form(retro: Retro, top: Sequence[tuple[RetroNote, int]]) -> dict[str, 
         blocks.append(section("No note has a vote, so no action item will be made. Close the retro anyway?"))
     for note, votes in top:
         blocks.append(section(f"{KIND_EMOJI[note.kind]} {_note_line(note, votes)}"))
-        blocks.append(field(f"{Block.RETRO_OWNER}_{note.id}", "Owner (none: no action item)",
+        blocks.append(field(f"{Block.RETRO_OWNER}_{note.position}", "Owner (none: no action item)",
                             {"type": "users_select"}))  # fmt: skip
-        blocks.append(field(f"{Block.RETRO_DUE}_{note.id}", "Due", {"type": "datepicker"}))
+        blocks.append(field(f"{Block.RETRO_DUE}_{note.position}", "Due", {"type": "datepicker"}))
     return {
         "type": "modal",
         "callback_id": View.RETRO_CLOSE,
-        "private_metadata": json.dumps({"retro": retro.id, "notes": [n.id for n, _ in top]}),
+        "private_metadata": json.dumps({"retro": retro.id, "notes": [n.position for n, _ in top]}),
         "title": {"type": "plain_text", "text": truncate(f"Close {retro.ref}", 24)},
         "submit": {"type": "plain_text", "text": "Close retro"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -248,5 +276,5 @@ def voted(result: retros.VoteResult, retro: Retro) -> tuple[str, list[dict[str, 
             f"Take one back to vote for `#{result.note.position}`."
         )
         takes = result.mine
-    elements = [button(f"Take back #{n.position}", Action.RETRO_UNVOTE, f"{retro.id}:{n.id}") for n in takes]
+    elements = [button(f"Take back #{n.position}", Action.RETRO_UNVOTE, f"{retro.id}:#{n.position}") for n in takes]
     return words, [section(words), {"type": "actions", "elements": elements[:25]}]

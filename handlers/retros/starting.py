@@ -21,6 +21,8 @@ from storage.db import unit_of_work
 from storage.models import Project
 from storage.models.retros import Retro
 
+PAGE = 200  # members a page: what Slack recommends for its paginated methods
+
 
 def begin(context: BoltContext, client: WebClient, proj: Project, user_id: str, title: str) -> Retro:
     """Start a retro in the project with these words as its name (`/retro start`, or an offer's button): its people
@@ -46,11 +48,14 @@ def begin(context: BoltContext, client: WebClient, proj: Project, user_id: str, 
 
 
 def _channel_members(client: WebClient, channel_id: str) -> list[str]:
+    """Everyone in the channel, page after page (Slack answers a big channel's members in parts)."""
+    found: list[str] = []
     try:
-        found = client.conversations_members(channel=channel_id, limit=1000).get("members") or []
+        for page in client.conversations_members(channel=channel_id, limit=PAGE):
+            found += [str(u) for u in page.get("members") or []]
     except SlackApiError:
         raise InvalidInput("I can't read who is in this channel.", hint="Invite me with `/invite @pmbot`.") from None
-    return [str(u) for u in found]
+    return found
 
 
 def _fetch_people(

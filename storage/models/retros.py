@@ -92,7 +92,9 @@ class RetroNote(Base):
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
-    position: Mapped[int]  # its number on the board (#1, #2...), in the order notes came in
+    # Its number on the board (#1, #2...): given at the reveal, by kind and in a random order within each (the order
+    # notes came in would tell whose they are); before it, the order they came in, seen only by their author.
+    position: Mapped[int]
     action_ref: Mapped[str | None] = mapped_column(String(16))  # the action item it became at the close
 
 
