@@ -3,8 +3,10 @@ go/no-go poll, and the live timeline of what was done, failed or skipped, by who
 action item for its owner, once.
 
 When the steps fall and when their owners hear of them: `domain.golive_schedule`. Anyone who may read the project
-may read its go-lives and mark their steps (a cutover is a team's work); the planner and the project's leads change
-the plan, start and end it; only the approvers named on it vote.
+may read its go-lives; a step is marked done, failed or skipped by its owner, the planner or a project's lead (a step
+at T or after only once the cutover is live); the planner and the project's leads change the plan, start and end it
+(the last step finished by one of them ends it too); only the approvers named on it vote. Steps are numbered once:
+a number removed is never given again, and buttons name a step by its id.
 """
 
 from __future__ import annotations
@@ -23,10 +25,18 @@ from domain.calendar import in_zone, local_to_utc
 from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.golive_schedule import Offset, parse_offset, step_moment
 from domain.sources import Source
-from domain.text import FORMER_MEMBER, escape, plain_from_slack, short_number, user_ids_in, without_control
+from domain.text import (
+    FORMER_MEMBER,
+    escape,
+    plain_from_slack,
+    short_number,
+    user_ids_in,
+    user_mention,
+    without_control,
+)
 from domain.visibility import unseen
 from domain.workspaces import is_lead
-from storage.models import ActionItem, Meeting, Project, SourceKind
+from storage.models import ActionItem, Holiday, Meeting, Project, SourceKind
 from storage.models.golive import GoLive, GoLiveStatus, GoLiveStep, GoLiveVote, StepStatus, Vote
 
 TITLE_LIMIT = 200
@@ -176,6 +186,7 @@ def create(session: Session, *, project: Project, author: str, draft: Draft, zon
         approver_ids=list(dict.fromkeys(approvers)),
         status=GoLiveStatus.PLANNED,
         revision=0,
+        next_position=len(TEMPLATE) + 1,
         created_at=now,
         steps=_template_steps(author),
         votes=[],
@@ -247,6 +258,17 @@ def step(golive: GoLive, number: str) -> GoLiveStep:
     return found
 
 
+def step_by_id(golive: GoLive, step_id: int, *, position: int) -> GoLiveStep:
+    """The step a button names by its id and number; a step since removed is refused, with where to see the
+    runbook."""
+    found = next((s for s in golive.steps if (s.id, s.position) == (step_id, position)), None)
+    if found is None:
+        raise Conflict(
+            f"That step is no longer in the runbook of {golive.ref}.", hint=f"See `/golive show {golive.ref}`."
+        )
+    return found
+
+
 def may_change_plan(golive: GoLive, user_id: str) -> bool:
     return user_id == golive.created_by or is_lead(golive.project, user_id)
 
@@ -272,8 +294,10 @@ def add_step(golive: GoLive, *, actor: str, draft: StepDraft) -> GoLiveStep:
     _require_unstarted(golive)
     if len(golive.steps) >= STEP_COUNT:
         raise InvalidInput(f"A runbook has at most {STEP_COUNT} steps.")
+    position = max(golive.next_position or 1, max((s.position for s in golive.steps), default=0) + 1)
+    golive.next_position = position + 1  # a number once given (even to a step since removed) is never given again
     added = GoLiveStep(
-        position=max((s.position for s in golive.steps), default=0) + 1,
+        position=position,
         title=draft.title,
         offset_days=draft.offset.days,
         offset_minutes=draft.offset.minutes,
@@ -393,10 +417,32 @@ def start(golive: GoLive, *, actor: str | None, now: datetime) -> bool:
     return True
 
 
-def mark(golive: GoLive, number: str, *, status: StepStatus, actor: str, note: str, now: datetime) -> GoLiveStep | None:
-    """Mark a step done, failed or skipped; return it, or None when it already stood so (a double click)."""
+def may_mark(golive: GoLive, found: GoLiveStep, user_id: str) -> bool:
+    """Whether someone may mark a step: its owner, whoever planned the go-live, or a project's lead."""
+    return user_id == found.owner_id or may_change_plan(golive, user_id)
+
+
+def at_or_after_t(found: GoLiveStep) -> bool:
+    """Whether a step falls at T or after it (it waits for the cutover)."""
+    return offset_of(found).sort_key() >= (0, 0)
+
+
+def mark(
+    golive: GoLive, found: GoLiveStep, *, status: StepStatus, actor: str, note: str, now: datetime
+) -> GoLiveStep | None:
+    """Mark a step done, failed or skipped (its owner, the planner or a lead; a step at T or after once the cutover
+    is live); return it, or None when it already stood so (a double click)."""
     require_open(golive)
-    found = step(golive, number)
+    if not may_mark(golive, found, actor):
+        named = found.owner_id not in (FORMER_MEMBER, golive.created_by)
+        owner = f"its owner {user_mention(found.owner_id)}, " if named else ""
+        planner = "" if golive.created_by == FORMER_MEMBER else f" ({user_mention(golive.created_by)})"
+        raise PermissionDenied(f"Only {owner}whoever planned {golive.ref}{planner} or the project's leads can mark "
+                               f"step #{found.position}.")  # fmt: skip
+    if at_or_after_t(found) and golive.status != GoLiveStatus.LIVE:
+        raise Conflict(f"Step #{found.position} of {golive.ref} is at `{offset_of(found)}`: it can be marked once "
+                       "the cutover is live.", hint=f"The planner or a lead can start it with "
+                       f"`/golive start {golive.ref}`.")  # fmt: skip
     if found.status == status and not note:
         return None
     found.status, found.by, found.changed_at, found.note = status, actor, now, note
@@ -434,11 +480,10 @@ def fix_title(found: GoLiveStep) -> str:
 
 
 def make_action(
-    session: Session, golive: GoLive, number: str, *, actor: str, now: datetime, owner_gone: bool = False
+    session: Session, golive: GoLive, found: GoLiveStep, *, actor: str, now: datetime, owner_gone: bool = False
 ) -> ActionItem:
     """Turn a failed step into an action item for its owner (whoever asks, when the owner is `owner_gone` or was
     removed); once: a second time says which item it became."""
-    found = step(golive, number)
     if found.action_ref:
         raise Conflict(f"Step #{found.position} of {golive.ref} already became {found.action_ref}: nothing new made.")
     if found.status != StepStatus.FAILED:
@@ -454,6 +499,12 @@ def make_action(
     found.action_ref = item.ref
     golive.revision += 1
     return item
+
+
+def holidays_of(session: Session, golive: GoLive, *, since: date) -> frozenset[date]:
+    """The go-live's project's holidays from `since` on (no heads-up falls on one)."""
+    stmt = select(Holiday.day).where(Holiday.project_id == golive.project_id, Holiday.day >= since)
+    return frozenset(session.scalars(stmt))
 
 
 def meeting_of_the_day(session: Session, golive: GoLive, *, now: datetime) -> Meeting | None:

@@ -11,9 +11,11 @@ offset written `T-7d`, `T-2h`, `T+30m`, `T-1d6h` or `T` (T-0):
 Each step's owner is told twice, in their own zone:
 
 - at the step's moment, with the step's buttons (Done, Failed, Skip);
-- a heads-up before it: for a step with days in its offset, at the start of the owner's working day (the project's
-  working hours, in the owner's zone) on the day the step falls for them; for a step of hours and minutes, or one
-  whose day starts too late for that, `HEADS_UP` before the step.
+- a heads-up before it: for a step with days in its offset, at the start of the owner's last working day up to the
+  step (the project's working hours and days, in the owner's zone, skipping the project's holidays): the day the
+  step falls for them if they work that day, else the working day before it (a step on Saturday is announced on
+  Friday morning); for a step of hours and minutes, or one whose working day starts too late for that (or before
+  the go-live was planned), `HEADS_UP` before the step. A heads-up never comes after the step's moment.
 
 The approvers' go/no-go poll opens at `POLL_BEFORE` before T; at T whatever was answered decides.
 """
@@ -21,10 +23,11 @@ The approvers' go/no-go poll opens at `POLL_BEFORE` before T; at T whatever was 
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from domain.calendar import WorkingHours, in_zone, local_to_utc, start_of_working_day
+from domain.calendar import WorkingHours, in_zone, is_working_day, local_to_utc, start_of_working_day
 from domain.errors import InvalidInput
 from domain.text import escape
 
@@ -33,6 +36,7 @@ POLL_BEFORE = timedelta(hours=1)
 LATE = timedelta(hours=12)  # a reminder the scheduler could not send within this long after its moment is dropped
 MAX_DAYS = 366
 MAX_MINUTES = 7 * 24 * 60
+LOOK_BACK_DAYS = 31  # how far a heads-up goes back past weekends and holidays to find a working day
 
 _OFFSET = re.compile(r"T(?:([+-])(?:(\d{1,3})d)?(?:(\d{1,3})h)?(?:(\d{1,4})m)?)?", re.IGNORECASE)
 _ZERO = re.compile(r"T[+-]0", re.IGNORECASE)
@@ -94,13 +98,29 @@ def step_moment(t: datetime, zone: str, offset: Offset) -> datetime:
     return local_to_utc(day, local.time().replace(tzinfo=None), zone) + timedelta(minutes=offset.minutes)
 
 
-def heads_up(moment: datetime, offset: Offset, *, owner_zone: str, hours: WorkingHours) -> datetime:
-    """When a step's owner is told it is coming (see the module's rules)."""
+def heads_up(
+    moment: datetime,
+    offset: Offset,
+    *,
+    owner_zone: str,
+    hours: WorkingHours,
+    holidays: Set[date] = frozenset(),
+    not_before: datetime | None = None,
+) -> datetime:
+    """When a step's owner is told it is coming (see the module's rules); `not_before`: when the go-live was
+    planned (a working day that started before it is no day to tell them on)."""
     latest = moment - HEADS_UP
-    if offset.has_days:
-        start = start_of_working_day(in_zone(moment, owner_zone).date(), tz=owner_zone, hours=hours)
-        if start <= latest:
-            return start
+    if not offset.has_days:
+        return latest
+    day = in_zone(moment, owner_zone).date()
+    for _ in range(LOOK_BACK_DAYS):
+        if is_working_day(day, hours) and day not in holidays:
+            start = start_of_working_day(day, tz=owner_zone, hours=hours)
+            if start <= latest:
+                return start if not_before is None or start >= not_before else latest
+            if day == in_zone(moment, owner_zone).date():
+                return latest  # the step falls before the owner's working day starts: a quarter hour before
+        day -= timedelta(days=1)
     return latest
 
 

@@ -21,7 +21,7 @@ from bot.slack_client import make_client
 from handlers.golive import keys
 from sandbox.standin import FakeSlack
 from storage.models import OutboxMessage
-from storage.models.golive import GoLive
+from storage.models.golive import GoLive, GoLiveStep
 from tests.actions_helpers import frozen
 from tests.conftest import PEOPLE, PROJECT_CHANNEL
 from tests.slack_requests import Response, SlackSender
@@ -77,6 +77,15 @@ def _plan(slack: SlackSender, fake: FakeSlack, at: datetime = PLANNED_AT, t: dat
         assert "blocks" not in answer and "Only" not in answer["text"], (said, answer)
 
 
+def _value(session: Session, position: int, number: int = 1) -> str:
+    """What the buttons of step `position` of G-`number` carry: the step's id."""
+    session.expire_all()
+    stmt = select(GoLiveStep.id).join(GoLive, GoLive.id == GoLiveStep.golive_id)
+    step_id = session.scalars(stmt.where(GoLive.number == number, GoLiveStep.position == position)).one()
+    session.rollback()
+    return f"G-{number} step:{step_id}:{position}"
+
+
 def _tick(factory: sessionmaker[Session], settings: Settings, at: datetime) -> None:
     run_due(factory, make_client(settings, patient=False), now=at)
 
@@ -110,14 +119,15 @@ def test_each_owner_is_reminded_at_the_steps_moment_in_their_zone_across_the_clo
 ) -> None:
     """Planned before both clock changes: T-7d is 22:00 Berlin a week before (21:00 UTC in winter time, not the
     20:00 that 168 hours would give), T-2d 22:00 Berlin on the day of the EU change (16:00 in New York), T-3h and
-    T-2h exact (02:00 and 03:00 in Tokyo). Each owner gets a heads-up (09:00 their time on a day step's day, else a
-    quarter hour before) and the step's DM at its moment, once each, never a minute early; the texts say the time in
+    T-2h exact (02:00 and 03:00 in Tokyo). Each owner gets a heads-up (09:00 their time on a day step's day, or on
+    their last working day before it when it falls on a weekend, as New York's Sunday step does; else a quarter hour
+    before) and the step's DM at its moment, once each, never a minute early; the texts say the time in
     the owner's zone. The steps at and after T wait for the cutover."""
     _plan(slack, fake_slack)
     expected = [
         (datetime(2027, 3, 23, 8, 0, tzinfo=UTC), LEAD, "heads-up", "22:00 your time, Europe/Berlin"),
         (datetime(2027, 3, 23, 21, 0, tzinfo=UTC), LEAD, "due", "22:00 your time, Europe/Berlin"),
-        (datetime(2027, 3, 28, 13, 0, tzinfo=UTC), NYC, "heads-up", "16:00 your time, America/New_York"),
+        (datetime(2027, 3, 26, 13, 0, tzinfo=UTC), NYC, "heads-up", "16:00 your time, America/New_York"),  # Friday
         (datetime(2027, 3, 28, 20, 0, tzinfo=UTC), NYC, "due", "16:00 your time, America/New_York"),
         (datetime(2027, 3, 30, 16, 45, tzinfo=UTC), TYO, "heads-up", "02:00 your time, Asia/Tokyo"),
         (datetime(2027, 3, 30, 17, 0, tzinfo=UTC), TYO, "due", "02:00 your time, Asia/Tokyo"),
@@ -262,21 +272,21 @@ def test_the_live_timeline_is_a_thread_and_the_end_offers_a_retro(
     parent = _eventually(lambda: next(iter(_channel(fake_slack, "Payments cutover is live")), None))
     assert "0 of 7 steps done" in json.dumps(parent)
 
-    _click(slack, LEAD, "golive_step_done", "G-1 1", live_at + timedelta(minutes=1))
-    _click(slack, LEAD, "golive_step_done", "G-1 1", live_at + timedelta(minutes=1))  # a double click
+    _click(slack, LEAD, "golive_step_done", _value(session, 1), live_at + timedelta(minutes=1))
+    _click(slack, LEAD, "golive_step_done", _value(session, 1), live_at + timedelta(minutes=1))  # a double click
     _say(slack, "failed G-1 3 restore took 40 minutes", at=live_at + timedelta(minutes=2), user=TYO)
-    _say(slack, "skip G-1 7", at=live_at + timedelta(minutes=3), user=NYC)
+    _say(slack, "skip G-1 7", at=live_at + timedelta(minutes=3), user=TYO)
     replies = _eventually(lambda: (r := _thread(fake_slack, parent)) and len(r) >= 3 and r)
     assert 3 == len(replies)
     assert "#1 Freeze scope and confirm the runbook: *done* by <@U0LEAD>" in replies[0]
     assert "<!date^" in replies[0]
     assert "*failed* by <@U0TYO>" in replies[1] and "restore took 40 minutes" in replies[1]
-    assert "Notify support: *skipped* by <@U0NYC>" in replies[2]
+    assert "Notify support: *skipped* by <@U0TYO>" in replies[2]
     _eventually(lambda: _message(fake_slack, PROJECT_CHANNEL, "1 of 7 steps done", "1 failed", "1 skipped",
                                  ts=parent["ts"]))  # fmt: skip
     week_dm = _eventually(lambda: _message(fake_slack, f"D{LEAD}", "Time for step #1", "done by <@U0LEAD>"))
     runbook = fake_slack.messages(PROJECT_CHANNEL)[0]  # posted when planned, kept true since
-    _eventually(lambda: _message(fake_slack, PROJECT_CHANNEL, "if the release notes are out", "skipped by <@U0NYC>",
+    _eventually(lambda: _message(fake_slack, PROJECT_CHANNEL, "if the release notes are out", "skipped by <@U0TYO>",
                                  f"Go/no-go at T-1h: <@{LEAD}>, <@{NYC}>", ts=runbook["ts"]))  # fmt: skip
     assert "golive_step_done" not in json.dumps(week_dm)
 
@@ -407,3 +417,73 @@ def test_a_forgotten_owner_hands_their_steps_on_and_leaves_no_trace(
     shown = json.dumps(_say(slack, "show G-1"), ensure_ascii=False)
     assert "Notify support · <@U0NYC>" in shown and "Backups verified · _a former member_" in shown
     assert "done by _a former member_" in shown and f"<@{NYC}>" in shown.split("Go/no-go")[1]
+
+
+def test_only_a_steps_owner_the_planner_or_a_lead_marks_it_and_steps_from_t_wait_for_the_cutover(
+    slack: SlackSender, fake_slack: FakeSlack, session: Session
+) -> None:
+    """Someone else in the channel who marks a step (the command or its DM's button) is told who may, and nothing
+    changes; a step at T or after is refused until the cutover is live, even to the planner. Once live, an owner who
+    finishes the last step does not end the go-live: the planner is told once, in a DM, that they can; the planner's
+    `end` then closes it with the retro offer."""
+    _plan(slack, fake_slack, BEFORE, T_PAST)  # steps 1, 4, 5, 6 the lead's (the planner); 2 New York's; 3, 7 Tokyo's
+    at = BEFORE + timedelta(hours=1)
+    for said, user, words in (
+        ("skip G-1 1", OUTSIDER, "Only whoever planned G-1 (<@U0LEAD>) or the project's leads can mark step #1."),
+        ("done G-1 3", NYC, "Only its owner <@U0TYO>, whoever planned G-1 (<@U0LEAD>) or the project's leads can "
+                            "mark step #3."),
+        ("skip G-1 6", TYO, "can mark step #6"),
+        ("done G-1 4", LEAD, "Step #4 of G-1 is at `T-0`: it can be marked once the cutover is live."),
+        ("skip G-1 5", LEAD, "Step #5 of G-1 is at `T+30m`: it can be marked once the cutover is live."),
+    ):  # fmt: skip
+        assert words in _say(slack, said, at=at, user=user)["text"], said
+    assert 200 == _click(slack, NYC, "golive_step_skip", _value(session, 3), at).status
+    _eventually(lambda: [e for e in fake_slack.ephemerals(NYC) if "Only its owner <@U0TYO>" in e["text"]])
+    session.expire_all()
+    assert {"pending"} == {s.status for s in session.scalars(select(GoLiveStep))}
+    session.rollback()
+    assert 1 == len(fake_slack.messages(PROJECT_CHANNEL))  # the runbook as planned, never changed
+
+    _say(slack, "start G-1", at=T_PAST - timedelta(minutes=30))
+    for number in (1, 2, 4, 5, 6):  # the planner may mark any step, New York's too
+        assert "*done* by <@U0LEAD>" in _say(slack, f"done G-1 {number}", at=T_PAST)["text"]
+    _say(slack, "skip G-1 7", at=T_PAST, user=TYO)
+    _say(slack, "failed G-1 3 restore too slow", at=T_PAST + timedelta(minutes=1), user=TYO)  # the last one
+    told = _eventually(lambda: [dm for dm in _dms(fake_slack, LEAD) if "Every step of G-1" in dm])
+    assert "End it with `/golive end G-1`" in told[0]
+    _say(slack, "done G-1 3 retried: fine", at=T_PAST + timedelta(minutes=2), user=TYO)  # finished again
+    assert "*live*" in json.dumps(_say(slack, "show G-1", at=T_PAST + timedelta(minutes=3)))
+    assert [] == _channel(fake_slack, "Run a retro")
+    assert 1 == len([dm for dm in _dms(fake_slack, LEAD) if "Every step of G-1" in dm])
+    assert "G-1 has ended: 6 of 7 steps done" in _say(slack, "end G-1", at=T_PAST + timedelta(minutes=4))["text"]
+    _eventually(lambda: _channel(fake_slack, "Run a retro"))
+
+
+def test_a_long_list_of_go_lives_is_shown_whole_within_slacks_limits(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    """Thirty go-lives of 200-character titles: `list` shows every one of them, in sections of at most 3,000
+    characters and at most 50 blocks."""
+    _people(fake_slack)
+    for number in range(1, 32):
+        title = f"{number:02d} " + "Cutover & migration of the ledger " * 6
+        _say(slack, f'plan "{title[:200]}" 2026-12-{number:02d} 22:00')
+    answer = _say(slack, "list")
+    sections = [b["text"]["text"] for b in answer["blocks"] if b["type"] == "section"]
+    assert len(answer["blocks"]) <= 50 and max(len(s) for s in sections) <= 3000
+    shown = "\n".join(sections)
+    assert all(f"*G-{n}* {n:02d} Cutover &amp; migration" in shown for n in range(2, 32)), shown
+    assert "*G-1*" not in shown and "Go-lives here: 30" == answer["text"]
+
+
+def test_a_project_holiday_moves_a_day_steps_heads_up_to_the_working_day_before(
+    slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """New York's T-2d step falls on Sunday 28 March; Friday 26 March is a project holiday: the heads-up comes at
+    09:00 New York time on Thursday, the step's DM at its moment."""
+    _plan(slack, fake_slack)
+    with frozen(PLANNED_AT):
+        slack.command("/pm", f"config leads <@{LEAD}>", user_id=LEAD, channel_id=PROJECT_CHANNEL)
+        saved = slack.command("/standup", "holiday 2027-03-26", user_id=LEAD, channel_id=PROJECT_CHANNEL).json()
+    assert "Holiday saved" in saved["text"], saved
+    thursday = datetime(2027, 3, 25, 13, 0, tzinfo=UTC)
+    instants = [thursday - timedelta(minutes=1), thursday, datetime(2027, 3, 26, 13, 0, tzinfo=UTC)]
+    assert [(thursday, NYC, "heads-up")] == _seen(factory, settings, fake_slack, instants)

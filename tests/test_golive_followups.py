@@ -34,6 +34,7 @@ from tests.test_golive import (
     _say,
     _seen,
     _tick,
+    _value,
 )
 
 MAKE = "golive_step_action"
@@ -79,12 +80,12 @@ def test_a_failed_step_in_the_live_thread_becomes_one_action_item_for_its_owner(
     _say(slack, "failed G-1 3 restore took 40 minutes", at=live_at + timedelta(minutes=2), user=TYO)
     _say(slack, "failed G-1 8", at=live_at + timedelta(minutes=3), user=TYO)
     failed = _eventually(lambda: _message(fake_slack, PROJECT_CHANNEL, "#3 Backups verified: *failed*", MAKE))
-    assert [(MAKE, "G-1 3")] == _buttons(failed)
+    assert [(MAKE, _value(session, 3))] == _buttons(failed)
     done = _eventually(lambda: _message(fake_slack, PROJECT_CHANNEL, "#1 Freeze scope and confirm the runbook: *done*"))
     assert [] == _buttons(done)
 
     at = live_at + timedelta(minutes=5)
-    assert 200 == _click(slack, LEAD, MAKE, "G-1 3", at, channel=PROJECT_CHANNEL).status
+    assert 200 == _click(slack, LEAD, MAKE, _value(session, 3), at, channel=PROJECT_CHANNEL).status
     became = "\\u2192 *A-1* for <@U0TYO>"  # as json.dumps spells the arrow
     _eventually(lambda: _message(fake_slack, PROJECT_CHANNEL, "#3 Backups verified: *failed*", became, ts=failed["ts"]))
     assert [] == _buttons(_message(fake_slack, PROJECT_CHANNEL, ts=failed["ts"]) or {})
@@ -93,11 +94,11 @@ def test_a_failed_step_in_the_live_thread_becomes_one_action_item_for_its_owner(
     _eventually(lambda: _message(fake_slack, f"D{TYO}", "Fix: Backups verified"))  # the owner told, as /action does
     _eventually(lambda: _message(fake_slack, PROJECT_CHANNEL, "A-1", "Fix: Backups verified"))  # the item's card
 
-    _click(slack, NYC, MAKE, "G-1 3", at + timedelta(seconds=3), channel=PROJECT_CHANNEL)  # a second click
+    _click(slack, NYC, MAKE, _value(session, 3), at + timedelta(seconds=3), channel=PROJECT_CHANNEL)  # a second click
     assert "Step #3 of G-1 already became A-1: nothing new made." == _told(fake_slack, NYC, "already became")[0]["text"]
-    _click(slack, LEAD, MAKE, "G-1 1", at, channel=PROJECT_CHANNEL)  # not a failed step
+    _click(slack, LEAD, MAKE, _value(session, 1), at, channel=PROJECT_CHANNEL)  # not a failed step
     _told(fake_slack, LEAD, "Step #1 of G-1 is done now: only a failed step becomes an action item.")
-    _click(slack, LEAD, MAKE, "G-1 8", at + timedelta(minutes=1), channel=PROJECT_CHANNEL)
+    _click(slack, LEAD, MAKE, _value(session, 8), at + timedelta(minutes=1), channel=PROJECT_CHANNEL)
     assert 2 == len(_items(session))
     escaped = _eventually(lambda: _message(fake_slack, PROJECT_CHANNEL, "A-2", "Fix: Restore"))
     shown = json.dumps(escaped)
@@ -121,14 +122,14 @@ def test_the_owners_dm_after_failed_offers_the_action_item_too(
     _tick(factory, settings, moment)
     dm = _message(fake_slack, f"D{TYO}", "Time for step #3")
     assert dm is not None and "golive_step_failed" in json.dumps(dm)
-    _click(slack, TYO, "golive_step_failed", "G-1 3", moment + timedelta(minutes=1))
+    _click(slack, TYO, "golive_step_failed", _value(session, 3), moment + timedelta(minutes=1))
     offered = _eventually(lambda: _message(fake_slack, f"D{TYO}", "Time for step #3", MAKE, ts=dm["ts"]))
-    assert [(MAKE, "G-1 3")] == _buttons(offered)
-    _click(slack, TYO, MAKE, "G-1 3", moment + timedelta(minutes=2))
+    assert [(MAKE, _value(session, 3))] == _buttons(offered)
+    _click(slack, TYO, MAKE, _value(session, 3), moment + timedelta(minutes=2))
     named = _eventually(lambda: _message(fake_slack, f"D{TYO}", "Time for step #3", "\\u2192 *A-1*", ts=dm["ts"]))
     assert [] == _buttons(named)
     assert [("A-1", "Fix: Backups verified", TYO)] == [i[:3] for i in _items(session)]
-    _click(slack, TYO, MAKE, "G-1 3", moment + timedelta(minutes=3))  # the old button, again
+    _click(slack, TYO, MAKE, _value(session, 3), moment + timedelta(minutes=3))  # the old button, again
     _told(fake_slack, TYO, "already became A-1")
     assert 1 == len(_items(session))
     shown = json.dumps(_say(slack, "show G-1", at=moment + timedelta(minutes=4)), ensure_ascii=False)
@@ -196,7 +197,8 @@ def test_the_minutes_are_posted_in_the_channel_once_as_they_stand(
     assert 1 == len([m for m in fake_slack.messages(PROJECT_CHANNEL) if "Minutes of G-1" in m["text"]])
     assert "I don't know `publish` here." in _say(slack, "minutes G-1 publish", at=at)["text"]
 
-    _click(slack, TYO, MAKE, "G-1 3", at + timedelta(minutes=1), channel=PROJECT_CHANNEL)  # a change after the end
+    after = at + timedelta(minutes=1)  # a change after the end
+    _click(slack, TYO, MAKE, _value(session, 3), after, channel=PROJECT_CHANNEL)
     said = _say(slack, "minutes G-1 post", at=at + timedelta(minutes=2))["text"]
     assert f"Posted the timeline of G-1 in <#{PROJECT_CHANNEL}> as its minutes." == said
     _eventually(lambda: _message(fake_slack, PROJECT_CHANNEL, "Minutes of G-1", "too slow \\u2192 *A-1*"))
@@ -216,7 +218,7 @@ def test_someone_outside_a_private_channel_cannot_post_or_make_items_from_its_go
     _say(slack, 'plan "Secret cutover" 2026-11-24 22:00', at=BEFORE, channel=SECRET)
     _say(slack, "failed G-1 3", at=BEFORE + timedelta(hours=1), channel=SECRET)
     for action in (POST, MAKE):
-        _click(slack, OUTSIDER, action, "G-1 3" if action == MAKE else "G-1", BEFORE + timedelta(hours=2),
+        _click(slack, OUTSIDER, action, _value(session, 3) if action == MAKE else "G-1", BEFORE + timedelta(hours=2),
                channel=PROJECT_CHANNEL)  # fmt: skip
     refused = "I can't find G-1 in a channel you're in."
     _eventually(lambda: len([e for e in fake_slack.ephemerals(OUTSIDER) if refused == e["text"]]) == 2)
@@ -232,6 +234,35 @@ def test_a_failed_step_of_someone_deactivated_becomes_the_clickers_item(
     _plan(slack, fake_slack, BEFORE, T_PAST)
     _say(slack, "failed G-1 2 no sign-off", at=T_PAST - timedelta(days=2))
     fake_slack.add_user(NYC, name="ops-newyork", tz="America/New_York", deleted=True)
-    _click(slack, LEAD, MAKE, "G-1 2", T_PAST, channel=PROJECT_CHANNEL)
+    _click(slack, LEAD, MAKE, _value(session, 2), T_PAST, channel=PROJECT_CHANNEL)
     _eventually(lambda: _items(session))
     assert [("A-1", "Fix: Dry run signed off", LEAD)] == [i[:3] for i in _items(session)]
+
+
+def test_a_removed_steps_dm_loses_its_buttons_and_its_number_is_never_given_again(
+    slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], settings: Settings, session: Session
+) -> None:
+    """Tokyo has step 7's DM with its buttons; the planner removes step 7: the DM says so, without buttons. The next
+    step added is #8, not #7 again, and the old DM's button (by the removed step's id) marks nothing: it is refused
+    politely (on SQLite the new step may even get the removed one's id), as is a button of the old `G-1 8` kind."""
+    _plan(slack, fake_slack, BEFORE, T_PAST)
+    moment = T_PAST - timedelta(hours=3)  # step 7, Tokyo's
+    _tick(factory, settings, moment)
+    dm = _message(fake_slack, f"D{TYO}", "Time for step #7", "golive_step_done")
+    assert dm is not None
+    [(_, old)] = {(a, v) for a, v in _buttons(dm) if a == "golive_step_done"}
+    assert old == _value(session, 7)
+    at = moment + timedelta(minutes=5)
+    assert "Removed step #7 (Notify support)" in _say(slack, "step G-1 remove 7", at=at)["text"]
+    _eventually(lambda: _message(fake_slack, f"D{TYO}", "Time for step #7", "Step removed", ts=dm["ts"]))
+    assert [] == _buttons(_message(fake_slack, f"D{TYO}", ts=dm["ts"]) or {})
+    added = _say(slack, f'step G-1 add T-1h "Notify support again" <@{TYO}>', at=at)["text"]
+    assert added.startswith("Added step #8 to G-1"), added
+
+    _click(slack, TYO, "golive_step_done", old, at + timedelta(minutes=1))
+    _told(fake_slack, TYO, "That step is no longer in the runbook of G-1.")
+    _click(slack, TYO, "golive_step_skip", "G-1 8", at + timedelta(minutes=2))
+    assert "This button is out of date.\nUse `/golive show G-1`." == _told(fake_slack, TYO, "out of date")[0]["text"]
+    session.expire_all()
+    assert {"pending"} == {s.status for s in session.scalars(select(GoLive)).one().steps}
+    session.rollback()

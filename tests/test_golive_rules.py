@@ -12,6 +12,8 @@ from domain import golive as golives
 from domain.calendar import WorkingHours, local_to_utc
 from domain.errors import InvalidInput
 from domain.golive_schedule import Offset, due, heads_up, parse_offset, poll_opens, step_moment
+from handlers.golive import render
+from storage.models.golive import GoLive, GoLiveStatus, GoLiveVote
 
 BERLIN, NEW_YORK, TOKYO = "Europe/Berlin", "America/New_York", "Asia/Tokyo"
 T = datetime(2027, 3, 30, 20, 0, tzinfo=UTC)  # Tuesday 22:00 in Berlin (CEST), two days after the EU change
@@ -159,3 +161,40 @@ def test_plans_and_steps_are_read_forgivingly_and_refused_clearly() -> None:
         golives.read_step("T-3h Notify support")
     with pytest.raises(InvalidInput, match="I don't know what"):
         golives.read_step('T-3h "Notify support" <@U0DEV2> when ready')
+
+
+def test_a_day_steps_heads_up_goes_on_the_owners_last_working_day_before_it() -> None:
+    """A step on a Sunday (22:00 Berlin, 16:00 New York) is announced at 09:00 on the Friday before, in the owner's
+    zone; a project holiday on that Friday moves it to Thursday; a heads-up whose working day started before the
+    go-live was planned comes a quarter hour before the step instead; a weekday step keeps its own day."""
+    sunday = step_moment(T, BERLIN, Offset(-2, 0))  # Sunday 28 March 2027, 20:00 UTC
+    assert datetime(2027, 3, 26, 8, 0, tzinfo=UTC) == heads_up(sunday, Offset(-2, 0), owner_zone=BERLIN, hours=HOURS)
+    assert datetime(2027, 3, 26, 13, 0, tzinfo=UTC) == heads_up(sunday, Offset(-2, 0), owner_zone=NEW_YORK,
+                                                                hours=HOURS)  # fmt: skip
+    friday_off = frozenset({date(2027, 3, 26)})
+    assert datetime(2027, 3, 25, 8, 0, tzinfo=UTC) == heads_up(sunday, Offset(-2, 0), owner_zone=BERLIN, hours=HOURS,
+                                                               holidays=friday_off)  # fmt: skip
+    planned = datetime(2027, 3, 27, 10, 0, tzinfo=UTC)  # on the Saturday
+    assert sunday - timedelta(minutes=15) == heads_up(sunday, Offset(-2, 0), owner_zone=BERLIN, hours=HOURS,
+                                                      not_before=planned)  # fmt: skip
+    six_day_week = WorkingHours(days=frozenset(range(6)))
+    assert datetime(2027, 3, 27, 8, 0, tzinfo=UTC) == heads_up(sunday, Offset(-2, 0), owner_zone=BERLIN,
+                                                               hours=six_day_week)  # fmt: skip
+    tuesday = step_moment(T, BERLIN, Offset(-7, 0))
+    assert datetime(2027, 3, 23, 8, 0, tzinfo=UTC) == heads_up(tuesday, Offset(-7, 0), owner_zone=BERLIN, hours=HOURS,
+                                                               holidays=friday_off)  # fmt: skip
+
+
+def test_the_polls_result_keeps_every_reason_within_slacks_section_limit() -> None:
+    """Ten approvers' no-go reasons of 500 characters each: the result shows every one, in sections of at most 3,000
+    characters."""
+    approvers = [f"U0APP{n}" for n in range(10)]
+    golive = GoLive(number=1, title="Cutover", at=T, zone=BERLIN, approver_ids=approvers, status=GoLiveStatus.NO_GO,
+                    steps=[], votes=[GoLiveVote(user_id=a, vote="no_go", comment=f"{n} " + "why " * 124, at=T)
+                                     for n, a in enumerate(approvers)])  # fmt: skip
+    _, blocks = render.result(golive)
+    sections = [b["text"]["text"] for b in blocks]
+    assert max(len(s) for s in sections) <= 3000 and len(blocks) <= 50
+    shown = "\n".join(sections)
+    assert all(f"<@U0APP{n}> no-go: {n} why" in shown for n in range(10))
+    assert "…" not in shown and "a lead may `/golive start G-1`" in shown

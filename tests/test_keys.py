@@ -8,6 +8,7 @@ from domain.reminders import Reminder
 from handlers import outgoing
 from handlers.actions import keys as actions
 from handlers.away import keys as away
+from handlers.changes import keys as changes
 from handlers.decisions import keys as decisions
 from handlers.digests import keys as digests
 from handlers.escalations import keys as escalations
@@ -83,6 +84,15 @@ def test_away_keys() -> None:
     """The summary on return: once per absence, named by its first note."""
     assert "away:U0DEV1:12:summary" == away.summary("U0DEV1", 12)
     assert "standup:blocker-8:made:U0DEV2" == standups.blocker_made(8, "U0DEV2")  # the blocker's item, its Edit
+
+
+def test_change_stand_in_keys() -> None:
+    """A stand-in's DM names the approver away as well as the stand-in: one for each approver they stand in for."""
+    assert "change:5:request:U0DEV2:r2:for:U0DEV1" == changes.request_for(5, "U0DEV2", "U0DEV1", 2)
+    assert "change:5:request:U0DEV2:r2:for:U0DEV1:approved" == changes.request_for_update(
+        5, "U0DEV2", "U0DEV1", 2, "approved"
+    )
+    assert changes.request_for(5, "U0DEV2", "U0DEV1", 2) != changes.request_for(5, "U0DEV3", "U0DEV1", 2)
 
 
 def test_standup_keys() -> None:
@@ -163,6 +173,10 @@ def test_golive_keys() -> None:
     assert "golive:3:timeline:5:r1:action" == golive.timeline_update(3, 5, 1, "action")
     assert "golive:3:closing" == golive.closing(3)
     assert "golive:3:retro-offer" == golive.retro_offer(3)
+    assert "golive:3:all-finished:U0LEAD" == golive.all_finished(3, "U0LEAD")  # the planner told they can end it
+    assert "golive:3:step:5:due:U0NYC:20270330T1800:removed" == golive.step_due_update(
+        golive.step_due(3, 5, "U0NYC", "20270330T1800"), "removed"
+    )  # the step's DM once the step was removed
     assert "golive:3:minutes:r9" == golive.minutes(3, 9)
     assert "golive:3:minutes:r9:part2" == outgoing.part_key(golive.minutes(3, 9), 2)
     assert "golive:3:told:U0NYC:1700000000.000100" == golive.told(3, "U0NYC", "1700000000.000100")

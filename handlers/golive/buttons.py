@@ -37,16 +37,20 @@ def register(listeners: Listeners) -> None:
 
 
 def mark(
-    session: Session, golive: GoLive, number: str, *, status: StepStatus, actor: str, note: str, now: datetime
+    session: Session, golive: GoLive, step: GoLiveStep, *, status: StepStatus, actor: str, note: str, now: datetime
 ) -> GoLiveStep:
-    """Mark a step (a second time changes nothing); tell the thread and the owner's DM; once every step of a live
-    go-live is finished, end it."""
-    changed = golives.mark(golive, number, status=status, actor=actor, note=note, now=now)
+    """Mark a step (a second time changes nothing); tell the thread and the owner's DM. Once every step of a live
+    go-live is finished: marked by the planner or a lead, it ends; marked by anyone else (an owner), the planner is
+    told they can end it."""
+    changed = golives.mark(golive, step, status=status, actor=actor, note=note, now=now)
     if changed is None:
-        return golives.step(golive, number)
+        return step
     notices.step_changed(session, golive, changed, now=now)
-    if golive.status == GoLiveStatus.LIVE and golives.all_finished(golive) and golives.end(golive, actor=None, now=now):
-        notices.ended(session, golive, now=now)
+    if golive.status == GoLiveStatus.LIVE and golives.all_finished(golive):
+        if not golives.may_change_plan(golive, actor):
+            notices.all_finished(session, golive, now=now)
+        elif golives.end(golive, actor=None, now=now):
+            notices.ended(session, golive, now=now)
     return changed
 
 
@@ -56,18 +60,29 @@ def _clicked(body: dict[str, Any], context: BoltContext, client: WebClient) -> t
     return golives.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True), rest
 
 
+def _step_clicked(body: dict[str, Any], context: BoltContext, client: WebClient) -> tuple[GoLive, GoLiveStep]:
+    """The go-live and the step a step's button names (`G-1 step:17:3`: the step's id and number); a button from
+    before steps were named so (`G-1 3`) is out of date."""
+    golive, rest = _clicked(body, context, client)
+    parts = rest.removeprefix(render.STEP_VALUE).split(":")
+    if not rest.startswith(render.STEP_VALUE) or len(parts) != 2 or not all(p.isascii() and p.isdigit() for p in parts):
+        raise Conflict("This button is out of date.", hint=f"Use `/golive show {golive.ref}`.")
+    return golive, golives.step_by_id(golive, int(parts[0]), position=int(parts[1]))
+
+
 def _here(body: dict[str, Any]) -> str | None:
     return (body.get("channel") or {}).get("id")
 
 
 def _on_step(status: StepStatus) -> Callable[..., None]:
     def on_click(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-        """Mark the step from its DM: its owner may, as may anyone who can read the channel."""
-        golive, number = _clicked(body, context, client)
+        """Mark the step from its DM: its owner may, as may the planner and the project's leads (if they can read the
+        channel)."""
+        golive, step = _step_clicked(body, context, client)
         user_id = body["user"]["id"]
-        if golives.step(golive, number).owner_id != user_id:
+        if step.owner_id != user_id:
             require_visible(context, client, golive.project, user_id, ref=golive.ref, here=_here(body))
-        mark(db(context), golive, number, status=status, actor=user_id, note="", now=now(context))
+        mark(db(context), golive, step, status=status, actor=user_id, note="", now=now(context))
         ack()
 
     return on_click
@@ -76,17 +91,17 @@ def _on_step(status: StepStatus) -> Callable[..., None]:
 def on_make_action(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """A failed step becomes an action item for its owner (once), with the notices `/action` gives it; where it was
     offered now names it."""
-    golive, number = _clicked(body, context, client)
-    user_id, owner = body["user"]["id"], golives.step(golive, number).owner_id
+    golive, step = _step_clicked(body, context, client)
+    user_id, owner = body["user"]["id"], step.owner_id
     if owner != user_id:
         require_visible(context, client, golive.project, user_id, ref=golive.ref, here=_here(body))
     session, at = db(context), now(context)
     gone = owner == FORMER_MEMBER or member(context, client, owner).deleted  # then it is whoever asks
-    item = golives.make_action(session, golive, number, actor=user_id, now=at, owner_gone=gone)
+    item = golives.make_action(session, golive, step, actor=user_id, now=at, owner_gone=gone)
     kind = record_kind(context, "action")  # the actions feature's card and owner's DM, without importing it
     if kind is not None:
         kind.notify(session, item, now=at)
-    notices.action_made(session, golive, golives.step(golive, number), now=at)
+    notices.action_made(session, golive, step, now=at)
     ack()
 
 

@@ -39,8 +39,8 @@ HELP = CommandHelp(
         ("/golive step G-1 owner 3 @someone", "give step 3 to someone"),
         ("/golive step G-1 remove 3", "take step 3 out"),
         ("/golive approvers G-1 @ana @raj", "who answers the go/no-go at T-1h"),
-        ("/golive done G-1 3 [note]", "step 3 done (also `failed`, `skip`): a reply in the live thread; a failed "
-         "one offers to become an action item"),
+        ("/golive done G-1 3 [note]", "step 3 done (also `failed`, `skip`; by its owner, the planner or a lead; a "
+         "step from T on once live): a reply in the live thread; a failed one offers to become an action item"),
         ("/golive start G-1", "start the cutover now (at T it starts by itself after a go)"),
         ("/golive end G-1", "end it (before it started: call it off): a closing summary, and a retro offered"),
         ("/golive list", "this channel's go-lives"),
@@ -145,6 +145,7 @@ def _step(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
         said = f"Step #{changed.position} of {golive.ref} is now {render.step_line(golive, changed)}"
     else:
         removed = golives.remove_step(golive, rest.split(" ")[0], actor=user_id)
+        golive_notices.step_removed(db(context), golive, removed, now=now(context))
         said = f"Removed step #{removed.position} ({escape(removed.title)}) from {golive.ref}."
     golive_notices.runbook_changed(db(context), golive, now=now(context))
     return {"text": said}
@@ -169,7 +170,8 @@ def _marking(status: StepStatus) -> Answer:
         if not number:
             raise InvalidInput("Which step?", hint=f"Like `/golive {command['text'].split()[0]} G-1 3 [note]`.")
         golive = _golive(command, ref, context, client)
-        changed = golive_buttons.mark(db(context), golive, number, status=status, actor=command["user_id"],
+        found = golives.step(golive, number)
+        changed = golive_buttons.mark(db(context), golive, found, status=status, actor=command["user_id"],
                                       note=golives.note_of(note), now=now(context))  # fmt: skip
         return {"text": render.timeline(golive, changed)[1][0]["text"]["text"]}
 

@@ -7,7 +7,7 @@ nothing new.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -40,22 +40,27 @@ def _one(session: Session, golive: GoLive, now: datetime) -> int:
         if golive.status == GoLiveStatus.GO and golives.start(golive, actor=None, now=now):
             notices.started(session, golive, now=now)
             count += 1
+    holidays = golives.holidays_of(session, golive, since=(now - timedelta(days=1)).date())
     people = {s.owner_id for s in golive.steps}
     known = members.known(session, user_ids=people, workspace_ids=[golive.workspace_id])
     for step in golive.steps:
         if step.status != StepStatus.PENDING or (golive.workspace_id, step.owner_id) in known.deactivated:
             continue  # done already, or nobody would read it
-        if golives.offset_of(step).sort_key() >= (0, 0) and golive.status != GoLiveStatus.LIVE:
+        if golives.at_or_after_t(step) and golive.status != GoLiveStatus.LIVE:
             continue  # T and after: only once the cutover is live
         tz = known.zones.get((golive.workspace_id, step.owner_id), golive.project.time_zone)
-        count += _remind(session, golive, step, tz=tz, now=now)
+        count += _remind(session, golive, step, tz=tz, holidays=holidays, now=now)
     return count
 
 
-def _remind(session: Session, golive: GoLive, step: GoLiveStep, *, tz: str, now: datetime) -> int:
-    """The step's heads-up (before its moment only) and its DM with the buttons, each once, in the owner's zone."""
+def _remind(
+    session: Session, golive: GoLive, step: GoLiveStep, *, tz: str, holidays: frozenset[date], now: datetime
+) -> int:
+    """The step's heads-up (before its moment only; a day step's on the owner's last working day up to it, the
+    project's holidays skipped) and its DM with the buttons, each once, in the owner's zone."""
     moment = golives.moment_of(golive, step)
-    heads_up = schedule.heads_up(moment, golives.offset_of(step), owner_zone=tz, hours=working_hours(golive.project))
+    heads_up = schedule.heads_up(moment, golives.offset_of(step), owner_zone=tz, hours=working_hours(golive.project),
+                                 holidays=holidays, not_before=golive.created_at)  # fmt: skip
     stamp, owner = _stamp(moment), step.owner_id
     due: list[tuple[str, tuple[str, list[dict[str, Any]]]]] = []
     if now < moment and schedule.due(heads_up, now=now, since=golive.created_at):

@@ -78,6 +78,11 @@ def timeline_update(golive_id: int, step_id: int, revision: int, change: str) ->
     return f"{timeline(golive_id, step_id, revision)}:{change}"
 
 
+def all_finished(golive_id: int, user: str) -> str:
+    """Whoever planned the go-live told every step is finished and they can end it (once)."""
+    return f"{_golive(golive_id)}all-finished:{user}"
+
+
 def closing(golive_id: int) -> str:
     """The closing summary in the live thread."""
     return f"{_golive(golive_id)}closing"

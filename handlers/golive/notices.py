@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from domain import golive as golives
 from domain import members, outbox
+from domain.text import FORMER_MEMBER
 from handlers import outgoing
 from handlers.golive import keys, render
 from storage.models.golive import GoLive, GoLiveStatus, GoLiveStep, StepStatus
@@ -106,6 +107,32 @@ def _step_dms(session: Session, golive: GoLive, step: GoLiveStep, *, change: str
         text, blocks = render.step_due(golive, step, moment, tz=tz)
         outgoing.update(session, workspace_id=golive.workspace_id, key=keys.step_due_update(posted.key, change),
                         of_key=posted.key, conversation=posted.channel, text=text, blocks=blocks, now=now)  # fmt: skip
+
+
+def step_removed(session: Session, golive: GoLive, step: GoLiveStep, *, now: datetime) -> None:
+    """A step taken out of the runbook: its DMs already sent say so, without their buttons."""
+    moment = golives.moment_of(golive, step)
+    prefix = keys.step_due_prefix(golive.id, step.id)
+    for posted in outbox.posts_under(session, workspace_id=golive.workspace_id, key_prefix=prefix):
+        tz = members.zone_of(members.find(session, workspace_id=golive.workspace_id, user_id=posted.channel),
+                             fallback=golive.project.time_zone)  # fmt: skip
+        text, blocks = render.step_removed(golive, step, moment, tz=tz)
+        outgoing.update(session, workspace_id=golive.workspace_id, key=keys.step_due_update(posted.key, "removed"),
+                        of_key=posted.key, conversation=posted.channel, text=text, blocks=blocks, now=now)  # fmt: skip
+
+
+def all_finished(session: Session, golive: GoLive, *, now: datetime) -> None:
+    """Every step of a live go-live finished by someone who may not end it: whoever planned it is told, once, that
+    they can (or, when they are no longer here, each lead)."""
+    told = (
+        [golive.created_by]
+        if golive.created_by != FORMER_MEMBER
+        else list(map(str, golive.project.lead_user_ids or []))
+    )
+    text, blocks = render.all_finished(golive)
+    for user in dict.fromkeys(told):
+        outgoing.post(session, workspace_id=golive.workspace_id, key=keys.all_finished(golive.id, user), channel=user,
+                      text=text, blocks=blocks, now=now)  # fmt: skip
 
 
 def action_made(session: Session, golive: GoLive, step: GoLiveStep, *, now: datetime) -> None:

@@ -14,6 +14,7 @@ from domain.calendar import local_text, wall
 from domain.text import TEXT_OBJECT_LIMIT, channel_mention, clip, date_token, escape, escaped, plural, user_mention
 from handlers.ids import Action, Block, View
 from handlers.render.blocks import button, input_field, section, text, text_input
+from handlers.render.split import fit, split_section_text
 from storage.models import Meeting
 from storage.models.golive import GoLive, GoLiveStatus, GoLiveStep, StepStatus, Vote
 
@@ -27,6 +28,13 @@ MARKS = {
 DONE_WORDS = {StepStatus.DONE: "done", StepStatus.FAILED: "failed", StepStatus.SKIPPED: "skipped"}
 RETRO_SUFFIX = " retro"
 VALUE_LIMIT = 2000
+STEP_VALUE = "step:"  # a step's buttons carry `G-1 step:<its id>:<its number>`
+
+
+def step_value(golive: GoLive, step: GoLiveStep) -> str:
+    """What a step's buttons carry: the go-live, the step's id and its number (never given to another step of the
+    go-live; an id can be, on SQLite, once the step with the highest id was removed)."""
+    return f"{golive.ref} {STEP_VALUE}{step.id}:{step.position}"
 
 
 def when(moment: datetime) -> str:
@@ -62,12 +70,17 @@ def make_action(golive: GoLive, step: GoLiveStep) -> dict[str, Any] | None:
     """A failed step's "Make an action item" (until it became one)."""
     if step.status != StepStatus.FAILED or step.action_ref:
         return None
-    value = f"{golive.ref} {step.position}"
+    value = step_value(golive, step)
     return {"type": "actions", "elements": [button("Make an action item", Action.GOLIVE_STEP_ACTION, value)]}
 
 
+def _sections(said: str) -> list[dict[str, Any]]:
+    """Lines of mrkdwn as sections within Slack's 3,000 characters each, split between lines (none clipped)."""
+    return [section(piece) for piece in split_section_text(said)]
+
+
 def _lines(golive: GoLive) -> list[dict[str, Any]]:
-    return [section(chunk) for chunk in _chunks("\n".join(step_line(golive, s) for s in golives.ordered(golive)))]
+    return _sections("\n".join(step_line(golive, s) for s in golives.ordered(golive)))
 
 
 def _approvers(golive: GoLive) -> str:
@@ -121,7 +134,7 @@ def confirmation(golive: GoLive, *, tz: str) -> str:
 
 
 def golive_list(found: Sequence[GoLive], *, heading: str) -> tuple[str, list[dict[str, Any]]]:
-    """Go-lives, one line each."""
+    """Go-lives, one line each (at most `golives.SHOWN`: a few sections, each within Slack's limit, in one message)."""
     if not found:
         return escape(heading), [section(f"*{escape(heading)}*\nNone.")]
     lines = [
@@ -129,7 +142,8 @@ def golive_list(found: Sequence[GoLive], *, heading: str) -> tuple[str, list[dic
         f"{golives.counts(g)[StepStatus.DONE]} of {len(g.steps)} steps done"
         for g in found[: golives.SHOWN]
     ]
-    return f"{escape(heading)}: {len(lines)}", [section(f"*{escape(heading)}*"), section("\n".join(lines))]
+    [blocks, *_] = fit([section(f"*{escape(heading)}*"), *_sections("\n".join(lines))])  # 30 short lines: one message
+    return f"{escape(heading)}: {len(lines)}", blocks
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -161,7 +175,7 @@ def step_due(golive: GoLive, step: GoLiveStep, moment: datetime, *, tz: str) -> 
         said += f"\nOnly if {escaped(step.condition, 500)}."
     blocks = [section(said)]
     if step.status == StepStatus.PENDING and golive.status in golives.OPEN:
-        value = f"{golive.ref} {step.position}"
+        value = step_value(golive, step)
         blocks.append({"type": "actions", "elements": [
             button("Done", Action.GOLIVE_STEP_DONE, value, "primary"),
             button("Failed", Action.GOLIVE_STEP_FAILED, value, "danger"),
@@ -174,6 +188,21 @@ def step_due(golive: GoLive, step: GoLiveStep, moment: datetime, *, tz: str) -> 
     else:
         blocks.append(_context(f"{golive.ref} is {status_words(golive)}."))
     return said, blocks
+
+
+def step_removed(golive: GoLive, step: GoLiveStep, moment: datetime, *, tz: str) -> tuple[str, list[dict[str, Any]]]:
+    """A step's DM once the step was taken out of the runbook: no button left."""
+    said, _ = step_due(golive, step, moment, tz=tz)
+    return said, [section(said), _context(f"Step removed from the runbook of {golive.ref}: nothing to do.")]
+
+
+def all_finished(golive: GoLive) -> tuple[str, list[dict[str, Any]]]:
+    """Whoever planned a live go-live told every step is finished, and how to end it."""
+    said = (
+        f":checkered_flag: Every step of {golive.ref} {escaped(golive.title, 200)} is finished ({summary(golive)}). "
+        f"End it with `/golive end {golive.ref}`: the closing summary and a retro offer follow."
+    )
+    return said, [section(said)]
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -215,7 +244,7 @@ def result(golive: GoLive) -> tuple[str, list[dict[str, Any]]]:
         lines.append(f"• {user_mention(approver)} did not answer")
     if verdict != "GO":
         lines.append(f"It will not start by itself: a lead may `/golive start {golive.ref}` or `/golive end`.")
-    return f"{verdict} for {golive.ref}", [section("\n".join(lines))]
+    return f"{verdict} for {golive.ref}", _sections("\n".join(lines))  # ten reasons of 500 characters: a few
 
 
 def no_go_form(golive: GoLive) -> dict[str, Any]:
@@ -326,8 +355,7 @@ def minutes(golive: GoLive) -> tuple[str, list[dict[str, Any]]]:
         lines.append(f"(not done) #{step.position} {escaped(step.title, 200)} · {user_mention(step.owner_id)}")
     if golive.ended_at:
         lines.append(f"{when(golive.ended_at)} ended · {summary(golive)}")
-    said = "\n".join(lines)
-    return f"Timeline of {golive.ref}", [section(chunk) for chunk in _chunks(said)]
+    return f"Timeline of {golive.ref}", _sections("\n".join(lines))
 
 
 def minutes_answer(golive: GoLive) -> tuple[str, list[dict[str, Any]]]:
@@ -346,16 +374,6 @@ def minutes_posted(golive: GoLive, *, by: str, meeting: str = "") -> tuple[str, 
         *blocks,
         _context(f"posted by {user_mention(by)}", meeting),
     ]
-
-
-def _chunks(said: str, size: int = 2900) -> list[str]:
-    chunks, chunk = [], ""
-    for line in said.split("\n"):
-        if len(chunk) + len(line) + 1 > size:
-            chunks.append(chunk)
-            chunk = ""
-        chunk = f"{chunk}\n{line}" if chunk else line
-    return [*chunks, chunk] if chunk else chunks
 
 
 def meeting_words(meeting: Meeting | None) -> str:

@@ -60,6 +60,7 @@ class GoLive(Base):
     approver_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default=GoLiveStatus.PLANNED)
     revision: Mapped[int] = mapped_column(default=0)  # bumped at each change the live message must show
+    next_position: Mapped[int] = mapped_column(default=1)  # the number the next step gets: never one used before
     decided_at: Mapped[datetime | None]
     started_by: Mapped[str | None] = mapped_column(String(32))
     started_at: Mapped[datetime | None]

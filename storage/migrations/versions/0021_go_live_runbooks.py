@@ -1,8 +1,8 @@
 """go-live runbooks
 
-A go-live (G-2): its title, the T moment and the zone it was typed in, its approvers and status; its steps at T
-plus an offset (calendar days, then minutes) with their owners, conditions and outcomes (a failed one's action item);
-the approvers' votes.
+A go-live (G-2): its title, the T moment and the zone it was typed in, its approvers and status, the number its
+next step gets (never one used before); its steps at T plus an offset (calendar days, then minutes) with their
+owners, conditions and outcomes (a failed one's action item); the approvers' votes.
 
 Revision ID: 0021
 Revises: 0020
@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("approver_ids", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("next_position", sa.Integer(), nullable=False),
         _moment("decided_at", nullable=True),
         sa.Column("started_by", sa.String(length=32), nullable=True),
         _moment("started_at", nullable=True),
