@@ -87,10 +87,8 @@ LATER = [
     ("U0LAX", "/golive step G-1 owner 3 @dev-kathmandu", PAYMENTS_ID),
     ("U0LAX", "/golive step G-1 owner 5 @dev-kolkata", PAYMENTS_ID),
     ("U0LAX", "/golive start G-1", PAYMENTS_ID),
-    ("U0LAX", "/golive done G-1 1", PAYMENTS_ID),
     ("U0LAX", "/golive skip G-1 2 the dry run was folded into Friday's rehearsal", PAYMENTS_ID),
     ("U0KTM", "/golive done G-1 3 checksums match on both replicas", PAYMENTS_ID),
-    ("U0LAX", "/golive done G-1 4", PAYMENTS_ID),
     ("U0KOL", "/golive failed G-1 5 card refunds answer 502", PAYMENTS_ID),
 ]
 

@@ -296,7 +296,7 @@ def test_a_go_live_timeline_is_a_thread_and_a_failed_step_becomes_an_action_item
     developer turns the failed smoke tests into an action item with one click, and the reply names it."""
     act_as(page, "U0KOL", "C0PAYMENTS")
     live = message_with(page, "Payments cutover is live")
-    assert "3 of 6 steps done" in live.inner_text()
+    assert "1 of 6 steps done" in live.inner_text() and "1 failed" in live.inner_text()
     live.locator(".replies-link").click()
     thread = page.locator("#thread-messages")
     failed = thread.locator(".message", has_text="card refunds answer 502").last

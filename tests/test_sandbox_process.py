@@ -23,7 +23,9 @@ from storage.db import make_engine
 from storage.models import Project
 
 PMBOT = Path(sys.executable).parent / "pmbot"
-START_SECONDS = 10.0
+# The first start opens on the whole seeded conversation, sent at Slack's pace: #proj-apollo's twelve cards take about
+# ten seconds after a burst of three. Later starts answer at once.
+START_SECONDS = 15.0
 
 
 def free_port() -> int:
