@@ -431,6 +431,78 @@ def test_a_stand_in_whose_day_begins_after_the_lead_is_back_may_no_longer_answer
         assert ["drafted"] == [str(r.status) for r in check.scalars(select(StatusReport))]
 
 
+def _own_drafts(fake: FakeSlack, user: str) -> list[dict[str, Any]]:
+    """The report's draft DMs to `user` (not the welcome-back summary that names it)."""
+    return [m for m in fake.messages(f"D{user}") if str(m["text"]).startswith(("Draft status report", "Status report"))]
+
+
+def _draft_command(slack: SlackSender, at: datetime) -> str:
+    return str(_command(slack, "/digest", "report draft", at=at)["text"])
+
+
+def test_a_lead_back_who_asks_for_the_draft_their_stand_in_has_gets_it_in_their_dm_and_sends_it(
+    slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """The Berlin lead is away with Kolkata as delegate: Friday's draft waits for Monday 09:00 in Kolkata. Back on
+    Friday evening, the lead asks for it: it is DM'd to them now (not "see your DM", which they have none of), with
+    the buttons; their Send posts it once, and Kolkata's DM, out on Monday, says so; asked again, the lead is
+    pointed to their DM, and nothing is DM'd twice."""
+    _pm(slack, "config tz Europe/Berlin", "U0LEAD")
+    _pm(slack, f"config stakeholders <#{STAKEHOLDERS}|apollo-updates>", "U0LEAD")
+    _pm(slack, "config leads <@U0LEAD>", "U0LEAD")
+    _pm(slack, "away Dec 14 - Dec 18 delegate <@U0DEV2>", "U0LEAD")
+    _run(factory, settings, FRIDAY_1600_BERLIN)
+    back = FRIDAY_1600_BERLIN + timedelta(hours=3)  # 19:00 in Berlin, 11:00 in Los Angeles, 00:30 in Kolkata
+    assert "Welcome back" in _pm(slack, "away cancel", "U0LEAD", at=back)
+    said = _draft_command(slack, back + timedelta(minutes=1))
+    assert "Sent to your DM: this week's draft, which went to <@U0DEV2> while you were away." == said
+    _run(factory, settings, back + timedelta(minutes=2))
+    assert [] == _own_drafts(fake_slack, "U0DEV2")
+    [draft] = _own_drafts(fake_slack, "U0LEAD")
+    assert "report_send" in str(draft["blocks"]) and "is away" not in str(draft["blocks"])
+    value = next(e["value"] for b in draft["blocks"] if b["type"] == "actions" for e in b["elements"])
+    with frozen(back + timedelta(minutes=5)):
+        response = slack.block_action(user_id="U0LEAD", action_id="report_send", value=value, channel_id="DU0LEAD",
+                                      message_ts=draft["ts"], message=draft)  # fmt: skip
+        assert 200 == response.status
+    monday_kolkata = datetime(2026, 12, 21, 3, 35, tzinfo=UTC)  # 09:05 in Kolkata
+    _run(factory, settings, back + timedelta(minutes=6), monday_kolkata)
+    assert 1 == len(fake_slack.messages(STAKEHOLDERS))
+    [draft], [stand_in] = _own_drafts(fake_slack, "U0LEAD"), _own_drafts(fake_slack, "U0DEV2")
+    for dm in (draft, stand_in):
+        assert f"Sent to <#{STAKEHOLDERS}> by <@U0LEAD>" in str(dm["blocks"]) and "report_send" not in str(dm)
+    said = _draft_command(slack, back + timedelta(minutes=10))
+    assert "This week's status report is already sent: see your DM with pmbot." == said
+    _run(factory, settings, back + timedelta(minutes=11))
+    assert 1 == len(_own_drafts(fake_slack, "U0LEAD")) and 1 == len(fake_slack.messages(STAKEHOLDERS))
+
+
+def test_a_lead_asking_for_the_draft_their_stand_in_has_is_told_who_has_it_and_who_sent_it(
+    slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """The Berlin lead is away until Friday with Los Angeles as delegate: asking for the draft while away, they are
+    told Los Angeles has it; Los Angeles sends it; back on Saturday, they are told who sent it, and are DM'd no
+    draft."""
+    _pm(slack, "config tz Europe/Berlin", "U0LEAD")
+    _pm(slack, f"config stakeholders <#{STAKEHOLDERS}|apollo-updates>", "U0LEAD")
+    _pm(slack, "config leads <@U0LEAD>", "U0LEAD")
+    _pm(slack, "away Dec 14 - Dec 18 delegate <@U0DEV1>", "U0LEAD")
+    _run(factory, settings, FRIDAY_1600_BERLIN, FRIDAY_1600_BERLIN + timedelta(hours=2, minutes=5))
+    [draft] = _own_drafts(fake_slack, "U0DEV1")
+    said = _draft_command(slack, FRIDAY_1600_BERLIN + timedelta(hours=2, minutes=10))
+    assert "This week's draft went to <@U0DEV1> while you are away: they may Send or Skip it for you." == said
+    value = next(e["value"] for b in draft["blocks"] if b["type"] == "actions" for e in b["elements"])
+    with frozen(FRIDAY_1600_BERLIN + timedelta(hours=3)):
+        slack.block_action(user_id="U0DEV1", action_id="report_send", value=value, channel_id="DU0DEV1",
+                           message_ts=draft["ts"], message=draft)  # fmt: skip
+    saturday = datetime(2026, 12, 19, 10, 0, tzinfo=UTC)  # 11:00 in Berlin, still the report's week
+    _run(factory, settings, FRIDAY_1600_BERLIN + timedelta(hours=3, minutes=5), saturday)
+    said = _draft_command(slack, saturday + timedelta(minutes=5))
+    assert "This week's status report was already sent by <@U0DEV1> while you were away." == said
+    _run(factory, settings, saturday + timedelta(minutes=6))
+    assert [] == _own_drafts(fake_slack, "U0LEAD") and 1 == len(fake_slack.messages(STAKEHOLDERS))
+
+
 SECRET = "G0SECRET"
 
 

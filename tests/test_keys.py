@@ -134,6 +134,11 @@ def test_digest_keys() -> None:
     assert "digest:weekly:1:manual:1773065159" == digests.manual("weekly", 1, AT)
     assert "digest:ack:risk:R-4:U0LEAD:1773065159" == digests.acknowledgement("risk", "R-4", "U0LEAD", AT)
     assert "digest:weekly:1:2026-03-09:part2" == outgoing.part_key(digests.weekly(1, DAY), 2)
+    assert "report:7:draft:U0DEV1" == digests.report_draft(7, "U0DEV1")
+    assert "report:7:draft:U0DEV1:r2" == digests.report_draft_update(7, "U0DEV1", "r2")
+    assert "report:7:back:U0LEAD" == digests.report_draft_back(7, "U0LEAD")
+    assert "report:7:back:U0LEAD:sent" == digests.report_draft_back_update(7, "U0LEAD", "sent")
+    assert "report:7:sent" == digests.report_sent(7)
 
 
 def test_escalation_batch_keys() -> None:

@@ -57,7 +57,11 @@ DIGEST_HELP = CommandHelp(
         ("/digest subscribe #proj-a #proj-b", "a weekly roll-up of several projects in your DM"),
         ("/digest unsubscribe", "stop the roll-up"),
         ("/digest report preview", "this week's status report for the stakeholders, only to you (`preview team` too)"),
-        ("/digest report draft", "a lead: this week's draft to the leads' DMs now, to edit, send or skip"),
+        (
+            "/digest report draft",
+            "a lead: this week's draft to the leads' DMs now, to edit, send or skip (back from time away: the one "
+            "your stand-in has, to your DM)",
+        ),
     ),
 )
 

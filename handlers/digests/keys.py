@@ -41,6 +41,17 @@ def report_draft_update(report_id: int, lead: str, step: str) -> str:
     return f"{report_draft(report_id, lead)}:{step}"
 
 
+def report_draft_back(report_id: int, lead: str) -> str:
+    """The draft DM'd to a lead back from time away who asks for it (`/digest report draft`), when it went to their
+    stand-in while they were away, with its Edit / Send / Skip buttons."""
+    return f"report:{report_id}:back:{lead}"
+
+
+def report_draft_back_update(report_id: int, lead: str, step: str) -> str:
+    """That DM brought up to a step, like `report_draft_update`."""
+    return f"{report_draft_back(report_id, lead)}:{step}"
+
+
 def report_sent(report_id: int) -> str:
     """The approved status report, posted to the stakeholder channel (once)."""
     return f"report:{report_id}:sent"

@@ -30,7 +30,7 @@ from handlers.directory import project
 from handlers.forms import checking, text_of
 from handlers.ids import Action, Block, View
 from handlers.registry import Listeners
-from storage.models import Project, StatusReport
+from storage.models import Project, ReportStatus, StatusReport
 
 
 def register(listeners: Listeners) -> None:
@@ -88,25 +88,28 @@ def _away(report: StatusReport, person: str) -> list[str]:
 
 
 def _refresh(session: Session, report: StatusReport, *, step: str, now: datetime, acted_for: str | None = None) -> None:
-    """Bring every reader's DM up to the report as it stands. A DM still waiting for its reader's working hours gets
-    the change when it goes out, not before (an update must not reach Slack before what it updates)."""
+    """Bring every reader's DM up to the report as it stands (a lead's DM'd on their return too). A DM still
+    waiting for its reader's working hours gets the change when it goes out, not before (an update must not reach
+    Slack before what it updates)."""
     channel = status_reports.stakeholder_channel(report.project)
-    for lead in report.lead_ids:
-        text, blocks = render.draft(report, channel=channel, away=_away(report, lead), acted_for=acted_for)
-        payload = {"text": truncate(text, outgoing.MAX_TEXT), "blocks": blocks}
-        of_key = keys.report_draft(report.id, lead)
+    leads = [str(lead) for lead in report.project.lead_user_ids or []]
+    for reader in dict.fromkeys([*report.lead_ids, *leads]):
+        back = reader not in report.lead_ids  # a lead back who asked for the draft (`_back_to_the_lead`)
+        of_key = keys.report_draft_back(report.id, reader) if back else keys.report_draft(report.id, reader)
         posted = outbox.find(session, workspace_id=report.workspace_id, key=of_key)
         if posted is None:
             continue
+        text, blocks = render.draft(report, channel=channel, away=_away(report, reader), acted_for=acted_for)
+        payload = {"text": truncate(text, outgoing.MAX_TEXT), "blocks": blocks}
         at = now if posted.sent_at is not None else max(now, posted.not_before)
-        key = keys.report_draft_update(report.id, lead, step)
-        message = Outgoing(key, "chat.update", lead, {**payload, "ts_of": of_key}, at)
+        update = keys.report_draft_back_update if back else keys.report_draft_update
+        message = Outgoing(update(report.id, reader, step), "chat.update", reader, {**payload, "ts_of": of_key}, at)
         outbox.enqueue(session, workspace_id=report.workspace_id, message=message, now=now)
 
 
 def command(command: dict[str, Any], words: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     """`/digest report preview [executive|team]` (only to you) and `/digest report draft` (a lead: this week's
-    draft to the leads now)."""
+    draft to the leads now; drafted already: see `_back_to_the_lead`)."""
     verb, _, rest = words.strip().lower().partition(" ")
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
     session, at = db(context), now(context)
@@ -128,9 +131,30 @@ def command(command: dict[str, Any], words: str, context: BoltContext, client: W
     week = status_reports.this_week(proj, at)
     found = status_reports.for_week(session, project_id=proj.id, week=week)
     if found is not None:
-        return {"text": f"This week's status report is already {found.status}: see your DM with pmbot."}
+        return {"text": _back_to_the_lead(session, found, command["user_id"], now=at)}
     draft_week(session, proj, week=week, now=at)
     return {"text": "This week's draft is on its way to the leads' DMs, in their working hours."}
+
+
+def _back_to_the_lead(session: Session, report: StatusReport, lead: str, *, now: datetime) -> str:
+    """What `/digest report draft` answers a lead when the week has a draft. One who was sent it is pointed to
+    their DM; one it went around (away, it went to their stand-in or the other leads) is told who sent or skipped
+    it, or who has it while they are still away; back, and with it still a draft, they are DM'd it now, with the
+    same buttons as the leads' drafts (once: their DM is then brought up to date with the others)."""
+    report = status_reports.get(session, workspace_id=report.workspace_id, report_id=report.id, for_update=True)
+    back_key = keys.report_draft_back(report.id, lead)
+    if lead in report.lead_ids or outbox.find(session, workspace_id=report.workspace_id, key=back_key) is not None:
+        return f"This week's status report is already {report.status}: see your DM with pmbot."
+    if report.status != ReportStatus.DRAFTED:
+        who = user_mention(report.decided_by) if report.decided_by else "a lead"
+        return f"This week's status report was already {report.status} by {who} while you were away."
+    readers = " and ".join(user_mention(person) for person in report.lead_ids) or "your stand-in"
+    if away.is_away(session, workspace_id=report.workspace_id, user_id=lead, now=now, project=report.project):
+        return f"This week's draft went to {readers} while you are away: they may Send or Skip it for you."
+    text, blocks = render.draft(report, channel=status_reports.stakeholder_channel(report.project))
+    outgoing.post(session, workspace_id=report.workspace_id, key=back_key, channel=lead, text=text, blocks=blocks,
+                  now=now)  # fmt: skip
+    return f"Sent to your DM: this week's draft, which went to {readers} while you were away."
 
 
 def _clicked(
