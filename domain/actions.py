@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from domain import due_phrases, members, sequences
 from domain.errors import Conflict, InvalidInput, PermissionDenied
-from domain.sources import Source as Source  # where an item came from; named here too
+from domain.sources import Source
 from domain.text import USER_MENTION, escape, plain_from_slack, short_number, user_ids_in
 from domain.visibility import unseen
 from domain.withdrawals import require_may_withdraw

@@ -152,7 +152,7 @@ def require_visible(
 
 
 def _read_now(context: BoltContext, client: WebClient, channel_id: str) -> None:
-    members = _members(client, channel_id)
+    members = read_members(client, channel_id)
     if members is not None:
         channels.replace_roster(db(context), workspace_id=workspace(context).id, channel_id=channel_id,
                                 members=members, asked_at=now(context))  # fmt: skip
@@ -162,14 +162,14 @@ def read_roster(
     factory: sessionmaker[Session], client: WebClient, *, workspace_id: int, channel_id: str, at: datetime
 ) -> None:
     """Read a channel's whole member list from Slack and store it (no transaction is open during the calls)."""
-    members = _members(client, channel_id)
+    members = read_members(client, channel_id)
     if members is not None:
         with unit_of_work(factory) as session:
             channels.replace_roster(session, workspace_id=workspace_id, channel_id=channel_id, members=members,
                                     asked_at=at)  # fmt: skip
 
 
-def _members(client: WebClient, channel_id: str) -> list[str] | None:
+def read_members(client: WebClient, channel_id: str) -> list[str] | None:
     """Return a channel's members as Slack says; None when Slack could not answer now (rate limit, outage).
 
     A channel pmbot may not read counts as one nobody is known to be in.

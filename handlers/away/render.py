@@ -8,6 +8,7 @@ from typing import Any
 from domain.away import Absent, Kind, Returned
 from domain.text import date_token, escape, plural, user_mention
 from handlers.render.blocks import section
+from handlers.render.split import split_section_text
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -77,7 +78,7 @@ def summary(found: Returned) -> tuple[str, list[dict[str, Any]]]:
     if len(lines) == 1:
         lines.append("Nothing needed you. :sparkles:")
     body = "\n".join(lines)
-    return text, [section(chunk) for chunk in _chunks(body)]
+    return text, [section(chunk) for chunk in split_section_text(body, 2900)]
 
 
 def _note(note: Any) -> str:
@@ -89,13 +90,3 @@ def _note(note: Any) -> str:
 
 def _by(creator: str) -> str:
     return f" (from {user_mention(creator)})"
-
-
-def _chunks(text: str, size: int = 2900) -> list[str]:
-    lines, out, current = text.split("\n"), [], ""
-    for line in lines:
-        if current and len(current) + len(line) + 1 > size:
-            out.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line[:size]
-    return [*out, current] if current else out

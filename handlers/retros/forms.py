@@ -11,9 +11,9 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from domain import actions, calendar, members, retros
-from domain.actions import Source
 from domain.calendar import end_of_working_day
 from domain.errors import Conflict, InvalidInput, PermissionDenied
+from domain.sources import Source
 from domain.workspaces import working_hours
 from handlers.channels import require_visible
 from handlers.context import db, now, record_kind, refresh_home, workspace

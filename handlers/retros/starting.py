@@ -8,20 +8,18 @@ from datetime import datetime, timedelta
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain import members, retros
 from domain.calendar import local_day
 from domain.errors import InvalidInput
+from handlers.channels import read_members
 from handlers.context import after_answer, db, now
 from handlers.directory import cached_members, fetch_profiles
 from handlers.retros import notices
 from storage.db import unit_of_work
 from storage.models import Project
 from storage.models.retros import Retro
-
-PAGE = 200  # members a page: what Slack recommends for its paginated methods
 
 
 def begin(context: BoltContext, client: WebClient, proj: Project, user_id: str, title: str) -> Retro:
@@ -48,14 +46,11 @@ def begin(context: BoltContext, client: WebClient, proj: Project, user_id: str, 
 
 
 def _channel_members(client: WebClient, channel_id: str) -> list[str]:
-    """Everyone in the channel, page after page (Slack answers a big channel's members in parts)."""
-    found: list[str] = []
-    try:
-        for page in client.conversations_members(channel=channel_id, limit=PAGE):
-            found += [str(u) for u in page.get("members") or []]
-    except SlackApiError:
-        raise InvalidInput("I can't read who is in this channel.", hint="Invite me with `/invite @pmbot`.") from None
-    return found
+    """Everyone in the channel, as Slack says (page after page)."""
+    found = read_members(client, channel_id)
+    if not found:  # Slack could not answer, or pmbot is not in the channel
+        raise InvalidInput("I can't read who is in this channel.", hint="Invite me with `/invite @pmbot`.")
+    return [str(u) for u in found]
 
 
 def _fetch_people(
