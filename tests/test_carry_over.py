@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app import PmbotApp
 from bot.jobs import run_due
 from bot.settings import Settings
 from bot.slack_client import make_client
@@ -424,7 +425,7 @@ def test_a_blocker_said_again_is_asked_about_once_and_the_prompt_shows_blockers_
 
 
 def test_a_prompt_before_a_holiday_lists_what_is_due_after_it_and_long_lists_say_how_many_more(
-    slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], settings: Settings
+    slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], settings: Settings, app: PmbotApp
 ) -> None:
     """Monday 30 November is a holiday: Friday's prompt lists what is due by the end of Tuesday (not Wednesday's).
     Eleven items with long titles full of characters to escape fit one section, each title cut, with how many
@@ -445,6 +446,7 @@ def test_a_prompt_before_a_holiday_lists_what_is_due_after_it_and_long_lists_say
         _eventually(partial(_prompt_of, fake_slack, user, f" {day} Nov 2026"))
         _answer(slack, fake_slack, user, asked + timedelta(minutes=10), ["x", "y", f"blocker number {n}"])
     run_due(factory, client, now=datetime(2026, 11, 27, 4, 0, tzinfo=UTC))
+    assert app.delivery.drain(timeout=60)  # the prompt may wait behind the DM's eleven reminders, at Slack's pace
     friday = _eventually(partial(_prompt_of, fake_slack, user, "Fri 27 Nov 2026"))
     [due] = [b["text"]["text"] for b in friday["blocks"] if b.get("block_id") == "due-soon"]
     lines = due.split("\n")[1:]
