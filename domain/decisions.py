@@ -76,7 +76,7 @@ def create(
         workspace_id=project.workspace_id,
         project_id=project.id,
         number=number,
-        status=status,
+        status=DecisionStatus(status),
         creator_id=creator,
         statement=wording.statement,
         context=wording.context,

@@ -559,11 +559,13 @@ def facts_for(session: Session, milestones: Iterable[Milestone], *, now: datetim
     return facts
 
 
-def refresh(session: Session, milestones: Iterable[Milestone], *, now: datetime) -> list[tuple[Milestone, str]]:
+def refresh(
+    session: Session, milestones: Iterable[Milestone], *, now: datetime
+) -> list[tuple[Milestone, MilestoneStatus]]:
     """Bring each milestone's status up to date; return those whose status changed, with the status before."""
     milestones = list(milestones)
     facts = facts_for(session, milestones, now=now)
-    changed: list[tuple[Milestone, str]] = []
+    changed: list[tuple[Milestone, MilestoneStatus]] = []
     for milestone in milestones:
         status, why = assess(milestone, facts[milestone.id], now=now)
         if status != milestone.status or why != milestone.status_why:
@@ -665,10 +667,12 @@ def refresh_along(
         refresh(session, [m for m, _chain in step], now=now)
 
 
-def refresh_downstream(session: Session, milestones: Iterable[Milestone], *, now: datetime) -> dict[int, str]:
+def refresh_downstream(
+    session: Session, milestones: Iterable[Milestone], *, now: datetime
+) -> dict[int, MilestoneStatus]:
     """Bring these milestones' statuses up to date, then those waiting for any whose status changed, and so on
     (three queries and one more a step); return the status each changed one had before, by id."""
-    before: dict[int, str] = {}
+    before: dict[int, MilestoneStatus] = {}
     todo = list(milestones)
     for _ in range(CHAIN_LIMIT + 1):
         changed = refresh(session, todo, now=now)
@@ -683,10 +687,10 @@ def refresh_downstream(session: Session, milestones: Iterable[Milestone], *, now
     return before
 
 
-_TROUBLE: dict[str, int] = {MilestoneStatus.AT_RISK: 1, MilestoneStatus.LATE: 2}
+_TROUBLE: dict[MilestoneStatus, int] = {MilestoneStatus.AT_RISK: 1, MilestoneStatus.LATE: 2}
 
 
-def newly_troubled(milestones: Iterable[Milestone], before: dict[int, str]) -> list[Milestone]:
+def newly_troubled(milestones: Iterable[Milestone], before: dict[int, MilestoneStatus]) -> list[Milestone]:
     """The milestones that became at risk or late (or at risk to late), to tell their people (pure)."""
     return [m for m in milestones if m.id in before and _TROUBLE.get(m.status, 0) > _TROUBLE.get(before[m.id], 0)]
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from sandbox.standin import FakeSlack
-from storage.models import ActionItem, OutboxMessage
+from storage.models import ActionItem, OutboxMessage, SourceKind
 from storage.models.golive import GoLive
 from tests.actions_helpers import frozen
 from tests.conftest import PROJECT_CHANNEL
@@ -51,7 +51,7 @@ def _told(fake: FakeSlack, user: str, words: str) -> list[dict[str, Any]]:
     return found
 
 
-def _items(session: Session) -> list[tuple[str, str, str, str | None, int | None, str | None]]:
+def _items(session: Session) -> list[tuple[str, str, str, SourceKind | None, int | None, str | None]]:
     session.expire_all()
     found = [(i.ref, i.title, i.owner_id, i.source_kind, i.source_id, i.source_label)
              for i in session.scalars(select(ActionItem).order_by(ActionItem.id))]  # fmt: skip

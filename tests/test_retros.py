@@ -26,7 +26,7 @@ from handlers.retros import keys, render
 from sandbox.standin import FakeSlack
 from storage.models import Project
 from storage.models.delegation import AwayLog
-from storage.models.retros import Retro, RetroNote, RetroParticipant, RetroVote
+from storage.models.retros import Retro, RetroNote, RetroParticipant, RetroStatus, RetroVote
 from tests.actions_helpers import frozen, items
 from tests.conftest import PROJECT_CHANNEL
 from tests.slack_requests import Response, SlackSender
@@ -396,7 +396,7 @@ def test_a_long_board_goes_in_parts_that_each_vote_updates() -> None:
     notes = [RetroNote(id=n, retro_id=7, author_id="U0DEV1", kind=["went_well", "to_improve", "idea"][n % 3],
                        text=f"note {n}", created_at=START, position=n) for n in range(1, 61)]  # fmt: skip
     _, voting = render.board(retro, notes, {1: 2})
-    retro.status = "closed"
+    retro.status = RetroStatus.CLOSED
     _, closed = render.board(retro, notes, {1: 2})
     assert len(voting) == len(closed) and [50, len(voting) - 50] == [len(p) for p in fit(voting)]
     assert "`#1` note 1 · *2 votes*" in str(voting)

@@ -48,13 +48,13 @@ def _context(*parts: str) -> dict[str, Any]:
 def step_line(golive: GoLive, step: GoLiveStep) -> str:
     """`:white_circle: *#3* T-2h (date) Backups verified · @owner · if ...`, and its outcome once it has one."""
     line = (
-        f"{MARKS.get(StepStatus(step.status), '')} *#{step.position}* `{golives.offset_of(step)}` "
+        f"{MARKS.get(step.status, '')} *#{step.position}* `{golives.offset_of(step)}` "
         f"{when(golives.moment_of(golive, step))} {escaped(step.title, 200)} · {user_mention(step.owner_id)}"
     )
     if step.condition:
         line += f" · _if {escaped(step.condition, 300)}_"
     if step.status != StepStatus.PENDING and step.by and step.changed_at:
-        line += f" · {DONE_WORDS[StepStatus(step.status)]} by {user_mention(step.by)} {when(step.changed_at)}"
+        line += f" · {DONE_WORDS[step.status]} by {user_mention(step.by)} {when(step.changed_at)}"
     if step.note:
         line += f" · {escaped(step.note, 300)}"
     if step.action_ref:
@@ -115,7 +115,7 @@ def status_words(golive: GoLive) -> str:
         GoLiveStatus.LIVE: "live",
         GoLiveStatus.DONE: "ended",
         GoLiveStatus.ABORTED: "called off",
-    }.get(GoLiveStatus(golive.status), golive.status)
+    }.get(golive.status, golive.status)
 
 
 def details(golive: GoLive) -> tuple[str, list[dict[str, Any]]]:
@@ -299,10 +299,10 @@ def live(golive: GoLive) -> tuple[str, list[dict[str, Any]]]:
 def timeline(golive: GoLive, step: GoLiveStep) -> tuple[str, list[dict[str, Any]]]:
     """One step's change, as a reply in the live thread; a failed one offers to become an action item, then names
     the item it became."""
-    words = DONE_WORDS.get(StepStatus(step.status), step.status)
+    words = DONE_WORDS.get(step.status, step.status)
     by = f" by {user_mention(step.by)}" if step.by else ""
     at = f" {when(step.changed_at)}" if step.changed_at else ""
-    said = f"{MARKS.get(StepStatus(step.status), '')} #{step.position} {escaped(step.title, 200)}: *{words}*{by}{at}"
+    said = f"{MARKS.get(step.status, '')} #{step.position} {escaped(step.title, 200)}: *{words}*{by}{at}"
     if step.note:
         said += f"\n> {escaped(step.note, 500)}"
     blocks = [section(said)]
@@ -347,7 +347,7 @@ def minutes(golive: GoLive) -> tuple[str, list[dict[str, Any]]]:
             continue
         by = f" by {user_mention(step.by)}" if step.by else ""
         note = f": {escaped(step.note, 300)}" if step.note else ""
-        words = DONE_WORDS.get(StepStatus(step.status), step.status)
+        words = DONE_WORDS.get(step.status, step.status)
         became = f" {_became(step)}" if step.action_ref else ""
         lines.append(f"{when(step.changed_at)} #{step.position} {escaped(step.title, 200)} {words}{by}{note}{became}")
     pending = [s for s in golives.ordered(golive) if s.status == StepStatus.PENDING]

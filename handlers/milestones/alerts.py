@@ -144,7 +144,7 @@ def downstream(
 def status(milestone: Milestone) -> tuple[str, list[dict[str, Any]]]:
     """A milestone become at risk or late, told to its owner and leads: why, and its dates."""
     m = milestone
-    word = STATUS_WORDS.get(MilestoneStatus(m.status), m.status)
+    word = STATUS_WORDS.get(m.status, m.status)
     dates = f"Forecast {_date(m.forecast_at, m)} · baseline {_date(m.baseline_at, m)}"
     if m.forecast_at > m.baseline_at:
         dates += f" ({plural(slip_days(m), 'working day')} past it)"

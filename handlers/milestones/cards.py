@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from domain import milestones, outbox
 from handlers import outgoing
 from handlers.milestones import keys, notices, render
-from storage.models import Milestone
+from storage.models import Milestone, MilestoneStatus
 
 
 def post_card(session: Session, milestone: Milestone, *, now: datetime) -> None:
@@ -48,7 +48,7 @@ def refresh_card(session: Session, milestone: Milestone, *, now: datetime) -> No
     )
 
 
-def statuses(session: Session, milestone: Milestone) -> dict[int, tuple[str, str]]:
+def statuses(session: Session, milestone: Milestone) -> dict[int, tuple[MilestoneStatus, str]]:
     """The status and its reason of the milestone and of every milestone waiting for it, directly or not: taken
     before a change, so that `changed` refreshes the cards of those it moved and tells those it put in trouble."""
     stood = {milestone.id: (milestone.status, milestone.status_why)}
@@ -61,7 +61,7 @@ def changed(
     milestone: Milestone,
     *,
     now: datetime,
-    before: dict[int, tuple[str, str]] | None = None,
+    before: dict[int, tuple[MilestoneStatus, str]] | None = None,
     slipped: bool = False,
 ) -> None:
     """After a change to `milestone`: bring its status and those of the milestones waiting for it up to date
@@ -100,7 +100,7 @@ def told(session: Session, milestone: Milestone, /, *, now: datetime) -> None:
 def _tell_troubled(
     session: Session,
     found: list[Milestone],
-    before: dict[int, tuple[str, str]],
+    before: dict[int, tuple[MilestoneStatus, str]],
     *,
     now: datetime,
     skip: int | None = None,

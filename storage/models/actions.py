@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
 from storage.models.workspace import Project
+from storage.types import StrEnumType
 
 
 class ActionStatus(StrEnum):
@@ -50,7 +51,7 @@ class ActionItem(Base):
     owner_id: Mapped[str] = mapped_column(String(32))
     creator_id: Mapped[str] = mapped_column(String(32))
     due_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default=ActionStatus.OPEN)
+    status: Mapped[ActionStatus] = mapped_column(StrEnumType(ActionStatus), default=ActionStatus.OPEN)
     permalink: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
@@ -60,7 +61,7 @@ class ActionItem(Base):
     escalation_level: Mapped[int] = mapped_column(default=0)
     # Where it came from (a meeting, a stand-up blocker, a retro, a go-live): kind, that record's id, and its name
     # in words as it was then (a meeting's title), so that cards and `/action show` can say so without a join.
-    source_kind: Mapped[str | None] = mapped_column(String(16))
+    source_kind: Mapped[SourceKind | None] = mapped_column(StrEnumType(SourceKind))
     source_id: Mapped[int | None]
     source_label: Mapped[str | None] = mapped_column(Text)
     # Bumped on every change that the posted confirmation shows, so each update is its own outbox message.

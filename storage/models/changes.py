@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
 from storage.models.workspace import Project
+from storage.types import StrEnumType
 
 
 class ChangeStatus(StrEnum):
@@ -57,7 +58,7 @@ class ChangeRequest(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
-    category: Mapped[str] = mapped_column(String(16))
+    category: Mapped[ChangeCategory] = mapped_column(StrEnumType(ChangeCategory))
     description: Mapped[str] = mapped_column(Text, default="")
     justification: Mapped[str] = mapped_column(Text, default="")
     impact_days: Mapped[int] = mapped_column(default=0)  # calendar days the affected milestones' baselines move
@@ -65,7 +66,7 @@ class ChangeRequest(Base):
     milestone_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the milestones it affects
     # each affected milestone's baseline when it was raised or last answered: {"milestone id": ISO moment}
     baselines: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default=ChangeStatus.PENDING)
+    status: Mapped[ChangeStatus] = mapped_column(StrEnumType(ChangeStatus), default=ChangeStatus.PENDING)
     requester_id: Mapped[str] = mapped_column(String(32))
     approver_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)  # who may decide, fixed when routed
     needed_by: Mapped[datetime | None]
@@ -93,7 +94,7 @@ class ChangeEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     change_id: Mapped[int] = mapped_column(ForeignKey("change_request.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[ChangeEventKind] = mapped_column(StrEnumType(ChangeEventKind))
     actor_id: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime]
     note: Mapped[str] = mapped_column(Text, default="")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
 from storage.models.workspace import Project
+from storage.types import StrEnumType
 
 
 class DecisionStatus(StrEnum):
@@ -52,7 +53,7 @@ class Decision(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     number: Mapped[int]
-    status: Mapped[str] = mapped_column(String(16), default=DecisionStatus.APPROVED)
+    status: Mapped[DecisionStatus] = mapped_column(StrEnumType(DecisionStatus), default=DecisionStatus.APPROVED)
     statement: Mapped[str] = mapped_column(Text)
     context: Mapped[str] = mapped_column(Text, default="")
     options: Mapped[str] = mapped_column(Text, default="")
@@ -94,4 +95,4 @@ class DecisionRevision(Base):
     # Set when the author acted as the delegate of this person, who was away (an approval given on their behalf).
     for_user_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[DecisionStatus] = mapped_column(StrEnumType(DecisionStatus))

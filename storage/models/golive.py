@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
 from storage.models.workspace import Project
+from storage.types import StrEnumType
 
 
 class GoLiveStatus(StrEnum):
@@ -58,7 +59,7 @@ class GoLive(Base):
     zone: Mapped[str] = mapped_column(String(64))  # the zone T was typed in: day offsets keep its wall clock
     created_by: Mapped[str] = mapped_column(String(32))
     approver_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(16), default=GoLiveStatus.PLANNED)
+    status: Mapped[GoLiveStatus] = mapped_column(StrEnumType(GoLiveStatus), default=GoLiveStatus.PLANNED)
     revision: Mapped[int] = mapped_column(default=0)  # bumped at each change the live message must show
     next_position: Mapped[int] = mapped_column(default=1)  # the number the next step gets: never one used before
     decided_at: Mapped[datetime | None]
@@ -96,7 +97,7 @@ class GoLiveStep(Base):
     offset_minutes: Mapped[int] = mapped_column(default=0)  # then exact minutes
     owner_id: Mapped[str] = mapped_column(String(32))
     condition: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default=StepStatus.PENDING)
+    status: Mapped[StepStatus] = mapped_column(StrEnumType(StepStatus), default=StepStatus.PENDING)
     revision: Mapped[int] = mapped_column(default=0)  # bumped at each change of status
     by: Mapped[str | None] = mapped_column(String(32))
     changed_at: Mapped[datetime | None]
@@ -113,6 +114,6 @@ class GoLiveVote(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     golive_id: Mapped[int] = mapped_column(ForeignKey("golive.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(32))
-    vote: Mapped[str] = mapped_column(String(16))
+    vote: Mapped[Vote] = mapped_column(StrEnumType(Vote))
     comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime]

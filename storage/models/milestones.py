@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
 from storage.models.workspace import Project
+from storage.types import StrEnumType
 
 
 class MilestoneStatus(StrEnum):
@@ -57,7 +58,7 @@ class Milestone(Base):
     creator_id: Mapped[str] = mapped_column(String(32))
     baseline_at: Mapped[datetime]
     forecast_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default=MilestoneStatus.ON_TRACK)
+    status: Mapped[MilestoneStatus] = mapped_column(StrEnumType(MilestoneStatus), default=MilestoneStatus.ON_TRACK)
     status_why: Mapped[str] = mapped_column(Text, default="")  # the reason for at risk / late, as shown
     slips: Mapped[int] = mapped_column(default=0)  # how many times the forecast moved past the baseline
     created_at: Mapped[datetime]
@@ -80,7 +81,7 @@ class MilestoneEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     milestone_id: Mapped[int] = mapped_column(ForeignKey("milestone.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[MilestoneEventKind] = mapped_column(StrEnumType(MilestoneEventKind))
     actor_id: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime]
     baseline_at: Mapped[datetime]  # as it stood after the change

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
 from storage.models.workspace import Project
+from storage.types import StrEnumType
 
 
 class ReportStatus(StrEnum):
@@ -35,7 +36,7 @@ class StatusReport(Base):
     summary: Mapped[str] = mapped_column(String(200))  # the one line the message leads with
     text: Mapped[str] = mapped_column(Text)  # the body, as drafted and then as edited
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the snapshot it was drawn from: status...
-    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.DRAFTED)
+    status: Mapped[ReportStatus] = mapped_column(StrEnumType(ReportStatus), default=ReportStatus.DRAFTED)
     revision: Mapped[int] = mapped_column(default=1)  # bumped by each edit (the leads' DMs follow it)
     lead_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)  # who the draft went to
     edited_by: Mapped[str | None] = mapped_column(String(32))

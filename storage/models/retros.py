@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
 from storage.models.workspace import Project
+from storage.types import StrEnumType
 
 
 class RetroStatus(StrEnum):
@@ -47,7 +48,7 @@ class Retro(Base):
     started_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
     collect_until: Mapped[datetime]  # the reveal, when nobody reveals it earlier
-    status: Mapped[str] = mapped_column(String(16), default=RetroStatus.COLLECTING)
+    status: Mapped[RetroStatus] = mapped_column(StrEnumType(RetroStatus), default=RetroStatus.COLLECTING)
     votes_each: Mapped[int] = mapped_column(default=3)
     revealed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -89,7 +90,7 @@ class RetroNote(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     retro_id: Mapped[int] = mapped_column(ForeignKey("retro.id", ondelete="CASCADE"))
     author_id: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[NoteKind] = mapped_column(StrEnumType(NoteKind))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     # Its number on the board (#1, #2...): given at the reveal, by kind and in a random order within each (the order

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
 from storage.models.workspace import Project
+from storage.types import StrEnumType
 
 KINDS = ("risk", "issue", "assumption", "dependency")
 CATEGORIES = (
@@ -60,7 +61,7 @@ class Risk(Base):
     review_at: Mapped[datetime | None]
     target_at: Mapped[datetime | None]  # issues: when it must be resolved
     opportunity: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(16), default=RiskStatus.OPEN)
+    status: Mapped[RiskStatus] = mapped_column(StrEnumType(RiskStatus), default=RiskStatus.OPEN)
     close_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]

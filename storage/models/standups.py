@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
 from storage.models.workspace import Project
+from storage.types import StrEnumType
 
 DEFAULT_QUESTIONS = [
     "What did you do since your last update?",
@@ -103,7 +104,7 @@ class Blocker(Base):
     answer_id: Mapped[int | None] = mapped_column(ForeignKey("standup_answer.id", ondelete="SET NULL"))
     owner_id: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default=BlockerStatus.OPEN)
+    status: Mapped[BlockerStatus] = mapped_column(StrEnumType(BlockerStatus), default=BlockerStatus.OPEN)
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(32))
