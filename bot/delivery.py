@@ -141,12 +141,16 @@ class DeliveryLoop:
         return report
 
     def _next_sleep(self) -> float | None:
-        """Until the first conversation held back by its pace may send again (then a claim looks for its next
-        message); else until the next poll or wake."""
-        paced = self.sender.pacer.busy()
-        if not paced:
+        """Until the first conversation held back by its pace (kept in the database, with every other sender's
+        posts counted) may send again, then a claim looks for its next message; else until the next poll or wake."""
+        try:
+            waiting = self.sender.next_pause(now=self.clock())
+        except Exception:  # the database went away: look again at the next poll or wake
+            log.exception("could not read when the next paced message may go")
             return self.poll
-        pause = min(paced.values()) + PACE_MARGIN
+        if waiting is None:
+            return self.poll
+        pause = waiting + PACE_MARGIN
         return pause if self.poll is None else min(pause, self.poll)
 
     def _tell(self, refused: Iterable[Refusal]) -> None:

@@ -80,7 +80,6 @@ RECORD_EVERY = 10  # a lane records its outcomes after this many messages
 # thread.
 REFERENCES = (("ts_of", "ts"), ("thread_ts_of", "thread_ts"))
 IN_THIS_BATCH = "reference_in_this_batch"
-MAX_PACED_IN_CLAIM = 5000  # conversations over their pace left out of a claim by name (bound parameters are finite)
 
 
 @dataclass
@@ -104,11 +103,6 @@ class DeliveryReport:
         self.refused += other.refused
 
 
-# Slack's special limit of about one message a second per conversation is chat.postMessage's; updates, reactions
-# and the rest have per-minute tiers that a single team does not reach.
-PACED_METHODS = outbox.PACED_METHODS
-
-
 def real_seconds() -> float:
     """A monotonic clock of the machine itself: pacing is about the real rate of calls to Slack, so it must not
     follow a simulated or frozen clock (freezegun patches time.monotonic, not clock_gettime)."""
@@ -117,49 +111,12 @@ def real_seconds() -> float:
     return time.monotonic()  # pragma: no cover  (Windows)
 
 
-class Pacer:
-    """At most about one message a second per conversation, after a short burst, as Slack asks of chat.postMessage.
-
-    A token bucket per conversation and sender.
-    """
-
-    def __init__(self, *, per_second: float = 0.9, burst: int = 3) -> None:  # a margin under 1/s for jitter
-        self.per_second, self.burst = per_second, float(burst)
-        self._buckets: dict[str, tuple[float, float]] = {}  # conversation -> (tokens, when counted)
-        self._short: set[str] = set()  # conversations that may be out of tokens
-        self._lock = threading.Lock()
-
-    def _tokens(self, channel: str, now: float) -> float:
-        tokens, last = self._buckets.get(channel, (self.burst, now))
-        return min(self.burst, tokens + (now - last) * self.per_second)
-
-    def _pause(self, channel: str, now: float) -> float:
-        tokens = self._tokens(channel, now)
-        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.per_second
-
-    def wait(self, channel: str) -> float:
-        """Seconds before the next message to `channel` may go (0: now)."""
-        with self._lock:
-            return self._pause(channel, real_seconds())
-
-    def busy(self) -> dict[str, float]:
-        """The conversations that must wait before their next message, and how many seconds."""
-        with self._lock:
-            now = real_seconds()
-            pauses = {channel: self._pause(channel, now) for channel in self._short}
-            self._short = {channel for channel, pause in pauses.items() if pause > 0}
-            return {channel: pauses[channel] for channel in self._short}
-
-    def take(self, channel: str) -> None:
-        """Count a message to `channel`."""
-        with self._lock:
-            now = real_seconds()
-            tokens = self._tokens(channel, now) - 1.0
-            self._buckets[channel] = (tokens, now)
-            if tokens < 1.0:
-                self._short.add(channel)
-            if len(self._buckets) > 100_000:  # forget conversations that are full again
-                self._buckets = {k: v for k, v in self._buckets.items() if self._tokens(k, now) < self.burst}
+def wall_seconds() -> float:
+    """The machine's wall clock in epoch seconds, never frozen nor simulated: Slack's pace is kept in the database
+    in it, so that senders on several machines (with synchronised clocks) share it."""
+    if hasattr(time, "clock_gettime"):
+        return time.clock_gettime(time.CLOCK_REALTIME)
+    return time.time()  # pragma: no cover  (Windows)
 
 
 ClientFor = Callable[[int], WebClient | None]  # the client that speaks for a workspace; None: no token (uninstalled)
@@ -181,7 +138,8 @@ class Sender:
 
     `client` is one client for every workspace, or a function giving each workspace's own. Each batch is
     claimed in one statement, sent with up to `threads` calls in flight (one per conversation at most), and
-    recorded in one statement per outcome.
+    recorded in one statement per outcome. Slack's `pace` is kept in the database, so it holds across every
+    sender (all must use the same one).
     """
 
     def __init__(
@@ -192,13 +150,13 @@ class Sender:
         clock: Callable[[], datetime] = utcnow,
         batch: int = BATCH,
         threads: int = THREADS,
-        pacer: Pacer | None = None,
+        pace: outbox.Pace = outbox.POSTING,
     ) -> None:
         self.factory = factory
         self.client_for: ClientFor = (lambda _workspace_id: client) if isinstance(client, WebClient) else client
         self.clock = clock
         self.batch, self.threads = batch, threads
-        self.pacer = pacer or Pacer()  # shared by everything this sender delivers (the app keeps one for all requests)
+        self.pace = pace
 
     def deliver_due(
         self,
@@ -225,10 +183,9 @@ class Sender:
 
         with ThreadPoolExecutor(max(1, self.threads - 1), thread_name_prefix="pmbot-send") as pool:
             while not over():
-                paced = self.pacer.busy()
-                if self._deliver_batch(pool, now=now, keys=keys, paced=paced, over=over, report=report):
+                if self._deliver_batch(pool, now=now, keys=keys, over=over, report=report):
                     continue
-                pause = self._pause(now=now, keys=keys, paced=paced) if wait else None
+                pause = self._pause(now=now, keys=keys) if wait else None
                 if pause is None or (deadline is not None and real_seconds() + pause > deadline):
                     break
                 if stop.wait(pause):
@@ -236,17 +193,16 @@ class Sender:
         return report
 
     def next_pause(self, *, now: datetime) -> float | None:
-        """Seconds until the first conversation with a due post held back only by its pace may have it; None when
-        no due post waits for its pace."""
-        return self._pause(now=now, keys=(), paced=self.pacer.busy())
+        """Seconds until the first conversation (or method Slack paused) holding back a due message may have it;
+        None when no due message waits for a pace."""
+        return self._pause(now=now, keys=())
 
-    def _pause(self, *, now: datetime, keys: Sequence[tuple[int, str]], paced: dict[str, float]) -> float | None:
-        """Seconds until the first conversation with a post waiting only for its pace may have it; None: none waits."""
-        if not paced:
-            return None
+    def _pause(self, *, now: datetime, keys: Sequence[tuple[int, str]]) -> float | None:
         with unit_of_work(self.factory) as session:
-            waiting = outbox.waiting_in(session, now=now, clock=self.clock(), channels=list(paced), keys=keys)
-        return min((paced[channel] for channel in waiting), default=None)
+            release = outbox.next_release(
+                session, now=now, clock=self.clock(), wall=wall_seconds(), keys=keys, pace=self.pace
+            )
+        return None if release is None else max(0.0, release - wall_seconds())
 
     def _deliver_batch(
         self,
@@ -254,16 +210,21 @@ class Sender:
         *,
         now: datetime,
         keys: Sequence[tuple[int, str]],
-        paced: dict[str, float],
         over: Callable[[], bool],
         report: DeliveryReport,
     ) -> bool:
         """Claim, send and record one batch; return whether it got anywhere (a message sent, failed or given up)."""
         token = uuid.uuid4().hex  # one per claim: only this sender's attempt may complete or fail these messages
-        leave_out = sorted(paced, key=paced.__getitem__, reverse=True)[:MAX_PACED_IN_CLAIM]
         with unit_of_work(self.factory) as session:
             claimed = outbox.claim_due(
-                session, now=now, clock=self.clock(), token=token, limit=self.batch, keys=keys, paced=leave_out
+                session,
+                now=now,
+                clock=self.clock(),
+                wall=wall_seconds(),
+                token=token,
+                limit=self.batch,
+                keys=keys,
+                pace=self.pace,
             )
             payloads = self._resolve(session, claimed)
         if not claimed:
@@ -314,12 +275,9 @@ class Sender:
             return Outcome(message)
         if isinstance(payload, str):  # a reference that is missing, or not sent yet
             return Outcome(message, failure=outbox.Failure(message, payload, payload == "reference_missing"))
-        paced = message.method in PACED_METHODS
-        if over() or (paced and self.pacer.wait(message.channel) > 0):  # stopped, or over its pace after all
+        if over():
             return Outcome(message)
         try:
-            if paced:
-                self.pacer.take(message.channel)
             response = client.api_call(message.method, json=payload)
         except SlackApiError as err:
             return self._refused(message, err)
@@ -328,7 +286,7 @@ class Sender:
         data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
         posted_in = str(data.get("channel") or payload.get("channel") or "") or None
         ts = str(data.get("ts") or data.get("message_ts") or "") or None
-        return Outcome(message, delivered=outbox.Delivered(message.id, posted_in, ts))
+        return Outcome(message, delivered=outbox.Delivered(message, posted_in, ts, at=wall_seconds()))
 
     @staticmethod
     def _refused(message: outbox.Claimed, err: SlackApiError) -> Outcome:
@@ -339,7 +297,7 @@ class Sender:
             headers = {k.lower(): v for k, v in (err.response.headers or {}).items()}
             retry_after = float(headers.get("retry-after", 30))
         permanent = status < 500 and status != 429 and code in PERMANENT_ERRORS
-        failure = outbox.Failure(message, f"{status} {code}".strip(), permanent, retry_after)
+        failure = outbox.Failure(message, f"{status} {code}".strip(), permanent, retry_after, at=wall_seconds())
         return Outcome(message, failure=failure, code=code or str(status), from_slack=True)
 
     def _record(self, token: str, *, now: datetime, outcomes: Sequence[Outcome]) -> None:
@@ -351,7 +309,15 @@ class Sender:
         for pause in (*MARK_SENT_RETRIES, None) if delivered else (None,):
             try:
                 with unit_of_work(self.factory) as session:
-                    outbox.record(session, token=token, now=now, delivered=delivered, failed=failed, untried=untried)
+                    outbox.record(
+                        session,
+                        token=token,
+                        now=now,
+                        delivered=delivered,
+                        failed=failed,
+                        untried=untried,
+                        pace=self.pace,
+                    )
                 return
             except DBAPIError:
                 if pause is None:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import String, cast, delete, select, update
 from sqlalchemy.orm import Session
 
-from domain import away, retros
+from domain import away, outbox, retros
 from domain import golive as golives
 from domain.changes import OPEN as OPEN_CHANGES
 from domain.changes import SETTING as APPROVERS
@@ -83,6 +83,7 @@ def forget(session: Session, *, workspace_id: int, user_id: str, successor: str)
     run("kept forms", delete(FormDraft).where(FormDraft.workspace_id == workspace_id, FormDraft.user_id == user_id))
     run("direct messages", delete(OutboxMessage).where(OutboxMessage.workspace_id == workspace_id,
                                                        OutboxMessage.channel == user_id))  # fmt: skip
+    outbox.forget_pace(session, workspace_id=workspace_id, channel=user_id)  # a DM's pace is named by the person
     done["delegation and time away notes"] += away.forget(session, workspace_id=workspace_id, user_id=user_id)
     done["retro votes and notes"] += retros.forget(session, workspace_id=workspace_id, user_id=user_id)
     done["go-lives"] += golives.forget(session, workspace_id=workspace_id, user_id=user_id, successor=successor)

@@ -4,19 +4,38 @@ A message is queued in the same transaction as the state that caused it, under a
 (what, to whom, which occurrence), so a re-run queues nothing new and a crash loses nothing.
 Senders claim messages in batches, under a lease and a token, before calling Slack, so two senders never send
 one twice; only the first unsent message of a conversation can be claimed, so each keeps its order.
+Slack's pace is kept here too (`SlackPace`), so that it holds however many senders in however many processes
+share the outbox: a message is claimed only once its conversation's pace allows it, and recording it as sent
+moves that pace on in the same transaction.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, func, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    ScalarSelect,
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, SlackPace
 from storage.queries import insert_once
 from storage.types import UTCDateTime
 
@@ -63,6 +82,23 @@ PACED_METHODS = frozenset({"chat.postMessage"})
 
 
 @dataclass(frozen=True)
+class Pace:
+    """A GCRA (a token bucket kept as one number): a call every `interval` seconds, after a burst of `burst`."""
+
+    interval: float
+    burst: int
+
+    @property
+    def tolerance(self) -> float:
+        """How far ahead of the wall clock a scope's theoretical arrival time may run and still let a call go."""
+        return (self.burst - 1) * self.interval
+
+
+# About one post a second per conversation after a burst of three, as Slack asks; 0.9/s leaves a margin for jitter.
+POSTING = Pace(interval=1 / 0.9, burst=3)
+
+
+@dataclass(frozen=True)
 class Claimed:
     """A message leased to one sender: what to send, and what a failure needs to reschedule it."""
 
@@ -81,9 +117,14 @@ class Claimed:
 class Delivered:
     """A claimed message Slack took: where it was posted and its ts, which updates and replies refer to."""
 
-    id: int
+    message: Claimed
     channel: str | None
     ts: str | None
+    at: float  # wall-clock epoch seconds when Slack took it: its conversation's pace counts from here
+
+    @property
+    def id(self) -> int:
+        return self.message.id
 
 
 @dataclass(frozen=True)
@@ -93,7 +134,8 @@ class Failure:
     message: Claimed
     error: str
     permanent: bool
-    retry_after: float | None = None
+    retry_after: float | None = None  # Slack's Retry-After (a 429): every sender holds back as long
+    at: float | None = None  # wall-clock epoch seconds when Slack refused it
 
 
 def _heads(now: datetime, clock: datetime, keys: Sequence[tuple[int, str]]) -> Select[Any]:
@@ -134,6 +176,39 @@ def _unleased(clock: datetime) -> ColumnElement[bool]:
     return or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < clock)
 
 
+def _tat(prefix: str, name: InstrumentedAttribute[str]) -> ScalarSelect[float]:
+    """The theoretical arrival time of a candidate's conversation ("c:") or method ("m:"): one primary-key probe.
+
+    A correlated scalar subquery rather than NOT EXISTS, for the reason `_heads` gives.
+    """
+    scope = literal(prefix, String) + name
+    return (
+        select(SlackPace.tat)
+        .where(SlackPace.workspace_id == OutboxMessage.workspace_id, SlackPace.scope == scope)
+        .correlate(OutboxMessage)
+        .scalar_subquery()
+    )
+
+
+def _conversation_tat() -> ScalarSelect[float]:
+    return _tat("c:", OutboxMessage.channel)
+
+
+def _method_tat() -> ScalarSelect[float]:
+    return _tat("m:", OutboxMessage.method)
+
+
+def _within_pace(wall: float, pace: Pace) -> list[ColumnElement[bool]]:
+    """A post whose conversation's pace allows it at `wall`, and a call to a method that Slack has not paused."""
+    return [
+        or_(
+            OutboxMessage.method.not_in(PACED_METHODS),
+            func.coalesce(_conversation_tat(), 0.0) <= wall + pace.tolerance,
+        ),
+        func.coalesce(_method_tat(), 0.0) <= wall,
+    ]
+
+
 def claim_due(
     session: Session,
     *,
@@ -141,27 +216,31 @@ def claim_due(
     clock: datetime,
     token: str,
     limit: int = 100,
+    wall: float,
     keys: Sequence[tuple[int, str]] = (),
-    paced: Collection[str] = (),
+    pace: Pace = POSTING,
 ) -> list[Claimed]:
     """Lease up to `limit` due messages to the sender holding `token`, oldest first, at most one per conversation.
 
     One UPDATE ... RETURNING. Only the first unsent message of a conversation is claimed, and a claimed one
     holds up the rest of its conversation until it is recorded, so two senders never send one message twice
     nor a conversation's messages out of order. `now` is the instant the work runs for; `clock` the real
-    time, which leases are measured against. With `keys`, only those messages; posts to the `paced`
-    conversations (over Slack's posting limit) are left for later.
+    time, which leases are measured against; `wall` the wall clock in epoch seconds, which Slack's pace is
+    kept in. Posts to a conversation over its `pace`, and calls to a method Slack paused, are left for
+    later: since the previous post of a conversation is recorded (and its pace moved on) before the next
+    can be claimed, this check holds for every sender at once. With `keys`, only those messages.
     """
-    heads = _heads(now, clock, keys)
-    if paced:
-        heads = heads.where(or_(OutboxMessage.channel.not_in(list(paced)), OutboxMessage.method.not_in(PACED_METHODS)))
+    heads = _heads(now, clock, keys).where(*_within_pace(wall, pace))
     # SKIP LOCKED (PostgreSQL): a message another sender is claiming this instant is left to it, not waited for.
     heads = heads.order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
+    # Materialised once: as a plain IN subquery PostgreSQL may, with stale statistics, run it again for every unsent
+    # row (a nested-loop semi join), which is quadratic and, each run locking afresh, leases more than `limit`.
+    chosen = heads.cte("heads").prefix_with("MATERIALIZED")
     stmt = (
         update(OutboxMessage)
         # Checked again on the row itself: on PostgreSQL a concurrent claim committed after this statement's
         # snapshot fails these, so the row is skipped rather than leased twice.
-        .where(OutboxMessage.id.in_(heads.scalar_subquery()), OutboxMessage.sent_at.is_(None), _unleased(clock))
+        .where(OutboxMessage.id.in_(select(chosen.c.id)), OutboxMessage.sent_at.is_(None), _unleased(clock))
         .values(claim_token=token, claimed_until=clock + LEASE, attempts=OutboxMessage.attempts + 1)
         .returning(
             OutboxMessage.id,
@@ -180,16 +259,41 @@ def claim_due(
     return sorted(claimed, key=lambda message: message.id)  # RETURNING promises no order
 
 
-def waiting_in(
-    session: Session, *, now: datetime, clock: datetime, channels: Collection[str], keys: Sequence[tuple[int, str]] = ()
-) -> set[str]:
-    """Which of these conversations have a post that may go as soon as their pace allows."""
-    if not channels:
-        return set()
-    ids = _heads(now, clock, keys).where(
-        OutboxMessage.channel.in_(list(channels)), OutboxMessage.method.in_(PACED_METHODS)
+def next_release(
+    session: Session,
+    *,
+    now: datetime,
+    clock: datetime,
+    wall: float,
+    keys: Sequence[tuple[int, str]] = (),
+    pace: Pace = POSTING,
+) -> float | None:
+    """The wall time at which the first due message held back by a pace (its conversation's, or its method's
+    pause) may go; None when no due message waits for a pace.
+
+    Read from the paces still ahead of `wall` (few, and found by an index), each asking whether its
+    conversation or method has a due first message: the cost follows the conversations held back, not the
+    backlog. A message held by both may be answered with the earlier of the two; a look then finds the other.
+    """
+    held = aliased(SlackPace)
+    heads = _heads(now, clock, keys).where(OutboxMessage.workspace_id == held.workspace_id)
+    conversation = (
+        select(func.min(held.tat - pace.tolerance))
+        .where(held.tat > wall + pace.tolerance, held.scope.startswith("c:"))
+        .where(
+            heads.where(
+                OutboxMessage.channel == func.substr(held.scope, 3), OutboxMessage.method.in_(PACED_METHODS)
+            ).exists()
+        )
     )
-    return set(session.scalars(select(OutboxMessage.channel).where(OutboxMessage.id.in_(ids.scalar_subquery()))))
+    method = (
+        select(func.min(held.tat))
+        .where(held.tat > wall, held.scope.startswith("m:"))
+        .where(heads.where(literal("m:", String) + OutboxMessage.method == held.scope).exists())
+    )
+    found = session.execute(select(conversation.scalar_subquery(), method.scalar_subquery())).one()
+    releases = [float(release) for release in found if release is not None]
+    return min(releases, default=None)
 
 
 def references(session: Session, refs: Collection[tuple[int, str]]) -> dict[tuple[int, str], OutboxMessage]:
@@ -211,8 +315,10 @@ def record(
     delivered: Sequence[Delivered] = (),
     failed: Sequence[Failure] = (),
     untried: Sequence[int] = (),
+    pace: Pace = POSTING,
 ) -> None:
-    """Record what became of a claim's messages: one statement each for the delivered, the failed, the untried.
+    """Record what became of a claim's messages: one statement each for the delivered, the failed, the untried,
+    and one for Slack's pace (the posts delivered, the 429s' Retry-After).
 
     Every row is changed only while it is still leased under `token`, so a sender whose lease has passed
     to another cannot touch it. A failed message is retried after Retry-After or a growing backoff, or given
@@ -233,6 +339,9 @@ def record(
             ),
             [{"m_id": d.id, "m_channel": d.channel, "m_ts": d.ts} for d in delivered],
         )
+    moves = _pace_moves(delivered, failed, pace)
+    if moves:
+        _move_pace(session, moves)
     if failed:
         session.execute(
             update(table)
@@ -252,6 +361,61 @@ def record(
             .where(table.c.id.in_(untried), mine)
             .values(claimed_until=None, claim_token=None, attempts=table.c.attempts - 1)
         )
+
+
+Move = tuple[float, float]  # a scope's tat becomes max(tat + add, floor); a new scope's is the floor
+
+
+def _pace_moves(delivered: Sequence[Delivered], failed: Sequence[Failure], pace: Pace) -> dict[tuple[int, str], Move]:
+    """How each (workspace, scope)'s theoretical arrival time moves: a post Slack took at s, max(tat, s) + interval;
+    a 429 with Retry-After r seen at w holds the conversation (or, for another method, the method) until w + r."""
+    moves: dict[tuple[int, str], Move] = {}
+
+    def move(key: tuple[int, str], add: float, floor: float) -> None:
+        before_add, before_floor = moves.get(key, (0.0, -math.inf))
+        moves[key] = (before_add + add, max(before_floor + add, floor))  # one move after the other
+
+    for sent in delivered:
+        message = sent.message
+        if message.method in PACED_METHODS:
+            move((message.workspace_id, "c:" + message.channel), pace.interval, sent.at + pace.interval)
+    for failure in failed:
+        message = failure.message
+        if failure.retry_after is None or failure.at is None:
+            continue
+        until = failure.at + failure.retry_after
+        if message.method in PACED_METHODS:
+            move((message.workspace_id, "c:" + message.channel), 0.0, until + pace.tolerance)
+        else:
+            move((message.workspace_id, "m:" + message.method), 0.0, until)
+    return moves
+
+
+def _move_pace(session: Session, moves: dict[tuple[int, str], Move]) -> None:
+    """Upsert every scope's move in one executemany (ON CONFLICT DO UPDATE on both engines)."""
+    table = cast(Table, SlackPace.__table__)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
+    stmt = insert(table).values(
+        workspace_id=bindparam("p_workspace"), scope=bindparam("p_scope"), tat=bindparam("p_floor", type_=Float())
+    )
+    greatest = func.greatest if postgres else func.max  # SQLite's max() of several arguments is the greater
+    moved = greatest(table.c.tat + bindparam("p_add", type_=Float()), stmt.excluded.tat)
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=[table.c.workspace_id, table.c.scope], set_={"tat": moved}),
+        [
+            {"p_workspace": workspace_id, "p_scope": scope, "p_floor": floor, "p_add": add}
+            for (workspace_id, scope), (add, floor) in sorted(moves.items())  # one lock order for every sender
+        ],
+    )
+
+
+def forget_pace(session: Session, *, workspace_id: int, channel: str) -> int:
+    """Drop what is kept of a conversation's pace (a direct message's is named by the person's id); return how many."""
+    result = session.execute(
+        delete(SlackPace).where(SlackPace.workspace_id == workspace_id, SlackPace.scope == "c:" + channel)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _failed_values(failure: Failure, now: datetime) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import scheduler
 from bot.delivery import DeliveryLoop
-from bot.notifier import Pacer, Sender
+from bot.notifier import Sender
 from bot.settings import Settings
 from bot.slack_client import make_client
 from sandbox.standin import FakeSlack
@@ -21,7 +21,7 @@ from tests.test_outbox import _post, _queue
 
 @pytest.fixture
 def loop(factory: sessionmaker[Session], settings: Settings) -> Iterator[DeliveryLoop]:
-    running = DeliveryLoop(Sender(factory, make_client(settings, patient=False), pacer=Pacer(per_second=0.9, burst=3)))
+    running = DeliveryLoop(Sender(factory, make_client(settings, patient=False)))
     yield running
     running.stop()
 

@@ -20,6 +20,7 @@ from storage.db import unit_of_work
 from storage.models import OutboxMessage
 
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+WALL = NOW.timestamp()  # the wall clock Slack's pace is kept in, where a test needs no real one
 
 
 def _queue(factory: sessionmaker[Session], *messages: Outgoing) -> int:
@@ -82,13 +83,14 @@ def test_rate_limit_keeps_the_message_and_order(
     """After Slack answers 429 past the client's patience, the message waits Retry-After; later ones to the
     same conversation wait behind it, and everything goes out once, in order."""
     _queue(factory, _post("first"), _post("second"), _post("elsewhere", "C0OTHER"))
-    fake_slack.fail_next("chat.postMessage", status=429, retry_after=30, times=1)
+    fake_slack.fail_next("chat.postMessage", status=429, retry_after=2, times=1)
     # One thread: "first" is surely the call Slack refuses (with more, "elsewhere" may come first).
     sender = Sender(factory, make_client(settings, patient=False), threads=1)
     report = sender.deliver_due(now=NOW)
     assert (1, 1) == (report.sent, report.failed)  # "elsewhere" went; "first" failed; "second" waited
-    assert 0 == sender.deliver_due(now=NOW + timedelta(seconds=10)).sent  # Retry-After not yet over
-    assert 2 == sender.deliver_due(now=NOW + timedelta(seconds=31)).sent
+    assert 0 == sender.deliver_due(now=NOW + timedelta(seconds=1)).sent  # Retry-After not yet over
+    # Due again, and sent once the two real seconds of its conversation's pause have passed too.
+    assert 2 == sender.deliver_due(now=NOW + timedelta(seconds=3)).sent
     delivered = [c.args["text"] for c in fake_slack.calls_to("chat.postMessage") if c.status == 200]
     assert ["elsewhere", "first", "second"] == delivered
 
@@ -124,7 +126,7 @@ def test_a_crashed_sender_lease_expires_and_the_message_goes_once(
     """A message claimed by a sender that died is sent by another once the lease has run out, and only once."""
     _queue(factory, _post("orphan"))
     with unit_of_work(factory) as session:
-        assert 1 == len(outbox.claim_due(session, now=NOW, clock=NOW, token="dead-sender"))
+        assert 1 == len(outbox.claim_due(session, now=NOW, clock=NOW, wall=WALL, token="dead-sender"))
     client = make_client(settings)
     during = Sender(factory, client, clock=lambda: NOW + timedelta(seconds=30))
     after = Sender(factory, client, clock=lambda: NOW + outbox.LEASE + timedelta(seconds=1))
@@ -138,13 +140,13 @@ def test_a_late_sender_cannot_undo_anothers_claim(factory: sessionmaker[Session]
     """Once a lease has passed to a second sender, nothing the first sender records changes the message."""
     _queue(factory, _post("contested"))
     with unit_of_work(factory) as session:
-        [first] = outbox.claim_due(session, now=NOW, clock=NOW, token="first")
+        [first] = outbox.claim_due(session, now=NOW, clock=NOW, wall=WALL, token="first")
     with unit_of_work(factory) as session:
         later = NOW + outbox.LEASE + timedelta(seconds=1)
-        assert [first.id] == [m.id for m in outbox.claim_due(session, now=NOW, clock=later, token="second")]
+        assert [first.id] == [m.id for m in outbox.claim_due(session, now=NOW, clock=later, wall=WALL, token="second")]
     with unit_of_work(factory) as session:
         outbox.record(session, token="first", now=NOW, failed=[outbox.Failure(first, "late", permanent=True)])
-        outbox.record(session, token="first", now=NOW, delivered=[outbox.Delivered(first.id, "C0PROJ", "1.0")])
+        outbox.record(session, token="first", now=NOW, delivered=[outbox.Delivered(first, "C0PROJ", "1.0", at=WALL)])
     with factory() as session:
         message = session.get(OutboxMessage, first.id)
         assert message is not None

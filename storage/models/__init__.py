@@ -19,7 +19,7 @@ from storage.models.milestones import (
     MilestoneLink,
     MilestoneStatus,
 )
-from storage.models.outbox import OutboxMessage
+from storage.models.outbox import OutboxMessage, SlackPace
 from storage.models.reports import ReportStatus, StatusReport
 from storage.models.risks import Risk, RiskEvent, RiskStatus
 from storage.models.standups import Away, Blocker, BlockerStatus, Holiday, Standup, StandupAnswer
@@ -71,6 +71,7 @@ __all__ = [
     "Risk",
     "RiskEvent",
     "RiskStatus",
+    "SlackPace",
     "SourceKind",
     "Standup",
     "StandupAnswer",

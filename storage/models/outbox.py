@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -37,6 +37,19 @@ class OutboxMessage(Base):
     result_channel: Mapped[str | None] = mapped_column(String(64))
     result_ts: Mapped[str | None] = mapped_column(String(32))
     gave_up: Mapped[bool] = mapped_column(default=False)
+
+
+class SlackPace(Base):
+    """Slack's pace for one conversation ("c:<channel>") or Web API method ("m:<method>") of a workspace, shared by
+    every sender in every process: a GCRA's theoretical arrival time, in wall-clock epoch seconds."""
+
+    __tablename__ = "slack_pace"
+    # The paces still ahead of the wall clock, which a sender waiting for the next one reads.
+    __table_args__ = (Index("ix_slack_pace_tat", "tat"),)
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float)
 
 
 # The messages still to send, oldest first and per conversation in order: what the sender's claim reads to find the
