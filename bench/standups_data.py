@@ -92,15 +92,15 @@ def teams(count: int, participants: int, zones: int) -> list[Team]:
     return out
 
 
-def populate(factory: sessionmaker[Session], groups: list[Team]) -> int:
+def populate(factory: sessionmaker[Session], groups: list[Team], *, team_id: str = FakeSlack.team_id) -> int:
     """Insert the workspace, one project and stand-up per team, and every participant as a member; return its id."""
     with unit_of_work(factory) as session:
-        workspace = Workspace(team_id=FakeSlack.team_id, name="bench", created_at=CREATED_AT)
+        workspace = Workspace(team_id=team_id, name="bench", created_at=CREATED_AT)
         session.add(workspace)
         session.flush()
         wid = workspace.id
         session.execute(insert(Project), [_project(wid, t) for t in groups])
-        ids = dict(session.execute(select(Project.channel_id, Project.id)).tuples().all())
+        ids = dict(session.execute(select(Project.channel_id, Project.id).where(Project.workspace_id == wid)).all())
         session.execute(insert(Standup), [_standup(wid, ids[t.channel], t) for t in groups])
         rows = [_member(wid, user, zone) for t in groups for user, zone in t.people]
         for start in range(0, len(rows), 2000):

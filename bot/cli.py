@@ -1,4 +1,5 @@
-"""The `pmbot` command: sandbox, serve, socket, scheduler, run-due, migrate, manifest, new-key, rotate-key."""
+"""The `pmbot` command: sandbox, serve, socket, scheduler, worker, status, run-due, migrate, manifest, new-key,
+rotate-key."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ REQUIRES = {
     "serve": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
     "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),
     "scheduler": ("SLACK_BOT_TOKEN",),
+    "worker": ("SLACK_BOT_TOKEN",),
     "run-due": ("SLACK_BOT_TOKEN",),
 }
 
@@ -65,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="serve the app over HTTP (POST /slack/events, GET /healthz) on $HOST:$PORT")
     sub.add_parser("socket", help="run the app over Socket Mode (needs SLACK_APP_TOKEN)")
     sub.add_parser("scheduler", help="run the scheduler process that does all timed work")
+    worker = sub.add_parser(
+        "worker", help="run a worker that shares the timed work and the sending with other workers (PostgreSQL)"
+    )
+    worker.add_argument("--concurrency", type=_positive, default=4, metavar="N", help="jobs run at once (default 4)")
+    worker.add_argument(
+        "--health-port", type=_positive, default=None, metavar="PORT", help="serve GET /healthz on this port"
+    )
+    sub.add_parser("status", help="print how much work waits: messages due, the oldest, jobs and workers")
     due = sub.add_parser("run-due", help="run the scheduled work due at an instant, once, and exit")
     due.add_argument(
         "--now",
@@ -80,6 +90,16 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--url", default="https://pmbot.example.com", help="the public base URL of `pmbot serve`")
     manifest.add_argument("--socket", action="store_true", help="a manifest for Socket Mode (no request URLs)")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {text!r}")
+    return value
 
 
 def _instant(text: str) -> datetime:
@@ -174,6 +194,52 @@ def cmd_scheduler(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+WORKER_NEEDS_POSTGRESQL = (
+    "pmbot worker shares the timed work and the sending among many processes through PostgreSQL, and DATABASE_URL "
+    "is SQLite here.\n"
+    "With SQLite there is nothing to start: `pmbot serve` (or `pmbot sandbox`) and `pmbot scheduler` do the same "
+    "work in-process. To scale out, set DATABASE_URL to a PostgreSQL database "
+    "(postgresql+psycopg://user:password@host/db), then run `pmbot worker` on as many machines as you like."
+)
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.database_url.startswith("postgresql"):
+        print(WORKER_NEEDS_POSTGRESQL, file=sys.stderr)
+        return 2
+    from bot import worker
+    from bot.app import make_tokens
+    from bot.jobs import policy_of
+    from storage.db import session_factory
+
+    engine = _database(settings)
+    clients = make_tokens(settings, engine, patient=False).client_for
+    runtime = worker.Runtime(engine, session_factory(engine), clients, policy=policy_of(settings))
+    log.info("pmbot worker starting: %d jobs at once", args.concurrency)
+    worker.run(
+        settings.database_url,
+        runtime,
+        concurrency=args.concurrency,
+        tick_seconds=settings.tick_seconds,
+        health_port=args.health_port,
+    )
+    log.info("pmbot worker stopped")
+    return 0
+
+
+def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
+    import json
+
+    from bot.worker import queue_state
+    from domain.clock import utcnow
+    from storage.db import session_factory
+
+    engine = _database(settings)
+    now = utcnow()
+    print(json.dumps(queue_state(session_factory(engine), now=now).as_dict(now), indent=2))
+    return 0
+
+
 def cmd_run_due(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import make_tokens
     from bot.jobs import policy_of, run_due
@@ -227,6 +293,8 @@ COMMANDS = {
     "serve": cmd_serve,
     "socket": cmd_socket,
     "scheduler": cmd_scheduler,
+    "worker": cmd_worker,
+    "status": cmd_status,
     "run-due": cmd_run_due,
     "migrate": cmd_migrate,
     "manifest": cmd_manifest,

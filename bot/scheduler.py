@@ -96,11 +96,22 @@ def tick(
     delivery: DeliveryLoop,
     policy: Policy | None = None,
 ) -> None:
-    """Queue the scheduled work due now, then wake the delivery loop: the tick never waits for Slack."""
+    """Queue the scheduled work due now, then wake the delivery loop: the tick never waits for Slack. While `pmbot
+    worker` processes run, they do the work instead (their own clock ticks), and this process stands by."""
+    if live_workers(factory):
+        log.debug("pmbot workers are running: they do the scheduled work and the sending")
+        return
     report = run_due(factory, client, now=utcnow(), policy=policy, deliver=False)
     if sum(report.queued.values()):
         log.info("tick at %s: queued %d", report.now.isoformat(), sum(report.queued.values()))
     delivery.wake()  # also retries what failed earlier and is due again
+
+
+def live_workers(factory: sessionmaker[Session]) -> int:
+    """How many `pmbot worker` processes beat (PostgreSQL; SQLite has none)."""
+    from bot.worker import live_workers as count
+
+    return count(factory)
 
 
 def run(

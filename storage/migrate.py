@@ -13,6 +13,14 @@ from sqlalchemy import Engine, text
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 MIGRATION_LOCK_KEY = 0x706D6D6967  # "pmmig"
+TASK_ENGINE_PREFIX = "procrastinate_"  # the task engine's own tables, functions and types (PostgreSQL only)
+
+
+def is_modelled(name: str | None, search_objects: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether a database object is one pmbot's models describe: not the task engine's (its schema comes from its own
+    SQL, frozen in a migration) nor one of `search_objects` (engine-specific full-text search that only the migration
+    makes)."""
+    return not (name or "").startswith(TASK_ENGINE_PREFIX) and name not in search_objects
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -1,0 +1,343 @@
+"""`pmbot worker`: the scheduled work and the sending as tasks that any number of workers share (PostgreSQL).
+
+The task engine is procrastinate, on the PostgreSQL pmbot already uses: its jobs live in tables of their own
+(migration 0024), so there is no broker to run. Every worker process runs the same loop:
+
+- `pmbot.clock`, a periodic task, is deferred once per tick however many workers run (procrastinate keeps one
+  job per period). It deletes data past its keeping time, splits the workspaces into ranges (`storage.shards`)
+  and defers one `pmbot.tick` per range, and wakes the sending.
+- `pmbot.tick` runs every scheduled job (`handlers.schedule.JOBS`) for one range of workspaces. A lock per range
+  keeps two ticks of one range from running at once, and a queueing lock keeps one waiting.
+- `pmbot.deliver` sends what the outbox holds for a while, in slots: one running and one waiting per slot, so
+  the sending spreads over the workers. The outbox stays the source of truth: a claim leases each message to one
+  sender, in order per conversation, and the pace Slack asks for is kept in the database for every sender.
+- `pmbot.recover` retries the jobs of a worker that stopped beating (killed, or its machine gone), so its share of
+  the work goes on elsewhere within seconds.
+
+The tasks are the functions `pmbot serve` and `pmbot scheduler` already run in-process (`bot.jobs.run_due`, the
+`Sender`); on SQLite there are no workers, and everything runs in-process as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import procrastinate
+from asgiref.sync import sync_to_async
+from procrastinate import exceptions as task_errors
+from procrastinate.job_context import JobContext
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.jobs import purge, run_due
+from bot.notifier import ClientFor, Sender
+from domain.clock import utcnow
+from domain.lifecycle import Policy
+from storage.db import database_is_reachable, read_only, unit_of_work
+from storage.models import OutboxMessage, Workspace
+from storage.shards import Shard, factory_for, split
+
+log = logging.getLogger(__name__)
+
+SHARDS = 8  # ranges of workspaces ticked as separate jobs (at most this many ticks run at once)
+SLOTS = 8  # sending jobs that may run at once, over all workers
+DELIVER_SECONDS = 20.0  # one sending job's time before it hands over to the next (another worker may take it)
+HEARTBEAT_SECONDS = 2.0  # how often a worker says it is alive
+STALLED_SECONDS = 10.0  # a worker silent this long is taken for dead, and its running jobs are retried
+QUEUE_TICKS, QUEUE_SENDING = "ticks", "sending"
+TASK_CLOCK, TASK_TICK, TASK_DELIVER, TASK_RECOVER = "pmbot.clock", "pmbot.tick", "pmbot.deliver", "pmbot.recover"
+
+
+def conninfo(database_url: str) -> str:
+    """The libpq connection string of a SQLAlchemy PostgreSQL URL (procrastinate speaks psycopg directly)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        raise ValueError("the task engine needs PostgreSQL")
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def cron_every(seconds: int) -> str:
+    """A cron line (with procrastinate's sixth field for seconds) for about every `seconds`."""
+    if seconds < 60:
+        step = next(s for s in range(max(1, seconds), 61) if 60 % s == 0)
+        return f"* * * * * */{step}"
+    minutes = max(1, round(seconds / 60))
+    step = next(m for m in range(minutes, 61) if 60 % m == 0)
+    return f"*/{step} * * * *"
+
+
+@dataclass
+class Health:
+    """What `/healthz` of a worker tells: alive, and when it last finished a job."""
+
+    started: datetime = field(default_factory=utcnow)
+    last_job: datetime | None = None
+    running: int = 0
+    done: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def begin(self) -> None:
+        with self._lock:
+            self.running += 1
+
+    def end(self) -> None:
+        with self._lock:
+            self.running -= 1
+            self.done += 1
+            self.last_job = utcnow()
+
+
+@dataclass
+class Runtime:
+    """What the tasks of one worker process share: the database, the Slack clients, the limits."""
+
+    engine: Engine
+    factory: sessionmaker[Session]
+    clients: ClientFor
+    policy: Policy | None = None
+    shards: int = SHARDS
+    slots: int = SLOTS
+    health: Health = field(default_factory=Health)
+
+    def tick(self, shard: Shard) -> int:
+        report = run_due(factory_for(self.engine, shard), self.clients, now=utcnow(), deliver=False)
+        return sum(report.queued.values())
+
+    def deliver(self, owner: str) -> bool:
+        """Send for a while; return whether due messages are left (the slot goes on in a next job)."""
+        sender = Sender(self.factory, self.clients)
+        report = sender.deliver_due(now=utcnow(), budget=DELIVER_SECONDS)
+        if report.failed or report.gave_up:
+            log.info("sending (%s): sent %d, failed %d (retried later), gave up %d",
+                     owner, report.sent, report.failed, report.gave_up)  # fmt: skip
+        return bool(report.skipped) or sender.next_pause(now=utcnow()) is not None
+
+    def ranges(self) -> list[Shard]:
+        with read_only(self.factory) as session:
+            ids = list(session.scalars(select(Workspace.id).order_by(Workspace.id)))
+        return split(ids, self.shards)
+
+    def purge(self) -> None:
+        if self.policy is None:
+            return
+        try:
+            with unit_of_work(self.factory) as session:
+                purged = purge(session, now=utcnow(), policy=self.policy)
+            if purged:
+                log.info("deleted data past its keeping time: %s", purged)
+        except Exception:
+            log.exception("deleting data past its keeping time failed")
+
+
+def _runtime(context: JobContext) -> Runtime:
+    runtime = context.additional_context.get("pmbot")
+    if not isinstance(runtime, Runtime):
+        raise RuntimeError("a pmbot task ran outside `pmbot worker`")
+    return runtime
+
+
+async def _defer(app: procrastinate.App, task: str, *, lock: str, queue: str, **kwargs: Any) -> bool:
+    """Defer a job unless one with the same lock already waits; return whether it was deferred."""
+    try:
+        await app.configure_task(task, lock=lock, queueing_lock=lock, queue=queue).defer_async(**kwargs)
+        return True
+    except task_errors.AlreadyEnqueued:
+        return False
+
+
+async def wake_sending(app: procrastinate.App, slots: Iterable[int]) -> int:
+    """Make sure a sending job waits in each of these slots; return how many were added."""
+    added = 0
+    for slot in slots:
+        added += await _defer(app, TASK_DELIVER, lock=f"deliver:{slot}", queue=QUEUE_SENDING, slot=slot)
+    return added
+
+
+async def clock(context: JobContext, timestamp: int) -> None:
+    """Once per tick, whichever worker takes it: purge, then a tick job per range of workspaces, and the sending."""
+    runtime = _runtime(context)
+    assert context.app is not None
+    await sync_to_async(runtime.purge, thread_sensitive=False)()
+    shards = await sync_to_async(runtime.ranges, thread_sensitive=False)()
+    for index, shard in enumerate(shards):
+        await _defer(
+            context.app, TASK_TICK, lock=f"tick:{index}", queue=QUEUE_TICKS,
+            first=shard.first, last=shard.last, at=timestamp,
+        )  # fmt: skip
+    await wake_sending(context.app, range(runtime.slots))
+
+
+async def tick(context: JobContext, *, first: int, last: int, at: int) -> int:
+    """The scheduled work of one range of workspaces; then the sending is woken for what it queued."""
+    runtime = _runtime(context)
+    assert context.app is not None
+    runtime.health.begin()
+    try:
+        queued = await sync_to_async(runtime.tick, thread_sensitive=False)(Shard(first, last))
+    finally:
+        runtime.health.end()
+    lag = utcnow() - datetime.fromtimestamp(at, UTC)
+    log.info("tick %s of %s: queued %d, done %.2fs after its instant",
+             Shard(first, last), datetime.fromtimestamp(at, UTC).isoformat(), queued, lag.total_seconds())  # fmt: skip
+    if queued:
+        await wake_sending(context.app, range(runtime.slots))
+    return queued
+
+
+async def deliver(context: JobContext, *, slot: int) -> None:
+    """Send for a while; if due messages are left, this slot goes on in a next job (any worker may take it)."""
+    runtime = _runtime(context)
+    assert context.app is not None
+    runtime.health.begin()
+    try:
+        more = await sync_to_async(runtime.deliver, thread_sensitive=False)(f"slot {slot}")
+    finally:
+        runtime.health.end()
+    if more:
+        await wake_sending(context.app, [slot])
+
+
+async def recover(context: JobContext, timestamp: int) -> None:
+    """Retry the running jobs of workers that stopped beating: their share goes on elsewhere."""
+    assert context.app is not None
+    manager = context.app.job_manager
+    for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_SECONDS):
+        log.warning("job %s (%s) was running on a worker that stopped; retrying it", job.id, job.task_name)
+        await manager.retry_job(job)
+
+
+def make_queue(database_url: str, *, tick_seconds: int) -> procrastinate.App:
+    """The task engine on pmbot's PostgreSQL database, with pmbot's tasks."""
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(database_url)))
+    app.periodic(cron=cron_every(tick_seconds), periodic_id="tick")(
+        app.task(name=TASK_CLOCK, queue=QUEUE_TICKS, pass_context=True)(clock)
+    )
+    app.periodic(cron=cron_every(max(1, int(STALLED_SECONDS // 2))), periodic_id="recover")(
+        app.task(name=TASK_RECOVER, queue=QUEUE_TICKS, pass_context=True)(recover)
+    )
+    app.task(name=TASK_TICK, queue=QUEUE_TICKS, pass_context=True)(tick)
+    app.task(name=TASK_DELIVER, queue=QUEUE_SENDING, pass_context=True)(deliver)
+    return app
+
+
+LIVE_WORKERS = "SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > now() - make_interval(secs => :s)"
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """How far behind the work is: for `pmbot status`, the logs and a worker's /healthz."""
+
+    due_messages: int
+    oldest_due: datetime | None
+    jobs: dict[str, int]  # procrastinate job status -> count (waiting: "todo", running: "doing")
+    workers: int  # alive, by their heartbeat
+
+    def as_dict(self, now: datetime) -> dict[str, Any]:
+        late = None if self.oldest_due is None else round((now - self.oldest_due).total_seconds(), 1)
+        return {"due_messages": self.due_messages, "oldest_due_seconds": late, "jobs": self.jobs,
+                "workers": self.workers}  # fmt: skip
+
+
+def queue_state(factory: sessionmaker[Session], *, now: datetime) -> QueueState:
+    """Messages due and not sent, the oldest of them, the task engine's jobs by status and its live workers."""
+    with read_only(factory) as session:
+        due = OutboxMessage.sent_at.is_(None) & OutboxMessage.gave_up.is_(False) & (OutboxMessage.not_before <= now)
+        count, oldest = session.execute(
+            select(func.count(), func.min(OutboxMessage.not_before)).where(due, OutboxMessage.method != "pmbot.held")
+        ).one()
+        jobs: dict[str, int] = {}
+        workers = 0
+        if session.get_bind().dialect.name == "postgresql":
+            rows = session.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status"))
+            jobs = {str(status): int(n) for status, n in rows}
+            workers = int(session.scalar(text(LIVE_WORKERS), {"s": STALLED_SECONDS}) or 0)
+    return QueueState(int(count), oldest, jobs, workers)
+
+
+def live_workers(factory: sessionmaker[Session]) -> int:
+    """How many workers beat now (0 on SQLite, or before migration 0024)."""
+    try:
+        with read_only(factory) as session:
+            if session.get_bind().dialect.name != "postgresql":
+                return 0
+            return int(session.scalar(text(LIVE_WORKERS), {"s": STALLED_SECONDS}) or 0)
+    except DBAPIError:
+        return 0
+
+
+def serve_health(port: int, runtime: Runtime, stop: threading.Event) -> ThreadingHTTPServer:
+    """GET /healthz on `port`: 200 with the worker's and the queue's state while the database answers, else 503."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.split("?")[0] != "/healthz":
+                self.send_error(404)
+                return
+            ok = not stop.is_set() and database_is_reachable(runtime.engine)
+            body: dict[str, Any] = {"ok": ok, "role": "worker", "running": runtime.health.running,
+                                    "done": runtime.health.done}  # fmt: skip
+            if ok:
+                body.update(queue_state(runtime.factory, now=utcnow()).as_dict(utcnow()))
+            data = json.dumps(body, default=str).encode()
+            self.send_response(200 if ok else 503)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("healthz: " + format, *args)
+
+    server = ThreadingHTTPServer(("0.0.0.0", port), Handler)
+    threading.Thread(target=server.serve_forever, name="pmbot-healthz", daemon=True).start()
+    return server
+
+
+def run(
+    database_url: str,
+    runtime: Runtime,
+    *,
+    concurrency: int,
+    tick_seconds: int,
+    name: str | None = None,
+    health_port: int | None = None,
+    on_start: Callable[[], None] | None = None,
+) -> None:
+    """Run one worker until SIGINT or SIGTERM: it takes jobs of every pmbot queue, `concurrency` at a time."""
+    queue = make_queue(database_url, tick_seconds=tick_seconds)
+    stop = threading.Event()
+    server = serve_health(health_port, runtime, stop) if health_port else None
+
+    async def main() -> None:
+        # The tasks run pmbot's synchronous code in threads: one per job at once, and a few for the engine's own.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(concurrency + 4, "pmbot-task"))
+        async with queue.open_async():
+            if on_start is not None:
+                on_start()
+            await queue.run_worker_async(
+                concurrency=concurrency,
+                name=name or "pmbot-worker",
+                additional_context={"pmbot": runtime},
+                update_heartbeat_interval=HEARTBEAT_SECONDS,
+                stalled_worker_timeout=STALLED_SECONDS,
+                delete_jobs="successful",
+                install_signal_handlers=True,
+            )
+
+    try:
+        asyncio.run(main())
+    finally:
+        stop.set()
+        if server is not None:
+            server.shutdown()
