@@ -79,6 +79,8 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "conversations.members": frozenset({"channels:read", "groups:read", "im:read", "mpim:read"}),
     "conversations.info": frozenset({"channels:read", "groups:read", "im:read", "mpim:read"}),
     "conversations.open": frozenset({"im:write", "mpim:write"}),
+    "conversations.history": frozenset({"channels:history", "groups:history", "im:history", "mpim:history"}),
+    "conversations.replies": frozenset({"channels:history", "groups:history", "im:history", "mpim:history"}),
     "users.conversations": frozenset({"channels:read", "groups:read", "im:read", "mpim:read"}),
     "users.info": frozenset({"users:read"}),
     "users.list": frozenset({"users:read"}),

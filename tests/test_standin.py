@@ -300,3 +300,54 @@ def test_sender_signatures_verify(app_server: ThreadingHTTPServer) -> None:
     assert seen[1][0]["X-Slack-Retry-Num"] == "1"
     action = json.loads(parse_qs(seen[2][1].decode())["payload"][0])
     assert action["type"] == "block_actions" and action["actions"][0]["value"] == "7"
+
+
+def test_history_answers_newest_first_a_page_at_a_time_with_metadata_only_when_asked(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    """conversations.history: top-level messages newest first within oldest (inclusive only when asked), paged by
+    limit and cursor with has_more; a post's metadata is shown only with include_all_metadata."""
+    metadata = {"event_type": "task", "event_payload": {"id": "1"}}
+    posted = [client.chat_postMessage(channel="C1", text=f"m{n}", metadata=metadata)["ts"] for n in range(3)]
+    client.chat_postMessage(channel="C1", text="reply", thread_ts=posted[0])
+    first = client.conversations_history(channel="C1", oldest=posted[0], inclusive=True, limit=2)
+    assert (["m2", "m1"], True) == ([m["text"] for m in first["messages"]], first["has_more"])
+    assert all("metadata" not in m for m in first["messages"])
+    cursor = first["response_metadata"]["next_cursor"]
+    rest = client.conversations_history(channel="C1", oldest=posted[0], inclusive=True, limit=2, cursor=cursor)
+    assert (["m0"], False, "") == (
+        [m["text"] for m in rest["messages"]],
+        rest["has_more"],
+        rest["response_metadata"]["next_cursor"],
+    )
+    exclusive = client.conversations_history(channel="C1", oldest=posted[0], include_all_metadata=True)
+    assert [metadata, metadata] == [m["metadata"] for m in exclusive["messages"]]
+
+
+def test_replies_answer_the_parent_then_its_replies_oldest_first(fake: FakeSlack, client: WebClient) -> None:
+    """conversations.replies: the thread's parent, then its replies oldest first; an unknown ts is thread_not_found."""
+    parent = client.chat_postMessage(channel="C1", text="parent")["ts"]
+    for text in ("r1", "r2"):
+        client.chat_postMessage(channel="C1", text=text, thread_ts=parent)
+    thread = client.conversations_replies(channel="C1", ts=parent)
+    assert ["parent", "r1", "r2"] == [m["text"] for m in thread["messages"]]
+    assert "thread_not_found" == error_of(client.conversations_replies, channel="C1", ts="1.000001")
+
+
+def test_history_is_refused_as_slack_refuses(fake: FakeSlack, client: WebClient) -> None:
+    """A user's id is not a conversation; a private channel pmbot is not in is not found; a public one it is not
+    in answers not_in_channel; a DM is read by the id conversations.open gives."""
+    fake.add_channel("C2", name="secret", members=["U1"], is_private=True)
+    fake.add_channel("C3", name="open", members=["U1"])
+    assert "channel_not_found" == error_of(client.conversations_history, channel="U1")
+    assert "channel_not_found" == error_of(client.conversations_history, channel="C2")
+    assert "not_in_channel" == error_of(client.conversations_history, channel="C3")
+    client.chat_postMessage(channel="U1", text="hi")
+    dm = client.conversations_open(users="U1")["channel"]["id"]
+    assert ["hi"] == [m["text"] for m in client.conversations_history(channel=dm)["messages"]]
+
+
+@pytest.mark.parametrize("metadata", ["not json", {"event_payload": {}}, {"event_type": "x", "event_payload": "y"}])
+def test_malformed_metadata_is_refused(client: WebClient, metadata: Any) -> None:
+    """chat.postMessage refuses metadata that is not an event_type with an event_payload object."""
+    assert "invalid_metadata_format" == error_of(client.chat_postMessage, channel="C1", text="x", metadata=metadata)

@@ -20,6 +20,11 @@ from zoneinfo import ZoneInfo
 PERMALINK_BASE = "https://fake.slack.test"
 APP_ID = "A0001"
 MESSAGE_FIELDS = ("text", "blocks", "attachments", "metadata", "markdown_text")
+# What conversations.history and conversations.replies show of a message ("metadata" only when asked for).
+HISTORY_FIELDS = (
+    "type", "user", "bot_id", "app_id", "team", "text", "blocks", "attachments", "ts", "thread_ts", "reply_count",
+    "latest_reply", "edited", "metadata",
+)  # fmt: skip
 
 
 class SlackError(Exception):
@@ -333,6 +338,69 @@ class SlackMethods:
         if truthy(args.get("return_im")):
             return {"channel": self._channel_object(self._channels[cid])}
         return {"channel": {"id": cid}}
+
+    def _readable_channel(self, args: dict[str, Any]) -> str:
+        """The conversation whose messages the bot may read, refused as Slack refuses: a user's id is not a
+        conversation, a private channel it is not in is invisible (channel_not_found), a public one it is not in
+        answers not_in_channel. A conversation the fake was never told about is readable, as it is postable."""
+        cid = str(args.get("channel") or "")
+        channel = self._channels.get(cid)
+        if not cid or cid[0] in "UW" or (channel is None and cid[0] == "D"):
+            raise SlackError("channel_not_found")
+        if channel is not None and channel["kind"] == "channel" and self.bot_user_id not in channel["members"]:
+            raise SlackError("channel_not_found" if channel["is_private"] else "not_in_channel")
+        return cid
+
+    def _history_view(self, message: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+        shown = {k: copy.deepcopy(message[k]) for k in HISTORY_FIELDS if message.get(k) is not None}
+        if not truthy(args.get("include_all_metadata")):
+            shown.pop("metadata", None)
+        return shown
+
+    @staticmethod
+    def _in_window(ts: str, args: dict[str, Any]) -> bool:
+        """Whether a message's ts is within the oldest/latest arguments (the bounds only with `inclusive`)."""
+        key, inclusive = ts_key(ts), truthy(args.get("inclusive"))
+        for bound, after in (("oldest", True), ("latest", False)):
+            value = str(args.get(bound) or "")
+            if not value:
+                continue
+            try:
+                seconds, _, fraction = value.partition(".")
+                limit = (int(seconds), int((fraction + "000000")[:6]))
+            except ValueError as exc:
+                raise SlackError(f"invalid_ts_{bound}") from exc
+            if key == limit and not inclusive:
+                return False
+            if (key < limit) if after else (key > limit):
+                return False
+        return True
+
+    def api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        cid = self._readable_channel(args)
+        found = [
+            m for (ch, ts), m in self._messages.items()
+            if ch == cid and m.get("thread_ts") in (None, ts) and self._in_window(ts, args)
+        ]  # fmt: skip
+        found.sort(key=lambda m: ts_key(m["ts"]), reverse=True)  # newest first
+        page, meta = paginate([self._history_view(m, args) for m in found], args, 100)
+        return {"messages": page, "has_more": bool(meta["next_cursor"]), "pin_count": 0, "response_metadata": meta}
+
+    def api_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        cid = self._readable_channel(args)
+        require(args, "ts", error="thread_not_found")
+        parent = self._messages.get((cid, str(args["ts"])))
+        if parent is None:
+            raise SlackError("thread_not_found")
+        root = str(parent.get("thread_ts") or parent["ts"])
+        replies = [
+            m for (ch, ts), m in self._messages.items()
+            if ch == cid and ts != root and m.get("thread_ts") == root and self._in_window(ts, args)
+        ]  # fmt: skip
+        replies.sort(key=lambda m: ts_key(m["ts"]))  # the thread's parent first, then its replies, oldest first
+        thread = [self._messages[(cid, root)], *replies]
+        page, meta = paginate([self._history_view(m, args) for m in thread], args, 1000)
+        return {"messages": page, "has_more": bool(meta["next_cursor"]), "response_metadata": meta}
 
     def api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"channel": self._channel_object(self._visible_channel(args))}

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
+METADATA_METHODS = frozenset({"chat.postMessage", "chat.update"})  # the methods that take message metadata
 VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
 
 MAX_MESSAGE_BLOCKS = 50
@@ -145,6 +146,17 @@ def _duplicate_block_ids(blocks: list[Any]) -> bool:
     return len(ids) != len(set(ids))
 
 
+def _bad_metadata(args: dict[str, Any]) -> bool:
+    """Message metadata Slack refuses: not {"event_type": a string, "event_payload": an object}."""
+    if "metadata" not in args:
+        return False
+    metadata = args["metadata"]
+    if not isinstance(metadata, dict):
+        return True
+    event_type = metadata.get("event_type")
+    return not isinstance(event_type, str) or not event_type or not isinstance(metadata.get("event_payload"), dict)
+
+
 def _no_content(args: dict[str, Any]) -> bool:
     return not any(args.get(k) for k in ("text", "blocks", "attachments", "markdown_text"))
 
@@ -158,6 +170,7 @@ RULES: list[Rule] = [
     (MESSAGE_METHODS, "invalid_blocks", lambda a: len(_blocks(a)) > MAX_MESSAGE_BLOCKS),
     (MESSAGE_METHODS, "invalid_blocks", lambda a: any(_bad_block(b) for b in _blocks(a))),
     (MESSAGE_METHODS, "invalid_blocks", lambda a: _duplicate_block_ids(_blocks(a))),
+    (METADATA_METHODS, "invalid_metadata_format", _bad_metadata),
     (VIEW_METHODS, "invalid_arguments", lambda a: len(_view_blocks(a)) > MAX_VIEW_BLOCKS),
     (VIEW_METHODS, "invalid_arguments", lambda a: any(_bad_block(b) for b in _view_blocks(a))),
     (VIEW_METHODS, "invalid_arguments", lambda a: _duplicate_block_ids(_view_blocks(a))),

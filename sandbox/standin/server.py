@@ -62,6 +62,8 @@ METHOD_TIERS: dict[str, int] = {
     "auth.test": 4, "team.info": 3, "oauth.v2.access": 4,
     "chat.postEphemeral": 4, "chat.update": 3, "chat.delete": 3, "chat.getPermalink": 4,
     "conversations.info": 3, "conversations.members": 4, "conversations.list": 2, "conversations.open": 3,
+    # Tier 3 as published; apps outside Slack's Marketplace get far less (a call a minute, 15 messages a page).
+    "conversations.history": 3, "conversations.replies": 3,
     "users.info": 4, "users.list": 2,
     "views.open": 4, "views.push": 4, "views.update": 4, "views.publish": 4,
     "reactions.add": 3, "reactions.remove": 2,
