@@ -1,4 +1,8 @@
-"""The sender: delivers due outbox messages through the Web API in batches and records the results."""
+"""The sender: delivers due outbox messages through the Web API in batches and records the results.
+
+Every post carries its outbox key in Slack's message metadata, so that a post in doubt (its sender died after
+Slack may have taken it, before recording it) is looked for in its conversation before it is posted again.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -81,6 +85,23 @@ RECORD_EVERY = 10  # a lane records its outcomes after this many messages
 REFERENCES = (("ts_of", "ts"), ("thread_ts_of", "thread_ts"))
 IN_THIS_BATCH = "reference_in_this_batch"
 
+# The metadata every post carries (added at send time): what an in-doubt post is looked for by.
+KEY_EVENT = "pmbot_outbox"
+LOOKUP_TRIES = 3  # an in-doubt post whose lookup keeps failing is posted anyway once claimed this many times
+LOOKUP_PAGE = 15  # messages a page: the most Slack serves apps outside its Marketplace
+LOOKUP_PAGES = 5  # pages read back before giving up looking (the post is then made, with a warning)
+LOOKUP_MARGIN = timedelta(minutes=5)  # this machine's clock and Slack's may differ a little
+# Lookup refusals that asking again cannot fix: the post is made at once (it may be a duplicate; a warning says so).
+LOOKUP_REFUSALS = frozenset(
+    {"channel_not_found", "not_in_channel", "thread_not_found", "missing_scope", "not_allowed_token_type"}
+)
+# In doubt, these answers mean an earlier attempt already did what was asked.
+ALREADY_DONE = {
+    "reactions.add": "already_reacted",
+    "reactions.remove": "no_reaction",
+    "chat.delete": "message_not_found",
+}
+
 
 @dataclass
 class DeliveryReport:
@@ -139,7 +160,8 @@ class Sender:
     `client` is one client for every workspace, or a function giving each workspace's own. Each batch is
     claimed in one statement, sent with up to `threads` calls in flight (one per conversation at most), and
     recorded in one statement per outcome. Slack's `pace` is kept in the database, so it holds across every
-    sender (all must use the same one).
+    sender (all must use the same one). An `owner` (a worker's name) prefixes its claim tokens, so that once
+    it is known dead its claims can be released (`outbox.release_abandoned`).
     """
 
     def __init__(
@@ -151,7 +173,11 @@ class Sender:
         batch: int = BATCH,
         threads: int = THREADS,
         pace: outbox.Pace = outbox.POSTING,
+        owner: str = "",
     ) -> None:
+        if len(owner) > 31:  # "<owner>.<32 hex digits>" must fit the 64 characters of a claim token
+            raise ValueError(f"a sender's owner is at most 31 characters: {owner!r}")
+        self.owner = owner
         self.factory = factory
         self.client_for: ClientFor = (lambda _workspace_id: client) if isinstance(client, WebClient) else client
         self.clock = clock
@@ -214,7 +240,8 @@ class Sender:
         report: DeliveryReport,
     ) -> bool:
         """Claim, send and record one batch; return whether it got anywhere (a message sent, failed or given up)."""
-        token = uuid.uuid4().hex  # one per claim: only this sender's attempt may complete or fail these messages
+        # One per claim: only this sender's attempt may complete or fail these messages.
+        token = f"{self.owner}.{uuid.uuid4().hex}" if self.owner else uuid.uuid4().hex
         with unit_of_work(self.factory) as session:
             claimed = outbox.claim_due(
                 session,
@@ -277,9 +304,18 @@ class Sender:
             return Outcome(message, failure=outbox.Failure(message, payload, payload == "reference_missing"))
         if over():
             return Outcome(message)
+        payload = _with_key(message, payload)
+        if message.in_doubt and message.method == "chat.postMessage":
+            found = _look_up(message, client, payload)
+            if found is not None:
+                return found
         try:
             response = client.api_call(message.method, json=payload)
         except SlackApiError as err:
+            if message.in_doubt and err.response.get("error") == ALREADY_DONE.get(message.method):
+                return Outcome(
+                    message, delivered=outbox.Delivered(message, payload.get("channel"), None, wall_seconds())
+                )
             return self._refused(message, err)
         except Exception as err:  # connection refused, timeout: transient
             return Outcome(message, failure=outbox.Failure(message, repr(err), False), from_slack=True)
@@ -369,3 +405,76 @@ def _log_given_up(outcome: Outcome, report: DeliveryReport) -> None:
     log.error("outbox message %s to %s given up: %s%s", message.id, message.channel, code, GIVE_UP_HINTS.get(code, ""))
     if code in REFUSALS_TO_TELL:
         report.refused.append(Refusal(message.channel, code, (message.workspace_id, message.key)))
+
+
+def _with_key(message: outbox.Claimed, payload: dict[str, Any]) -> dict[str, Any]:
+    """A post's payload carrying its outbox key in Slack's message metadata (a payload with its own is left alone)."""
+    if message.method != "chat.postMessage" or "metadata" in payload:
+        return payload
+    return {**payload, "metadata": {"event_type": KEY_EVENT, "event_payload": {"key": message.key}}}
+
+
+def _look_up(message: outbox.Claimed, client: WebClient, payload: dict[str, Any]) -> Outcome | None:
+    """An in-doubt post: delivered if its conversation already has it; a failure still in doubt while Slack cannot be
+    asked (a few times); None when it is to be posted."""
+    if payload.get("metadata") != _with_key(message, {})["metadata"]:  # its own metadata: nothing to find it by
+        log.warning("outbox message %s may have been posted already; posting it again", message.id)
+        return None
+    try:
+        found = _find_posted(message, client, payload)
+    except SlackApiError as err:
+        status, code = err.response.status_code, str(err.response.get("error", "") or "")
+        if (status < 500 and status != 429 and code in LOOKUP_REFUSALS) or message.attempts >= LOOKUP_TRIES + 1:
+            log.warning(
+                "could not look for outbox message %s (%s %s); posting it, perhaps twice", message.id, status, code
+            )
+            return None
+        retry_after = None
+        if status == 429:
+            headers = {k.lower(): v for k, v in (err.response.headers or {}).items()}
+            retry_after = float(headers.get("retry-after", 30))
+        # No `at`: a lookup's 429 holds back this message only, not its conversation's posts.
+        failure = outbox.Failure(message, f"lookup: {status} {code}".strip(), False, retry_after, in_doubt=True)
+        return Outcome(message, failure=failure, code=code or str(status), from_slack=True)
+    except Exception as err:  # connection refused, timeout: transient
+        if message.attempts >= LOOKUP_TRIES + 1:
+            log.warning("could not look for outbox message %s (%r); posting it, perhaps twice", message.id, err)
+            return None
+        failure = outbox.Failure(message, f"lookup: {err!r}", False, in_doubt=True)
+        return Outcome(message, failure=failure, from_slack=True)
+    if found is None:
+        return None
+    channel, ts = found
+    log.info("outbox message %s was posted already (ts %s): recorded, not posted again", message.id, ts)
+    return Outcome(message, delivered=outbox.Delivered(message, channel, ts, at=wall_seconds()))
+
+
+def _find_posted(message: outbox.Claimed, client: WebClient, payload: dict[str, Any]) -> tuple[str, str] | None:
+    """Where and when (channel, ts) the bot posted this message, read back from its conversation (or its thread)
+    by the key in its metadata; None if it is not there (or not among the last few pages: posting then may
+    make a duplicate, and a warning says so)."""
+    channel = str(payload.get("channel") or message.channel)
+    if channel[:1] in ("U", "W"):  # a direct message is addressed by the person's id; its history is the DM's
+        channel = str(client.conversations_open(users=channel)["channel"]["id"])
+    # Posted after it was queued; `not_before` may have moved on since (a failed lookup's backoff moves it).
+    oldest = f"{(message.created_at - LOOKUP_MARGIN).timestamp():.6f}"
+    thread = payload.get("thread_ts")
+    args: dict[str, Any] = {"channel": channel, "oldest": oldest, "inclusive": True, "limit": LOOKUP_PAGE}
+    args["include_all_metadata"] = True
+    cursor = ""
+    for _ in range(LOOKUP_PAGES):
+        page_args = {**args, **({"cursor": cursor} if cursor else {})}
+        if thread:
+            page = client.conversations_replies(ts=str(thread), **page_args)
+        else:
+            page = client.conversations_history(**page_args)
+        for posted in page.get("messages") or []:
+            if posted.get("bot_id") and posted.get("metadata") == payload["metadata"]:
+                return channel, str(posted["ts"])
+        cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+        if not cursor:
+            return None
+    log.warning(
+        "outbox message %s not found in %d pages of %s; posting it, perhaps twice", message.id, LOOKUP_PAGES, channel
+    )
+    return None

@@ -35,6 +35,7 @@ import procrastinate
 from asgiref.sync import sync_to_async
 from procrastinate import exceptions as task_errors
 from procrastinate.job_context import JobContext
+from procrastinate.jobs import Status
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -42,6 +43,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.jobs import purge, run_due
 from bot.notifier import ClientFor, Sender
+from domain import outbox
 from domain.clock import utcnow
 from domain.lifecycle import Policy
 from storage.db import database_is_reachable, read_only, unit_of_work
@@ -55,6 +57,8 @@ SLOTS = 8  # sending jobs that may run at once, over all workers
 DELIVER_SECONDS = 20.0  # one sending job's time before it hands over to the next (another worker may take it)
 HEARTBEAT_SECONDS = 2.0  # how often a worker says it is alive
 STALLED_SECONDS = 10.0  # a worker silent this long is taken for dead, and its running jobs are retried
+LIVE_WORKER_IDS = "SELECT id FROM procrastinate_workers WHERE last_heartbeat > now() - make_interval(secs => :s)"
+LIVE_WORKERS = f"SELECT count(*) FROM ({LIVE_WORKER_IDS}) AS alive"
 QUEUE_TICKS, QUEUE_SENDING = "ticks", "sending"
 TASK_CLOCK, TASK_TICK, TASK_DELIVER, TASK_RECOVER = "pmbot.clock", "pmbot.tick", "pmbot.deliver", "pmbot.recover"
 
@@ -115,13 +119,19 @@ class Runtime:
         return sum(report.queued.values())
 
     def deliver(self, owner: str) -> bool:
-        """Send for a while; return whether due messages are left (the slot goes on in a next job)."""
-        sender = Sender(self.factory, self.clients)
+        """Send for a while, claiming as `owner` (this worker: its claims are freed for others if it dies); return
+        whether due messages are left (the slot goes on in a next job)."""
+        sender = Sender(self.factory, self.clients, owner=owner)
         report = sender.deliver_due(now=utcnow(), budget=DELIVER_SECONDS)
         if report.failed or report.gave_up:
             log.info("sending (%s): sent %d, failed %d (retried later), gave up %d",
                      owner, report.sent, report.failed, report.gave_up)  # fmt: skip
         return bool(report.skipped) or sender.next_pause(now=utcnow()) is not None
+
+    def free_claims_of_the_dead(self) -> int:
+        with unit_of_work(self.factory) as session:
+            alive = session.scalars(text(LIVE_WORKER_IDS), {"s": STALLED_SECONDS})
+            return outbox.release_abandoned(session, live={owner(worker_id) for worker_id in alive})
 
     def ranges(self) -> list[Shard]:
         with read_only(self.factory) as session:
@@ -176,6 +186,10 @@ async def clock(context: JobContext, timestamp: int) -> None:
             first=shard.first, last=shard.last, at=timestamp,
         )  # fmt: skip
     await wake_sending(context.app, range(runtime.slots))
+    state = await sync_to_async(queue_state, thread_sensitive=False)(runtime.factory, now=utcnow())
+    figures = state.as_dict(utcnow())
+    log.info("queue: %d messages due (the oldest %ss late), jobs %s, %d workers",
+             figures["due_messages"], figures["oldest_due_seconds"], figures["jobs"], figures["workers"])  # fmt: skip
 
 
 async def tick(context: JobContext, *, first: int, last: int, at: int) -> int:
@@ -201,20 +215,37 @@ async def deliver(context: JobContext, *, slot: int) -> None:
     assert context.app is not None
     runtime.health.begin()
     try:
-        more = await sync_to_async(runtime.deliver, thread_sensitive=False)(f"slot {slot}")
+        more = await sync_to_async(runtime.deliver, thread_sensitive=False)(owner(context.job.worker_id))
     finally:
         runtime.health.end()
     if more:
         await wake_sending(context.app, [slot])
 
 
+def owner(worker_id: int | None) -> str:
+    """The name a worker's claims on the outbox carry (`domain.outbox.release_abandoned` frees a dead one's)."""
+    return f"w{worker_id or 0}"
+
+
 async def recover(context: JobContext, timestamp: int) -> None:
-    """Retry the running jobs of workers that stopped beating: their share goes on elsewhere."""
+    """Retry the running jobs of workers that stopped beating: their share goes on elsewhere. A job whose twin already
+    waits (the same queueing lock: the next clock deferred it again) is ended instead, as failed. The messages they
+    had claimed are freed at once for the others (those Slack may already have are looked for before a new post)."""
+    runtime = _runtime(context)
     assert context.app is not None
+    freed = await sync_to_async(runtime.free_claims_of_the_dead, thread_sensitive=False)()
+    if freed:
+        log.warning("freed %d messages claimed by workers that stopped", freed)
     manager = context.app.job_manager
     for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_SECONDS):
-        log.warning("job %s (%s) was running on a worker that stopped; retrying it", job.id, job.task_name)
-        await manager.retry_job(job)
+        assert job.id is not None
+        try:
+            await manager.retry_job(job)
+            log.warning("job %s (%s) was running on a worker that stopped; retried", job.id, job.task_name)
+        except Exception:
+            await manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
+            log.warning("job %s (%s) was running on a worker that stopped; a twin waits, so it ends here",
+                        job.id, job.task_name)  # fmt: skip
 
 
 def make_queue(database_url: str, *, tick_seconds: int) -> procrastinate.App:
@@ -229,9 +260,6 @@ def make_queue(database_url: str, *, tick_seconds: int) -> procrastinate.App:
     app.task(name=TASK_TICK, queue=QUEUE_TICKS, pass_context=True)(tick)
     app.task(name=TASK_DELIVER, queue=QUEUE_SENDING, pass_context=True)(deliver)
     return app
-
-
-LIVE_WORKERS = "SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > now() - make_interval(secs => :s)"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ one twice; only the first unsent message of a conversation can be claimed, so ea
 Slack's pace is kept here too (`SlackPace`), so that it holds however many senders in however many processes
 share the outbox: a message is claimed only once its conversation's pace allows it, and recording it as sent
 moves that pace on in the same transaction.
+A sender that dies mid-batch may leave messages Slack took but that were never recorded: claimed again, such a
+message is "in doubt" (its previous claim left its token behind), and the sender looks for it at Slack before
+posting it again. A dead sender's claims are released at once (`release_abandoned`) rather than after their lease.
 """
 
 from __future__ import annotations
@@ -111,6 +114,7 @@ class Claimed:
     attempts: int  # counting this one
     created_at: datetime
     not_before: datetime
+    in_doubt: bool = False  # its previous claim was never recorded: Slack may have it already
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,7 @@ class Failure:
     permanent: bool
     retry_after: float | None = None  # Slack's Retry-After (a 429): every sender holds back as long
     at: float | None = None  # wall-clock epoch seconds when Slack refused it
+    in_doubt: bool = False  # it could not be told whether Slack has it: the next claim must look again
 
 
 def _heads(now: datetime, clock: datetime, keys: Sequence[tuple[int, str]]) -> Select[Any]:
@@ -241,7 +246,14 @@ def claim_due(
         # Checked again on the row itself: on PostgreSQL a concurrent claim committed after this statement's
         # snapshot fails these, so the row is skipped rather than leased twice.
         .where(OutboxMessage.id.in_(select(chosen.c.id)), OutboxMessage.sent_at.is_(None), _unleased(clock))
-        .values(claim_token=token, claimed_until=clock + LEASE, attempts=OutboxMessage.attempts + 1)
+        .values(
+            claim_token=token,
+            claimed_until=clock + LEASE,
+            attempts=OutboxMessage.attempts + 1,
+            # SET sees the row as it was: a token left behind is a claim never recorded (a recorded failure, or an
+            # untried message, clears it), whether its sender died or its lease ran out.
+            in_doubt=OutboxMessage.claim_token.is_not(None),
+        )
         .returning(
             OutboxMessage.id,
             OutboxMessage.workspace_id,
@@ -252,11 +264,35 @@ def claim_due(
             OutboxMessage.attempts,
             OutboxMessage.created_at,
             OutboxMessage.not_before,
+            OutboxMessage.in_doubt,
         )
         .execution_options(synchronize_session=False)
     )
     claimed = [Claimed(*row) for row in session.execute(stmt)]
     return sorted(claimed, key=lambda message: message.id)  # RETURNING promises no order
+
+
+def release_abandoned(session: Session, *, live: Collection[str], prefix: str = "w") -> int:
+    """End the leases of unsent messages claimed by owners (tokens "<owner>.<hex>", owners starting with `prefix`)
+    that are not in `live`, so that any sender may claim them at once; return how many.
+
+    The claim token is kept: the next claim sees it and knows the message is in doubt (Slack may have taken it).
+    """
+    token = OutboxMessage.claim_token
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.gave_up.is_(False),
+            OutboxMessage.claimed_until.is_not(None),
+            token.startswith(prefix, autoescape=True),
+            token.contains(".", autoescape=True),
+            *[~token.startswith(owner + ".", autoescape=True) for owner in sorted(set(live))],
+        )
+        .values(claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
 def next_release(
@@ -322,7 +358,8 @@ def record(
 
     Every row is changed only while it is still leased under `token`, so a sender whose lease has passed
     to another cannot touch it. A failed message is retried after Retry-After or a growing backoff, or given
-    up; an untried one (the sender was stopped first) is freed for the next sender as if never claimed.
+    up; an untried one (the sender was stopped first) is freed for the next sender as if never claimed. A failure
+    still in doubt keeps its token, so that its next claim is in doubt too.
     """
     table = cast(Table, OutboxMessage.__table__)  # Core: one executemany, a WHERE on each row's claim token
     mine = table.c.claim_token == token
@@ -349,11 +386,11 @@ def record(
             .values(
                 last_error=bindparam("m_error"),
                 claimed_until=None,
-                claim_token=None,
+                claim_token=bindparam("m_token"),
                 gave_up=bindparam("m_gave_up"),
                 not_before=bindparam("m_not_before", type_=UTCDateTime()),
             ),
-            [_failed_values(f, now) for f in failed],
+            [{**_failed_values(f, now), "m_token": token if f.in_doubt else None} for f in failed],
         )
     if untried:
         session.execute(

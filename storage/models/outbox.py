@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -37,6 +37,9 @@ class OutboxMessage(Base):
     result_channel: Mapped[str | None] = mapped_column(String(64))
     result_ts: Mapped[str | None] = mapped_column(String(32))
     gave_up: Mapped[bool] = mapped_column(default=False)
+    # Claimed while its previous claim was never recorded (the sender died, or hung past its lease): Slack may
+    # have it already, so the sender looks for it before posting again.
+    in_doubt: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class SlackPace(Base):
