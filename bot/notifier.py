@@ -242,17 +242,19 @@ class Sender:
         """Claim, send and record one batch; return whether it got anywhere (a message sent, failed or given up)."""
         # One per claim: only this sender's attempt may complete or fail these messages.
         token = f"{self.owner}.{uuid.uuid4().hex}" if self.owner else uuid.uuid4().hex
+        wall = wall_seconds()
         with unit_of_work(self.factory) as session:
             claimed = outbox.claim_due(
                 session,
                 now=now,
                 clock=self.clock(),
-                wall=wall_seconds(),
+                wall=wall,
                 token=token,
                 limit=self.batch,
                 keys=keys,
                 pace=self.pace,
             )
+            claimed = outbox.within_tiers(session, claimed, wall=wall)  # the other methods' tiers, per workspace
             payloads = self._resolve(session, claimed)
         if not claimed:
             return False

@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    case,
     delete,
     func,
     literal,
@@ -99,6 +100,21 @@ class Pace:
 
 # About one post a second per conversation after a burst of three, as Slack asks; 0.9/s leaves a margin for jitter.
 POSTING = Pace(interval=1 / 0.9, burst=3)
+
+
+def _tier(per_minute: int) -> Pace:
+    return Pace(interval=60 / (per_minute * 0.9), burst=per_minute)
+
+
+# Slack's published tiers, in calls a minute per workspace, of the other methods the outbox sends (a minute's calls
+# at once, then the tier's pace; 0.9 of it, for jitter). chat.postMessage's limit is per conversation (POSTING).
+TIERS: dict[str, Pace] = {
+    "chat.update": _tier(50),
+    "chat.delete": _tier(50),
+    "chat.postEphemeral": _tier(100),
+    "reactions.add": _tier(50),
+    "reactions.remove": _tier(20),
+}
 
 
 @dataclass(frozen=True)
@@ -203,15 +219,61 @@ def _method_tat() -> ScalarSelect[float]:
     return _tat("m:", OutboxMessage.method)
 
 
-def _within_pace(wall: float, pace: Pace) -> list[ColumnElement[bool]]:
-    """A post whose conversation's pace allows it at `wall`, and a call to a method that Slack has not paused."""
+def _tolerance(name: InstrumentedAttribute[str], tiers: dict[str, Pace], prefix: str = "") -> ColumnElement[float]:
+    """Each tiered method's tolerance, by the method's name (or its scope's, with `prefix`)."""
+    return case({prefix + method: pace.tolerance for method, pace in tiers.items()}, value=name, else_=0.0)
+
+
+def _within_pace(wall: float, pace: Pace, tiers: dict[str, Pace] = TIERS) -> list[ColumnElement[bool]]:
+    """A post whose conversation's pace allows it at `wall`, a call to a method that Slack has not paused, and a
+    call whose method's tier for the workspace has room."""
     return [
         or_(
             OutboxMessage.method.not_in(PACED_METHODS),
             func.coalesce(_conversation_tat(), 0.0) <= wall + pace.tolerance,
         ),
         func.coalesce(_method_tat(), 0.0) <= wall,
+        or_(
+            OutboxMessage.method.not_in(list(tiers)),
+            func.coalesce(_tat("t:", OutboxMessage.method), 0.0) <= wall + _tolerance(OutboxMessage.method, tiers),
+        ),
     ]
+
+
+def within_tiers(
+    session: Session, claimed: Sequence[Claimed], *, wall: float, tiers: dict[str, Pace] = TIERS
+) -> list[Claimed]:
+    """The claimed calls their methods' tiers let go at `wall`, counted for every sender at once; the others are
+    freed untried, for a later claim. In the claim's transaction: each (workspace, tiered method) row is locked,
+    read and moved on by as many calls as it lets go, in one order for every sender."""
+    groups: dict[tuple[int, str], list[Claimed]] = {}
+    for message in claimed:
+        if message.method in tiers:
+            groups.setdefault((message.workspace_id, message.method), []).append(message)
+    over: list[int] = []
+    for (workspace_id, method), found in sorted(groups.items()):
+        pace, scope = tiers[method], "t:" + method
+        insert_once(session, SlackPace, {"workspace_id": workspace_id, "scope": scope, "tat": wall},
+                    unique=["workspace_id", "scope"])  # fmt: skip
+        row = select(SlackPace.tat).where(SlackPace.workspace_id == workspace_id, SlackPace.scope == scope)
+        start = max(float(session.scalar(row.with_for_update()) or wall), wall)
+        room = math.floor((wall + pace.tolerance - start) / pace.interval) + 1
+        allowed = max(0, min(len(found), room))
+        session.execute(
+            update(SlackPace)
+            .where(SlackPace.workspace_id == workspace_id, SlackPace.scope == scope)
+            .values(tat=start + allowed * pace.interval)
+        )
+        over += [message.id for message in found[allowed:]]
+    if not over:
+        return list(claimed)
+    table = cast(Table, OutboxMessage.__table__)
+    session.execute(
+        update(table)
+        .where(table.c.id.in_(over))
+        .values(claimed_until=None, claim_token=_kept_if_in_doubt(table), attempts=table.c.attempts - 1)
+    )
+    return [message for message in claimed if message.id not in set(over)]
 
 
 def claim_due(
@@ -327,7 +389,15 @@ def next_release(
         .where(held.tat > wall, held.scope.startswith("m:"))
         .where(heads.where(literal("m:", String) + OutboxMessage.method == held.scope).exists())
     )
-    found = session.execute(select(conversation.scalar_subquery(), method.scalar_subquery())).one()
+    tolerance = _tolerance(held.scope, TIERS, "t:")
+    tier = (
+        select(func.min(held.tat - tolerance))
+        .where(held.tat > wall + tolerance, held.scope.startswith("t:"))
+        .where(heads.where(literal("t:", String) + OutboxMessage.method == held.scope).exists())
+    )
+    found = session.execute(
+        select(conversation.scalar_subquery(), method.scalar_subquery(), tier.scalar_subquery())
+    ).one()
     releases = [float(release) for release in found if release is not None]
     return min(releases, default=None)
 
@@ -396,8 +466,13 @@ def record(
         session.execute(
             update(table)
             .where(table.c.id.in_(untried), mine)
-            .values(claimed_until=None, claim_token=None, attempts=table.c.attempts - 1)
+            .values(claimed_until=None, claim_token=_kept_if_in_doubt(table), attempts=table.c.attempts - 1)
         )
+
+
+def _kept_if_in_doubt(table: Table) -> ColumnElement[Any]:
+    """A message freed untried keeps a token if it was in doubt, so that its next claim still looks before posting."""
+    return case((table.c.in_doubt.is_(True), table.c.claim_token), else_=None)
 
 
 Move = tuple[float, float]  # a scope's tat becomes max(tat + add, floor); a new scope's is the floor

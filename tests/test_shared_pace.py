@@ -135,3 +135,37 @@ def test_a_429_on_an_update_pauses_updates_in_the_workspace_for_another_sender(
 
 def _update(key: str, of: str, channel: str) -> Outgoing:
     return Outgoing(key, "chat.update", channel, {"ts_of": of, "text": key}, NOW)
+
+
+def test_three_senders_keep_a_methods_tier_for_the_workspace(
+    own_factories: list[sessionmaker[Session]], settings: Settings, fake_slack: FakeSlack
+) -> None:
+    """chat.update is Tier 3 (50 a minute per workspace, after a minute's burst). Three senders with their own engines
+    update 55 messages in 55 conversations: the stand-in, holding every method to its tier, refuses none, so the
+    last few wait for the tier's pace (about 1.3 s each) however many senders there are."""
+    posts = [_post(f"orig-{n}", f"C0T{n:03d}") for n in range(55)]
+    _queue(own_factories[0], *posts)
+    assert 55 == _sender(own_factories[0], settings).deliver_due(now=NOW).sent
+    _queue(own_factories[0], *(_update(f"u{n}", f"orig-{n}", f"C0T{n:03d}") for n in range(55)))
+    fake_slack.enforce_tiers()
+    start = threading.Barrier(3)
+
+    def deliver(factory: sessionmaker[Session]) -> None:
+        sender = Sender(factory, make_client(settings, patient=False), threads=4, batch=20)
+        start.wait()
+        for _ in range(200):
+            sender.deliver_due(now=NOW, budget=30)
+            if _unsent(factory) == 0:
+                return
+            threading.Event().wait(0.05)
+
+    threads = [threading.Thread(target=deliver, args=(f,)) for f in own_factories]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    updates = fake_slack.calls_to("chat.update")
+    assert [] == [c for c in updates if c.status == 429]
+    taken = sorted(c.at for c in updates if c.status == 200)
+    assert 55 == len(taken)
+    assert taken[-1] - taken[0] >= (55 - 50) * 60 / 50 * 0.9 - 0.5  # the five over the burst came at the tier's pace
