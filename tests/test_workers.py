@@ -211,3 +211,36 @@ def test_a_worker_answers_healthz_and_status_shows_the_queue(
         shown = json.loads(status.stdout)
         assert 1 == shown["workers"] and 0 == shown["due_messages"] and shown["oldest_due_seconds"] is None
         assert proc.poll() is None
+
+
+def test_a_worker_added_under_load_takes_a_share_within_a_minute(
+    engine: Engine, factory: sessionmaker[Session], fake_slack: FakeSlack, tmp_path: Path, clean_queue: None
+) -> None:
+    """One worker drains a backlog of 600 messages in 20 conversations (at Slack's pace, about half a minute); a second
+    started meanwhile sends some of them within a minute of its start."""
+    channels = _channels()[:20]
+    for channel in channels:
+        fake_slack.add_channel(channel, name=channel.lower(), members=["U0DEV1", "UBOT"])
+    fake_slack.rate_limit(per_second=PER_SECOND, burst=BURST)
+    fake_slack.slow(0.05, method="chat.postMessage")
+    now = utcnow()
+    with unit_of_work(factory) as session:
+        workspace = workspace_for(session, team_id=FakeSlack.team_id, now=now)
+        queued = [(workspace.id, _post(c, n)) for n, c in itertools.product(range(30), channels)]
+        outbox.enqueue_many(session, queued, now=now)
+    env = _env(engine, fake_slack, PMBOT_TICK_SECONDS="5")
+    with ExitStack() as stack:
+        stack.enter_context(_worker(env, tmp_path, tmp_path / "first.log", "--concurrency", "2"))
+        _registered(engine, 1)
+        while _sent(fake_slack) < 60:
+            time.sleep(0.1)
+        added = time.monotonic()
+        stack.enter_context(_worker(env, tmp_path, tmp_path / "second.log", "--concurrency", "2"))
+        newcomer = _registered(engine, 2)
+        took_part = None
+        while took_part is None and time.monotonic() - added < 60:
+            if _claimed_by_owner(factory).get(newcomer):  # the newcomer holds messages it is sending
+                took_part = time.monotonic() - added
+            time.sleep(0.05)
+    assert took_part is not None, "the added worker sent nothing within a minute"
+    assert _sent(fake_slack) > 60
