@@ -37,7 +37,7 @@ BEFORE = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 T_PAST = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)
 
 
-def _eventually(found: Callable[[], Any], timeout: float = 10.0) -> Any:
+def _eventually(found: Callable[[], Any], timeout: float = 30.0) -> Any:
     """What `found` returns once it is truthy (the delivery loop sends what a request queued, after it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
