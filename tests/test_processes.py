@@ -47,12 +47,16 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _process(args: list[str], env: dict[str, str], cwd: Path) -> Iterator[subprocess.Popen[str]]:
+def _process(
+    args: list[str], env: dict[str, str], cwd: Path, *, log: Path | None = None
+) -> Iterator[subprocess.Popen[str]]:
+    """`pmbot <args>` running, its output piped (or written to `log`); stopped with SIGTERM (then killed) at the end."""
+    out = log.open("w") if log is not None else None
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", *args],
         env=env,
         cwd=cwd,
-        stdout=subprocess.PIPE,
+        stdout=out or subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -62,12 +66,13 @@ def _process(args: list[str], env: dict[str, str], cwd: Path) -> Iterator[subpro
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
-                proc.wait(timeout=20)
+                proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+        for stream in (proc.stdout, out):
+            if stream is not None:
+                stream.close()
 
 
 def _wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 30) -> str:

@@ -52,6 +52,25 @@ def _within_slacks_limit(times: list[float]) -> None:
             assert sent <= BURST + (times[j] - first) * PER_SECOND + 0.05, (i, j, times[j] - first)
 
 
+def _deliver_together(senders: list[Sender]) -> None:
+    """Each sender in a thread of its own, started together, passing until nothing is left unsent."""
+    start = threading.Barrier(len(senders))
+
+    def deliver(sender: Sender) -> None:
+        start.wait()
+        for _ in range(200):  # each pass waits out the pace; another sender may hold the last leases meanwhile
+            sender.deliver_due(now=NOW, budget=30)
+            if _unsent(sender.factory) == 0:
+                return
+            threading.Event().wait(0.05)
+
+    threads = [threading.Thread(target=deliver, args=(sender,)) for sender in senders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+
 def _unsent(factory: sessionmaker[Session]) -> int:
     with factory() as session:
         return int(session.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None))) or 0)
@@ -67,22 +86,7 @@ def test_three_senders_keep_one_conversations_pace_and_order(
     others = [_post(f"{c}-{n}", c) for n in range(3) for c in ("C0CALM", "U0DEV1", "U0DEV2")]
     _queue(own_factories[0], *busy, *others)
     fake_slack.rate_limit(per_second=PER_SECOND, burst=BURST)
-    start = threading.Barrier(3)
-
-    def deliver(factory: sessionmaker[Session]) -> None:
-        sender = _sender(factory, settings)
-        start.wait()
-        for _ in range(200):  # each pass waits out the pace; another sender may hold the last leases meanwhile
-            sender.deliver_due(now=NOW, budget=30)
-            if _unsent(factory) == 0:
-                return
-            threading.Event().wait(0.05)
-
-    threads = [threading.Thread(target=deliver, args=(f,)) for f in own_factories]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _deliver_together([_sender(factory, settings) for factory in own_factories])
     assert [] == [c for c in fake_slack.calls_to("chat.postMessage") if c.status != 200]
     taken = _taken(fake_slack)
     for conversation in ("C0BUSY", "C0CALM", "U0DEV1", "U0DEV2"):
@@ -148,22 +152,7 @@ def test_three_senders_keep_a_methods_tier_for_the_workspace(
     assert 55 == _sender(own_factories[0], settings).deliver_due(now=NOW).sent
     _queue(own_factories[0], *(_update(f"u{n}", f"orig-{n}", f"C0T{n:03d}") for n in range(55)))
     fake_slack.enforce_tiers()
-    start = threading.Barrier(3)
-
-    def deliver(factory: sessionmaker[Session]) -> None:
-        sender = Sender(factory, make_client(settings, patient=False), threads=4, batch=20)
-        start.wait()
-        for _ in range(200):
-            sender.deliver_due(now=NOW, budget=30)
-            if _unsent(factory) == 0:
-                return
-            threading.Event().wait(0.05)
-
-    threads = [threading.Thread(target=deliver, args=(f,)) for f in own_factories]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _deliver_together([Sender(f, make_client(settings, patient=False), threads=4, batch=20) for f in own_factories])
     updates = fake_slack.calls_to("chat.update")
     assert [] == [c for c in updates if c.status == 429]
     taken = sorted(c.at for c in updates if c.status == 200)

@@ -15,7 +15,8 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager as ContextManager
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from domain.workspaces import workspace_for
 from sandbox.standin import Call, FakeSlack
 from storage.db import read_only, unit_of_work
 from storage.models import OutboxMessage
-from tests.test_processes import _env, _free_port
+from tests.test_processes import _env, _free_port, _process
 
 CONVERSATIONS = 50
 PER_CONVERSATION = 40  # 2,000 messages in all
@@ -58,22 +59,8 @@ def clean_queue(engine: Engine) -> Iterator[None]:
     empty()
 
 
-@contextmanager
-def _worker(env: dict[str, str], cwd: Path, log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "worker", *args], env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+def _worker(env: dict[str, str], cwd: Path, log: Path, *args: str) -> ContextManager[subprocess.Popen[str]]:
+    return _process(["worker", *args], env, cwd, log=log)
 
 
 def _queue_messages(factory: sessionmaker[Session]) -> None:
@@ -139,7 +126,7 @@ def test_three_workers_one_killed_send_each_message_once_in_order_and_paced(
     env = _env(engine, fake_slack, PMBOT_TICK_SECONDS="5")
     total = CONVERSATIONS * PER_CONVERSATION
     with ExitStack() as stack:
-        workers: dict[str, subprocess.Popen[bytes]] = {}
+        workers: dict[str, subprocess.Popen[str]] = {}
         for n in range(3):  # one at a time, to know which worker id is which process
             proc = stack.enter_context(_worker(env, tmp_path, tmp_path / f"worker{n}.log", "--concurrency", "3"))
             workers[_registered(engine, len(workers) + 1)] = proc
