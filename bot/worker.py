@@ -52,9 +52,14 @@ from storage.shards import Shard, factory_for, split
 
 log = logging.getLogger(__name__)
 
-SHARDS = 8  # ranges of workspaces ticked as separate jobs (at most this many ticks run at once)
-SLOTS = 8  # sending jobs that may run at once, over all workers
-DELIVER_SECONDS = 20.0  # one sending job's time before it hands over to the next (another worker may take it)
+# A tick is CPU work: one range of workspaces per live worker (more ranges only repeat each job's fixed queries: a
+# benchmark of 8 ranges cost twice one pass), up to this many.
+MAX_SHARDS = 16
+# Sending waits on Slack, not on the CPU: three sending jobs per live worker at once (of --concurrency 4, one left for
+# ticks, which also go first), up to this many.
+SLOTS_PER_WORKER, MAX_SLOTS = 3, 64
+TICK_PRIORITY = 10  # a waiting tick goes before waiting sending jobs
+DELIVER_SECONDS = 10.0  # one sending job's time before it hands over to the next (another worker may take it)
 HEARTBEAT_SECONDS = 2.0  # how often a worker says it is alive
 STALLED_SECONDS = 10.0  # a worker silent this long is taken for dead, and its running jobs are retried
 LIVE_WORKER_IDS = "SELECT id FROM procrastinate_workers WHERE last_heartbeat > now() - make_interval(secs => :s)"
@@ -110,8 +115,6 @@ class Runtime:
     factory: sessionmaker[Session]
     clients: ClientFor
     policy: Policy | None = None
-    shards: int = SHARDS
-    slots: int = SLOTS
     health: Health = field(default_factory=Health)
 
     def tick(self, shard: Shard) -> int:
@@ -133,10 +136,10 @@ class Runtime:
             alive = session.scalars(text(LIVE_WORKER_IDS), {"s": STALLED_SECONDS})
             return outbox.release_abandoned(session, live={owner(worker_id) for worker_id in alive})
 
-    def ranges(self) -> list[Shard]:
+    def ranges(self, count: int) -> list[Shard]:
         with read_only(self.factory) as session:
             ids = list(session.scalars(select(Workspace.id).order_by(Workspace.id)))
-        return split(ids, self.shards)
+        return split(ids, count)
 
     def purge(self) -> None:
         if self.policy is None:
@@ -157,10 +160,11 @@ def _runtime(context: JobContext) -> Runtime:
     return runtime
 
 
-async def _defer(app: procrastinate.App, task: str, *, lock: str, queue: str, **kwargs: Any) -> bool:
+async def _defer(app: procrastinate.App, task: str, *, lock: str, queue: str, priority: int = 0, **kwargs: Any) -> bool:
     """Defer a job unless one with the same lock already waits; return whether it was deferred."""
     try:
-        await app.configure_task(task, lock=lock, queueing_lock=lock, queue=queue).defer_async(**kwargs)
+        configured = app.configure_task(task, lock=lock, queueing_lock=lock, queue=queue, priority=priority)
+        await configured.defer_async(**kwargs)
         return True
     except task_errors.AlreadyEnqueued:
         return False
@@ -175,24 +179,27 @@ async def wake_sending(app: procrastinate.App, slots: Iterable[int]) -> int:
 
 
 async def clock(context: JobContext, timestamp: int) -> None:
-    """Once per tick, whichever worker takes it: purge, then a tick job per range of workspaces, and the sending."""
+    """Once per tick, whichever worker takes it: purge, then a tick job per range of workspaces (a range per live
+    worker), and sending jobs in as many slots as the live workers take."""
     runtime = _runtime(context)
     assert context.app is not None
     await sync_to_async(runtime.purge, thread_sensitive=False)()
-    shards = await sync_to_async(runtime.ranges, thread_sensitive=False)()
+    state = await sync_to_async(queue_state, thread_sensitive=False)(runtime.factory, now=utcnow())
+    workers = max(1, state.workers)
+    slots = min(MAX_SLOTS, SLOTS_PER_WORKER * workers)
+    shards = await sync_to_async(runtime.ranges, thread_sensitive=False)(min(MAX_SHARDS, workers))
     for index, shard in enumerate(shards):
         await _defer(
-            context.app, TASK_TICK, lock=f"tick:{index}", queue=QUEUE_TICKS,
-            first=shard.first, last=shard.last, at=timestamp,
+            context.app, TASK_TICK, lock=f"tick:{index}", queue=QUEUE_TICKS, priority=TICK_PRIORITY,
+            first=shard.first, last=shard.last, at=timestamp, slots=slots,
         )  # fmt: skip
-    await wake_sending(context.app, range(runtime.slots))
-    state = await sync_to_async(queue_state, thread_sensitive=False)(runtime.factory, now=utcnow())
+    await wake_sending(context.app, range(slots))
     figures = state.as_dict(utcnow())
     log.info("queue: %d messages due (the oldest %ss late), jobs %s, %d workers",
              figures["due_messages"], figures["oldest_due_seconds"], figures["jobs"], figures["workers"])  # fmt: skip
 
 
-async def tick(context: JobContext, *, first: int, last: int, at: int) -> int:
+async def tick(context: JobContext, *, first: int, last: int, at: int, slots: int = SLOTS_PER_WORKER) -> int:
     """The scheduled work of one range of workspaces; then the sending is woken for what it queued."""
     runtime = _runtime(context)
     assert context.app is not None
@@ -205,7 +212,7 @@ async def tick(context: JobContext, *, first: int, last: int, at: int) -> int:
     log.info("tick %s of %s: queued %d, done %.2fs after its instant",
              Shard(first, last), datetime.fromtimestamp(at, UTC).isoformat(), queued, lag.total_seconds())  # fmt: skip
     if queued:
-        await wake_sending(context.app, range(runtime.slots))
+        await wake_sending(context.app, range(slots))
     return queued
 
 

@@ -139,6 +139,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Slack takes as many connections as pmbot opens; the standard library's backlog of 5 overflows at a few hundred
+    # calls a second (slack_sdk opens a connection per call) and drops them, which Slack never does.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], fake: FakeSlack) -> None:
         self.fake = fake
