@@ -234,7 +234,7 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     from domain.clock import utcnow
     from storage.db import session_factory
 
-    engine = _database(settings)
+    engine = _database(settings, migrate=False)  # a look, never a schema change
     now = utcnow()
     print(json.dumps(queue_state(session_factory(engine), now=now).as_dict(now), indent=2))
     return 0

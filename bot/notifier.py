@@ -265,10 +265,13 @@ class Sender:
             return self._attempt(message, clients[message.workspace_id], payloads[message.id], over=over)
 
         def attempt_all(lane: Sequence[outbox.Claimed]) -> list[Outcome]:
-            # Recorded every few messages: a process killed mid-batch sends again at most those few.
+            # Recorded every few messages: a process killed mid-batch leaves at most those few in doubt. Before each
+            # later few, the claim is checked (and renewed): what was freed meanwhile is another sender's now.
             outcomes: list[Outcome] = []
             for first in range(0, len(lane), RECORD_EVERY):
-                done = [attempt(message) for message in lane[first : first + RECORD_EVERY]]
+                chunk = lane[first : first + RECORD_EVERY]
+                mine = self._still_mine(token, chunk) if first else {message.id for message in chunk}
+                done = [attempt(message) if message.id in mine else Outcome(message) for message in chunk]
                 self._record(token, now=now, outcomes=done)
                 outcomes += done
             return outcomes
@@ -279,6 +282,10 @@ class Sender:
         outcomes = attempt_all(lanes[0])  # the calling thread takes a lane too
         outcomes += [outcome for lane in others for outcome in lane]
         return self._report(outcomes, report)
+
+    def _still_mine(self, token: str, chunk: Sequence[outbox.Claimed]) -> set[int]:
+        with unit_of_work(self.factory) as session:
+            return outbox.still_mine(session, token=token, ids=[m.id for m in chunk], clock=self.clock())
 
     @staticmethod
     def _resolve(session: Session, claimed: Sequence[outbox.Claimed]) -> dict[int, dict[str, Any] | str]:
@@ -320,7 +327,9 @@ class Sender:
                 )
             return self._refused(message, err)
         except Exception as err:  # connection refused, timeout: transient
-            return Outcome(message, failure=outbox.Failure(message, repr(err), False), from_slack=True)
+            # A post that timed out or lost its connection may have reached Slack: its next attempt looks first.
+            doubt = message.method == "chat.postMessage" and not _refused_connection(err)
+            return Outcome(message, failure=outbox.Failure(message, repr(err), False, in_doubt=doubt), from_slack=True)
         data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
         posted_in = str(data.get("channel") or payload.get("channel") or "") or None
         ts = str(data.get("ts") or data.get("message_ts") or "") or None
@@ -335,7 +344,10 @@ class Sender:
             headers = {k.lower(): v for k, v in (err.response.headers or {}).items()}
             retry_after = float(headers.get("retry-after", 30))
         permanent = status < 500 and status != 429 and code in PERMANENT_ERRORS
-        failure = outbox.Failure(message, f"{status} {code}".strip(), permanent, retry_after, at=wall_seconds())
+        doubt = message.in_doubt or (status >= 500 and message.method == "chat.postMessage")  # Slack may have it
+        failure = outbox.Failure(
+            message, f"{status} {code}".strip(), permanent, retry_after, at=wall_seconds(), in_doubt=doubt
+        )
         return Outcome(message, failure=failure, code=code or str(status), from_slack=True)
 
     def _record(self, token: str, *, now: datetime, outcomes: Sequence[Outcome]) -> None:
@@ -382,6 +394,16 @@ class Sender:
             if outcome.code:
                 report.errors.append(outcome.code)
         return tried
+
+
+def _refused_connection(err: BaseException) -> bool:
+    """Whether a call failed before Slack could have read it (the connection was refused)."""
+    while err is not None:
+        if isinstance(err, ConnectionRefusedError):
+            return True
+        reason = getattr(err, "reason", None)
+        err = reason if isinstance(reason, BaseException) else err.__cause__  # type: ignore[assignment]
+    return False
 
 
 def _filled(

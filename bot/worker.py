@@ -4,15 +4,16 @@ The task engine is procrastinate, on the PostgreSQL pmbot already uses: its jobs
 (migration 0024), so there is no broker to run. Every worker process runs the same loop:
 
 - `pmbot.clock`, a periodic task, is deferred once per tick however many workers run (procrastinate keeps one
-  job per period). It deletes data past its keeping time, splits the workspaces into ranges (`storage.shards`)
-  and defers one `pmbot.tick` per range, and wakes the sending.
-- `pmbot.tick` runs every scheduled job (`handlers.schedule.JOBS`) for one range of workspaces. A lock per range
-  keeps two ticks of one range from running at once, and a queueing lock keeps one waiting.
-- `pmbot.deliver` sends what the outbox holds for a while, in slots: one running and one waiting per slot, so
-  the sending spreads over the workers. The outbox stays the source of truth: a claim leases each message to one
-  sender, in order per conversation, and the pace Slack asks for is kept in the database for every sender.
-- `pmbot.recover` retries the jobs of a worker that stopped beating (killed, or its machine gone), so its share of
-  the work goes on elsewhere within seconds.
+  job per period). It deletes data past its keeping time, splits the workspaces into a range per live worker
+  (`storage.shards`) and defers one `pmbot.tick` per range, unless the previous round is not done (so that no
+  workspace is ticked by two jobs at once), and wakes the sending.
+- `pmbot.tick` runs every scheduled job (`handlers.schedule.JOBS`) for one range of workspaces.
+- `pmbot.deliver` sends what the outbox holds for a while, in three slots per live worker: one running and one
+  waiting per slot, so the sending spreads over the workers. The outbox stays the source of truth: a claim leases
+  each message to one sender, in order per conversation; a sender checks its claim before each few sends; the pace
+  Slack asks for is kept in the database for every sender.
+- `pmbot.recover` retries the jobs of a worker that stopped beating (killed, or its machine gone) and frees the
+  messages it had claimed, so its share of the work goes on elsewhere within seconds.
 
 The tasks are the functions `pmbot serve` and `pmbot scheduler` already run in-process (`bot.jobs.run_due`, the
 `Sender`); on SQLite there are no workers, and everything runs in-process as before.
@@ -21,6 +22,7 @@ The tasks are the functions `pmbot serve` and `pmbot scheduler` already run in-p
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import threading
@@ -29,10 +31,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 import procrastinate
-from asgiref.sync import sync_to_async
 from procrastinate import exceptions as task_errors
 from procrastinate.job_context import JobContext
 from procrastinate.jobs import Status
@@ -51,6 +52,7 @@ from storage.models import OutboxMessage, Workspace
 from storage.shards import Shard, factory_for, split
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # A tick is CPU work: one range of workspaces per live worker (more ranges only repeat each job's fixed queries: a
 # benchmark of 8 ranges cost twice one pass), up to this many.
@@ -59,11 +61,14 @@ MAX_SHARDS = 16
 # ticks, which also go first), up to this many.
 SLOTS_PER_WORKER, MAX_SLOTS = 3, 64
 TICK_PRIORITY = 10  # a waiting tick goes before waiting sending jobs
+CONTROL_PRIORITY = 20  # the clock and the recovery go before both
+SHUTDOWN_SECONDS = 3.0  # after SIGTERM, running jobs have this long; then sending stops (before others take over)
 DELIVER_SECONDS = 10.0  # one sending job's time before it hands over to the next (another worker may take it)
 HEARTBEAT_SECONDS = 2.0  # how often a worker says it is alive
 STALLED_SECONDS = 10.0  # a worker silent this long is taken for dead, and its running jobs are retried
 LIVE_WORKER_IDS = "SELECT id FROM procrastinate_workers WHERE last_heartbeat > now() - make_interval(secs => :s)"
 LIVE_WORKERS = f"SELECT count(*) FROM ({LIVE_WORKER_IDS}) AS alive"
+TICKS_PENDING = "SELECT count(*) FROM procrastinate_jobs WHERE task_name = :task AND status IN ('todo', 'doing')"
 QUEUE_TICKS, QUEUE_SENDING = "ticks", "sending"
 TASK_CLOCK, TASK_TICK, TASK_DELIVER, TASK_RECOVER = "pmbot.clock", "pmbot.tick", "pmbot.deliver", "pmbot.recover"
 
@@ -121,15 +126,27 @@ class Runtime:
         report = run_due(factory_for(self.engine, shard), self.clients, now=utcnow(), deliver=False)
         return sum(report.queued.values())
 
-    def deliver(self, owner: str) -> bool:
-        """Send for a while, claiming as `owner` (this worker: its claims are freed for others if it dies); return
-        whether due messages are left (the slot goes on in a next job)."""
-        sender = Sender(self.factory, self.clients, owner=owner)
-        report = sender.deliver_due(now=utcnow(), budget=DELIVER_SECONDS)
+    def deliver(self, worker_id: int | None, stop: threading.Event) -> bool:
+        """Send for a while, claiming as this worker (its claims are freed for others if it dies), until `stop`;
+        return whether due messages are left that a next job may send soon (the slot goes on)."""
+        if not self.alive(worker_id):  # taken for dead (a long pause): its claims are others' now; it sends nothing
+            log.error("this worker (%s) no longer counts as alive; it leaves the sending to the others", worker_id)
+            return False
+        sender = Sender(self.factory, self.clients, owner=owner(worker_id))
+        report = sender.deliver_due(now=utcnow(), budget=DELIVER_SECONDS, stop=stop)
         if report.failed or report.gave_up:
             log.info("sending (%s): sent %d, failed %d (retried later), gave up %d",
-                     owner, report.sent, report.failed, report.gave_up)  # fmt: skip
-        return bool(report.skipped) or sender.next_pause(now=utcnow()) is not None
+                     owner(worker_id), report.sent, report.failed, report.gave_up)  # fmt: skip
+        if stop.is_set():
+            return False
+        pause = sender.next_pause(now=utcnow())
+        # A pause longer than a job (a long Retry-After) is left to the clock's next wake, not spun on.
+        return bool(report.skipped) or (pause is not None and pause <= DELIVER_SECONDS)
+
+    def alive(self, worker_id: int | None) -> bool:
+        with read_only(self.factory) as session:
+            alive = session.scalars(text(LIVE_WORKER_IDS), {"s": STALLED_SECONDS})
+            return worker_id in set(alive)
 
     def free_claims_of_the_dead(self) -> int:
         with unit_of_work(self.factory) as session:
@@ -151,6 +168,11 @@ class Runtime:
                 log.info("deleted data past its keeping time: %s", purged)
         except Exception:
             log.exception("deleting data past its keeping time failed")
+
+
+async def _in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run pmbot's synchronous code in the worker's thread pool, off its event loop."""
+    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args, **kwargs))
 
 
 def _runtime(context: JobContext) -> Runtime:
@@ -183,11 +205,15 @@ async def clock(context: JobContext, timestamp: int) -> None:
     worker), and sending jobs in as many slots as the live workers take."""
     runtime = _runtime(context)
     assert context.app is not None
-    await sync_to_async(runtime.purge, thread_sensitive=False)()
-    state = await sync_to_async(queue_state, thread_sensitive=False)(runtime.factory, now=utcnow())
+    await _in_thread(runtime.purge)
+    state = await _in_thread(queue_state, runtime.factory, now=utcnow())
     workers = max(1, state.workers)
     slots = min(MAX_SLOTS, SLOTS_PER_WORKER * workers)
-    shards = await sync_to_async(runtime.ranges, thread_sensitive=False)(min(MAX_SHARDS, workers))
+    # One round of ticks at a time: a round still waiting or running keeps its ranges (which move as workspaces and
+    # workers come and go), so that no workspace is ticked by two jobs at once.
+    shards = [] if state.ticks_pending else await _in_thread(runtime.ranges, min(MAX_SHARDS, workers))
+    if state.ticks_pending:
+        log.info("the previous round of ticks is not done (%d jobs); this tick waits for it", state.ticks_pending)
     for index, shard in enumerate(shards):
         await _defer(
             context.app, TASK_TICK, lock=f"tick:{index}", queue=QUEUE_TICKS, priority=TICK_PRIORITY,
@@ -205,7 +231,7 @@ async def tick(context: JobContext, *, first: int, last: int, at: int, slots: in
     assert context.app is not None
     runtime.health.begin()
     try:
-        queued = await sync_to_async(runtime.tick, thread_sensitive=False)(Shard(first, last))
+        queued = await _in_thread(runtime.tick, Shard(first, last))
     finally:
         runtime.health.end()
     lag = utcnow() - datetime.fromtimestamp(at, UTC)
@@ -221,12 +247,22 @@ async def deliver(context: JobContext, *, slot: int) -> None:
     runtime = _runtime(context)
     assert context.app is not None
     runtime.health.begin()
+    stop = threading.Event()
+    watch = asyncio.create_task(_set_when_aborted(context, stop))
     try:
-        more = await sync_to_async(runtime.deliver, thread_sensitive=False)(owner(context.job.worker_id))
+        more = await _in_thread(runtime.deliver, context.job.worker_id, stop)
     finally:
+        watch.cancel()
         runtime.health.end()
     if more:
         await wake_sending(context.app, [slot])
+
+
+async def _set_when_aborted(context: JobContext, stop: threading.Event) -> None:
+    """Set `stop` once the worker asks its jobs to end (a SIGTERM past the grace period): no new sends after it."""
+    while not context.should_abort():
+        await asyncio.sleep(0.2)
+    stop.set()
 
 
 def owner(worker_id: int | None) -> str:
@@ -240,7 +276,7 @@ async def recover(context: JobContext, timestamp: int) -> None:
     had claimed are freed at once for the others (those Slack may already have are looked for before a new post)."""
     runtime = _runtime(context)
     assert context.app is not None
-    freed = await sync_to_async(runtime.free_claims_of_the_dead, thread_sensitive=False)()
+    freed = await _in_thread(runtime.free_claims_of_the_dead)
     if freed:
         log.warning("freed %d messages claimed by workers that stopped", freed)
     manager = context.app.job_manager
@@ -249,8 +285,8 @@ async def recover(context: JobContext, timestamp: int) -> None:
         try:
             await manager.retry_job(job)
             log.warning("job %s (%s) was running on a worker that stopped; retried", job.id, job.task_name)
-        except Exception:
-            await manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
+        except task_errors.UniqueViolation:
+            await manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=True)
             log.warning("job %s (%s) was running on a worker that stopped; a twin waits, so it ends here",
                         job.id, job.task_name)  # fmt: skip
 
@@ -258,10 +294,10 @@ async def recover(context: JobContext, timestamp: int) -> None:
 def make_queue(database_url: str, *, tick_seconds: int) -> procrastinate.App:
     """The task engine on pmbot's PostgreSQL database, with pmbot's tasks."""
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(database_url)))
-    app.periodic(cron=cron_every(tick_seconds), periodic_id="tick")(
+    app.periodic(cron=cron_every(tick_seconds), periodic_id="tick", priority=CONTROL_PRIORITY)(
         app.task(name=TASK_CLOCK, queue=QUEUE_TICKS, pass_context=True)(clock)
     )
-    app.periodic(cron=cron_every(max(1, int(STALLED_SECONDS // 2))), periodic_id="recover")(
+    app.periodic(cron=cron_every(max(1, int(STALLED_SECONDS // 2))), periodic_id="recover", priority=CONTROL_PRIORITY)(
         app.task(name=TASK_RECOVER, queue=QUEUE_TICKS, pass_context=True)(recover)
     )
     app.task(name=TASK_TICK, queue=QUEUE_TICKS, pass_context=True)(tick)
@@ -277,6 +313,7 @@ class QueueState:
     oldest_due: datetime | None
     jobs: dict[str, int]  # procrastinate job status -> count (waiting: "todo", running: "doing")
     workers: int  # alive, by their heartbeat
+    ticks_pending: int = 0  # tick jobs waiting or running
 
     def as_dict(self, now: datetime) -> dict[str, Any]:
         late = None if self.oldest_due is None else round((now - self.oldest_due).total_seconds(), 1)
@@ -297,7 +334,8 @@ def queue_state(factory: sessionmaker[Session], *, now: datetime) -> QueueState:
             rows = session.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status"))
             jobs = {str(status): int(n) for status, n in rows}
             workers = int(session.scalar(text(LIVE_WORKERS), {"s": STALLED_SECONDS}) or 0)
-    return QueueState(int(count), oldest, jobs, workers)
+            ticks = int(session.scalar(text(TICKS_PENDING), {"task": TASK_TICK}) or 0)
+    return QueueState(int(count), oldest, jobs, workers, ticks)
 
 
 def live_workers(factory: sessionmaker[Session]) -> int:
@@ -367,6 +405,7 @@ def run(
                 update_heartbeat_interval=HEARTBEAT_SECONDS,
                 stalled_worker_timeout=STALLED_SECONDS,
                 delete_jobs="successful",
+                shutdown_graceful_timeout=SHUTDOWN_SECONDS,
                 install_signal_handlers=True,
             )
 

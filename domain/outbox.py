@@ -334,6 +334,26 @@ def claim_due(
     return sorted(claimed, key=lambda message: message.id)  # RETURNING promises no order
 
 
+def still_mine(session: Session, *, token: str, ids: Sequence[int], clock: datetime) -> set[int]:
+    """Of these claimed messages, those still leased under `token` (their lease renewed): a sender sends only these,
+    so a message freed meanwhile (its sender taken for dead) is never sent by two."""
+    if not ids:
+        return set()
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(ids)),
+            OutboxMessage.claim_token == token,
+            OutboxMessage.claimed_until.is_not(None),
+            OutboxMessage.sent_at.is_(None),
+        )
+        .values(claimed_until=clock + LEASE)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(session.scalars(stmt))
+
+
 def release_abandoned(session: Session, *, live: Collection[str], prefix: str = "w") -> int:
     """End the leases of unsent messages claimed by owners (tokens "<owner>.<hex>", owners starting with `prefix`)
     that are not in `live`, so that any sender may claim them at once; return how many.

@@ -184,3 +184,22 @@ def test_a_lookup_that_keeps_failing_gives_way_to_one_post(
     assert ["lost"] == _texts(fake_slack, TEAM)
     assert LOOKUP_TRIES == len(fake_slack.calls_to("conversations.history"))
     assert _row(factory, workspace_id, "lost")[0]
+
+
+def test_a_sender_taken_for_dead_keeps_its_hands_off_what_was_freed(factory: sessionmaker[Session]) -> None:
+    """A sender checks its claim before each few sends: once its messages were freed (it was taken for dead), they
+    are no longer its own, and another sender's claim of them is not touched; a live claim is renewed."""
+    _queue(factory, _post("kept", TEAM), _post("freed", "C0OTHER"))
+    with unit_of_work(factory) as session:
+        slow = f"w7.{uuid.uuid4().hex}"
+        claimed = outbox.claim_due(session, now=NOW, clock=NOW, wall=WALL, token=slow, pace=PACE)
+    ids = {m.key: m.id for m in claimed}
+    with unit_of_work(factory) as session:
+        assert {ids["kept"], ids["freed"]} == outbox.still_mine(session, token=slow, ids=list(ids.values()), clock=NOW)
+        assert 2 == outbox.release_abandoned(session, live=set())
+        assert set() == outbox.still_mine(session, token=slow, ids=list(ids.values()), clock=NOW)
+    with unit_of_work(factory) as session:
+        other = f"w9.{uuid.uuid4().hex}"
+        again = outbox.claim_due(session, now=NOW, clock=NOW, wall=WALL, token=other, pace=PACE)
+        assert {"kept", "freed"} == {m.key for m in again} and all(m.in_doubt for m in again)
+        assert set() == outbox.still_mine(session, token=slow, ids=list(ids.values()), clock=NOW)
