@@ -56,7 +56,7 @@ from bench.standups_data import populate, teams
 from bot.jobs import policy_of, run_due
 from bot.settings import load_settings
 from bot.slack_client import make_client
-from bot.worker import MAX_SHARDS, MAX_SLOTS, QUEUE_SENDING, TASK_DELIVER, make_queue
+from bot.worker import MAX_SLOTS, QUEUE_SENDING, TASK_DELIVER, make_queue
 from domain import outbox
 from domain.clock import utcnow
 from domain.outbox import Outgoing
@@ -381,8 +381,9 @@ def parse_ticks(logs: Sequence[str]) -> dict[str, dict[str, Any]]:
     for log in logs:
         for line in log.splitlines():
             if match := TICK_LINE.search(line):
-                first, _, at, queued, lag = match.groups()
+                first, last, at, queued, lag = match.groups()
                 found[at]["ranges"][int(first)] = (float(lag), int(queued))
+                found[at].setdefault("ends", {})[int(first)] = None if last == "" else int(last)
             elif (match := JOB_ENDED.search(line)) and match.group(1) == "pmbot.tick":
                 stamp = re.search(r"at=(\d+)", match.group(2))
                 if stamp:
@@ -391,9 +392,20 @@ def parse_ticks(logs: Sequence[str]) -> dict[str, dict[str, Any]]:
     return dict(found)
 
 
+def _covers_all(ends: dict[int, int | None]) -> bool:
+    """Whether the ranges ticked for one instant chain from the first workspace id to the last (their number follows
+    the workers alive when the clock split them)."""
+    at: int | None = 0
+    while at is not None:
+        if at not in ends:
+            return False
+        last = ends[at]
+        at = None if last is None else last + 1
+    return True
+
+
 def worker_ticks(url: str, slack_url: str, workers: int, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """Run `workers` workers over the stand-ups until the first tick and `--steady` later complete ones are done."""
-    ranges = min(MAX_SHARDS, workers, args.workspaces)  # a range per live worker
     asyncio.run(_park_sending(url))
     before = db_counters(url)
     label = f"{workers} worker{'s' if workers > 1 else ''}"
@@ -407,7 +419,7 @@ def worker_ticks(url: str, slack_url: str, workers: int, args: argparse.Namespac
             _alive(started)
             time.sleep(1.0)
             seen = parse_ticks([p.log() for p in started])
-            done = {at: t for at, t in seen.items() if len(t["ranges"]) == ranges}
+            done = {at: t for at, t in seen.items() if _covers_all(t.get("ends", {}))}
             if not seen:
                 continue
             heavy = min(seen)
