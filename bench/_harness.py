@@ -50,18 +50,8 @@ def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
         path = Path(tempfile.mkdtemp(prefix="sqlite-", dir=workdir)) / "pmbot-bench.db"
         yield f"sqlite:///{path}"
         return
-    name = f"pmbot_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with _postgres_database("") as url:
+        yield url
 
 
 @contextmanager
@@ -69,11 +59,17 @@ def postgres_copy(source_url: str) -> Iterator[str]:
     """Yield the URL of a new PostgreSQL database copied from the one at `source_url` (a template: nobody may be
     connected to it), faster than filling it again; drop it afterwards."""
     source = source_url.rsplit("/", 1)[1]
+    with _postgres_database(f' TEMPLATE "{source}"') as url:
+        yield url
+
+
+@contextmanager
+def _postgres_database(options: str) -> Iterator[str]:
     name = f"pmbot_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{options}'))
         try:
             yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
         finally:
