@@ -542,6 +542,13 @@ def _move_pace(session: Session, moves: dict[tuple[int, str], Move]) -> None:
     )
 
 
+def forget_old_pace(session: Session, *, now: datetime) -> int:
+    """Delete paces a day behind `now`: a theoretical arrival time that far in the past holds nothing back, as if
+    the row were not there; return how many."""
+    stale = SlackPace.tat < (now - timedelta(days=1)).timestamp()
+    return int(session.execute(delete(SlackPace).where(stale)).rowcount)  # type: ignore[attr-defined]
+
+
 def forget_pace(session: Session, *, workspace_id: int, channel: str) -> int:
     """Drop what is kept of a conversation's pace (a direct message's is named by the person's id); return how many."""
     result = session.execute(

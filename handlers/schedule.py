@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from domain import events, forms
+from domain import events, forms, outbox
 from handlers.actions import jobs as action_reminders
 from handlers.away import jobs as away_jobs
 from handlers.changes import jobs as change_jobs
@@ -40,9 +40,10 @@ class Job:
 
 
 def housekeeping(session: Session, now: datetime) -> int:
-    """Forget event ids too old to be retried by Slack, and forms kept past their week."""
+    """Forget event ids too old to be retried by Slack, forms kept past their week, and Slack's paces of a day ago."""
     events.forget_old(session, now=now)
     forms.forget_old(session, now=now)
+    outbox.forget_old_pace(session, now=now)
     return 0
 
 

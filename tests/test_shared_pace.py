@@ -158,3 +158,18 @@ def test_three_senders_keep_a_methods_tier_for_the_workspace(
     taken = sorted(c.at for c in updates if c.status == 200)
     assert 55 == len(taken)
     assert taken[-1] - taken[0] >= (55 - 50) * 60 / 50 * 0.9 - 0.5  # the five over the burst came at the tier's pace
+
+
+def test_housekeeping_forgets_paces_of_a_day_ago_and_keeps_the_rest(factory: sessionmaker[Session]) -> None:
+    """A pace a day behind holds nothing back: housekeeping deletes it, and keeps a recent one and a 429's pause."""
+    from handlers.schedule import housekeeping
+    from storage.models import SlackPace
+
+    workspace_id = _queue(factory, _post("any"))
+    with factory() as session:
+        for scope, tat in (("c:C0OLD", NOW - timedelta(days=2)), ("c:C0NEW", NOW), ("m:chat.update", LATER)):
+            session.add(SlackPace(workspace_id=workspace_id, scope=scope, tat=tat.timestamp()))
+        session.commit()
+        housekeeping(session, NOW)
+        session.commit()
+        assert ["c:C0NEW", "m:chat.update"] == sorted(session.scalars(select(SlackPace.scope)))
