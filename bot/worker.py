@@ -67,7 +67,6 @@ DELIVER_SECONDS = 10.0  # one sending job's time before it hands over to the nex
 HEARTBEAT_SECONDS = 2.0  # how often a worker says it is alive
 STALLED_SECONDS = 10.0  # a worker silent this long is taken for dead, and its running jobs are retried
 LIVE_WORKER_IDS = "SELECT id FROM procrastinate_workers WHERE last_heartbeat > now() - make_interval(secs => :s)"
-LIVE_WORKERS = f"SELECT count(*) FROM ({LIVE_WORKER_IDS}) AS alive"
 TICKS_PENDING = "SELECT count(*) FROM procrastinate_jobs WHERE task_name = :task AND status IN ('todo', 'doing')"
 QUEUE_TICKS, QUEUE_SENDING = "ticks", "sending"
 TASK_CLOCK, TASK_TICK, TASK_DELIVER, TASK_RECOVER = "pmbot.clock", "pmbot.tick", "pmbot.deliver", "pmbot.recover"
@@ -93,10 +92,8 @@ def cron_every(seconds: int) -> str:
 
 @dataclass
 class Health:
-    """What `/healthz` of a worker tells: alive, and when it last finished a job."""
+    """What `/healthz` of a worker tells of its own jobs: how many run, how many are done."""
 
-    started: datetime = field(default_factory=utcnow)
-    last_job: datetime | None = None
     running: int = 0
     done: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -109,7 +106,6 @@ class Health:
         with self._lock:
             self.running -= 1
             self.done += 1
-            self.last_job = utcnow()
 
 
 @dataclass
@@ -145,13 +141,11 @@ class Runtime:
 
     def alive(self, worker_id: int | None) -> bool:
         with read_only(self.factory) as session:
-            alive = session.scalars(text(LIVE_WORKER_IDS), {"s": STALLED_SECONDS})
-            return worker_id in set(alive)
+            return worker_id in _live_ids(session)
 
     def free_claims_of_the_dead(self) -> int:
         with unit_of_work(self.factory) as session:
-            alive = session.scalars(text(LIVE_WORKER_IDS), {"s": STALLED_SECONDS})
-            return outbox.release_abandoned(session, live={owner(worker_id) for worker_id in alive})
+            return outbox.release_abandoned(session, live={owner(worker_id) for worker_id in _live_ids(session)})
 
     def ranges(self, count: int) -> list[Shard]:
         with read_only(self.factory) as session:
@@ -173,6 +167,11 @@ class Runtime:
 async def _in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run pmbot's synchronous code in the worker's thread pool, off its event loop."""
     return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args, **kwargs))
+
+
+def _live_ids(session: Session) -> set[int]:
+    """The ids of the workers that beat now."""
+    return set(session.scalars(text(LIVE_WORKER_IDS), {"s": STALLED_SECONDS}))
 
 
 def _runtime(context: JobContext) -> Runtime:
@@ -229,14 +228,14 @@ async def tick(context: JobContext, *, first: int, last: int, at: int, slots: in
     """The scheduled work of one range of workspaces; then the sending is woken for what it queued."""
     runtime = _runtime(context)
     assert context.app is not None
+    shard, instant = Shard(first, last), datetime.fromtimestamp(at, UTC)
     runtime.health.begin()
     try:
-        queued = await _in_thread(runtime.tick, Shard(first, last))
+        queued = await _in_thread(runtime.tick, shard)
     finally:
         runtime.health.end()
-    lag = utcnow() - datetime.fromtimestamp(at, UTC)
     log.info("tick %s of %s: queued %d, done %.2fs after its instant",
-             Shard(first, last), datetime.fromtimestamp(at, UTC).isoformat(), queued, lag.total_seconds())  # fmt: skip
+             shard, instant.isoformat(), queued, (utcnow() - instant).total_seconds())  # fmt: skip
     if queued:
         await wake_sending(context.app, range(slots))
     return queued
@@ -326,14 +325,14 @@ def queue_state(factory: sessionmaker[Session], *, now: datetime) -> QueueState:
     with read_only(factory) as session:
         due = OutboxMessage.sent_at.is_(None) & OutboxMessage.gave_up.is_(False) & (OutboxMessage.not_before <= now)
         count, oldest = session.execute(
-            select(func.count(), func.min(OutboxMessage.not_before)).where(due, OutboxMessage.method != "pmbot.held")
+            select(func.count(), func.min(OutboxMessage.not_before)).where(due, OutboxMessage.method != outbox.HELD)
         ).one()
         jobs: dict[str, int] = {}
-        workers = 0
+        workers = ticks = 0
         if session.get_bind().dialect.name == "postgresql":
             rows = session.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status"))
             jobs = {str(status): int(n) for status, n in rows}
-            workers = int(session.scalar(text(LIVE_WORKERS), {"s": STALLED_SECONDS}) or 0)
+            workers = len(_live_ids(session))
             ticks = int(session.scalar(text(TICKS_PENDING), {"task": TASK_TICK}) or 0)
     return QueueState(int(count), oldest, jobs, workers, ticks)
 
@@ -344,7 +343,7 @@ def live_workers(factory: sessionmaker[Session]) -> int:
         with read_only(factory) as session:
             if session.get_bind().dialect.name != "postgresql":
                 return 0
-            return int(session.scalar(text(LIVE_WORKERS), {"s": STALLED_SECONDS}) or 0)
+            return len(_live_ids(session))
     except DBAPIError:
         return 0
 
@@ -383,9 +382,7 @@ def run(
     *,
     concurrency: int,
     tick_seconds: int,
-    name: str | None = None,
     health_port: int | None = None,
-    on_start: Callable[[], None] | None = None,
 ) -> None:
     """Run one worker until SIGINT or SIGTERM: it takes jobs of every pmbot queue, `concurrency` at a time."""
     queue = make_queue(database_url, tick_seconds=tick_seconds)
@@ -396,11 +393,9 @@ def run(
         # The tasks run pmbot's synchronous code in threads: one per job at once, and a few for the engine's own.
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(concurrency + 4, "pmbot-task"))
         async with queue.open_async():
-            if on_start is not None:
-                on_start()
             await queue.run_worker_async(
                 concurrency=concurrency,
-                name=name or "pmbot-worker",
+                name="pmbot-worker",
                 additional_context={"pmbot": runtime},
                 update_heartbeat_interval=HEARTBEAT_SECONDS,
                 stalled_worker_timeout=STALLED_SECONDS,

@@ -231,3 +231,16 @@ def test_a_worker_added_under_load_takes_a_share_within_a_minute(
             time.sleep(0.05)
     assert took_part is not None, "the added worker sent nothing within a minute"
     assert _sent(fake_slack) > 60
+
+
+def test_status_on_sqlite_shows_the_outbox_and_no_workers(tmp_path: Path) -> None:
+    """`pmbot status` reads SQLite too: messages due, and no task engine (it had failed on an unset count)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'pmbot.db'}")
+    migrate = subprocess.run([sys.executable, "-m", "bot.cli", "migrate"], env=env, cwd=tmp_path, capture_output=True,
+                             text=True, timeout=60)  # fmt: skip
+    assert 0 == migrate.returncode, migrate.stderr
+    status = subprocess.run([sys.executable, "-m", "bot.cli", "status"], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)  # fmt: skip
+    assert 0 == status.returncode, status.stderr
+    assert {"due_messages": 0, "oldest_due_seconds": None, "jobs": {}, "workers": 0} == json.loads(status.stdout)
