@@ -339,10 +339,7 @@ class Sender:
     def _refused(message: outbox.Claimed, err: SlackApiError) -> Outcome:
         status = err.response.status_code
         code = str(err.response.get("error", "")) if isinstance(err.response.data, dict) else ""
-        retry_after = None
-        if status == 429:
-            headers = {k.lower(): v for k, v in (err.response.headers or {}).items()}
-            retry_after = float(headers.get("retry-after", 30))
+        retry_after = _retry_after(err)
         permanent = status < 500 and status != 429 and code in PERMANENT_ERRORS
         doubt = message.in_doubt or (status >= 500 and message.method == "chat.postMessage")  # Slack may have it
         failure = outbox.Failure(
@@ -394,6 +391,14 @@ class Sender:
             if outcome.code:
                 report.errors.append(outcome.code)
         return tried
+
+
+def _retry_after(err: SlackApiError) -> float | None:
+    """The seconds a 429 asks to wait (30 when it does not say); None for any other answer."""
+    if err.response.status_code != 429:
+        return None
+    headers = {k.lower(): v for k, v in (err.response.headers or {}).items()}
+    return float(headers.get("retry-after", 30))
 
 
 def _refused_connection(err: BaseException) -> bool:
@@ -453,10 +458,7 @@ def _look_up(message: outbox.Claimed, client: WebClient, payload: dict[str, Any]
                 "could not look for outbox message %s (%s %s); posting it, perhaps twice", message.id, status, code
             )
             return None
-        retry_after = None
-        if status == 429:
-            headers = {k.lower(): v for k, v in (err.response.headers or {}).items()}
-            retry_after = float(headers.get("retry-after", 30))
+        retry_after = _retry_after(err)
         # No `at`: a lookup's 429 holds back this message only, not its conversation's posts.
         failure = outbox.Failure(message, f"lookup: {status} {code}".strip(), False, retry_after, in_doubt=True)
         return Outcome(message, failure=failure, code=code or str(status), from_slack=True)

@@ -273,7 +273,8 @@ def within_tiers(
         .where(table.c.id.in_(over))
         .values(claimed_until=None, claim_token=_kept_if_in_doubt(table), attempts=table.c.attempts - 1)
     )
-    return [message for message in claimed if message.id not in set(over)]
+    freed = set(over)
+    return [message for message in claimed if message.id not in freed]
 
 
 def claim_due(
