@@ -255,8 +255,11 @@ def test_votes_count_once_up_to_three_and_the_close_makes_the_top_notes_action_i
     def closed() -> list[str]:  # the app's own delivery loop may still be sending it, at the channel's pace
         return [str(m["blocks"]) for m in team.messages(RETRO) if m["text"] == "RT-1 closed"]
 
-    deadline = time.monotonic() + 15
-    while not closed() and time.monotonic() < deadline:
+    def settled() -> bool:  # the summary posted and the board's update (queued beside it) applied
+        return bool(closed()) and "Voting is over" in str(_board(team)["blocks"])
+
+    deadline = time.monotonic() + 30
+    while not settled() and time.monotonic() < deadline:
         time.sleep(0.1)
     [summary] = closed()
     assert "→ *A-1* for <@U0DEV2>" in summary and "→ *A-2* for <@U0DEV1>" in summary
