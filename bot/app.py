@@ -37,6 +37,7 @@ from handlers.errors import failure_response, form_errors, tell_refused
 from handlers.middleware import clean_form_text
 from handlers.registry import Registered
 from storage.db import session_factory
+from storage.workers import live_workers
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,9 @@ class PmbotApp(App):
         super().__init__(**kwargs)
         self.runtime = runtime
         self.registered = Registered()
-        self.delivery = DeliveryLoop(runtime.sender, clock=runtime.clock)
+        # Beside `pmbot worker` processes, the workers send the backlog; this process its requests' messages at once.
+        self.delivery = DeliveryLoop(runtime.sender, clock=runtime.clock,
+                                     backlog=lambda: not live_workers(runtime.factory))  # fmt: skip
         # Requests answered after their acknowledgement have threads of their own: a modal must open within
         # three seconds of the click, never behind work after an answer that waits out Slack's rate limits.
         self.answers = Later(workers=ANSWER_WORKERS, name="pmbot-answer")

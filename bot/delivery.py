@@ -24,6 +24,7 @@ PASS_BUDGET = 30.0  # seconds one pass may spend sending before it looks at new 
 WATCH_SECONDS = 120.0  # how long a request's messages are watched for a refusal to tell the person about
 PACE_MARGIN = 0.02  # seconds added to a conversation's pause, so that its next token has surely arrived
 MAX_FIRST = 200  # a request's messages claimed by key ahead of the rest of a pass (a key list is bounded)
+BACKLOG_LOOK = 2.0  # seconds between looks at whether this process should send more than its requests' messages
 
 Key = tuple[int, str]  # (workspace id, outbox key)
 Told = Callable[[list[tuple[str, str]]], None]  # given the (channel, error) of each refused message
@@ -34,6 +35,10 @@ class DeliveryLoop:
 
     `caught_up()` waits until a pass that began after the latest wake has finished: the messages queued
     before that wake were sent, refused, or left only for their conversation's pace or a retry.
+
+    With `backlog`, a pass sends everything due only while `backlog()` says so (looked at every few seconds);
+    otherwise just the messages woken for by key. `serve` beside `pmbot worker` processes sends its own
+    requests' messages, the moment they commit, and leaves the rest to the workers.
     """
 
     def __init__(
@@ -43,8 +48,10 @@ class DeliveryLoop:
         clock: Callable[[], datetime] = utcnow,
         poll: float | None = None,
         budget: float = PASS_BUDGET,
+        backlog: Callable[[], bool] | None = None,
     ) -> None:
         self.sender, self.clock, self.poll, self.budget = sender, clock, poll, budget
+        self._backlog, self._backlog_seen = backlog, (True, -BACKLOG_LOOK)  # (answer, when asked)
         self._cond = threading.Condition()
         self._asked = 0  # wakes so far
         self._done = 0  # the wakes that a finished pass began after
@@ -130,7 +137,8 @@ class DeliveryLoop:
                 report.add(
                     self.sender.deliver_due(now=now, keys=first, budget=self.budget, wait=False, stop=self._stop)
                 )
-            report.add(self.sender.deliver_due(now=now, budget=self.budget, wait=False, stop=self._stop))
+            if self.sends_backlog():
+                report.add(self.sender.deliver_due(now=now, budget=self.budget, wait=False, stop=self._stop))
         except Exception:  # the database went away: what is unsent goes at the next wake or tick
             log.exception("delivering due messages failed; they stay queued")
         if report.failed or report.gave_up:
@@ -140,9 +148,27 @@ class DeliveryLoop:
             log.debug("delivery: sent %d", report.sent)
         return report
 
+    def sends_backlog(self) -> bool:
+        """Whether a pass sends everything due, not only the messages woken for by key (asked every few seconds;
+        when the question cannot be answered, it does: nothing due may be left unsent)."""
+        if self._backlog is None:
+            return True
+        answer, asked = self._backlog_seen
+        if real_seconds() - asked >= BACKLOG_LOOK:
+            try:
+                answer = self._backlog()
+            except Exception:
+                log.exception("could not tell whether to send every due message; sending them")
+                answer = True
+            self._backlog_seen = (answer, real_seconds())
+        return answer
+
     def _next_sleep(self) -> float | None:
         """Until the first conversation held back by its pace (kept in the database, with every other sender's
-        posts counted) may send again, then a claim looks for its next message; else until the next poll or wake."""
+        posts counted) may send again, then a claim looks for its next message; else until the next poll or wake.
+        A loop that leaves the backlog to others sleeps until its next wake."""
+        if not self.sends_backlog():
+            return self.poll
         try:
             waiting = self.sender.next_pause(now=self.clock())
         except Exception:  # the database went away: look again at the next poll or wake

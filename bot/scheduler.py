@@ -21,6 +21,7 @@ from bot.jobs import run_due
 from bot.notifier import ClientFor, Sender
 from domain.clock import utcnow
 from domain.lifecycle import Policy
+from storage.workers import live_workers
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +106,6 @@ def tick(
     if sum(report.queued.values()):
         log.info("tick at %s: queued %d", report.now.isoformat(), sum(report.queued.values()))
     delivery.wake()  # also retries what failed earlier and is due again
-
-
-def live_workers(factory: sessionmaker[Session]) -> int:
-    """How many `pmbot worker` processes beat (PostgreSQL; SQLite has none)."""
-    from bot.worker import live_workers as count
-
-    return count(factory)
 
 
 def run(

@@ -39,7 +39,6 @@ from procrastinate.job_context import JobContext
 from procrastinate.jobs import Status
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.jobs import purge, run_due
@@ -50,6 +49,7 @@ from domain.lifecycle import Policy
 from storage.db import database_is_reachable, read_only, unit_of_work
 from storage.models import OutboxMessage, Workspace
 from storage.shards import Shard, factory_for, split
+from storage.workers import STALLED_SECONDS, live_ids
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,8 +65,6 @@ CONTROL_PRIORITY = 20  # the clock and the recovery go before both
 SHUTDOWN_SECONDS = 3.0  # after SIGTERM, running jobs have this long; then sending stops (before others take over)
 DELIVER_SECONDS = 10.0  # one sending job's time before it hands over to the next (another worker may take it)
 HEARTBEAT_SECONDS = 2.0  # how often a worker says it is alive
-STALLED_SECONDS = 10.0  # a worker silent this long is taken for dead, and its running jobs are retried
-LIVE_WORKER_IDS = "SELECT id FROM procrastinate_workers WHERE last_heartbeat > now() - make_interval(secs => :s)"
 TICKS_PENDING = "SELECT count(*) FROM procrastinate_jobs WHERE task_name = :task AND status IN ('todo', 'doing')"
 QUEUE_TICKS, QUEUE_SENDING = "ticks", "sending"
 TASK_CLOCK, TASK_TICK, TASK_DELIVER, TASK_RECOVER = "pmbot.clock", "pmbot.tick", "pmbot.deliver", "pmbot.recover"
@@ -141,11 +139,11 @@ class Runtime:
 
     def alive(self, worker_id: int | None) -> bool:
         with read_only(self.factory) as session:
-            return worker_id in _live_ids(session)
+            return worker_id in live_ids(session)
 
     def free_claims_of_the_dead(self) -> int:
         with unit_of_work(self.factory) as session:
-            return outbox.release_abandoned(session, live={owner(worker_id) for worker_id in _live_ids(session)})
+            return outbox.release_abandoned(session, live={owner(worker_id) for worker_id in live_ids(session)})
 
     def ranges(self, count: int) -> list[Shard]:
         with read_only(self.factory) as session:
@@ -167,11 +165,6 @@ class Runtime:
 async def _in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run pmbot's synchronous code in the worker's thread pool, off its event loop."""
     return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args, **kwargs))
-
-
-def _live_ids(session: Session) -> set[int]:
-    """The ids of the workers that beat now."""
-    return set(session.scalars(text(LIVE_WORKER_IDS), {"s": STALLED_SECONDS}))
 
 
 def _runtime(context: JobContext) -> Runtime:
@@ -332,20 +325,9 @@ def queue_state(factory: sessionmaker[Session], *, now: datetime) -> QueueState:
         if session.get_bind().dialect.name == "postgresql":
             rows = session.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status"))
             jobs = {str(status): int(n) for status, n in rows}
-            workers = len(_live_ids(session))
+            workers = len(live_ids(session))
             ticks = int(session.scalar(text(TICKS_PENDING), {"task": TASK_TICK}) or 0)
     return QueueState(int(count), oldest, jobs, workers, ticks)
-
-
-def live_workers(factory: sessionmaker[Session]) -> int:
-    """How many workers beat now (0 on SQLite, or before migration 0024)."""
-    try:
-        with read_only(factory) as session:
-            if session.get_bind().dialect.name != "postgresql":
-                return 0
-            return len(_live_ids(session))
-    except DBAPIError:
-        return 0
 
 
 def serve_health(port: int, runtime: Runtime, stop: threading.Event) -> ThreadingHTTPServer:

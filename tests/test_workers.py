@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.delivery import BACKLOG_LOOK
 from bot.worker import owner
 from domain import outbox
 from domain.clock import utcnow
@@ -32,6 +33,9 @@ from domain.workspaces import workspace_for
 from sandbox.standin import Call, FakeSlack
 from storage.db import read_only, unit_of_work
 from storage.models import OutboxMessage
+from tests.actions_helpers import dm_texts
+from tests.conftest import PROJECT_CHANNEL
+from tests.slack_requests import SlackSender
 from tests.test_processes import _env, _free_port, _process
 
 CONVERSATIONS = 50
@@ -244,3 +248,30 @@ def test_status_on_sqlite_shows_the_outbox_and_no_workers(tmp_path: Path) -> Non
                             text=True, timeout=60)  # fmt: skip
     assert 0 == status.returncode, status.stderr
     assert {"due_messages": 0, "oldest_due_seconds": None, "jobs": {}, "workers": 0} == json.loads(status.stdout)
+
+
+def test_serve_beside_live_workers_sends_its_requests_messages_and_leaves_the_rest_to_them(
+    clean_queue: None, slack: SlackSender, fake_slack: FakeSlack, factory: sessionmaker[Session], engine: Engine
+) -> None:
+    """A person's command is answered by `serve` the moment it commits; what was queued before waits for the workers
+    (a serve process killed mid-send would hold its claims until their lease ends: workers free each other's). When
+    no worker beats any more, serve sends everything due again."""
+    with unit_of_work(factory) as session:
+        workspace = workspace_for(session, team_id=FakeSlack.team_id, now=utcnow())
+        outbox.enqueue_many(session, [(workspace.id, _post(PROJECT_CHANNEL, 0))], now=utcnow())
+    with engine.begin() as conn:  # what a worker's heartbeat leaves in the task engine's table
+        conn.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES"))
+
+    slack.command("/action", "<@U0DEV2> send the deck", user_id="U0DEV1", channel_id=PROJECT_CHANNEL)
+    assert any("send the deck" in t for t in dm_texts(fake_slack, "U0DEV2"))
+    backlog = [m["text"] for m in fake_slack.messages(PROJECT_CHANNEL)]
+    assert f"{PROJECT_CHANNEL} 0" not in backlog
+    with read_only(factory) as session:
+        left = session.scalar(select(OutboxMessage.sent_at).where(OutboxMessage.key == f"w:{PROJECT_CHANNEL}:0"))
+    assert left is None
+
+    with engine.begin() as conn:  # the workers stop
+        conn.execute(text("DELETE FROM procrastinate_workers"))
+    time.sleep(BACKLOG_LOOK)
+    slack.command("/action", "<@U0DEV2> book the room", user_id="U0DEV1", channel_id=PROJECT_CHANNEL)
+    assert f"{PROJECT_CHANNEL} 0" in [m["text"] for m in fake_slack.messages(PROJECT_CHANNEL)]
