@@ -130,6 +130,15 @@ def _baselines(found: list[Milestone]) -> dict[str, str]:
     return {str(m.id): m.baseline_at.isoformat() for m in found}
 
 
+def _others_approve(project: Project, approvers: list[str], requester: str) -> list[str]:
+    """Nobody approves their own request: the category's other approvers, else the project's other leads; only
+    when nobody else could (a one-person project) does the requester approve it."""
+    others = [a for a in approvers if a != requester]
+    if not others:
+        others = [str(lead) for lead in project.lead_user_ids or [] if str(lead) != requester]
+    return others or approvers
+
+
 def create(session: Session, *, project: Project, requester: str, proposal: Proposal, now: datetime) -> ChangeRequest:
     """Raise a change request and route it to the category's approvers."""
     proposal = proposal.validate(now=now)
@@ -137,6 +146,7 @@ def create(session: Session, *, project: Project, requester: str, proposal: Prop
     approvers = approvers_for(project, proposal.category)
     if not approvers:
         raise InvalidInput(f"Nobody here approves {proposal.category} change requests yet.", hint=NAME_APPROVERS)
+    approvers = _others_approve(project, approvers, requester)
     change = ChangeRequest(
         workspace_id=project.workspace_id,
         project_id=project.id,
@@ -253,8 +263,10 @@ def shifts(session: Session, change: ChangeRequest) -> list[Shift]:
             continue  # its baseline did not move
         if event is not None and event.old_baseline_at is not None:
             before, after = event.old_baseline_at, event.baseline_at
-        else:
-            before, after = milestone.baseline_at, _moved_baseline(change, milestone)
+        else:  # proposed (or withdrawn, rejected): against the baseline it was raised on, whatever moved it since
+            raised = (change.baselines or {}).get(str(milestone.id))
+            before = datetime.fromisoformat(raised) if raised else milestone.baseline_at
+            after = _moved_from(change, milestone, before)
         project = milestone.project
         result.append(
             Shift(milestone, before, after, milestones.day_of(before, project), milestones.day_of(after, project))
@@ -359,7 +371,11 @@ def require_baselines_unmoved(change: ChangeRequest, found: list[Milestone]) -> 
 
 def _moved_baseline(change: ChangeRequest, milestone: Milestone) -> datetime:
     """Where the request moves this milestone's baseline: its day plus the impact, at the end of that day."""
-    day = milestones.day_of(milestone.baseline_at, milestone.project) + timedelta(days=change.impact_days)
+    return _moved_from(change, milestone, milestone.baseline_at)
+
+
+def _moved_from(change: ChangeRequest, milestone: Milestone, baseline: datetime) -> datetime:
+    day = milestones.day_of(baseline, milestone.project) + timedelta(days=change.impact_days)
     return milestones.due_moment(day, milestone.project)
 
 
