@@ -1,7 +1,8 @@
 """The membership cache: who is in which channel, as Slack said in conversations.members and in events.
 
-domain.visibility reads it to decide who may see a private channel's records. Events keep the
-cache current; a roster older than ROSTER_FRESH (or never read) is read again, away from any request.
+domain.visibility reads it to decide who may see a private channel's records, and a public one's for a guest
+(who sees only the channels they are in). Events keep the cache current; a roster older than ROSTER_FRESH (or
+never read) is read again, away from any request.
 """
 
 from __future__ import annotations

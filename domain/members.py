@@ -1,4 +1,4 @@
-"""Members: the Slack profile facts pmbot needs (name, time zone, locale), cached and refreshed."""
+"""Members: the Slack profile facts pmbot needs (name, time zone, locale, guest or not), cached and refreshed."""
 
 from __future__ import annotations
 
@@ -29,6 +29,15 @@ def is_stale(member: Member | None, *, now: datetime) -> bool:
     return member is None or now - member.fetched_at > STALE_AFTER
 
 
+def is_full_member(session: Session, *, workspace_id: int, user_id: str) -> bool:
+    """Return whether Slack said the person is a full member of the workspace, not a guest (who sees only the
+    channels they are in); False for someone whose profile pmbot never read."""
+    is_guest = session.scalar(
+        select(Member.is_guest).where(Member.workspace_id == workspace_id, Member.user_id == user_id)
+    )
+    return is_guest is False
+
+
 def upsert_from_profile(session: Session, *, workspace_id: int, user: dict[str, Any], now: datetime) -> Member:
     """Store a `users.info` user object (as Slack sends it) as a member."""
     user_id = str(user["id"])
@@ -52,6 +61,7 @@ def upsert_from_profile(session: Session, *, workspace_id: int, user: dict[str, 
     member.is_bot = bool(user.get("is_bot"))
     member.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
     member.deleted = bool(user.get("deleted"))
+    member.is_guest = bool(user.get("is_restricted") or user.get("is_ultra_restricted"))
     member.status_text = str(profile.get("status_text") or "")[:100]
     member.status_emoji = str(profile.get("status_emoji") or "")[:100]
     member.status_expires_at = _expiry(profile.get("status_expiration"))

@@ -1,8 +1,10 @@
 """Who may read a project's records: the one rule every read path applies.
 
-A record is shown only to people who can see its project's channel: anyone in the workspace for a public channel;
-for a private channel, a DM or a group DM, only its members as Slack said (conversations.members and the
-member_joined/left events in the membership cache). A channel whose kind Slack has not told yet counts as private,
+A record is shown only to people who can see its project's channel: any full member of the workspace for a public
+channel; for a private channel, a DM or a group DM, only its members as Slack said (conversations.members and the
+member_joined/left events in the membership cache). A guest (users.info is_restricted or is_ultra_restricted) sees
+only the channels they are in, public ones included, as in Slack; so does anyone whose profile pmbot has not read
+(the request paths read it from Slack first). A channel whose kind Slack has not told yet counts as private,
 and so does one from Slack's notice that it was made private (a channel made public counts once
 conversations.info says so).
 Workspace admins read no more than anyone else (Slack does not show them private channels either); what they may
@@ -22,7 +24,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain import channels
+from domain import channels, members
 from domain.errors import NotFound
 from storage.models import ActionItem, ChangeRequest, Decision, Milestone, Project, Risk
 
@@ -36,7 +38,9 @@ def unseen(ref: str) -> NotFound:
 
 def can_see(session: Session, *, project: Project, user_id: str) -> bool:
     """Return whether the person may read the project's records, from what Slack has told pmbot."""
-    if project.is_private is False:
+    if project.is_private is False and members.is_full_member(
+        session, workspace_id=project.workspace_id, user_id=user_id
+    ):
         return True
     in_it = channels.channels_of(
         session, workspace_id=project.workspace_id, user_id=user_id, channel_ids=[project.channel_id]
@@ -81,13 +85,16 @@ def channel_converted(session: Session, *, workspace_id: int, channel_id: str, p
     channels.forget_roster(session, workspace_id=workspace_id, channel_id=channel_id)
 
 
-def settled(session: Session, *, project: Project) -> bool:
-    """Return whether Slack has told pmbot enough to judge: the channel's kind and, unless public, its members."""
+def settled(session: Session, *, project: Project, user_id: str | None = None) -> bool:
+    """Return whether Slack has told pmbot enough to judge: the channel's kind and, unless public, its members (for
+    `user_id`, its members whatever its kind unless Slack said they are a full member: a guest sees only theirs)."""
     if project.is_private is None:
         return False
-    return not project.is_private or channels.was_read(
-        session, workspace_id=project.workspace_id, channel_id=project.channel_id
-    )
+    if not project.is_private and (
+        user_id is None or members.is_full_member(session, workspace_id=project.workspace_id, user_id=user_id)
+    ):
+        return True
+    return channels.was_read(session, workspace_id=project.workspace_id, channel_id=project.channel_id)
 
 
 def may_name_first_leads(project: Project, user_id: str, *, is_admin: bool) -> bool:

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain import channels, visibility
+from domain import channels, members, visibility
 from domain.visibility import Record
 from handlers.context import after_answer, db, now, workspace
 from handlers.ids import Event, Subtype
@@ -115,11 +115,12 @@ def may_see(context: BoltContext, client: WebClient, project: Project, user_id: 
     """Return whether the person may read the project's records (see domain.visibility).
 
     A request Slack made from the project's own channel (`here`) is Slack's word that the person is in it;
-    otherwise the cache answers, after one conversations.info and one roster read if Slack was never asked.
+    otherwise the cache answers, after one conversations.info, one users.info (for a public channel: is the person
+    a guest?) and one roster read if Slack was never asked.
     """
     if here is not None and here == project.channel_id:
         return True
-    _learn(context, client, project)
+    _learn(context, client, project, user_id)
     return visibility.can_see(db(context), project=project, user_id=user_id)
 
 
@@ -129,18 +130,34 @@ def require_may_use(context: BoltContext, client: WebClient, record: Record, use
     if here is not None and here == record.project.channel_id:
         return
     if user_id not in visibility.parties(record):
-        _learn(context, client, record.project)
+        _learn(context, client, record.project, user_id)
     if not visibility.may_use(db(context), record=record, user_id=user_id):
         raise visibility.unseen(record.ref)
 
 
-def _learn(context: BoltContext, client: WebClient, project: Project) -> None:
-    """Ask Slack, if it was never asked, the channel's kind and (unless public) its members."""
+def _learn(context: BoltContext, client: WebClient, project: Project, user_id: str) -> None:
+    """Ask Slack, if it was never asked, the channel's kind, then for a public one whether the person is a guest,
+    and (unless public and they are a full member of the workspace) its members."""
     learn_kind(client, project)
-    if project.is_private is not False and not channels.was_read(
-        db(context), workspace_id=project.workspace_id, channel_id=project.channel_id
-    ):
+    if project.is_private is False:
+        learn_profile(context, client, user_id)
+    if not visibility.settled(db(context), project=project, user_id=user_id):
         _read_now(context, client, project.channel_id)
+
+
+def learn_profile(context: BoltContext, client: WebClient, user_id: str) -> None:
+    """Read the person's profile from Slack (users.info) when pmbot has none or it has grown old, so that whether
+    they are a guest is Slack's word, never the request's. When Slack cannot answer, the profile pmbot has stands;
+    without one, they count as a guest (domain.visibility)."""
+    session, workspace_id, at = db(context), workspace(context).id, now(context)
+    if not members.is_stale(members.find(session, workspace_id=workspace_id, user_id=user_id), now=at):
+        return
+    try:
+        user = client.users_info(user=user_id, include_locale=True)["user"]
+    except SlackApiError as err:  # a stale profile still says what it said; none at all reads as a guest
+        log.warning("could not read the profile of %s: %s", user_id, err.response.status_code)
+        return
+    members.upsert_from_profile(session, workspace_id=workspace_id, user=user, now=at)
 
 
 def require_visible(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, SQLColumnExpression, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, SQLColumnExpression, String, UniqueConstraint, false
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -70,6 +70,9 @@ class Member(Base):
     is_bot: Mapped[bool] = mapped_column(default=False)
     is_admin: Mapped[bool] = mapped_column(default=False)
     deleted: Mapped[bool] = mapped_column(default=False)
+    # A guest (users.info is_restricted, or is_ultra_restricted for a single-channel guest): Slack shows them only
+    # the channels they are in, public ones included, and so does pmbot (domain/visibility.py).
+    is_guest: Mapped[bool] = mapped_column(default=False, server_default=false())
     fetched_at: Mapped[datetime]
     # Their Slack status as last seen (profile.status_text / status_emoji / status_expiration): "Vacation
     # :palm_tree:" counts as away (domain/away.py); it stops counting once it expires.
