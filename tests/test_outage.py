@@ -111,11 +111,14 @@ def test_a_message_slack_took_while_the_database_blinked_is_recorded_once_it_is_
         fake_slack.listeners.append(blink)
         report = run_due(factory, client, now=datetime.now(UTC) + timedelta(minutes=2))  # past the 503's backoff
         fake_slack.listeners.remove(blink)
-        assert blinked.is_set() and 1 == report.delivery.sent
-        later = datetime.now(UTC) + timedelta(minutes=12)  # past any lease
-        assert 0 == run_due(factory, client, now=later).delivery.sent
-        cards = [c for c in fake_slack.calls_to("chat.postMessage") if c.status == 200 and "A-1" in str(c.args)]
-        assert 1 == len(cards)
+        assert blinked.is_set() and report.delivery.sent  # (the real clock's day may have scheduled work due too)
+
+        def cards() -> int:
+            return len([c for c in fake_slack.calls_to("chat.postMessage") if c.status == 200 and "A-1" in str(c.args)])
+
+        assert 1 == cards()
+        run_due(factory, client, now=datetime.now(UTC) + timedelta(minutes=12))  # past any lease
+        assert 1 == cards()
         with factory() as session:  # recorded as sent, so no lease running out can send it again
             assert session.scalar(select(OutboxMessage.sent_at).where(OutboxMessage.key == "action:1:card"))
     finally:

@@ -1,4 +1,4 @@
-"""`pmbot sandbox` as a new user starts it: no credentials, a free port, answering within 10 seconds, and a
+"""`pmbot sandbox` as a new user starts it: no credentials, a free port, answering within seconds, and a
 second start showing what the first one left; Ctrl-C stops it cleanly."""
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from storage.models import Project
 
 PMBOT = Path(sys.executable).parent / "pmbot"
 # The first start opens on the whole seeded conversation, sent at Slack's pace: #proj-apollo's twelve cards take about
-# ten seconds after a burst of three. Later starts answer at once.
-START_SECONDS = 15.0
+# ten seconds after a burst of three. Later starts answer at once. The bound catches a start that waits on something
+# it should not (a lock, Slack, the network) with room for a busy machine: a loaded CI run once took 16 s.
+START_SECONDS = 30.0
 
 
 def free_port() -> int:
@@ -61,7 +62,7 @@ def sandbox(cwd: Path, *args: str) -> Iterator[tuple[str, float]]:
                 get(url + "api/workspace")
                 break
             except OSError:
-                if proc.poll() is not None or time.monotonic() - started > 30:
+                if proc.poll() is not None or time.monotonic() - started > 2 * START_SECONDS:
                     raise AssertionError(f"pmbot sandbox did not answer: {proc.communicate()[0]}") from None
                 time.sleep(0.1)
         yield url, time.monotonic() - started
@@ -107,8 +108,9 @@ def test_sandbox_starts_without_set_up_and_keeps_its_workspace(tmp_path: Path) -
         assert first == conversation(url)[: len(first)]  # the same conversation, nothing seeded twice
         assert get(url + "api/snapshot?user=U0BER")["now"] >= clock
     with sandbox(tmp_path, "--reset", "--now", "2026-11-23T06:00:00Z") as (url, _):
-        again = conversation(url)
-        assert len(again) == len(first) and again != first
+        again = conversation(url)  # seeded afresh on a Monday morning (what is due then differs from a Friday's)
+        assert again != first and again[0].split(" ", 1)[1] == first[0].split(" ", 1)[1]
+        assert any("A-1 send the vendor contract draft" in m for m in again)
         assert get(url + "api/snapshot?user=U0BER")["now"].startswith("2026-11-23T06:00")
 
 
