@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from domain import away, decisions, milestones, sequences
+from domain import away, decisions, milestones, sequences, visibility
 from domain.decisions import Wording
 from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.text import escape, short_number
@@ -85,8 +85,12 @@ class Proposal:
 
 def approvers_for(project: Project, category: str) -> list[str]:
     """Who approves this category here: the approvers set for it, else the project's leads."""
-    chosen = ((project.settings or {}).get(SETTING) or {}).get(category) or []
-    return [str(u) for u in chosen] or [str(u) for u in project.lead_user_ids or []]
+    return _chosen(project, category) or [str(u) for u in project.lead_user_ids or []]
+
+
+def _chosen(project: Project, category: str) -> list[str]:
+    """The approvers a lead named for this category (none: its leads approve)."""
+    return [str(u) for u in ((project.settings or {}).get(SETTING) or {}).get(category) or []]
 
 
 NO_APPROVERS = "Nobody here approves change requests yet, so a request could not be sent to anyone."
@@ -147,6 +151,11 @@ def create(session: Session, *, project: Project, requester: str, proposal: Prop
     if not approvers:
         raise InvalidInput(f"Nobody here approves {proposal.category} change requests yet.", hint=NAME_APPROVERS)
     approvers = _others_approve(project, approvers, requester)
+    if not _chosen(project, proposal.category):  # the leads by role: only those who can see the channel
+        approvers = visibility.may_hear(session, project=project, user_ids=approvers)
+        if not approvers:
+            raise InvalidInput("None of this project's leads can see this channel, so none can approve the request.",
+                               hint=NAME_APPROVERS)  # fmt: skip
     change = ChangeRequest(
         workspace_id=project.workspace_id,
         project_id=project.id,

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from domain import away, members, outbox
+from domain import away, members, outbox, visibility
 from domain.calendar import WorkingHours, next_working_moment
 from domain.outbox import HELD, Outgoing
 from domain.workspaces import working_hours
@@ -48,10 +48,14 @@ def recipients(
 ) -> list[tuple[str, datetime]]:
     """Return who hears of the project's escalations and from when: each active lead at the next moment of their
     own working hours (a lead away: their delegate, else the other leads), the escalation channel at once. Those in
-    `exclude` are left out. A lead away is noted as stood in for, about the record `about` (A-3), for their return."""
+    `exclude` are left out. A lead away is noted as stood in for, about the record `about` (A-3), for their return.
+
+    Only leads who can see the project's channel hear of its escalations (a lead not in a private channel, or gone
+    from it, is left out, and nobody stands in for them); with none such, only the escalation channel does, if
+    there is one, else nobody (the owner has their own reminders, and the records stay in the channel)."""
     ws = project.workspace_id
     routed = _stood_in(session, project, now=now, about=about)
-    people = list(dict.fromkeys(person for lead in project.lead_user_ids for person in routed[lead]))
+    people = list(dict.fromkeys(person for to in routed.values() for person in to))
     zones, deactivated = members.zones_and_deactivated(session, user_ids=people, workspace_ids=[ws])
     leads = [
         (lead, zones.get((ws, lead), project.time_zone))
@@ -65,7 +69,7 @@ def _stood_in(session: Session, project: Project, *, now: datetime, about: str) 
     """Each lead's stand-ins: themself when here, else whom `away.route` names, only people who can see the
     channel (noted for the lead's return); nobody such, it waits in the lead's own DM."""
     found: dict[str, list[str]] = {}
-    for lead in project.lead_user_ids:
+    for lead in visibility.may_hear(session, project=project, user_ids=map(str, project.lead_user_ids or [])):
         to = away.route(session, workspace_id=project.workspace_id, user_id=lead, project=project, now=now)
         found[lead] = to
         if to != [lead]:
@@ -117,7 +121,9 @@ def due(
 
 
 def release(session: Session, notes: list[OutboxMessage], *, now: datetime) -> list[Escalated]:
-    """Mark the notes sent and return those whose record is still open (one per record), to put in one message."""
+    """Mark the notes sent and return those whose record is still open (one per record), to put in one message;
+    not one a person (not the project's channel or escalation channel) may no longer read: they left its private
+    channel since it was noted, and are not a party to the record."""
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_([n.id for n in notes]))
@@ -133,5 +139,9 @@ def release(session: Session, notes: list[OutboxMessage], *, now: datetime) -> l
         )
         if record is None or record.status != (ActionStatus.OPEN if kind == "action" else RiskStatus.OPEN):
             continue  # done, closed or withdrawn since: nothing to escalate any more
+        if not visibility.hears_about(record.project, note.channel) and not visibility.may_use(
+            session, record=record, user_id=note.channel
+        ):
+            continue
         found[(kind, record_id)] = Escalated(record.project, kind, record, str(payload["reason"]))
     return list(found.values())

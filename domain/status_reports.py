@@ -22,8 +22,9 @@ from domain import members
 from domain import status as status_rules
 from domain.calendar import local_day
 from domain.digest_schedule import WEEKLY_DAY, WEEKLY_MINUTE, weekly_day
-from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.text import user_mention
+from domain.visibility import unseen
 from domain.workspaces import is_lead
 from storage.models import ActionItem, ChangeRequest, Decision, Milestone, Project, ReportStatus, Risk, StatusReport
 
@@ -192,12 +193,15 @@ def create(
     return report
 
 
+UNSEEN = "that status report"  # a missing report and one the person may not read are answered alike
+
+
 def get(session: Session, *, workspace_id: int, report_id: int, for_update: bool = False) -> StatusReport:
     """A report by id, locked with `for_update` (a second click waits for the first), or NotFound."""
     stmt = select(StatusReport).where(StatusReport.id == report_id, StatusReport.workspace_id == workspace_id)
     found = session.scalar(stmt.with_for_update() if for_update else stmt)
     if found is None:
-        raise NotFound("I can't find that status report.")
+        raise unseen(UNSEEN)
     return found
 
 

@@ -21,6 +21,8 @@ A refused read answers exactly like a missing record, so short ids cannot be pro
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -63,6 +65,19 @@ def may_use(session: Session, *, record: Record, user_id: str) -> bool:
     """Return whether the person may read or act on the record: a party to it anywhere, anyone else if they can
     see its project's channel (what a party may change is the record's own rule)."""
     return user_id in parties(record) or can_see(session, project=record.project, user_id=user_id)
+
+
+def may_hear(
+    session: Session, *, project: Project, user_ids: Iterable[str], parties: Collection[str] = ()
+) -> list[str]:
+    """Return those of these people (in order, once each) whom pmbot may DM the project's records: those who can see
+    its channel, and the parties to the record in question (`parties`, see `visibility.parties`), whose it is
+    wherever they are. A role (lead, approver by role, digest reader) alone reads nothing of a private channel the
+    person is not in (or has left): what is meant for the role goes to those of them who can see it."""
+    named = set(parties)
+    return [
+        user for user in dict.fromkeys(user_ids) if user in named or can_see(session, project=project, user_id=user)
+    ]
 
 
 def hears_about(project: Project, channel_id: str) -> bool:

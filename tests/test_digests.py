@@ -185,6 +185,7 @@ def test_escalation_digest_reaches_each_lead_at_0900_their_time(
     """Without an escalation channel, each lead gets the digest at 09:00 in their own zone."""
     project = _project(session)
     project.lead_user_ids = ["U0DEV2"]  # Kolkata: 09:00 is 03:30 UTC
+    project.is_private = False  # as conversations.info would have said of #proj-apollo
     from storage.models import Member
 
     session.add(

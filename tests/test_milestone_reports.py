@@ -331,7 +331,10 @@ def test_forgetting_a_person_hands_over_their_open_milestones_and_approvals_and_
     milestones.depend(session, mine, upstream=finished, actor=person, now=NOW)
     pending = _change(session, project, "Pending", milestone_ids=[mine.id], impact_days=3)
     own = changes.create(session, project=project, requester=person, proposal=Proposal("Theirs", "scope"), now=NOW)
-    changes.approve(session, own, actor=person, now=NOW)  # moves nothing; their decision is recorded
+    changes.approve(session, own, actor="U0DEV3", now=NOW)  # raised by them, so the other approver decides it
+    other = changes.create(session, project=project, requester="U0DEV3", proposal=Proposal("Others'", "scope"),
+                           now=NOW)  # fmt: skip
+    changes.approve(session, other, actor=person, now=NOW)  # moves nothing; their decision is recorded
     session.commit()
     assert rows_mentioning(engine, person)
     with frozen(NOW):
@@ -344,12 +347,12 @@ def test_forgetting_a_person_hands_over_their_open_milestones_and_approvals_and_
         by_title = {c.title: c for c in s.scalars(select(ChangeRequest))}
         assert ["U0LEAD", "U0DEV3"] == by_title["Pending"].approver_ids
         theirs = by_title["Theirs"]
-        assert (FORMER_MEMBER, [FORMER_MEMBER, "U0DEV3"], FORMER_MEMBER) == (
-            theirs.requester_id,
-            theirs.approver_ids,
-            theirs.decided_by,
-        )
-        assert {FORMER_MEMBER} == set(s.scalars(select(ChangeEvent.actor_id).where(ChangeEvent.change_id == own.id)))
+        assert (FORMER_MEMBER, ["U0DEV3"], "U0DEV3") == (theirs.requester_id, theirs.approver_ids, theirs.decided_by)
+        others = by_title["Others'"]
+        assert ("U0DEV3", [FORMER_MEMBER], FORMER_MEMBER) == (others.requester_id, others.approver_ids,
+                                                              others.decided_by)  # fmt: skip
+        actors = select(ChangeEvent.actor_id).where(ChangeEvent.change_id.in_([own.id, other.id]))
+        assert {FORMER_MEMBER, "U0DEV3"} == set(s.scalars(actors))
         assert FORMER_MEMBER in set(s.scalars(select(MilestoneEvent.actor_id)))
         assert [FORMER_MEMBER] == list(s.scalars(select(MilestoneLink.created_by)))
         assert [FORMER_MEMBER] == list(s.scalars(select(MilestoneDependency.created_by)))

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from domain import actions, changes, milestones, risks
+from domain import actions, changes, members, milestones, risks
 from domain.changes import Proposal
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.milestones import Facts
@@ -29,6 +29,8 @@ def _project(session: Session, channel: str = "C0PROJ", tz: str = "America/New_Y
     project = project_for(session, workspace=ws, channel_id=channel, now=NOW)
     project.time_zone = tz
     project.lead_user_ids = ["U0LEAD"]
+    project.is_private = False  # as Slack would have said; its lead a full member, so they may hear of it
+    members.upsert_from_profile(session, workspace_id=ws.id, user={"id": "U0LEAD", "tz": tz}, now=NOW)
     session.flush()
     return project
 
@@ -109,6 +111,7 @@ def test_status_from_linked_items_and_dependencies(session: Session) -> None:
     assert [r.ref for r in milestones.links(session, m)] == [item.ref, risk.ref]
 
     other = _project(session, "C0PAY")
+    other.is_private = None  # Slack has not said yet what kind of channel it is
     api = milestones.create(
         session, project=other, creator="U0LEAD", name="API ready", day=date(2027, 1, 10), owner="U0OWN", now=NOW
     )

@@ -106,11 +106,12 @@ def _digest_readers(
     session: Session, project: Project, now: datetime
 ) -> tuple[dict[str, tuple[str, list[str]]], list[tuple[str, str]]]:
     """Who reads the project's escalation digest, each with their zone and the leads away they read it for; and
-    the leads away whom nobody stands in for, with their zone."""
+    the leads away whom nobody stands in for, with their zone. Only leads who can see the project's channel read
+    it (nor does anyone stand in for one who cannot): with none such, and no escalation channel, nobody does."""
     if project.escalation_channel_id:
         return {project.escalation_channel_id: (project.time_zone, [])}, []
     ws = project.workspace_id
-    leads = list(dict.fromkeys(str(lead) for lead in project.lead_user_ids or []))
+    leads = visibility.may_hear(session, project=project, user_ids=[str(lead) for lead in project.lead_user_ids or []])
     gone = away.absent(session, workspace_id=ws, user_ids=leads, now=now, project=project)
     routed = {lead: [lead] for lead in leads}
     for lead in gone:

@@ -15,7 +15,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from domain import away, members, outbox, status_reports
+from domain import away, members, outbox, status_reports, visibility
 from domain.calendar import next_working_moment
 from domain.errors import InvalidInput, PermissionDenied
 from domain.outbox import Outgoing
@@ -43,12 +43,17 @@ def register(listeners: Listeners) -> None:
 def draft_week(session: Session, proj: Project, *, week: str, now: datetime) -> int:
     """Draft the week's update and queue it to each lead's DM at the next moment of their working hours (the
     project's hours in their zone), a lead away: to their delegate, else the leads present, in theirs; return how
-    many DMs (none if the week has a draft, or nobody to send it to: every lead away, it is held and noted)."""
+    many DMs (none if the week has a draft, or nobody to send it to: every lead away, it is held and noted).
+
+    Only leads who can see the project's channel read its draft (a lead not in a private channel, or gone from it,
+    is left out, and nobody stands in for them); with none such, no draft is made: the records stay in the channel,
+    and a lead who can see it may still draft the week with `/digest report draft`."""
     if status_reports.for_week(session, project_id=proj.id, week=week) is not None:
         return 0
     ws = proj.workspace_id
     _, deactivated = members.zones_and_deactivated(session, user_ids=proj.lead_user_ids, workspace_ids=[ws])
-    leads = [lead for lead in dict.fromkeys(proj.lead_user_ids or []) if (ws, lead) not in deactivated]
+    seeing = visibility.may_hear(session, project=proj, user_ids=map(str, proj.lead_user_ids or []))
+    leads = [lead for lead in seeing if (ws, lead) not in deactivated]
     if not leads:
         return 0
     what = f"status report draft for {week}"
@@ -93,7 +98,8 @@ def _refresh(session: Session, report: StatusReport, *, step: str, now: datetime
     Slack before what it updates)."""
     channel = status_reports.stakeholder_channel(report.project)
     leads = [str(lead) for lead in report.project.lead_user_ids or []]
-    for reader in dict.fromkeys([*report.lead_ids, *leads]):
+    readers = visibility.may_hear(session, project=report.project, user_ids=[*map(str, report.lead_ids), *leads])
+    for reader in readers:  # one who has left a private channel since reads no more of it
         back = reader not in report.lead_ids  # a lead back who asked for the draft (`_back_to_the_lead`)
         of_key = keys.report_draft_back(report.id, reader) if back else keys.report_draft(report.id, reader)
         posted = outbox.find(session, workspace_id=report.workspace_id, key=of_key)
@@ -167,7 +173,7 @@ def _clicked(
     report = status_reports.get(db(context), workspace_id=workspace(context).id, report_id=report_id,
                                 for_update=True)  # fmt: skip
     user = body["user"]["id"]
-    require_visible(context, client, report.project, user, ref=report.ref,
+    require_visible(context, client, report.project, user, ref=status_reports.UNSEEN,
                     here=(body.get("channel") or {}).get("id"))  # fmt: skip
     for_lead = None
     if not is_lead(report.project, user) and user in report.lead_ids:  # sent it as a stand-in

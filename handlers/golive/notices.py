@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from domain import golive as golives
-from domain import members, outbox
+from domain import members, outbox, visibility
 from domain.text import FORMER_MEMBER
 from handlers import outgoing
 from handlers.golive import keys, render
@@ -46,7 +46,8 @@ def poll_shown(session: Session, golive: GoLive, approver: str, *, change: str, 
 
 
 def decided(session: Session, golive: GoLive, *, now: datetime) -> None:
-    """The poll's result in the channel (once); every approver's DM shows it; on a no-go, each lead is told."""
+    """The poll's result in the channel (once); every approver's DM shows it; on a no-go, each lead is told (one who
+    can see the channel, or a party to the go-live)."""
     text, blocks = render.result(golive)
     channel = golive.project.channel_id
     outgoing.post(session, workspace_id=golive.workspace_id, key=keys.result(golive.id), channel=channel, text=text,
@@ -58,10 +59,19 @@ def decided(session: Session, golive: GoLive, *, now: datetime) -> None:
         _, deactivated = members.zones_and_deactivated(
             session, user_ids=golive.project.lead_user_ids or [], workspace_ids=[golive.workspace_id]
         )
-        for lead in dict.fromkeys(map(str, golive.project.lead_user_ids or [])):
+        for lead in _leads(session, golive):
             if (golive.workspace_id, lead) not in deactivated:
                 outgoing.post(session, workspace_id=golive.workspace_id, key=keys.no_go_told(golive.id, lead),
                               channel=lead, text=text, blocks=blocks, now=now)  # fmt: skip
+
+
+def _leads(session: Session, golive: GoLive) -> list[str]:
+    """The project's leads who may be DM'd about the go-live: those who can see its channel, and any who is a party
+    to it (who planned it, or an approver, whose poll DM shows its result); a lead gone from a private channel hears
+    nothing of it."""
+    parties = {golive.created_by, *map(str, golive.approver_ids)}
+    leads = [str(lead) for lead in golive.project.lead_user_ids or []]
+    return visibility.may_hear(session, project=golive.project, user_ids=leads, parties={str(p) for p in parties if p})
 
 
 def started(session: Session, golive: GoLive, *, now: datetime) -> None:
@@ -123,12 +133,8 @@ def step_removed(session: Session, golive: GoLive, step: GoLiveStep, *, now: dat
 
 def all_finished(session: Session, golive: GoLive, *, now: datetime) -> None:
     """Every step of a live go-live finished by someone who may not end it: whoever planned it is told, once, that
-    they can (or, when they are no longer here, each lead)."""
-    told = (
-        [golive.created_by]
-        if golive.created_by != FORMER_MEMBER
-        else list(map(str, golive.project.lead_user_ids or []))
-    )
+    they can (or, when they are no longer here, each lead who can see the channel)."""
+    told = [golive.created_by] if golive.created_by != FORMER_MEMBER else _leads(session, golive)
     text, blocks = render.all_finished(golive)
     for user in dict.fromkeys(told):
         outgoing.post(session, workspace_id=golive.workspace_id, key=keys.all_finished(golive.id, user), channel=user,

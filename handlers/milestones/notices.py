@@ -1,5 +1,6 @@
 """What follows a milestone's slip: DMs to its owner and the project's leads, a notice in the project's channel,
-and one message to each dependent project (its channel and its leads), the DMs in each person's working hours."""
+and one message to each dependent project (its channel and its leads), the DMs in each person's working hours.
+Only leads who can see a project's channel are DM'd about it (`visibility.may_hear`); the owner, a party, always is."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from domain import members, milestones, outbox
+from domain import members, milestones, outbox, visibility
 from domain.calendar import local_day, next_working_moment
 from domain.outbox import Outgoing
 from domain.visibility import can_see
@@ -76,10 +77,22 @@ def _tell_its_people(
 
     named = [(d, c) for d, c in found if shown(d)]
     text, blocks = alerts.slip(slip, named, hidden=len(found) - len(named), shown=shown)
-    for user in zones.active([milestone.owner_id, *(project.lead_user_ids or [])]):
+    for user in zones.active(_told(session, milestone)):
         key = keys.slip_dm(milestone.id, slip.number, user)
         _post(session, milestone, key, user, (text, blocks), now, not_before=zones.working_moment(user, project, now))
     _post(session, milestone, keys.slip_channel(milestone.id, slip.number), project.channel_id, (text, blocks), now)
+
+
+def _told(session: Session, milestone: Milestone) -> list[str]:
+    """Whom a milestone's own news goes to by DM: its owner, and those of its project's leads who can see its channel
+    (a lead who is not in a private channel, or left it, is told nothing of it unless it is theirs)."""
+    project = milestone.project
+    return visibility.may_hear(
+        session,
+        project=project,
+        user_ids=[str(milestone.owner_id), *map(str, project.lead_user_ids or [])],
+        parties=visibility.parties(milestone),
+    )
 
 
 def _tell_dependents(
@@ -98,7 +111,8 @@ def _tell_dependents(
 
     channel_key = keys.slip_downstream(milestone.id, slip.number, project.id)
     _post(session, milestone, channel_key, project.channel_id, alerts.downstream(slip, group, shown=in_channel), now)
-    for lead in zones.active(list(project.lead_user_ids or [])):
+    seeing = visibility.may_hear(session, project=project, user_ids=map(str, project.lead_user_ids or []))
+    for lead in zones.active(seeing):
         seen: dict[int, bool] = {}
 
         def to_lead(other: Milestone, lead: str = lead, seen: dict[int, bool] = seen) -> bool:
@@ -148,7 +162,7 @@ def troubled(session: Session, found: list[Milestone], *, now: datetime, heard: 
         ws = milestone.workspace_id
         text, blocks = alerts.status(milestone)
         day = local_day(now, project.time_zone)
-        for user in dict.fromkeys([milestone.owner_id, *(project.lead_user_ids or [])]):
+        for user in _told(session, milestone):
             if (ws, user) in deactivated or user in heard:
                 continue
             tz = zones.get((ws, user), project.time_zone)
