@@ -36,6 +36,7 @@ NOTES_PER_PERSON = 30  # notes in all, per person and retro
 VOTES_EACH = 3
 TOP = 3  # notes offered as action items at the close
 SHOWN = 20  # a list shows at most this many retros
+BY_ID_UNSEEN = "that retro"  # a retro named by its row id, missing or refused alike: never its RT- number
 
 KIND_WORDS: dict[str, str] = {
     NoteKind.WENT_WELL: "Went well",
@@ -184,7 +185,7 @@ def by_id(session: Session, *, workspace_id: int, retro_id: int, for_update: boo
     """The retro a button or form names by its row id."""
     found = session.get(Retro, retro_id, with_for_update=for_update)
     if found is None or found.workspace_id != workspace_id:
-        raise unseen("that retro")
+        raise unseen(BY_ID_UNSEEN)
     return found
 
 

@@ -398,7 +398,8 @@ def test_a_slip_alerts_button_opens_the_form_filled_in_to_move_the_milestone(
     with frozen(MONDAY):
         slack.block_action(user_id="U0DEV4", action_id="change_from_slip", value=secret, channel_id=PROJECT_CHANNEL)
     assert opened == len(fake_slack.calls_to("views.open"))
-    assert ["I can't find M-GO in a channel you're in."] == [e["text"] for e in fake_slack.ephemerals("U0DEV4")]
+    told = [e["text"] for e in fake_slack.ephemerals("U0DEV4")]
+    assert ["I can't find the milestone in a channel you're in."] == told
 
 
 def test_keys() -> None:

@@ -132,6 +132,7 @@ def _recorded_elsewhere(session: Session, item: ActionItem, /, *, now: datetime)
 def withdraw(context: BoltContext, client: WebClient, user_id: str, ref: str) -> str:
     """Withdraw an item its creator just recorded; its card in the channel says so."""
     item = actions.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    require_may_use(context, client, item, user_id, here=None)  # else as if missing: a replay cannot probe refs
     event = actions.withdraw(db(context), item, actor=user_id, now=now(context))
     action_notices.changed(db(context), item, event, now=now(context))
     return withdrawals.withdrawn_text(item.ref)

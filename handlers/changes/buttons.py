@@ -11,12 +11,12 @@ from slack_sdk import WebClient
 
 from domain import changes, milestones
 from domain.changes import Proposal
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotFound
 from domain.visibility import unseen
 from handlers.changes import forms as change_forms
 from handlers.changes import notices as change_notices
 from handlers.changes import render
-from handlers.channels import require_may_use
+from handlers.channels import may_see, require_may_use
 from handlers.context import db, now, record_kind, refresh_home, workspace
 from handlers.directory import member
 from handlers.ids import Action, View
@@ -78,32 +78,48 @@ def on_ask_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client:
 def on_answer_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """The requester answers: the form as the request stands, with the question and a field for the answer."""
     change, revision = _clicked(body, context, client)
-    changes.require_may_update(change, body["user"]["id"], revision)
+    user = body["user"]["id"]
+    changes.require_may_update(change, user, revision)
     question = change.note if change.status == ChangeStatus.MORE_INFO else ""
     tz = member(context, client, change.requester_id).time_zone or change.project.time_zone
-    change_forms.open_answer(client, body["trigger_id"], db(context), change, question=question, tz=tz)
+    # A requester outside the channel (raised from a slip alert) is offered none of its other milestones.
+    outsider = None if may_see(context, client, change.project, user, here=_here(body)) else user
+    change_forms.open_answer(client, body["trigger_id"], db(context), change, question=question, tz=tz,
+                             outsider=outsider)  # fmt: skip
     ack()
 
 
 def on_from_slip(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """A slip alert's "Raise a change request": the form for the milestone's channel, filled in to move it."""
-    milestone = _slipped(body, context)
-    # The alert went to the milestone's owner (and creator): parties to it, even outside a private channel.
-    require_may_use(context, client, milestone, body["user"]["id"], here=(body.get("channel") or {}).get("id"))
+    milestone = _slipped(body, context, client)
+    user = body["user"]["id"]
+    # The alert went to the milestone's owner (and creator): parties to it, even outside a private channel, who are
+    # offered only the milestones they are a party to.
+    outsider = None if may_see(context, client, milestone.project, user, here=_here(body)) else user
     proposal = _move(milestone, context)
     change_forms.open_form(client, body["trigger_id"], db(context), milestone.project, proposal=proposal,
-                           milestone=milestone)  # fmt: skip
+                           milestone=milestone, outsider=outsider)  # fmt: skip
     ack()
 
 
-def _slipped(body: dict[str, Any], context: BoltContext) -> Milestone:
+def _here(body: dict[str, Any]) -> str | None:
+    return (body.get("channel") or {}).get("id")
+
+
+def _slipped(body: dict[str, Any], context: BoltContext, client: WebClient) -> Milestone:
+    """The milestone a slip alert's button names by its row id, if the clicker may use it: a refused one answers
+    exactly like a missing one (its ref unsaid, so row ids cannot be walked for the codes of private milestones)."""
     try:
         milestone_id = int(json.loads(str(body["actions"][0].get("value") or "{}"))["milestone"])
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, OverflowError):
         raise InvalidInput("That button names no milestone.") from None
-    found = db(context).get(Milestone, milestone_id)
+    found = db(context).get(Milestone, milestone_id) if abs(milestone_id) < 2**63 else None
     if found is None or found.workspace_id != workspace(context).id:
         raise unseen("the milestone")
+    try:
+        require_may_use(context, client, found, body["user"]["id"], here=_here(body))
+    except NotFound:
+        raise unseen("the milestone") from None
     return found
 
 

@@ -11,13 +11,13 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from domain import calendar, changes, milestones
+from domain import calendar, changes, milestones, visibility
 from domain.changes import Proposal
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotFound
 from domain.visibility import unseen
 from handlers.changes import notices as change_notices
 from handlers.changes import render
-from handlers.channels import require_may_use
+from handlers.channels import may_see, require_may_use
 from handlers.context import db, now, workspace
 from handlers.directory import form_project, member
 from handlers.forms import checking, text_of, values_of
@@ -37,11 +37,21 @@ def register(listeners: Listeners) -> None:
     listeners.view(View.CHANGE_ASK, on_ask_submitted, check=checking(_question_given))
 
 
-def options(session: Session, project: Project, chosen: Sequence[int] = ()) -> list[dict[str, Any]]:
-    """The milestones a request here may affect: the channel's open ones (and any done since it chose them)."""
+GONE = "One of the milestones chosen is gone. Choose again."  # as domain.changes says of one not the project's
+
+
+def options(
+    session: Session, project: Project, chosen: Sequence[int] = (), *, outsider: str | None = None
+) -> list[dict[str, Any]]:
+    """The milestones a request here may affect: the channel's open ones (and any done since it chose them).
+
+    For an `outsider` (a party who cannot read the channel, raising a request from a slip alert or answering a
+    question about theirs) only those already chosen and those they are a party to: nothing else of the channel."""
     found = milestones.list_for(session, project_id=project.id)
     if missing := set(chosen) - {m.id for m in found}:
         found += [m for m in milestones.list_for(session, project_id=project.id, include_done=True) if m.id in missing]
+    if outsider is not None:
+        found = [m for m in found if m.id in chosen or outsider in visibility.parties(m)]
     return [render.milestone_option(m, milestones.day_of(m.baseline_at, m.project)) for m in found]
 
 
@@ -53,9 +63,11 @@ def open_form(
     *,
     proposal: Proposal | None = None,
     milestone: Milestone | None = None,
+    outsider: str | None = None,
 ) -> None:
     """Open the change request form for a project's channel, filled in with `proposal`; from a `milestone`'s alert,
-    its parties may raise it even if they cannot read the channel."""
+    its parties may raise it even if they cannot read the channel (an `outsider`: offered only the milestones they
+    are a party to)."""
     chosen = proposal.milestone_ids if proposal else []
     metadata: dict[str, Any] = {"channel": project.channel_id}
     if milestone is not None:
@@ -63,23 +75,31 @@ def open_form(
     view = render.form(
         callback_id=View.CHANGE_CREATE,
         metadata=metadata,
-        options=options(session, project, chosen),
+        options=options(session, project, chosen, outsider=outsider),
         proposal=proposal,
     )
     client.views_open(trigger_id=trigger_id, view=view)
 
 
 def open_answer(
-    client: WebClient, trigger_id: str, session: Session, change: ChangeRequest, *, question: str, tz: str
+    client: WebClient,
+    trigger_id: str,
+    session: Session,
+    change: ChangeRequest,
+    *,
+    question: str,
+    tz: str,
+    outsider: str | None = None,
 ) -> None:
     """Open the form filled in as the request stands, with the approver's question and a field for the answer;
-    `tz` is the requester's zone, the one its needed-by day was read in."""
+    `tz` is the requester's zone, the one its needed-by day was read in. A requester who cannot read the channel
+    (an `outsider`) is offered the request's milestones and those they are a party to, nothing else of it."""
     proposal = changes.proposal_of(change)
     needed_day = calendar.local_day(change.needed_by, tz) if change.needed_by else None
     view = render.form(
         callback_id=View.CHANGE_UPDATE,
         metadata={"ref": change.ref, "revision": change.revision},
-        options=options(session, change.project, proposal.milestone_ids),
+        options=options(session, change.project, proposal.milestone_ids, outsider=outsider),
         proposal=proposal,
         needed_day=needed_day,
         question=question,
@@ -174,6 +194,7 @@ def on_create_submitted(
     project = _form_project(view, context, client, requester.user_id)
     _whole_days(view, now(context))
     _proposed(view, now(context))
+    _outsiders_choice(view, context, client, project, requester.user_id)
     change = changes.create(
         db(context),
         project=project,
@@ -195,9 +216,32 @@ def _form_project(view: dict[str, Any], context: BoltContext, client: WebClient,
         found = db(context).get(Milestone, milestone_id)
         if found is None or found.workspace_id != workspace(context).id or found.project.channel_id != channel:
             raise unseen("the milestone")
-        require_may_use(context, client, found, user_id, here=None)
+        try:
+            require_may_use(context, client, found, user_id, here=None)
+        except NotFound:  # by its row id: refused exactly like a missing one, its ref unsaid
+            raise unseen("the milestone") from None
         return found.project
     return form_project(context, client, channel, user_id)
+
+
+def _outsiders_choice(
+    view: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    project: Project,
+    user_id: str,
+    *,
+    already: Sequence[int] = (),
+) -> None:
+    """Someone who cannot read the project's channel may choose only the milestones they were offered (those they
+    are a party to, or `already` on the request): the form's word is not trusted, and any other answers as gone."""
+    chosen = [i for i in _read(view).milestone_ids if i not in already]
+    if not chosen or may_see(context, client, project, user_id, here=None):
+        return
+    for milestone_id in chosen:
+        found = db(context).get(Milestone, milestone_id)
+        if found is None or found.project_id != project.id or user_id not in visibility.parties(found):
+            raise InvalidInput(GONE, field=Block.MILESTONES)
 
 
 def _change(
@@ -221,6 +265,7 @@ def on_update_submitted(
     requester = member(context, client, body["user"]["id"])
     _whole_days(view, now(context))
     _proposed(view, now(context))
+    _outsiders_choice(view, context, client, change.project, requester.user_id, already=change.milestone_ids)
     answer = text_of(view, Block.NOTE).strip()
     before = [str(a) for a in change.approver_ids]
     changes.update(

@@ -87,6 +87,7 @@ def _record(command: dict[str, Any], text: str, context: BoltContext, client: We
 def withdraw(context: BoltContext, client: WebClient, user_id: str, ref: str) -> str:
     """Withdraw a decision its creator just recorded; its card in the channel says so."""
     decision = decisions.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    require_may_use(context, client, decision, user_id, here=None)  # else as if missing: a replay cannot probe refs
     decisions.withdraw(db(context), decision, actor=user_id, now=now(context))
     decision_notices.revised(db(context), decision, now=now(context))
     return withdrawals.withdrawn_text(decision.ref)

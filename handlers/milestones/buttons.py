@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from domain import milestones
+from domain.errors import NotFound
 from domain.visibility import unseen
 from handlers.channels import require_may_use
 from handlers.context import db, now, refresh_home, workspace
@@ -26,7 +27,7 @@ def register(listeners: Listeners) -> None:
 
 def by_value(session: Session, *, workspace_id: int, value: str, for_update: bool = False) -> Milestone:
     """The milestone a button names: its row id (as the card's buttons carry), or a ref like `M-UAT`."""
-    if value.isascii() and value.isdigit() and len(value) < 19:
+    if _by_row(value):
         found = session.get(Milestone, int(value), with_for_update=for_update)
         if found is None or found.workspace_id != workspace_id:
             raise unseen("the milestone")
@@ -35,11 +36,19 @@ def by_value(session: Session, *, workspace_id: int, value: str, for_update: boo
 
 
 def _clicked(body: dict[str, Any], context: BoltContext, client: WebClient, *, for_update: bool) -> Milestone:
-    """The milestone a button names, if the clicker is a party to it or may read its channel (else: as if missing)."""
+    """The milestone a button names, if the clicker is a party to it or may read its channel (else: as if missing;
+    one named by its row id is refused in the words of a missing row, its ref unsaid, so ids cannot be walked)."""
     value = str(body["actions"][0].get("value") or "")
     found = by_value(db(context), workspace_id=workspace(context).id, value=value, for_update=for_update)
-    require_may_use(context, client, found, body["user"]["id"], here=(body.get("channel") or {}).get("id"))
+    try:
+        require_may_use(context, client, found, body["user"]["id"], here=(body.get("channel") or {}).get("id"))
+    except NotFound:
+        raise unseen("the milestone" if _by_row(value) else found.ref) from None
     return found
+
+
+def _by_row(value: str) -> bool:
+    return value.isascii() and value.isdigit() and len(value) < 19
 
 
 def on_move(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -42,7 +42,8 @@ def _clicked(body: dict[str, Any], context: BoltContext, client: WebClient, retr
     """The retro a button names, locked (two clicks at once are counted one after the other), if the clicker may
     see its channel (else: as if it did not exist)."""
     retro = retros.by_id(db(context), workspace_id=workspace(context).id, retro_id=retro_id, for_update=True)
-    require_visible(context, client, retro.project, body["user"]["id"], ref=retro.ref,
+    # Named by its row id: refused in the words of a missing one (retros.by_id), its number unsaid.
+    require_visible(context, client, retro.project, body["user"]["id"], ref=retros.BY_ID_UNSEEN,
                     here=(body.get("channel") or {}).get("id"))  # fmt: skip
     return retro
 

@@ -88,6 +88,7 @@ def _create(command: dict[str, Any], text: str, context: BoltContext, client: We
 def withdraw(context: BoltContext, client: WebClient, user_id: str, ref: str) -> str:
     """Withdraw an entry its creator just recorded; its card in the channel says so."""
     risk = risks.get(db(context), workspace_id=workspace(context).id, ref=ref, for_update=True)
+    require_may_use(context, client, risk, user_id, here=None)  # else as if missing: a replay cannot probe refs
     risks.withdraw(db(context), risk, actor=user_id, now=now(context))
     risk_notices.changed(db(context), risk, now=now(context))
     return withdrawals.withdrawn_text(risk.ref)

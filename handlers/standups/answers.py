@@ -11,12 +11,13 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from domain import actions, standup_replies, standups
-from domain.errors import Conflict, InvalidInput, PermissionDenied
+from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.sources import Source
 from domain.standup_schedule import open_day, prompt_at
 from domain.text import plain_from_slack
 from domain.workspaces import is_lead
 from handlers import outgoing
+from handlers.channels import may_see
 from handlers.context import db, now, record_kind, workspace
 from handlers.forms import checking, text_of
 from handlers.ids import Action, Block, View
@@ -38,17 +39,40 @@ def register(listeners: Listeners) -> None:
     listeners.message_reader("im", on_direct_message)
 
 
-def _target(value: str, context: BoltContext) -> tuple[Standup, date]:
-    standup_id, _, day = value.partition("|")
+GONE = "That stand-up no longer exists."  # as standups.get answers a missing one
+
+
+def _target(body: dict[str, Any], context: BoltContext, client: WebClient) -> tuple[Standup, date]:
+    """The stand-up and day a prompt's button names (`<stand-up id>|<day>`), for a participant it asks."""
+    standup_id, _, day = str(body["actions"][0].get("value") or "").partition("|")
     try:
-        return standups.get(db(context), int(standup_id), workspace_id=workspace(context).id), date.fromisoformat(day)
+        number, when = int(standup_id), date.fromisoformat(day)
     except ValueError:
         raise InvalidInput("That button is out of date.") from None
+    if not 0 < number < 2**63:
+        raise NotFound(GONE)
+    standup = standups.get(db(context), number, workspace_id=workspace(context).id)
+    _require_asked(standup, body["user"]["id"], context, client, here=(body.get("channel") or {}).get("id"))
+    return standup, when
+
+
+def _require_asked(
+    standup: Standup, user_id: str, context: BoltContext, client: WebClient, *, here: str | None
+) -> None:
+    """Its buttons and forms act only for a participant it asks; anyone else who can read its channel is told they
+    are not one, and everyone else hears exactly what a missing stand-up answers (its questions are the channel's)."""
+    if user_id in standup.participants:
+        return
+    if may_see(context, client, standup.project, user_id, here=here):
+        raise PermissionDenied(
+            "You are not a participant of this stand-up.", hint="A lead can add you with `/standup setup`."
+        )
+    raise NotFound(GONE)
 
 
 def on_answer_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Open the answer form (filled in with an earlier answer for that day, if any)."""
-    standup, day = _target(body["actions"][0]["value"], context)
+    standup, day = _target(body, context, client)
     previous = standups.answers_for(db(context), standup, [day]).get((day, body["user"]["id"]))
     view = render.answer_modal(standup, day, previous=list(previous.answers) if previous else None)
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -75,10 +99,13 @@ def _answered(view: dict[str, Any], _at: datetime) -> None:
         raise InvalidInput("Your answer is empty.", field="q0")
 
 
-def on_answer_submitted(ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+def on_answer_submitted(
+    ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     """Store the answers and post them in the day's thread."""
     metadata = json.loads(view.get("private_metadata") or "{}")
     standup = standups.get(db(context), int(metadata["standup"]), workspace_id=workspace(context).id)
+    _require_asked(standup, body["user"]["id"], context, client, here=None)  # the metadata is the request's word
     values = view["state"]["values"]
     answers = [
         str(((values.get(f"q{i}") or {}).get("value") or {}).get("value") or "") for i in range(len(standup.questions))
@@ -87,9 +114,9 @@ def on_answer_submitted(ack: Ack, view: dict[str, Any], body: dict[str, Any], co
     ack()
 
 
-def on_skip_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+def on_skip_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Skip the day: not reminded, not counted as missing."""
-    standup, day = _target(body["actions"][0]["value"], context)
+    standup, day = _target(body, context, client)
     user_id = body["user"]["id"]
     standups.skip(db(context), standup, user_id=user_id, day=day, now=now(context))
     standup_posts.close_prompt(db(context), standup, day, user_id, skipped=True, now=now(context))
@@ -98,7 +125,7 @@ def on_skip_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
 
 def on_away_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Open the time-away form, starting on the prompt's day."""
-    standup, day = _target(body["actions"][0]["value"], context)
+    standup, day = _target(body, context, client)
     client.views_open(trigger_id=body["trigger_id"], view=render.away_modal(standup.id, day))
     ack()
 
@@ -133,6 +160,24 @@ def on_away_submitted(ack: Ack, view: dict[str, Any], body: dict[str, Any], cont
     ack()
 
 
+BLOCKER_GONE = "That blocker no longer exists."  # as standups.get_blocker answers a missing one
+
+
+def _blocker_for(body: dict[str, Any], context: BoltContext, client: WebClient) -> Blocker:
+    """The blocker a button names by its row id, for the person blocked or someone who may read its project's
+    channel (leads included); anyone else hears exactly what a missing blocker answers."""
+    blocker_id, _ = _blocker_clicked(body)
+    session, user = db(context), body["user"]["id"]
+    if not 0 < blocker_id < 2**63:
+        raise NotFound(BLOCKER_GONE)
+    found = standups.get_blocker(session, blocker_id, workspace_id=workspace(context).id)
+    here = (body.get("channel") or {}).get("id")
+    if user != found.owner_id and not may_see(context, client, session.get_one(Project, found.project_id), user,
+                                              here=here):  # fmt: skip
+        raise NotFound(BLOCKER_GONE)
+    return found
+
+
 def _blocker_clicked(body: dict[str, Any]) -> tuple[int, date | None]:
     """The blocker a "Still blocked?" (or an answer's Resolved) button names, and the day of the prompt it is in."""
     blocker_id, _, day = str(body["actions"][0]["value"]).partition("|")
@@ -145,10 +190,8 @@ def _blocker_clicked(body: dict[str, Any]) -> tuple[int, date | None]:
 def on_blocker_resolved(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Resolve a blocker (the person blocked or a lead) and update its messages; one resolved already (elsewhere,
     or a second click) is shown so where it was clicked."""
-    blocker_id, _ = _blocker_clicked(body)
-    user_id = body["user"]["id"]
-    session = db(context)
-    found = standups.get_blocker(session, blocker_id, workspace_id=workspace(context).id)
+    found = _blocker_for(body, context, client)
+    blocker_id, user_id, session = found.id, body["user"]["id"], db(context)
     if found.status != BlockerStatus.OPEN and _in_prompt(body, found):
         _answered_in_prompt(body, found, resolved=True, context=context)
         ack()
@@ -170,13 +213,12 @@ def on_blocker_resolved(ack: Ack, body: dict[str, Any], context: BoltContext, cl
     ack()
 
 
-def on_blocker_to_action(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+def on_blocker_to_action(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Make an action item of a blocker (the person blocked or a lead), owned by the person blocked, its source the
     blocker, at once and with no due date; the blocker's message then names the item, and the clicker is offered
     the item's Edit (its owner and due date). Once made, a second click says which item it became."""
-    blocker_id, _ = _blocker_clicked(body)
+    blocker_id = _blocker_for(body, context, client).id
     session, ws, user_id = db(context), workspace(context).id, body["user"]["id"]
-    standups.get_blocker(session, blocker_id, workspace_id=ws)
     blocker = session.get_one(Blocker, blocker_id, with_for_update=True)  # two clicks at once make one item
     project = session.get_one(Project, blocker.project_id)
     if user_id != blocker.owner_id and not is_lead(project, user_id):
@@ -216,17 +258,16 @@ def _title(said: str) -> str:
     return title if len(title) <= actions.TITLE_LIMIT else title[: actions.TITLE_LIMIT - 1] + "…"
 
 
-def on_blocker_still(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+def on_blocker_still(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """A prompt's Yes, still blocked: the blocker stays open and the prompt says so (the person blocked alone); one
     resolved meanwhile is shown resolved, by whom."""
-    blocker_id, _ = _blocker_clicked(body)
-    found = standups.get_blocker(db(context), blocker_id, workspace_id=workspace(context).id)
+    found = _blocker_for(body, context, client)
     if found.status != BlockerStatus.OPEN and _in_prompt(body, found):
         _answered_in_prompt(body, found, resolved=True, context=context)
         ack()
         return
     blocker = standups.still_blocked(
-        db(context), blocker_id, workspace_id=workspace(context).id, user_id=body["user"]["id"]
+        db(context), found.id, workspace_id=workspace(context).id, user_id=body["user"]["id"]
     )
     _answered_in_prompt(body, blocker, resolved=False, context=context)
     ack()
