@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain import forms, workspaces
+from domain import events, forms, workspaces
 from domain.errors import InvalidInput, PmbotError
 from domain.forms import WHOLE_FORM
 from domain.text import without_control
@@ -29,6 +29,24 @@ log = logging.getLogger(__name__)
 
 def register(listeners: Listeners) -> None:
     listeners.action(Action.FORM_REOPEN, on_reopen)
+    listeners.app.middleware(drop_repeated_forms)  # after the workspace's: registered last, it runs last
+
+
+def drop_repeated_forms(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
+    """Every form alike: record its submission (the view's id and hash) with the work it does, and answer the same
+    submission arriving again (sent twice, or submitted again after a slow answer) with 200, doing nothing and
+    telling nobody it failed.
+
+    A submission refused beside its fields never gets here (it stays open, to be corrected and sent again), and one
+    whose work fails is rolled back with it; a form opened again is a new view."""
+    if body.get("type") == "view_submission":
+        view = body.get("view") or {}
+        team_id = str(context.team_id or (body.get("team") or {}).get("id") or "")
+        if not events.first_submission(db(context), view=view, team_id=team_id, now=now(context)):
+            log.info("form %s arrived again as it was submitted; ignoring the repeat", view.get("callback_id"))
+            return BoltResponse(status=200, body="")
+    next()
+    return None
 
 
 def values_of(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
