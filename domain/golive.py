@@ -12,7 +12,7 @@ a number removed is never given again, and buttons name a step by its id.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
@@ -58,6 +58,8 @@ TEMPLATE: tuple[tuple[str, str], ...] = (
     ("T+2h", "Hypercare check"),
 )
 
+Names = Callable[[str], str]  # a person's name for their Slack id (see domain.text.plain_from_slack)
+
 OPEN = (GoLiveStatus.PLANNED, GoLiveStatus.GO, GoLiveStatus.NO_GO, GoLiveStatus.LIVE)
 FINISHED = (StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED)
 
@@ -94,8 +96,8 @@ class StepDraft:
 PLAN_HINT = 'Like `/golive plan "Payments cutover" 2027-02-06 22:00` or `saturday 22:00` (your time zone).'
 
 
-def _title(said: str, *, what: str, hint: str) -> str:
-    title = " ".join(plain_from_slack(said).split())
+def _title(said: str, *, what: str, hint: str, name_of: Names | None = None) -> str:
+    title = " ".join(plain_from_slack(said, name_of=name_of).split())
     if not title:
         raise InvalidInput(f"What is the {what} called?", hint=hint)
     if len(title) > TITLE_LIMIT:
@@ -103,13 +105,14 @@ def _title(said: str, *, what: str, hint: str) -> str:
     return title
 
 
-def read_plan(said: str, *, now: datetime, tz: str, locale: str | None = None) -> Draft:
+def read_plan(said: str, *, now: datetime, tz: str, locale: str | None = None, name_of: Names | None = None) -> Draft:
     """Read `"<title>" <when> [@approvers]`; raise what is wrong with it. `<when>` is `2027-02-06 22:00` or a phrase
-    with a time of day (`saturday 22:00`, `in 2 weeks at 10pm`), read in `tz` (the planner's) as of `now`."""
+    with a time of day (`saturday 22:00`, `in 2 weeks at 10pm`), read in `tz` (the planner's) as of `now`. People
+    named in the title are written by the name `name_of` gives them."""
     quoted = _QUOTED.search(said)
     if quoted is None:
         raise InvalidInput("Put the go-live's title in quotes, then its date and time.", hint=PLAN_HINT)
-    title = _title(quoted.group(1), what="go-live", hint=PLAN_HINT)
+    title = _title(quoted.group(1), what="go-live", hint=PLAN_HINT, name_of=name_of)
     rest = said[quoted.end() :].strip()
     approvers = tuple(user_ids_in(rest))
     when = _WHEN.match(rest)
@@ -132,15 +135,16 @@ def read_plan(said: str, *, now: datetime, tz: str, locale: str | None = None) -
     return Draft(title, *moment_parts, approvers=approvers)
 
 
-def read_step(said: str) -> StepDraft:
-    """Read `<T-offset> "<title>" [@owner] [if <condition>]`; raise what is wrong with it."""
+def read_step(said: str, *, name_of: Names | None = None) -> StepDraft:
+    """Read `<T-offset> "<title>" [@owner] [if <condition>]`; raise what is wrong with it. People named in the title
+    or the condition are written by the name `name_of` gives them."""
     hint = 'Like `/golive step G-1 add T-3h "Notify support" @owner if the release notes are out`.'
     word, _, rest = said.strip().partition(" ")
     offset = parse_offset(word)
     quoted = _QUOTED.match(rest.strip())
     if quoted is None:
         raise InvalidInput("Put the step's title in quotes after its time.", hint=hint)
-    title = _title(quoted.group(1), what="step", hint=hint)
+    title = _title(quoted.group(1), what="step", hint=hint, name_of=name_of)
     rest = rest.strip()[quoted.end() :].strip()
     owners = _MENTION.match(rest)
     owner = owners.group(1) if owners else None
@@ -150,19 +154,19 @@ def read_step(said: str) -> StepDraft:
         first, _, condition = rest.partition(" ")
         if first.lower() != "if" or not condition.strip():
             raise InvalidInput(f"I don't know what `{escape(rest[:30])}` is here.", hint=hint)
-    return StepDraft(offset, title, owner, _limited(condition, CONDITION_LIMIT, "A condition"))
+    return StepDraft(offset, title, owner, _limited(condition, CONDITION_LIMIT, "A condition", name_of))
 
 
-def _limited(said: str, limit: int, what: str) -> str:
-    text = without_control(plain_from_slack(said)).strip()
+def _limited(said: str, limit: int, what: str, name_of: Names | None = None) -> str:
+    text = without_control(plain_from_slack(said, name_of=name_of)).strip()
     if len(text) > limit:
         raise InvalidInput(f"{what} can be at most {limit} characters ({len(text)} now).")
     return text
 
 
-def note_of(said: str) -> str:
-    """A note on a step's outcome, as typed; refused past its limit."""
-    return _limited(said, NOTE_LIMIT, "A note")
+def note_of(said: str, *, name_of: Names | None = None) -> str:
+    """A note on a step's outcome, as typed (people by the name `name_of` gives); refused past its limit."""
+    return _limited(said, NOTE_LIMIT, "A note", name_of)
 
 
 def create(session: Session, *, project: Project, author: str, draft: Draft, zone: str, now: datetime) -> GoLive:

@@ -90,7 +90,12 @@ def _candidates(grammar: Grammar, word: str) -> list[str]:
     if len(word) < 3:
         return []
     close = difflib.get_close_matches(word, [*grammar.takes, *grammar.synonyms], n=2, cutoff=CLOSENESS)
-    return list(dict.fromkeys(grammar.synonyms.get(c, c) for c in close))
+    return list(dict.fromkeys(grammar.synonyms.get(c, c) for c in close if not _a_longer_word(word, c)))
+
+
+def _a_longer_word(word: str, name: str) -> bool:
+    """`research`, `searches`, `listing`: a word of its own that holds the subcommand whole, not a slip of it."""
+    return len(word) - len(name) >= 2 and (word.startswith(name) or word.endswith(name))
 
 
 def _fitting(grammar: Grammar, name: str, rest: str) -> str | None:
@@ -215,5 +220,75 @@ PM = Grammar(
         "rag": "status",
         **dict.fromkeys(("vacation", "leave", "ooo", "holiday"), "away"),
         **dict.fromkeys(("delegation", "deputy", "standin"), "delegate"),
+    },
+)
+LESSON = Grammar(
+    "/lesson",
+    takes={"list": NOTHING, "show": r"(?:{id}|#?\d{1,9})(?:\s|$)", "search": SOME_TEXT, "help": NOTHING},
+    synonyms={
+        **dict.fromkeys(("view", "details", "info"), "show"),
+        **dict.fromkeys(("find", "lookup"), "search"),
+        "ls": "list",
+    },
+    letter="L",
+)
+CHANGE = Grammar(
+    "/change",
+    takes={
+        "list": r"(?:$|waiting$|all$)",
+        "show": ID_THEN,
+        "search": SOME_TEXT,
+        "approvers": r"(?:$|(?:scope|schedule|cost|resources?)(?:\s|$))",
+        "withdraw": ID_THEN,
+        "help": NOTHING,
+    },
+    synonyms={
+        **dict.fromkeys(("view", "details", "info"), "show"),
+        **dict.fromkeys(("cancel", "retract"), "withdraw"),
+        **dict.fromkeys(("find", "lookup"), "search"),
+        "approver": "approvers",
+        "ls": "list",
+    },
+    letter="CR",
+)
+GOLIVE = Grammar(
+    "/golive",
+    takes=dict.fromkeys(
+        ("plan", "list", "show", "minutes", "step", "approvers", "done", "failed", "skip", "start", "end", "help"), ""
+    ),
+    synonyms={
+        **dict.fromkeys(("new", "create", "schedule"), "plan"),
+        **dict.fromkeys(("view", "details", "runbook"), "show"),
+        **dict.fromkeys(("timeline", "log"), "minutes"),
+        **dict.fromkeys(("steps", "task"), "step"),
+        **dict.fromkeys(("fail", "fails"), "failed"),
+        **dict.fromkeys(("skipped", "skips"), "skip"),
+        **dict.fromkeys(("finish", "stop", "cancel"), "end"),
+        "approver": "approvers",
+        "begin": "start",
+        "ls": "list",
+    },
+)
+RETRO = Grammar(
+    "/retro",
+    takes=dict.fromkeys(("start", "show", "list", "notes", "reveal", "close", "help"), ""),
+    synonyms={
+        **dict.fromkeys(("begin", "new", "run"), "start"),
+        **dict.fromkeys(("view", "status"), "show"),
+        **dict.fromkeys(("note", "add"), "notes"),
+        **dict.fromkeys(("end", "finish", "stop"), "close"),
+        "ls": "list",
+    },
+)
+PM_CONFIG = Grammar(
+    "/pm config",
+    takes=dict.fromkeys(("tz", "hours", "days", "leads", "escalation", "stakeholders", "report"), ""),
+    synonyms={
+        **dict.fromkeys(("timezone", "time_zone", "zone"), "tz"),
+        **dict.fromkeys(("lead", "leaders"), "leads"),
+        **dict.fromkeys(("escalations",), "escalation"),
+        **dict.fromkeys(("stakeholder",), "stakeholders"),
+        **dict.fromkeys(("reports",), "report"),
+        "workdays": "days",
     },
 )

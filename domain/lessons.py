@@ -96,19 +96,20 @@ def words_of(text: str) -> list[str]:
     return [w for w in re.split(r"[\s,]+", text) if w]
 
 
-def split_tags(said: str) -> tuple[str, list[str]]:
-    """Read a command's text as Slack sent it: the `#tags` standing alone, and the rest as plain text.
+def split_tags(said: str, *, name_of: Callable[[str], str] | None = None) -> tuple[str, list[str]]:
+    """Read a command's text as Slack sent it: the `#tags` standing alone, and the rest as plain text (people by
+    the name `name_of` gives, links with their URL: see `plain_from_slack`).
 
     A channel Slack linked (`<#C123|general>`) is not a tag: it stays in the text, as `#general`.
     """
     tags = _TAG.findall(said)
     rest = _TAG.sub(" ", said)
-    return re.sub(r"[ \t]+", " ", plain_from_slack(rest)).strip(), tags
+    return re.sub(r"[ \t]+", " ", plain_from_slack(rest, name_of=name_of)).strip(), tags
 
 
-def from_line(said: str) -> Draft:
-    """A lesson from `/lesson <what we learned> #tag #tag`."""
-    text, tags = split_tags(said)
+def from_line(said: str, *, name_of: Callable[[str], str] | None = None) -> Draft:
+    """A lesson from `/lesson <what we learned> #tag #tag`; `name_of` names the people it mentions."""
+    text, tags = split_tags(said, name_of=name_of)
     return Draft(learned=text, tags=tuple(tags))
 
 

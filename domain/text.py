@@ -104,26 +104,36 @@ def user_ids_in(text: str) -> list[str]:
     return list(dict.fromkeys(USER_MENTION.findall(text)))
 
 
-_SLACK_TOKEN = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>|<(https?://[^>|]+)(?:\|([^>]*))?>")
+_SLACK_TOKEN = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>|<((?:https?|mailto):[^>|]+)(?:\|([^>]*))?>")
 
 
 def plain_from_slack(text: str, *, name_of: Callable[[str], str] | None = None) -> str:
     """Turn Slack-formatted text (as a slash command or message delivers it) into plain text to store.
 
-    `<@U1|pm>` becomes `@pm`, `<#C1|proj>` `#proj`, `<!channel>` `@channel`, links their URL; then
-    Slack's own escaping is undone and control characters other than tab and newlines are dropped (PostgreSQL
-    refuses to store NUL). The result is shown again only through `escape`, so nothing in it can ever become
-    a mention.
+    `<@U1|pm>` becomes `@pm` (`<@U1>` the name `name_of` gives, else the id), `<#C1|proj>` `#proj`, `<!channel>`
+    `@channel`; a link keeps its URL: `<https://x|the notes>` becomes `the notes (https://x)`, a link that was typed
+    as an address (`<https://x>`, `<http://x.org|x.org>`, `<mailto:a@b.c|a@b.c>`) the address as typed. Then Slack's
+    own escaping is undone and control characters other than tab and newlines are dropped (PostgreSQL refuses to
+    store NUL). The result is shown again only through `escape`, so nothing in it can ever become a mention.
     """
 
     def replace(match: re.Match[str]) -> str:
         sigil, ident, label, url, url_label = match.groups()
         if url:
-            return str(url_label or url) if url_label and url_label != url else str(url)
+            return _link(str(url), url_label)
         if sigil == "@":
-            return "@" + (label or (name_of(ident) if name_of else ident))
+            return "@" + (label or (name_of(ident) if name_of else "") or ident)
         if sigil == "#":
             return "#" + (label or ident)
         return "@" + (label or ident.split("^")[0]).lstrip("@")  # <!channel>, <!here>, <!subteam^S1|@team>
 
     return without_control(unescape(_SLACK_TOKEN.sub(replace, text)))
+
+
+def _link(url: str, label: str | None) -> str:
+    """A link as plain text: its label and its URL, or only the address when that is what the label says."""
+    label = (label or "").strip()
+    address = re.sub(r"^(?:https?://|mailto:)", "", url, flags=re.IGNORECASE).rstrip("/")
+    if not label or label == url or label.rstrip("/") == address:
+        return label or url
+    return f"{label} ({url})"

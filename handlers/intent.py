@@ -12,10 +12,11 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotFound
 from domain.intent import Doubt, Grammar, unknown_mentions, unknown_subcommand
 from domain.text import escape, truncate
 from handlers.context import after_answer
+from handlers.directory import member
 from handlers.ids import Action
 from handlers.registry import Listeners
 
@@ -74,10 +75,16 @@ def question(grammar: Grammar, doubt: Doubt) -> dict[str, Any]:
     return {"text": f"{text} {note}", "blocks": blocks}
 
 
-def refuse_unknown(grammar: Grammar, word: str) -> InvalidInput:
-    """The refusal for an unknown subcommand of a command that records nothing from free text."""
+def refuse_unknown(grammar: Grammar, word: str, rest: str = "") -> InvalidInput:
+    """The refusal for an unknown subcommand of a command that records nothing from free text: the closest one
+    with the `rest` of what was said, if any is close."""
     close = unknown_subcommand(grammar, word)
-    hint = f"Did you mean `{grammar.command} {close}`?" if close else f"See `{grammar.command} help`."
+    meant = " ".join(f"{close} {rest}".split())
+    hint = (
+        f"Did you mean `{grammar.command} {escape(truncate(meant, 200))}`?"
+        if close
+        else f"See `{grammar.command} help`."
+    )
     return InvalidInput(f"I don't know `{grammar.command} {escape(word[:30])}`.", hint=hint)
 
 
@@ -90,6 +97,18 @@ def require_known_people(text: str) -> None:
             f"I couldn't find {names} in this workspace. Nothing was recorded.",
             hint="Pick the person from Slack's @ suggestions.",
         )
+
+
+def names(context: BoltContext, client: WebClient) -> Callable[[str], str]:
+    """How free text names the people it mentions (`<@U1>` becomes `@dev-la`): their Slack name, else their id."""
+
+    def name_of(user_id: str) -> str:
+        try:
+            return member(context, client, user_id).name or user_id
+        except NotFound:
+            return user_id
+
+    return name_of
 
 
 def _button(label: str, action_id: str, value: str, *, primary: bool = False) -> dict[str, Any]:

@@ -8,9 +8,11 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from domain import changes, members
+from domain import intent as intent_rule
 from domain.changes import Proposal
 from domain.errors import InvalidInput
 from domain.text import plain_from_slack, user_ids_in
+from handlers import intent
 from handlers.changes import buttons as change_buttons
 from handlers.changes import forms as change_forms
 from handlers.changes import notices as change_notices
@@ -22,6 +24,8 @@ from handlers.ids import Command
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp
 from storage.models import ChangeCategory, ChangeRequest, Decision
+
+GRAMMAR = intent_rule.CHANGE
 
 HELP = CommandHelp(
     command=Command.CHANGE,
@@ -45,24 +49,45 @@ HELP = CommandHelp(
 def register(listeners: Listeners) -> None:
     listeners.command(Command.CHANGE, on_change)
     listeners.help(HELP)
+    intent.register(listeners, GRAMMAR, answer)
     change_forms.register(listeners)
     change_buttons.register(listeners)
 
 
 def on_change(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """Route `/change ...`: a subcommand, else the form (with the text as its title)."""
+    """Route `/change ...`: a subcommand, a question about a mistyped one, else the form (the text its title)."""
     text = (command.get("text") or "").strip()
     word, _, rest = text.partition(" ")
     handler = SUBCOMMANDS.get(word.lower())
-    if handler is None:
-        proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
-        changes.require_approvers(proj)  # before the form, not after it is filled in
-        title = " ".join(plain_from_slack(text).split())[: changes.TITLE_LIMIT]
-        proposal = Proposal(title=title, category="") if title else None
-        change_forms.open_form(client, command["trigger_id"], db(context), proj, proposal=proposal)
+    if handler is not None:
+        ack(response_type="ephemeral", **handler(command, rest.strip(), context, client))
+    elif doubt := intent_rule.doubt(GRAMMAR, text):  # `lsit`, `shwo CR-1`: ask; nothing opened, nothing saved
+        ack(response_type="ephemeral", **intent.question(GRAMMAR, doubt))
+    else:
+        _open_form(command, text, context, client)
         ack()
-        return
-    ack(response_type="ephemeral", **handler(command, rest.strip(), context, client))
+
+
+def answer(
+    command: dict[str, Any], text: str, context: BoltContext, client: WebClient, *, as_written: bool = False
+) -> dict[str, Any]:
+    """The answer to a click on the question: the subcommand meant, or (`as_written`) the form with the text as its
+    title, opened by the click."""
+    word, _, rest = text.strip().partition(" ")
+    handler = SUBCOMMANDS.get(word.lower())
+    if handler is not None and not as_written:
+        return handler(command, rest.strip(), context, client)
+    _open_form(command, text, context, client)
+    return {"text": "I opened the change request form with that as its title. Nothing is saved until you submit it."}
+
+
+def _open_form(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> None:
+    """Open the form, its title filled in from `text` (people by name, links with their URL), if any."""
+    proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
+    changes.require_approvers(proj)  # before the form, not after it is filled in
+    title = " ".join(plain_from_slack(text, name_of=intent.names(context, client)).split())[: changes.TITLE_LIMIT]
+    proposal = Proposal(title=title, category="") if title else None
+    change_forms.open_form(client, command["trigger_id"], db(context), proj, proposal=proposal)
 
 
 def _list(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from domain import golive as golives
 from domain import members
 from domain.errors import InvalidInput
+from domain.intent import GOLIVE
 from domain.text import escape, user_ids_in
 from handlers.channels import require_visible
 from handlers.context import db, now, workspace
@@ -20,7 +21,7 @@ from handlers.golive import buttons as golive_buttons
 from handlers.golive import notices as golive_notices
 from handlers.golive import render
 from handlers.ids import Command
-from handlers.intent import require_known_people
+from handlers.intent import names, refuse_unknown, require_known_people
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp
 from storage.models.golive import GoLive, GoLiveStatus, StepStatus
@@ -63,7 +64,7 @@ def on_golive(ack: Ack, command: dict[str, Any], context: BoltContext, client: W
     word, _, rest = text.partition(" ")
     handler = SUBCOMMANDS.get(word.lower()) if text else _help
     if handler is None:
-        raise InvalidInput(f"I don't know `/golive {escape(word[:30])}`.", hint="See `/golive help`.")
+        raise refuse_unknown(GOLIVE, word, rest)
     answer = handler(command, rest.strip(), context, client)
     ack(response_type="ephemeral", **answer)
 
@@ -74,7 +75,7 @@ def _plan(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
     planner = member(context, client, user_id)
     zone = members.zone_of(planner, fallback=proj.time_zone)
-    draft = golives.read_plan(rest, now=now(context), tz=zone, locale=planner.locale)
+    draft = golives.read_plan(rest, now=now(context), tz=zone, locale=planner.locale, name_of=names(context, client))
     for approver in draft.approvers:
         members.require_can_own(member(context, client, approver), "approve a go-live")
     golive = golives.create(db(context), project=proj, author=user_id, draft=draft, zone=zone, now=now(context))
@@ -131,7 +132,7 @@ def _step(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
     user_id, rest = command["user_id"], rest.strip()
     if verb.lower() == "add":
         require_known_people(rest)
-        draft = golives.read_step(rest)
+        draft = golives.read_step(rest, name_of=names(context, client))
         if draft.owner:
             members.require_can_own(member(context, client, draft.owner), "own a go-live step")
         added = golives.add_step(golive, actor=user_id, draft=draft)
@@ -171,8 +172,9 @@ def _marking(status: StepStatus) -> Answer:
             raise InvalidInput("Which step?", hint=f"Like `/golive {command['text'].split()[0]} G-1 3 [note]`.")
         golive = _golive(command, ref, context, client)
         found = golives.step(golive, number)
+        said = golives.note_of(note, name_of=names(context, client))
         changed = golive_buttons.mark(db(context), golive, found, status=status, actor=command["user_id"],
-                                      note=golives.note_of(note), now=now(context))  # fmt: skip
+                                      note=said, now=now(context))  # fmt: skip
         return {"text": render.timeline(golive, changed)[1][0]["text"]["text"]}
 
     return mark

@@ -7,9 +7,11 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from domain import intent as intent_rule
 from domain import lessons
 from domain.errors import InvalidInput
 from domain.text import escape
+from handlers import intent
 from handlers.channels import may_see, require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import project
@@ -19,6 +21,8 @@ from handlers.lessons import notices as lesson_notices
 from handlers.lessons import render
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp
+
+GRAMMAR = intent_rule.LESSON
 
 HELP = CommandHelp(
     command=Command.LESSON,
@@ -36,6 +40,7 @@ HELP = CommandHelp(
 def register(listeners: Listeners) -> None:
     listeners.command(Command.LESSON, on_lesson)
     listeners.help(HELP)
+    intent.register(listeners, GRAMMAR, answer)
     lesson_forms.register(listeners)
 
 
@@ -46,14 +51,28 @@ def on_lesson(ack: Ack, command: dict[str, Any], context: BoltContext, client: W
         lesson_forms.open_create(client, command)
         ack()
         return
-    word, _, rest = text.partition(" ")
+    ack(response_type="ephemeral", **answer(command, text, context, client))
+
+
+def answer(
+    command: dict[str, Any], text: str, context: BoltContext, client: WebClient, *, as_written: bool = False
+) -> dict[str, Any]:
+    """Run a subcommand, ask what was meant (unless `as_written`), or record a lesson from the text.
+
+    A text starting with a subcommand's word is that subcommand; one that reads like a subcommand mistyped (`lsit`,
+    `serach vendor`, `shwo L-1`) is asked about, nothing saved; any other text is a lesson.
+    """
+    word, _, rest = text.strip().partition(" ")
     handler = SUBCOMMANDS.get(word.lower())
-    answer = handler(command, rest.strip(), context, client) if handler else _record(command, text, context, client)
-    ack(response_type="ephemeral", **answer)
+    if handler is not None:
+        return handler(command, rest.strip(), context, client)
+    if not as_written and (doubt := intent_rule.doubt(GRAMMAR, text)):
+        return intent.question(GRAMMAR, doubt)
+    return _record(command, text.strip(), context, client)
 
 
 def _record(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
-    draft = lessons.from_line(text)
+    draft = lessons.from_line(text, name_of=intent.names(context, client))
     draft.validate()  # before the project is made for a channel new to pmbot
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
     lesson = lessons.create(db(context), project=proj, author=command["user_id"], draft=draft, now=now(context))

@@ -9,12 +9,13 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from domain import retros
-from domain.errors import InvalidInput
+from domain.intent import RETRO
 from domain.text import channel_mention, escape, plural
 from handlers.channels import require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import project
 from handlers.ids import Command
+from handlers.intent import refuse_unknown
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp
 from handlers.retros import buttons, forms, notices, render, starting
@@ -48,8 +49,7 @@ def on_retro(ack: Ack, command: dict[str, Any], context: BoltContext, client: We
     word, _, rest = text.partition(" ")
     handler = SUBCOMMANDS.get(word.lower() or "help")
     if handler is None:
-        raise InvalidInput(f"I don't know `/retro {escape(word[:20])}`.",
-                           hint="Like `/retro start sprint 15`; `/retro help` lists them all.")  # fmt: skip
+        raise refuse_unknown(RETRO, word, rest)
     answer = handler(command, rest.strip(), context, client)
     if answer is None:  # a form was opened: nothing to say
         ack()
