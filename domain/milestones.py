@@ -54,6 +54,10 @@ CRITICAL_SCORE = 20  # as the status rules: an open risk scored 20 or more
 CHAIN_LIMIT = 10  # how far a slip is followed through dependencies
 LINKABLE = {"A": "action", "R": "risk", "D": "decision"}
 HIDDEN_UPSTREAM = "a milestone in another channel"  # how a status names what it waits for in a channel not public
+# How a status names a linked record of another channel that is not public: the status is shown to everyone who
+# sees the milestone, so it may say that such a record is in trouble (the milestone is at risk) but not which.
+HIDDEN_ACTION = "an overdue action in another channel"
+HIDDEN_RISK = "a critical risk in another channel"
 
 # After `M-`, a code that starts with a letter (`M-UAT`, `M-API2`): `M-3` stays a meeting's id.
 _REF = re.compile(rf"[Mm]-([A-Za-z][A-Za-z0-9]{{0,{CODE_LIMIT - 1}}})")
@@ -74,8 +78,10 @@ class Slip:
 class Facts:
     """What the status of one milestone is worked out from, besides its own dates."""
 
-    overdue_actions: list[str] = field(default_factory=list)  # refs of linked open actions past due
-    critical_risks: list[str] = field(default_factory=list)  # refs of linked open risks scored 20+
+    # refs of linked open actions past due: HIDDEN_ACTION for another channel's that is not public
+    overdue_actions: list[str] = field(default_factory=list)
+    # refs of linked open risks scored 20+: HIDDEN_RISK for another channel's that is not public
+    critical_risks: list[str] = field(default_factory=list)
     # refs of milestones it waits for, late or after it: HIDDEN_UPSTREAM for another channel's that is not public
     late_upstreams: list[str] = field(default_factory=list)
 
@@ -503,8 +509,8 @@ def assess(milestone: Milestone, facts: Facts, *, now: datetime) -> tuple[Milest
         late.append("its date has passed")
     if late:
         return MilestoneStatus.LATE, "; ".join(late)
-    risky = [f"{ref} overdue" for ref in facts.overdue_actions]
-    risky += [f"{ref} critical" for ref in facts.critical_risks]
+    risky = [ref if ref == HIDDEN_ACTION else f"{ref} overdue" for ref in dict.fromkeys(facts.overdue_actions)]
+    risky += [ref if ref == HIDDEN_RISK else f"{ref} critical" for ref in dict.fromkeys(facts.critical_risks)]
     risky += [f"waits for {ref}" for ref in dict.fromkeys(facts.late_upstreams)]
     if risky:
         return MilestoneStatus.AT_RISK, ", ".join(risky)
@@ -518,9 +524,12 @@ def facts_for(session: Session, milestones: Iterable[Milestone], *, now: datetim
     if not by_id:
         return facts
     ids = list(by_id)
+    # A status is shown on public cards, digests and exports: a linked record of another channel is named only when
+    # that channel is public; else it still counts, unnamed.
     overdue = session.execute(
-        select(MilestoneLink.milestone_id, ActionItem.number)
+        select(MilestoneLink.milestone_id, ActionItem.number, ActionItem.project_id, Project.is_private)
         .join(ActionItem, and_(MilestoneLink.kind == "action", ActionItem.id == MilestoneLink.record_id))
+        .join(Project, Project.id == ActionItem.project_id)
         .where(
             MilestoneLink.milestone_id.in_(ids),
             ActionItem.status == ActionStatus.OPEN,
@@ -529,11 +538,13 @@ def facts_for(session: Session, milestones: Iterable[Milestone], *, now: datetim
         )
         .order_by(ActionItem.number)
     )
-    for mid, number in overdue:
-        facts[mid].overdue_actions.append(f"A-{number}")
+    for mid, number, project_id, private in overdue:
+        named = project_id == by_id[mid].project_id or private is False
+        facts[mid].overdue_actions.append(f"A-{number}" if named else HIDDEN_ACTION)
     critical = session.execute(
-        select(MilestoneLink.milestone_id, Risk.number)
+        select(MilestoneLink.milestone_id, Risk.number, Risk.project_id, Project.is_private)
         .join(Risk, and_(MilestoneLink.kind == "risk", Risk.id == MilestoneLink.record_id))
+        .join(Project, Project.id == Risk.project_id)
         .where(
             MilestoneLink.milestone_id.in_(ids),
             Risk.status == RiskStatus.OPEN,
@@ -541,8 +552,9 @@ def facts_for(session: Session, milestones: Iterable[Milestone], *, now: datetim
         )
         .order_by(Risk.number)
     )
-    for mid, number in critical:
-        facts[mid].critical_risks.append(f"R-{number}")
+    for mid, number, project_id, private in critical:
+        named = project_id == by_id[mid].project_id or private is False
+        facts[mid].critical_risks.append(f"R-{number}" if named else HIDDEN_RISK)
     up = aliased(Milestone)
     upstream_rows = session.execute(
         select(MilestoneDependency.milestone_id, up, Project.is_private)
@@ -553,7 +565,7 @@ def facts_for(session: Session, milestones: Iterable[Milestone], *, now: datetim
     )
     for mid, upstream, private in upstream_rows:  # late, or expected after the milestone that waits for it
         if upstream.status == MilestoneStatus.LATE or upstream.forecast_at > by_id[mid].forecast_at:
-            # A status is shown on public cards: another channel's milestone is named only when that one is public.
+            # Likewise another channel's milestone is named only when that one is public.
             named = upstream.project_id == by_id[mid].project_id or private is False
             facts[mid].late_upstreams.append(upstream.ref if named else HIDDEN_UPSTREAM)
     return facts
@@ -607,41 +619,74 @@ class Line:
 
     name: str
     day: date  # the project's calendar day
-    owner: str | None  # the first person mentioned
+    owner: str | None  # the one person mentioned outside a quoted name
     code: str | None  # as typed after `M-` in a leading `M-API`, checked by create()
 
 
-_QUOTED = re.compile(r'["\u201c\u201d\u201e](.+?)["\u201c\u201d](.*)', re.DOTALL)
+QUOTES = '"\u201c\u201d\u201e'  # a name's quotes, straight or typographic
+_CLOSING = re.compile('["\u201c\u201d]')
+_QUOTE = re.compile('["\u201c\u201d\u201e]')
+_GROUP = re.compile(r"<!(?:subteam\^|here\b|channel\b|everyone\b)[^>]*>")  # a user group, @here, @channel...
 _ISO_DAY = re.compile(r"(?<![\w-])\d{4}-\d{1,2}-\d{1,2}(?![\w-])")
 _A_CODE = re.compile(r"[Mm]-\S+")
 DATE_HINT = 'Like `/milestone "UAT sign-off" 2027-01-15 @owner` or `/milestone UAT sign-off jan 15`.'
+QUOTE_HINT = 'Put the whole name between two quotes, like `/milestone "UAT sign-off" 2027-01-15 @owner`.'
 
 
-def read_line(text: str, *, project: Project, now: datetime, locale: str | None = None) -> Line:
+def read_line(
+    text: str,
+    *,
+    project: Project,
+    now: datetime,
+    locale: str | None = None,
+    name_of: Callable[[str], str] | None = None,
+) -> Line:
     """Read a one-line milestone: an optional `M-CODE`, the name (quoted, or up to the date), the date (read in the
-    project's zone) and the owner (the first mention). Pure."""
-    owners = user_ids_in(text)
-    rest = " ".join(USER_MENTION.sub(" ", text).split())
-    first, _, after = rest.partition(" ")
+    project's zone) and the owner (the one person mentioned outside a quoted name). Pure.
+
+    A quoted name is kept as typed, a mention in it too (as `@name`, through `name_of`); a quote left open, a stray
+    quote, an empty name, two owners or a group as the owner are refused rather than guessed."""
+    text = " ".join(text.split())
+    first, _, after = text.partition(" ")
     code = None
     if _A_CODE.fullmatch(first) and after:
-        code, rest = first[2:], after
+        code, text = first[2:], after
+    said_name: str | None = None
+    rest = text
+    if text[:1] in QUOTES:
+        closing = _CLOSING.search(text, 1)
+        if closing is None:
+            raise InvalidInput("The milestone's name has an opening quote but no closing one.", hint=QUOTE_HINT)
+        said_name, rest = text[1 : closing.start()], text[closing.end() :]
+    if _QUOTE.search(rest):
+        raise InvalidInput("A quote in that line has no partner: I can't tell where the name ends.", hint=QUOTE_HINT)
+    if _GROUP.search(rest):
+        raise InvalidInput(
+            "A milestone's owner is one person, not a group.", hint="Name one person with @, or nobody to own it."
+        )
+    owners = user_ids_in(rest)
+    if len(owners) > 1:
+        raise InvalidInput(
+            "One owner per milestone: name one person.",
+            hint="Put the others in the name in quotes, or link their action items to it.",
+        )
+    owner = owners[0] if owners else None
+    rest = " ".join(USER_MENTION.sub(" ", rest).split())
     tz, hours = project.time_zone, working_hours(project)
-    quoted = _QUOTED.match(rest)
-    iso = _ISO_DAY.search(rest)
-    if quoted:
-        name, phrase = quoted.group(1), quoted.group(2).strip()
-    elif iso:
+    if said_name is not None:
+        name, phrase = said_name, rest
+    elif iso := _ISO_DAY.search(rest):
         name, phrase = rest[: iso.start()], rest[iso.start() :]
     else:
         name, due = split_due(rest, now=now, tz=tz, locale=locale, hours=hours)
         if due is None:
             raise InvalidInput("When is the milestone due?", hint=DATE_HINT)
-        return Line(_name(plain_from_slack(name)), local_day(due, tz), owners[0] if owners else None, code)
+        return Line(_name(plain_from_slack(name, name_of=name_of)), local_day(due, tz), owner, code)
+    name = _name(plain_from_slack(name, name_of=name_of))
     if not phrase:
         raise InvalidInput("When is the milestone due?", hint=DATE_HINT)
     due = parse_when(phrase, now=now, tz=tz, locale=locale, hours=hours)
-    return Line(_name(plain_from_slack(name)), local_day(due, tz), owners[0] if owners else None, code)
+    return Line(name, local_day(due, tz), owner, code)
 
 
 # Slip and status alerts (the rules behind handlers/milestones/notices.py and jobs.py)
@@ -806,7 +851,9 @@ def create_from_text(
     """Make a milestone from a line as `/milestone` reads it (`"UAT sign-off" 2027-01-15 @owner`), owned by the
     person named, else by its author; `people` gives a user id's member; `source` (a meeting) is kept as the why
     of its 'created' event."""
-    line = read_line(said, project=project, now=now, locale=people(author).locale)
+    line = read_line(
+        said, project=project, now=now, locale=people(author).locale, name_of=lambda user_id: people(user_id).name
+    )
     owner = people(line.owner or author)
     require_can_own(owner, "own milestones")
     return create(

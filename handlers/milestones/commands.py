@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from domain import intent as intent_rule
 from domain import milestones
 from domain.errors import InvalidInput, NotFound
-from domain.intent import Grammar, unknown_subcommand
+from domain.intent import NOTHING, SOME_TEXT, Grammar, unknown_subcommand
 from domain.text import escape, plain_from_slack, user_mention
 from domain.visibility import unseen
 from domain.workspaces import find_project
@@ -18,7 +20,7 @@ from handlers import intent
 from handlers.channels import may_see, require_may_use, require_visible
 from handlers.context import after_answer, db, now, workspace
 from handlers.directory import channel_ids_in, member, project
-from handlers.ids import Command
+from handlers.ids import Action, Command
 from handlers.milestones import buttons as milestone_buttons
 from handlers.milestones import cards, pictures, render
 from handlers.milestones import forms as milestone_forms
@@ -32,7 +34,8 @@ HELP = CommandHelp(
     usages=(
         (
             '/milestone "UAT sign-off" 2027-01-15 @owner',
-            "a milestone, its baseline that day (you own it if nobody is named)",
+            "a milestone, its baseline that day, owned by the one person named (else you); quote a name that has"
+            " a date, an @mention or a command's word in it",
         ),
         ('/milestone M-API "API ready" jan 10', "the same with the id you choose (M-API)"),
         ("/milestone", "the form: name, date, owner, id"),
@@ -50,13 +53,25 @@ HELP = CommandHelp(
     ),
 )
 
+# What each subcommand takes, so that a near-miss (`moev M-UAT friday`) is asked about before anything is made.
+_A_MILESTONE = r"(?:<#[^>]+>\s+)?M-[A-Z][A-Z0-9]{0,11}"  # `M-UAT`, `#proj-payments M-API`
 GRAMMAR = Grammar(
     "/milestone",
-    takes=dict.fromkeys(
-        ("list", "show", "search", "move", "done", "reopen", "link", "depends", "timeline", "help"), ""
-    ),
+    takes={
+        "list": r"(?:all)?$",
+        "show": rf"{_A_MILESTONE}$",
+        "search": SOME_TEXT,
+        "move": rf"{_A_MILESTONE}\s+\S",
+        "done": rf"{_A_MILESTONE}$",
+        "reopen": rf"{_A_MILESTONE}$",
+        "link": rf"{_A_MILESTONE}\s+\S",
+        "depends": rf"{_A_MILESTONE}\s+\S",
+        "timeline": NOTHING,
+        "help": NOTHING,
+    },
     synonyms={"complete": "done", "finish": "done", "depend": "depends", "view": "show", "ls": "list"},
 )
+_WORD_THEN_A_MILESTONE = re.compile(rf"\S+\s+{_A_MILESTONE}(?:\s|$)", re.IGNORECASE)  # `frobnicate M-UAT ...`
 
 
 def register(listeners: Listeners) -> None:
@@ -64,6 +79,7 @@ def register(listeners: Listeners) -> None:
     listeners.help(HELP)
     # Another feature's change to a milestone (an approved change request) refreshes its card through this.
     listeners.record_kind("milestone", create=milestones.create_from_text, notify=cards.told)
+    intent.register(listeners, GRAMMAR, answer)
     milestone_forms.register(listeners)
     milestone_buttons.register(listeners)
 
@@ -78,15 +94,56 @@ def on_milestone(ack: Ack, command: dict[str, Any], context: BoltContext, client
     ack(response_type="ephemeral", **answer(command, text, context, client))
 
 
-def answer(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
-    """Run a subcommand, show a milestone named alone, or make a milestone from the text."""
-    word, _, rest = text.strip().partition(" ")
+def answer(
+    command: dict[str, Any], text: str, context: BoltContext, client: WebClient, *, as_written: bool = False
+) -> dict[str, Any]:
+    """Run a subcommand, show a milestone named alone, ask what was meant by a near-miss of a subcommand (unless
+    `as_written`), or make a milestone from the text."""
+    text = text.strip()
+    word, _, rest = text.partition(" ")
     handler = SUBCOMMANDS.get(word.lower()) or SUBCOMMANDS.get(GRAMMAR.synonyms.get(word.lower(), ""))
     if handler:
         return handler(command, rest.strip(), context, client)
     if milestones.parse_ref(text) is not None:
         return _show(command, text, context, client)
+    if not as_written and rest and text[:1] not in milestones.QUOTES:  # a quoted name is never a subcommand
+        doubt = intent_rule.doubt(GRAMMAR, text)
+        if doubt is None and _WORD_THEN_A_MILESTONE.match(text) and not (milestones.parse_ref(word) or "<" in word):
+            doubt = intent_rule.Doubt(" ".join(text.split()), None, tuple(w for w in GRAMMAR.takes if w != "help"))
+        if doubt is not None:
+            return _question(command, doubt, context, client)
     return _create(command, text, context, client)
+
+
+def _question(
+    command: dict[str, Any], doubt: intent_rule.Doubt, context: BoltContext, client: WebClient
+) -> dict[str, Any]:
+    """Ask "Did you mean ...?", offering to make the milestone as written only when the text reads as one (else
+    the one choice is the subcommand meant; with none close, the answer that there is no such subcommand)."""
+    if _reads_as_milestone(command, doubt.said, context, client):
+        return intent.question(GRAMMAR, doubt)
+    if doubt.meant is None:
+        raise intent.refuse_unknown(GRAMMAR, doubt.said.partition(" ")[0])
+    asked = intent.question(GRAMMAR, doubt)
+    for block in asked["blocks"]:
+        if block["type"] == "actions":
+            block["elements"] = [e for e in block["elements"] if e["action_id"] != Action.RECORD_AS_WRITTEN]
+    asked["blocks"] = [b for b in asked["blocks"] if b["type"] != "actions" or b["elements"]]
+    return asked
+
+
+def _reads_as_milestone(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> bool:
+    """Whether `text` could be made a milestone as written (read only: nothing is looked up or saved)."""
+    here = find_project(db(context), workspace_id=workspace(context).id, channel_id=command["channel_id"])
+    if here is None:
+        return True  # can't tell without the channel's calendar: leave the choice to the person
+    try:
+        milestones.read_line(
+            text, project=here, now=now(context), locale=member(context, client, command["user_id"]).locale
+        )
+    except InvalidInput:
+        return False
+    return True
 
 
 def _create(command: dict[str, Any], text: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
@@ -193,8 +250,9 @@ def _search(command: dict[str, Any], rest: str, context: BoltContext, client: We
     if not rest:
         raise InvalidInput("Search for which words?", hint="Like `/milestone search sign-off`.")
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
-    found = milestones.search(db(context), project_id=proj.id, words=plain_from_slack(rest))
-    text, blocks = render.milestone_list(found, heading=f"Milestones matching: {plain_from_slack(rest)[:60]}")
+    words = plain_from_slack(rest, name_of=intent.names(context, client))
+    found = milestones.search(db(context), project_id=proj.id, words=words)
+    text, blocks = render.milestone_list(found, heading=f"Milestones matching: {words[:60]}")
     return {"text": text, "blocks": blocks}
 
 
@@ -204,7 +262,12 @@ def _move(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
     caller = member(context, client, command["user_id"])
     day, why = milestones.read_day_and_why(said, project=milestone.project, now=now(context), locale=caller.locale)
     slip = milestone_forms.move(
-        db(context), milestone, actor=caller.user_id, day=day, why=plain_from_slack(why), now=now(context)
+        db(context),
+        milestone,
+        actor=caller.user_id,
+        day=day,
+        why=plain_from_slack(why, name_of=intent.names(context, client)),
+        now=now(context),
     )
     said_slip = (
         f" That is {render.slip_text(milestone)} past its baseline; the alerts are on their way." if slip else ""
@@ -287,6 +350,10 @@ def _depends(command: dict[str, Any], rest: str, context: BoltContext, client: W
 
 def _timeline(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
+    session = db(context)
+    if not pictures.shown(session, proj, at=now(context)):  # nothing to draw: say so to the caller, post nothing
+        done = milestones.list_for(session, project_id=proj.id, include_done=True)
+        return {"text": render.nothing_to_draw(proj, any_done=bool(done))}
     after_answer(context, pictures.upload_job(proj, user_id=command["user_id"], at=now(context)))
     return {"text": ":hourglass_flowing_sand: Drawing the timeline… it will appear in this channel."}
 

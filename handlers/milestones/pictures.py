@@ -47,20 +47,25 @@ def _row(milestone: Milestone, *, other: bool = False) -> timeline.Row:
     )
 
 
-def build(session: Session, project: Project, *, at: datetime) -> timeline.Timeline:
-    """The timeline of a project's channel: its open milestones and those done in the last 30 days, and what they
-    wait for (another project's milestone only when that project's channel is public: the picture is for everyone
-    in this channel)."""
-    shown = [
+def shown(session: Session, project: Project, *, at: datetime) -> list[Milestone]:
+    """The milestones a project's timeline draws: its open ones and those done in the last 30 days."""
+    return [
         m
         for m in milestones.list_for(session, project_id=project.id, include_done=True)
         if m.done_at is None or m.done_at >= at - RECENTLY_DONE
     ]
-    rows = [_row(m) for m in shown]
-    keys = {m.id for m in shown}
+
+
+def build(session: Session, project: Project, *, at: datetime) -> timeline.Timeline:
+    """The timeline of a project's channel: its open milestones and those done in the last 30 days, and what they
+    wait for (another project's milestone only when that project's channel is public: the picture is for everyone
+    in this channel)."""
+    drawn = shown(session, project, at=at)
+    rows = [_row(m) for m in drawn]
+    keys = {m.id for m in drawn}
     arrows: list[tuple[int, int]] = []
     hidden = 0
-    for milestone in shown:
+    for milestone in drawn:
         for upstream in milestones.upstreams(session, milestone):
             if upstream.project_id != project.id and upstream.project.is_private is not False:
                 hidden += 1
@@ -79,6 +84,9 @@ def _upload(factory: sessionmaker[Session], client: WebClient, *, project_id: in
         if project is None:  # forgotten or uninstalled in the meantime
             return
         channel_id, drawn = project.channel_id, build(session, project, at=at)
+    if not drawn.rows:  # all gone since the answer: an empty picture tells the channel nothing
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text="There are no milestones to draw now.")
+        return
     words = timeline.text(drawn)
     try:
         client.files_upload_v2(

@@ -15,7 +15,16 @@ from handlers.render.blocks import input_field as field
 from handlers.render.blocks import newest_that_fit, text_input
 from handlers.render.blocks import section as _section
 from handlers.render.blocks import text as _text
-from storage.models import ActionItem, Decision, Milestone, MilestoneEvent, MilestoneEventKind, MilestoneStatus, Risk
+from storage.models import (
+    ActionItem,
+    Decision,
+    Milestone,
+    MilestoneEvent,
+    MilestoneEventKind,
+    MilestoneStatus,
+    Project,
+    Risk,
+)
 
 STATUS_EMOJI: dict[str, str] = {  # keyed by the stored status, a plain string
     MilestoneStatus.ON_TRACK: ":large_green_circle:",
@@ -97,6 +106,15 @@ def card(milestone: Milestone) -> tuple[str, list[dict[str, Any]]]:
         blocks.append({"type": "actions", "block_id": f"milestone-{milestone.id}-retro", "elements": [offer]})
     words = STATUS_WORDS.get(milestone.status, milestone.status)
     return f"{milestone.ref} ({words}): {escaped(milestone.name, 200)}", blocks
+
+
+def nothing_to_draw(project: Project, *, any_done: bool) -> str:
+    """The private answer to `/milestone timeline` in a channel with nothing to draw."""
+    where = channel_mention(project.channel_id)
+    how = 'Add one with `/milestone "UAT sign-off" 2027-01-15 @owner`, or `/milestone` for the form.'
+    if any_done:
+        return f"Nothing to draw in {where}: no open milestones, and none done in the last 30 days. {how}"
+    return f"No milestones in {where} yet. {how}"
 
 
 def line(milestone: Milestone, *, channel: bool = False) -> str:
