@@ -168,7 +168,8 @@ def stand_ins(session: Session, *, workspace_id: int, user_id: str, project: Pro
     waits (a nudge, a digest or a report's draft is held rather than sent to someone away).
 
     Only someone who can see the project's channel stands in (its records are for them alone): a delegate outside
-    a private channel is passed over for the leads who can see it, and with none of them, it waits."""
+    a private channel (a guest: outside any channel, public too) is passed over for the leads who can see it, and
+    with none of them, it waits."""
     delegate = delegate_of(session, workspace_id=workspace_id, user_id=user_id)
     leads = [str(lead) for lead in project.lead_user_ids or []]
     people = {user_id, *leads, *([delegate] if delegate else [])}

@@ -120,12 +120,14 @@ def delegate_reply(command: dict[str, Any], rest: str, context: BoltContext, cli
 
 
 def _outside(context: BoltContext, client: WebClient, proj: Project, delegate: str | None, here: str) -> str:
-    """A word when the delegate cannot see this private channel: its records go to its leads instead."""
-    if delegate is None or not proj.is_private or here.startswith("D"):
+    """A word when the delegate cannot see this channel (a private one they are not in, or any they are not in for
+    a guest, who sees only their own channels): its records go to its leads instead."""
+    if delegate is None or here.startswith("D"):
         return ""
     if may_see(context, client, proj, delegate, here=None):
         return ""
-    return f" {user_mention(delegate)} isn't in this private channel, so its leads stand in for you here instead."
+    kind = "private channel" if proj.is_private is not False else "channel"
+    return f" {user_mention(delegate)} isn't in this {kind}, so its leads stand in for you here instead."
 
 
 def _split_delegate(rest: str) -> tuple[str, str | None]:

@@ -134,11 +134,12 @@ def _digest_readers(
 
 def _still_visible(session: Session, subscription: DigestSubscription) -> list[Project]:
     """The subscribed projects the subscriber can still see; those they can no longer see leave the subscription
-    (one whose channel Slack has not described yet is skipped this week and kept)."""
+    (one Slack has not told enough of yet to judge for them, its kind or, for a guest, its members, is skipped this
+    week and kept)."""
     shown, kept = [], []
     for channel in subscription.channel_ids:
         project = find_project(session, workspace_id=subscription.workspace_id, channel_id=str(channel))
-        if project is None or not visibility.settled(session, project=project):
+        if project is None or not visibility.settled(session, project=project, user_id=subscription.user_id):
             kept.append(channel)
         elif visibility.can_see(session, project=project, user_id=subscription.user_id):
             shown.append(project)

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain import members, milestones, outbox, visibility
@@ -17,7 +18,7 @@ from domain.visibility import can_see
 from domain.workspaces import working_hours
 from handlers import outgoing
 from handlers.milestones import alerts, keys
-from storage.models import Milestone, Project
+from storage.models import ChannelMember, Member, Milestone, Project
 
 Chain = list[Milestone]
 Rendered = tuple[str, list[dict[str, Any]]]
@@ -71,16 +72,68 @@ def _tell_its_people(
     """The owner and the leads, each in their working hours, and the milestone's channel at once."""
     milestone = slip.milestone
     project = milestone.project
+    shown = channel_shown(session, project)
 
-    def shown(other: Milestone) -> bool:  # the slip's channel (and its people) see their own and public channels
-        return other.project_id == project.id or other.project.is_private is False
+    def said(to: alerts.Shown) -> Rendered:
+        named = [(d, c) for d, c in found if to(d)]
+        return alerts.slip(slip, named, hidden=len(found) - len(named), shown=to)
 
-    named = [(d, c) for d, c in found if shown(d)]
-    text, blocks = alerts.slip(slip, named, hidden=len(found) - len(named), shown=shown)
     for user in zones.active(_told(session, milestone)):
         key = keys.slip_dm(milestone.id, slip.number, user)
-        _post(session, milestone, key, user, (text, blocks), now, not_before=zones.working_moment(user, project, now))
-    _post(session, milestone, keys.slip_channel(milestone.id, slip.number), project.channel_id, (text, blocks), now)
+        rendered = said(_seen_by(session, project, user))
+        _post(session, milestone, key, user, rendered, now, not_before=zones.working_moment(user, project, now))
+    _post(session, milestone, keys.slip_channel(milestone.id, slip.number), project.channel_id, said(shown), now)
+
+
+def channel_shown(session: Session, project: Project) -> alerts.Shown:
+    """Whether a message in the project's channel may name another milestone: one of its own, or one of a public
+    channel that each guest Slack said is in this channel can see too (a guest sees only the channels they are in)."""
+    guests = _guests_in(session, project)
+    seen: dict[int, bool] = {}
+
+    def to(other: Milestone) -> bool:
+        if other.project_id not in seen:
+            seen[other.project_id] = other.project_id == project.id or (
+                other.project.is_private is False
+                and all(can_see(session, project=other.project, user_id=guest) for guest in guests)
+            )
+        return seen[other.project_id]
+
+    return to
+
+
+def _guests_in(session: Session, project: Project) -> list[str]:
+    """The guests Slack said are in the project's channel."""
+    return list(
+        session.scalars(
+            select(ChannelMember.user_id)
+            .join(
+                Member,
+                (Member.workspace_id == ChannelMember.workspace_id) & (Member.user_id == ChannelMember.user_id),
+            )
+            .where(
+                ChannelMember.workspace_id == project.workspace_id,
+                ChannelMember.channel_id == project.channel_id,
+                ChannelMember.present.is_(True),
+                Member.is_guest.is_(True),
+            )
+        )
+    )
+
+
+def _seen_by(session: Session, project: Project, user: str) -> alerts.Shown:
+    """Whether one person is shown another milestone in a DM about this project: one of its own, or one of a channel
+    they can see (a public one only for a full member: a guest sees only the channels they are in)."""
+    seen: dict[int, bool] = {}
+
+    def to(other: Milestone) -> bool:
+        if other.project_id not in seen:
+            seen[other.project_id] = other.project_id == project.id or can_see(
+                session, project=other.project, user_id=user
+            )
+        return seen[other.project_id]
+
+    return to
 
 
 def _told(session: Session, milestone: Milestone) -> list[str]:
@@ -100,28 +153,20 @@ def _tell_dependents(
 ) -> None:
     """One message to a dependent project's channel (at once) and one to each of its leads (in working hours).
 
-    A milestone of another channel that is not public (the slipped one, or a step of a chain) is named, with its
-    dates and the reason, only to a lead who can see its channel; the dependent channel hears that "a milestone in a
-    private channel" moved, by how many working days, and what that means for its own milestones."""
+    A milestone of another channel (the slipped one, or a step of a chain) is named, with its dates and the reason,
+    only to a lead who can see its channel (a guest only if they are in it), and in the dependent channel only if it
+    is public and each guest in that channel can see it; otherwise they hear that "a milestone in a private channel"
+    moved, by how many working days, and what that means for their own milestones."""
     milestone = slip.milestone
     project = group[0][0].project
 
-    def in_channel(other: Milestone) -> bool:
-        return other.project_id == project.id or other.project.is_private is False
-
+    in_channel = channel_shown(session, project)
     channel_key = keys.slip_downstream(milestone.id, slip.number, project.id)
     _post(session, milestone, channel_key, project.channel_id, alerts.downstream(slip, group, shown=in_channel), now)
     seeing = visibility.may_hear(session, project=project, user_ids=map(str, project.lead_user_ids or []))
     for lead in zones.active(seeing):
-        seen: dict[int, bool] = {}
-
-        def to_lead(other: Milestone, lead: str = lead, seen: dict[int, bool] = seen) -> bool:
-            if other.project_id not in seen:
-                seen[other.project_id] = in_channel(other) or can_see(session, project=other.project, user_id=lead)
-            return seen[other.project_id]
-
         key = keys.slip_downstream_lead(milestone.id, slip.number, project.id, lead)
-        rendered = alerts.downstream(slip, group, shown=to_lead)
+        rendered = alerts.downstream(slip, group, shown=_seen_by(session, project, lead))
         _post(session, milestone, key, lead, rendered, now, not_before=zones.working_moment(lead, project, now))
 
 

@@ -15,7 +15,7 @@ from domain import milestones
 from domain.calendar import local_day
 from domain.text import escaped
 from handlers.context import Job
-from handlers.milestones import timeline
+from handlers.milestones import notices, timeline
 from storage.db import unit_of_work
 from storage.models import Milestone, Project
 
@@ -58,16 +58,17 @@ def shown(session: Session, project: Project, *, at: datetime) -> list[Milestone
 
 def build(session: Session, project: Project, *, at: datetime) -> timeline.Timeline:
     """The timeline of a project's channel: its open milestones and those done in the last 30 days, and what they
-    wait for (another project's milestone only when that project's channel is public: the picture is for everyone
-    in this channel)."""
+    wait for (another project's milestone only when that project's channel is public and each guest in this channel
+    can see it: the picture is for everyone in this channel)."""
     drawn = shown(session, project, at=at)
     rows = [_row(m) for m in drawn]
     keys = {m.id for m in drawn}
     arrows: list[tuple[int, int]] = []
     hidden = 0
+    in_channel = notices.channel_shown(session, project)
     for milestone in drawn:
         for upstream in milestones.upstreams(session, milestone):
-            if upstream.project_id != project.id and upstream.project.is_private is not False:
+            if not in_channel(upstream):
                 hidden += 1
                 continue
             if upstream.id not in keys:
