@@ -110,17 +110,24 @@ class Fields:
         return self
 
 
-def read_fields(text: str, *, with_title: bool) -> Fields:
-    """Read `p:4 i:5 @owner mitigation: ...` (and, for a new entry, the title: whatever text is left)."""
+def read_fields(text: str, *, with_title: bool, name_of: Callable[[str], str] | None = None) -> Fields:
+    """Read `p:4 i:5 @owner mitigation: ...` (and, for a new entry, the title: whatever text is left).
+
+    The owner is the first person mentioned before any `label:`; anyone else mentioned (in the title, after a label)
+    stays in the text by the name `name_of` gives (see `plain_from_slack`)."""
     scores = {k.lower(): read_level(k.lower(), v) for k, v in SCORE_TOKEN.findall(text)}
-    owners = user_ids_in(text)
-    rest = USER_MENTION.sub(" ", SCORE_TOKEN.sub(" ", text))
-    labelled: dict[str, str] = {}
-    parts = FIELD_LABEL.split(rest)
+    parts = FIELD_LABEL.split(SCORE_TOKEN.sub(" ", text))
     leading, pairs = parts[0], parts[1:]
+    owners = user_ids_in(leading)
+    leading = USER_MENTION.sub(" ", leading, count=1)
+
+    def plain(value: str) -> str:
+        return " ".join(plain_from_slack(value, name_of=name_of).split())
+
+    labelled: dict[str, str] = {}
     for label, value in zip(pairs[::2], pairs[1::2], strict=False):
-        labelled[label.lower()] = plain_from_slack(" ".join(value.split()))
-    title = labelled.get("title") or (plain_from_slack(" ".join(leading.split())) if with_title else None)
+        labelled[label.lower()] = plain(value)
+    title = labelled.get("title") or (plain(leading) if with_title else None)
     return Fields(
         title=title or None,
         probability=scores.get("p"),
@@ -148,7 +155,7 @@ def create_from_text(
     `people` gives the member of a user id (the edge refreshes a stale profile from Slack): the owner's. `source`
     (a meeting) is kept in its 'created' event, so its history says where it came from.
     """
-    fields = read_fields(said, with_title=True)
+    fields = read_fields(said, with_title=True, name_of=lambda user_id: people(user_id).name or user_id)
     if fields.owner_id:
         members.require_can_own(people(fields.owner_id), "own a risk")
     return create(session, project=project, creator=author, fields=fields, now=now, source=source)

@@ -143,7 +143,12 @@ def _search(command: dict[str, Any], rest: str, context: BoltContext, client: We
 def _revise(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     ref, _, statement = rest.partition(" ")
     decision = _decision(command, ref, context, client, for_update=True)
-    wording = Wording(plain_from_slack(statement), decision.context, decision.options, decision.rationale)
+    wording = Wording(
+        plain_from_slack(statement, name_of=intent.names(context, client)),
+        decision.context,
+        decision.options,
+        decision.rationale,
+    )
     decisions.revise(db(context), decision, actor=command["user_id"], wording=wording, now=now(context))
     decision_notices.revised(db(context), decision, now=now(context))
     return {"text": f"{decision.ref} is now at revision {decision.revision}."}
@@ -159,7 +164,7 @@ def _supersede(command: dict[str, Any], rest: str, context: BoltContext, client:
         db(context),
         project=old.project,
         creator=command["user_id"],
-        wording=Wording(plain_from_slack(statement)),
+        wording=Wording(plain_from_slack(statement, name_of=intent.names(context, client))),
         now=now(context),
     )
     decisions.supersede(db(context), old, new, actor=command["user_id"], now=now(context))

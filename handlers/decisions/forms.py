@@ -14,6 +14,7 @@ from domain import calendar, decisions, meetings, members
 from domain.decisions import Wording
 from domain.errors import InvalidInput
 from domain.text import plain_from_slack
+from handlers import intent
 from handlers.channels import require_may_use
 from handlers.context import db, now, refresh_home, workspace
 from handlers.decisions import notices as decision_notices
@@ -51,7 +52,7 @@ def on_message_shortcut(ack: Ack, shortcut: dict[str, Any], context: BoltContext
     except SlackApiError:
         permalink = None
     said = meetings.labelled_text(message.get("text") or "", "decision")  # a meeting message: its DECISION: line
-    statement = " ".join(plain_from_slack(said).split())[:1000]
+    statement = " ".join(plain_from_slack(said, name_of=intent.names(context, client)).split())[:1000]
     view = render.form(
         callback_id=View.DECISION_CREATE,
         metadata={"channel": channel, "permalink": permalink},

@@ -16,7 +16,7 @@ from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.text import escape, plain_from_slack, plural, user_mention
 from domain.visibility import Record
 from domain.workspaces import find_project, may_configure
-from handlers import outgoing
+from handlers import intent, outgoing
 from handlers.channels import may_see, require_may_use, require_visible
 from handlers.context import db, now, workspace
 from handlers.digests import keys, render, report
@@ -104,7 +104,7 @@ def status_reply(command: dict[str, Any], args: str, context: BoltContext, clien
                 )
             settings["status_override"] = {
                 "status": chosen.lower(),
-                "note": plain_from_slack(note.strip())[:500],
+                "note": plain_from_slack(note.strip(), name_of=intent.names(context, client))[:500],
                 "by": caller.user_id,
                 "at": now(context).isoformat(),
             }

@@ -88,7 +88,11 @@ def on_meeting(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
         ack(response_type="ephemeral", text=f"Uploaded the minutes of {meeting.ref}.")
     elif verb == "schedule":
         series = meetings.schedule(
-            db(context), project=proj, by=command["user_id"], text=plain_from_slack(rest), now=now(context)
+            db(context),
+            project=proj,
+            by=command["user_id"],
+            text=plain_from_slack(rest, name_of=intent.names(context, client)),
+            now=now(context),
         )
         day = meetings.WEEKDAYS[series.weekday].capitalize()
         ack(
@@ -193,9 +197,10 @@ def _capture(
     n: int,
 ) -> bool:
     """Record one captured line as its command would; a line that cannot be read is explained to its author alone."""
+    name_of = intent.names(context, client)
     try:
         if line.kind == "note":
-            meetings.note(meeting, user_id=user, text=plain_from_slack(line.text), now=now(context))
+            meetings.note(meeting, user_id=user, text=plain_from_slack(line.text, name_of=name_of), now=now(context))
         else:
             _record(context, client, meeting, user, line)
     except PmbotError as err:  # the line is kept in the channel; tell its author what was wrong
@@ -205,7 +210,7 @@ def _capture(
             key=keys.capture_error(meeting.id, event.get("ts"), n),
             channel=meeting.project.channel_id,
             user=user,
-            text=f"{line.kind.upper()}: {escaped(plain_from_slack(line.text), 80)}\n{err.user_text()}",
+            text=f"{line.kind.upper()}: {escaped(plain_from_slack(line.text, name_of=name_of), 80)}\n{err.user_text()}",
             now=now(context),
         )
         return False

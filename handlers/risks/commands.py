@@ -128,7 +128,7 @@ def _show(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
 def _update(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     ref, _, changes = rest.partition(" ")
     risk = _risk(command, ref, context, client, for_update=True)
-    fields = risks.read_fields(changes, with_title=False)
+    fields = risks.read_fields(changes, with_title=False, name_of=intent.names(context, client))
     if fields == Fields():
         raise InvalidInput("What should change?", hint=f"Like `/risk update {risk.ref} p:4 i:5 mitigation: ...`.")
     event = risks.update(db(context), risk, actor=command["user_id"], fields=fields, now=now(context))
@@ -141,7 +141,13 @@ def _update(command: dict[str, Any], rest: str, context: BoltContext, client: We
 def _close(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
     ref, _, reason = rest.partition(" ")
     risk = _risk(command, ref, context, client, for_update=True)
-    risks.close(db(context), risk, actor=command["user_id"], reason=plain_from_slack(reason), now=now(context))
+    risks.close(
+        db(context),
+        risk,
+        actor=command["user_id"],
+        reason=plain_from_slack(reason, name_of=intent.names(context, client)),
+        now=now(context),
+    )
     risk_notices.changed(db(context), risk, now=now(context))
     return {"text": f":lock: Closed {risk.ref}."}
 

@@ -16,7 +16,7 @@ from domain.sources import Source
 from domain.standup_schedule import open_day, prompt_at
 from domain.text import plain_from_slack
 from domain.workspaces import is_lead
-from handlers import outgoing
+from handlers import intent, outgoing
 from handlers.channels import may_see
 from handlers.context import db, now, record_kind, workspace
 from handlers.forms import checking, text_of
@@ -342,5 +342,6 @@ def on_direct_message(event: dict[str, Any], context: BoltContext, client: WebCl
         client.chat_postMessage(channel=user_id, text=text)
         return
     [(standup, day)] = candidates
-    answers = standup_replies.split(plain_from_slack(str(event["text"])), list(standup.questions))
+    said = plain_from_slack(str(event["text"]), name_of=intent.names(context, client))  # shown escaped: names, not ids
+    answers = standup_replies.split(said, list(standup.questions))
     _save_answer(standup, day, user_id, answers, context)
