@@ -7,6 +7,7 @@ its category (`/change approvers <category> @people`), else its leads. Any one o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from domain import away, decisions, milestones, sequences, visibility
+from domain.calendar import local_day
 from domain.decisions import Wording
 from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.text import escape, short_number
@@ -103,12 +105,29 @@ def require_approvers(project: Project) -> None:
         raise InvalidInput(NO_APPROVERS, hint=NAME_APPROVERS)
 
 
-def set_approvers(project: Project, *, category: str, user_ids: list[str], actor: str, is_admin: bool) -> None:
-    """A lead (or an admin) names the approvers of a category; none puts it back to the leads."""
+def category_of(word: str) -> str:
+    """The category a word names (`Cost`, `resources`), or the answer listing the categories there are."""
+    word = word.strip().lower()
+    word = {"resources": ChangeCategory.RESOURCE.value}.get(word, word)
+    if word not in set(ChangeCategory):
+        raise InvalidInput(
+            "Choose a category: " + ", ".join(c.value for c in ChangeCategory) + ".",
+            hint="Like `/change approvers cost` to see who approves it.",
+        )
+    return word
+
+
+def require_may_choose_approvers(project: Project, actor: str, *, is_admin: bool) -> None:
+    """Raise unless this person may name a category's approvers here: a lead, or a workspace admin."""
     if not (is_admin or is_lead(project, actor)):
         raise PermissionDenied("Only a project lead or a workspace admin can choose who approves change requests.")
-    if category not in set(ChangeCategory):
-        raise InvalidInput("Choose a category: " + ", ".join(c.value for c in ChangeCategory) + ".")
+
+
+def set_approvers(project: Project, *, category: str, user_ids: list[str], actor: str, is_admin: bool) -> None:
+    """A lead (or an admin) names the approvers of a category; an empty `user_ids` puts it back to the leads (the
+    caller asks for that in so many words: `/change approvers cost leads`)."""
+    require_may_choose_approvers(project, actor, is_admin=is_admin)
+    category = category_of(category)
     settings = dict(project.settings or {})
     chosen = dict(settings.get(SETTING) or {})
     if user_ids:
@@ -117,6 +136,39 @@ def set_approvers(project: Project, *, category: str, user_ids: list[str], actor
         chosen.pop(category, None)
     settings[SETTING] = chosen
     project.settings = settings  # a new dict, so the JSON column is written
+
+
+def require_ahead(baselines: Iterable[tuple[str, date]], *, impact_days: int, today: date) -> None:
+    """Refuse (beside the impact on dates) an impact that would move a baseline, each given as `(ref, its day)`,
+    to a day before `today` (the project's calendar): a baseline is a date ahead, and approving the request would
+    be refused. Pure, so the form can tell before it closes when it knows the days."""
+    found = list(baselines)
+    past = [(ref, day + timedelta(days=impact_days)) for ref, day in found if day + timedelta(days=impact_days) < today]
+    if not past:
+        return
+    ref, day = min(past, key=lambda p: p[1])
+    least = max((today - day).days for _ref, day in found)
+    raise InvalidInput(
+        f"That moves {escape(ref)}'s baseline to {day:%a} {day.day} {day:%b %Y}, a day that has passed: a baseline "
+        "is a date ahead.",
+        hint=f"Make the impact on dates at least {least:+d}, or leave that milestone out.",
+        field="impact_days",
+    )
+
+
+def _require_ahead(found: list[Milestone], proposal: Proposal, now: datetime) -> None:
+    """Refuse an impact that moves an open affected milestone's baseline before today (a done one keeps its
+    baseline when the request is approved, so it is not counted)."""
+    if not proposal.impact_days:
+        return
+    for milestone in found:
+        if milestone.done_at is None:
+            project = milestone.project
+            require_ahead(
+                [(milestone.ref, milestones.day_of(milestone.baseline_at, project))],
+                impact_days=proposal.impact_days,
+                today=local_day(now, project.time_zone),
+            )
 
 
 def _affected(session: Session, project: Project, ids: list[int]) -> list[Milestone]:
@@ -147,6 +199,7 @@ def create(session: Session, *, project: Project, requester: str, proposal: Prop
     """Raise a change request and route it to the category's approvers."""
     proposal = proposal.validate(now=now)
     found = _affected(session, project, proposal.milestone_ids)
+    _require_ahead(found, proposal, now)
     approvers = approvers_for(project, proposal.category)
     if not approvers:
         raise InvalidInput(f"Nobody here approves {proposal.category} change requests yet.", hint=NAME_APPROVERS)
@@ -403,7 +456,8 @@ def approve(
         old = milestone.baseline_at
         why = f"{change.ref} approved: {change.title}"
         try:
-            milestones.rebaseline(session, milestone, actor=actor, at=at, now=now, why=why, change_id=change.id)
+            milestones.rebaseline(session, milestone, actor=actor, at=at, now=now, why=why, change_id=change.id,
+                                  carry_forecast=True)  # fmt: skip
         except InvalidInput as refused:  # the caller rolls the request back whole: no baseline moved, none decided
             raise Conflict(
                 f"{change.ref} cannot be approved as it stands: {milestone.ref}: {refused.message}",
@@ -411,8 +465,10 @@ def approve(
             ) from refused
         if milestone.baseline_at != old:
             moved.append((milestone, old))
-    # Their statuses are left as they were: what follows a milestone changed elsewhere (the milestones feature's
-    # record kind) brings them up to date and tells whoever must hear that one turned at risk or late.
+    # A forecast that was on the old baseline moved with it (the plan moved, nothing slipped); one its owner set
+    # elsewhere stayed. Their statuses are left as they were: what follows a milestone changed elsewhere (the
+    # milestones feature's record kind) brings them up to date and tells whoever must hear that one turned at risk
+    # or late.
     rationale = "\n".join(part for part in (change.justification, note) if part)
     decision = decisions.create(
         session,
@@ -476,6 +532,7 @@ def update(
     require_may_update(change, actor, revision)
     proposal = proposal.validate(now=now)
     found = _affected(session, change.project, proposal.milestone_ids)
+    _require_ahead(found, proposal, now)
     for name, value in _fields(proposal).items():
         setattr(change, name, value)
     change.baselines = _baselines(found)  # the answer is written against the baselines as they stand now

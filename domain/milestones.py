@@ -50,6 +50,7 @@ from storage.queries import insert_once
 NAME_LIMIT = 200
 WHY_LIMIT = 1000
 CODE_LIMIT = 12
+CODE_FIELD = "milestone_code"  # the new-milestone form's id field (its block id): an error about the id goes there
 CRITICAL_SCORE = 20  # as the status rules: an open risk scored 20 or more
 CHAIN_LIMIT = 10  # how far a slip is followed through dependencies
 LINKABLE = {"A": "action", "R": "risk", "D": "decision"}
@@ -198,10 +199,11 @@ def create(
             raise InvalidInput(
                 f"`M-{escape(code[:20])}` can't be a milestone id.",
                 hint=f"After `M-`, a letter then letters or digits, at most {CODE_LIMIT}: `M-UAT`.",
-                field="code",
+                field=CODE_FIELD,
             )
         if session.scalar(select(Milestone.id).where(Milestone.project_id == project.id, Milestone.code == wanted)):
-            raise Conflict(f"This channel already has M-{wanted}. Choose another id.")
+            # Beside the id: the form, closed by then, is kept to open again as typed with this next to the id.
+            raise Conflict(f"This channel already has M-{wanted}. Choose another id.", field=CODE_FIELD)
         code = wanted
     number = sequences.next_number(session, workspace_id=project.workspace_id, kind="milestone")
     if code is None:
@@ -339,8 +341,13 @@ def rebaseline(
     now: datetime,
     why: str = "",
     change_id: int | None = None,
+    carry_forecast: bool = False,
 ) -> None:
     """Move the baseline (an approved change request, or a lead); the old one stays in the history.
+
+    With `carry_forecast`, a forecast that was on the old baseline (on plan) moves with it: the plan moved, nothing
+    slipped, so no slip is counted; the same event keeps the old forecast beside the old baseline. A forecast its
+    owner set elsewhere stays where it is.
 
     A milestone done keeps the baseline it was reached against: nothing changes (no error, so a change request
     naming it can still be approved for the others). A baseline before today (the project's day of `now`) is refused
@@ -354,8 +361,12 @@ def rebaseline(
             hint="A baseline is a date ahead; move it by fewer days.",
             field="date",
         )
+    why = _why(why)
     old = milestone.baseline_at
+    old_forecast = milestone.forecast_at if carry_forecast and milestone.forecast_at == old else None
     milestone.baseline_at = at
+    if old_forecast is not None:
+        milestone.forecast_at = at
     _event(
         session,
         milestone,
@@ -363,7 +374,8 @@ def rebaseline(
         actor=actor,
         now=now,
         old_baseline=old,
-        why=_why(why),
+        old_forecast=old_forecast,
+        why=why,
         change_id=change_id,
     )
 

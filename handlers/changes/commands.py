@@ -11,7 +11,7 @@ from domain import changes, members
 from domain import intent as intent_rule
 from domain.changes import Proposal
 from domain.errors import InvalidInput
-from domain.text import plain_from_slack, user_ids_in
+from domain.text import USER_MENTION, escape, plain_from_slack, user_ids_in
 from handlers import intent
 from handlers.changes import buttons as change_buttons
 from handlers.changes import forms as change_forms
@@ -36,11 +36,9 @@ HELP = CommandHelp(
         ("/change list", "this channel's change requests, newest first; `list waiting` those still open"),
         ("/change show CR-3", "a change request with its whole history"),
         ("/change search vendor licence", "change requests holding every word"),
-        ("/change approvers", "who approves each category here"),
-        (
-            "/change approvers cost @cfo @pm",
-            "leads and admins: who approves a category; none puts it back to the leads",
-        ),
+        ("/change approvers", "who approves each category here; `approvers cost` who approves that one"),
+        ("/change approvers cost @cfo @pm", "leads and admins: who approves a category"),
+        ("/change approvers cost leads", "leads and admins: the project's leads approve it again"),
         ("/change withdraw CR-3", "the requester takes an open request back"),
     ),
 )
@@ -128,18 +126,51 @@ def _search(command: dict[str, Any], rest: str, context: BoltContext, client: We
     return {"text": text, "blocks": blocks}
 
 
+RESET_WORDS = ("leads", "lead")  # `/change approvers cost leads`: the category goes back to the project's leads
+APPROVERS_HINT = (
+    "Like `/change approvers cost @cfo @pm`, or `/change approvers cost leads` to give it back to the leads."
+)
+
+
 def _approvers(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
+    """Who approves each category; with a category alone, who approves that one (nothing changes); with people
+    (or `leads`), a lead or admin names them. A name Slack did not turn into a mention, an id it does not know or
+    a word that names nobody is refused, and nothing changes."""
     proj = project(context, command["channel_id"], name=command.get("channel_name", ""))
-    if rest:
-        category = rest.split(" ")[0].lower()
+    leads = [str(u) for u in proj.lead_user_ids or []]
+    word, _, said = rest.partition(" ")
+    said = said.strip()
+    if word:
+        category = changes.category_of(word)
+        if not said:
+            named = [str(u) for u in ((proj.settings or {}).get(changes.SETTING) or {}).get(category) or []]
+            text, blocks = render.category_approvers(category, named, leads)
+            return {"text": text, "blocks": blocks}
         caller = member(context, client, command["user_id"])
-        people = user_ids_in(rest)
-        for user_id in people:
-            members.require_can_own(member(context, client, user_id), "approve change requests")
+        changes.require_may_choose_approvers(proj, caller.user_id, is_admin=caller.is_admin)
+        people = [] if said.lower() in RESET_WORDS else _people(said, context, client)
         changes.set_approvers(proj, category=category, user_ids=people, actor=caller.user_id, is_admin=caller.is_admin)
     chosen = dict((proj.settings or {}).get(changes.SETTING) or {})
-    text, blocks = render.approvers(chosen, [str(u) for u in proj.lead_user_ids or []])
+    text, blocks = render.approvers(chosen, leads)
     return {"text": text, "blocks": blocks}
+
+
+def _people(said: str, context: BoltContext, client: WebClient) -> list[str]:
+    """The approvers `said` names, each a person in the workspace who can approve; else the refusal."""
+    unknown = intent_rule.unknown_mentions(said)
+    if unknown:
+        names = " or ".join(f"@{escape(n[:40])}" for n in unknown[:3])
+        raise InvalidInput(
+            f"I couldn't find {names} in this workspace, so no approvers were changed.",
+            hint="Pick each person from Slack's @ suggestions.",
+        )
+    people = user_ids_in(said)
+    others = USER_MENTION.sub(" ", said).split()
+    if not people or others:
+        raise InvalidInput("Name the approvers with @-mentions, or `leads`.", hint=APPROVERS_HINT)
+    for user_id in people:  # NotFound for an id Slack does not know
+        members.require_can_own(member(context, client, user_id), "approve change requests")
+    return people
 
 
 def _withdraw(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:

@@ -29,9 +29,13 @@ NEEDED_AT = time(17, 0)  # a request needed by a day is needed by the end of it,
 
 
 def register(listeners: Listeners) -> None:
-    listeners.view(View.CHANGE_CREATE, on_create_submitted, check=checking(_whole_days, _proposed, _needed_ahead))
     listeners.view(
-        View.CHANGE_UPDATE, on_update_submitted, check=checking(_answered, _whole_days, _proposed, _needed_ahead)
+        View.CHANGE_CREATE, on_create_submitted, check=checking(_whole_days, _proposed, _ahead, _needed_ahead)
+    )
+    listeners.view(
+        View.CHANGE_UPDATE,
+        on_update_submitted,
+        check=checking(_answered, _whole_days, _proposed, _ahead, _needed_ahead),
     )
     listeners.view(View.CHANGE_REJECT, on_reject_submitted, check=checking(_reason_fits))
     listeners.view(View.CHANGE_ASK, on_ask_submitted, check=checking(_question_given))
@@ -40,9 +44,12 @@ def register(listeners: Listeners) -> None:
 GONE = "One of the milestones chosen is gone. Choose again."  # as domain.changes says of one not the project's
 
 
-def options(
+BASELINES_ROOM = 2500  # of the 3000 characters a form's private_metadata may hold: past that, the form goes without
+
+
+def _offered(
     session: Session, project: Project, chosen: Sequence[int] = (), *, outsider: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[Milestone]:
     """The milestones a request here may affect: the channel's open ones (and any done since it chose them).
 
     For an `outsider` (a party who cannot read the channel, raising a request from a slip alert or answering a
@@ -52,7 +59,26 @@ def options(
         found += [m for m in milestones.list_for(session, project_id=project.id, include_done=True) if m.id in missing]
     if outsider is not None:
         found = [m for m in found if m.id in chosen or outsider in visibility.parties(m)]
+    return found
+
+
+def options(
+    session: Session, project: Project, chosen: Sequence[int] = (), *, outsider: str | None = None
+) -> list[dict[str, Any]]:
+    """The options of the milestones `_offered`, each by its baseline day."""
+    found = _offered(session, project, chosen, outsider=outsider)
     return [render.milestone_option(m, milestones.day_of(m.baseline_at, m.project)) for m in found]
+
+
+def _baselines(found: Sequence[Milestone], project: Project) -> dict[str, Any]:
+    """What the form carries for its check to refuse an impact that moves a baseline into the past while it is
+    open: the offered open milestones' refs and baseline days, and the project's zone (whose today counts). Only
+    what the options show already; none when it would not fit (the check after the form closes still refuses)."""
+    days = {
+        str(m.id): [m.ref, milestones.day_of(m.baseline_at, project).isoformat()] for m in found if m.done_at is None
+    }
+    carried = {"tz": project.time_zone, "baselines": days}
+    return carried if days and len(json.dumps(carried)) <= BASELINES_ROOM else {}
 
 
 def open_form(
@@ -72,10 +98,11 @@ def open_form(
     metadata: dict[str, Any] = {"channel": project.channel_id}
     if milestone is not None:
         metadata["milestone"] = milestone.id
+    found = _offered(session, project, chosen, outsider=outsider)
     view = render.form(
         callback_id=View.CHANGE_CREATE,
-        metadata=metadata,
-        options=options(session, project, chosen, outsider=outsider),
+        metadata={**metadata, **_baselines(found, project)},
+        options=[render.milestone_option(m, milestones.day_of(m.baseline_at, project)) for m in found],
         proposal=proposal,
     )
     client.views_open(trigger_id=trigger_id, view=view)
@@ -96,10 +123,12 @@ def open_answer(
     (an `outsider`) is offered the request's milestones and those they are a party to, nothing else of it."""
     proposal = changes.proposal_of(change)
     needed_day = calendar.local_day(change.needed_by, tz) if change.needed_by else None
+    project = change.project
+    found = _offered(session, project, proposal.milestone_ids, outsider=outsider)
     view = render.form(
         callback_id=View.CHANGE_UPDATE,
-        metadata={"ref": change.ref, "revision": change.revision},
-        options=options(session, change.project, proposal.milestone_ids, outsider=outsider),
+        metadata={"ref": change.ref, "revision": change.revision, **_baselines(found, project)},
+        options=[render.milestone_option(m, milestones.day_of(m.baseline_at, project)) for m in found],
         proposal=proposal,
         needed_day=needed_day,
         question=question,
@@ -152,6 +181,25 @@ def _proposed(view: dict[str, Any], _at: datetime) -> None:
             field=Block.IMPACT_DAYS,
         )
     proposal.validate()
+
+
+def _ahead(view: dict[str, Any], at: datetime) -> None:
+    """Refuse an impact that moves a chosen milestone's baseline before today in the project's calendar, from the
+    days the form carries (a form without them, or a milestone not among them, is checked after it closes)."""
+    metadata = _metadata(view)
+    carried, tz = metadata.get("baselines"), metadata.get("tz")
+    days = _impact_days(view)
+    if not days or not isinstance(carried, dict) or not isinstance(tz, str) or not calendar.is_zone(tz):
+        return  # not a zone (the form's word): the check after it closes reads the project's
+    found: list[tuple[str, date]] = []
+    for milestone_id in _read(view).milestone_ids:
+        said = carried.get(str(milestone_id))
+        if isinstance(said, list) and len(said) == 2:
+            try:
+                found.append((str(said[0]), date.fromisoformat(str(said[1]))))
+            except ValueError:
+                continue
+    changes.require_ahead(found, impact_days=days, today=calendar.local_day(at, tz))
 
 
 def _needed_day(view: dict[str, Any]) -> date | None:

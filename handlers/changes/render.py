@@ -267,11 +267,31 @@ def approvers(chosen: dict[str, list[str]], leads: Sequence[str]) -> tuple[str, 
         named = chosen.get(category) or []
         who = ", ".join(user_mention(u) for u in named) if named else f"the leads ({lead_text})"
         lines.append(f"*{category}:* {who}")
-    hint = "Change them with `/change approvers <category> @someone`; none puts a category back to the leads."
+    hint = (
+        "Change them with `/change approvers <category> @someone`; `/change approvers <category> leads` gives a "
+        "category back to the leads."
+    )
     return "Who approves change requests here", [
         section("*Who approves change requests here*\n" + "\n".join(lines)),
         {"type": "context", "elements": [mrkdwn(hint)]},
     ]
+
+
+def category_approvers(category: str, named: Sequence[str], leads: Sequence[str]) -> tuple[str, list[dict[str, Any]]]:
+    """Who approves one category here: those `named` for it, else its leads; and how to change that."""
+    if named:
+        who = ", ".join(user_mention(u) for u in named)
+    elif leads:
+        who = "its leads: " + ", ".join(user_mention(u) for u in leads)
+    else:
+        who = "nobody yet (its leads would: name them with `/pm config leads @someone`)"
+    line = f"*{category}* change requests here are approved by {who}."
+    hint = (
+        f"Change them with `/change approvers {category} @someone`; `/change approvers {category} leads` gives it "
+        "back to the leads."
+    )
+    text = f"{category.capitalize()} change requests here are approved by {who}."
+    return text, [section(line), {"type": "context", "elements": [mrkdwn(hint)]}]
 
 
 def milestone_option(milestone: Milestone, day: date) -> dict[str, Any]:

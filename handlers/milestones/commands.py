@@ -104,6 +104,8 @@ def answer(
     handler = SUBCOMMANDS.get(word.lower()) or SUBCOMMANDS.get(GRAMMAR.synonyms.get(word.lower(), ""))
     if handler:
         return handler(command, rest.strip(), context, client)
+    if word.lower() in REMOVALS and _WORD_THEN_A_MILESTONE.match(text):  # `undepend M-DOC on M-SECURITY`
+        raise _no_removal(word.lower())
     if milestones.parse_ref(text) is not None:
         return _show(command, text, context, client)
     if not as_written and rest and text[:1] not in milestones.QUOTES:  # a quoted name is never a subcommand
@@ -113,6 +115,20 @@ def answer(
         if doubt is not None:
             return _question(command, doubt, context, client)
     return _create(command, text, context, client)
+
+
+REMOVALS = frozenset({"unlink", "unlinks", "undepend", "undepends", "detach"})  # what `/milestone` cannot do
+
+
+def _no_removal(word: str) -> InvalidInput:
+    """The answer to `/milestone unlink ...` or `undepend ...`: a link or a dependency, once recorded, stays."""
+    what = "a linked record" if word.startswith(("unlink", "detach")) else "a dependency"
+    return InvalidInput(
+        f"I can't take {what} off a milestone: once recorded, links and dependencies stay, as in its history. "
+        "Nothing was changed.",
+        hint="A linked action, risk or decision stops counting against it once closed (`/action done A-12`, "
+        "`/risk close R-3`); a milestone it depends on, once done. See `/milestone help`.",
+    )
 
 
 def _question(
@@ -297,7 +313,11 @@ def _link(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
     linked: list[str] = []
     already: list[str] = []
     missing: list[str] = []
+    other_kinds: list[str] = []
     for ref in list(dict.fromkeys(refs.split()))[:20]:
+        if milestones.linkable_kind(ref) is None:  # `CR-2`, `M-API`, `L-5`: no id a milestone links
+            other_kinds.append(escape(ref[:20]))
+            continue
         try:
             kind, record = milestones.linkable(db(context), workspace_id=workspace(context).id, ref=ref)
             require_may_use(context, client, record, command["user_id"], here=command["channel_id"])
@@ -314,7 +334,19 @@ def _link(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
         said.append(f"Already linked: {', '.join(already)}.")
     if missing:
         said.append(f"Not found: {', '.join(missing)}.")
+    if other_kinds:
+        said.append(_not_linkable(milestone, other_kinds))
     return {"text": " ".join(said)}
+
+
+def _not_linkable(milestone: Milestone, refs: list[str]) -> str:
+    """Why `CR-2` (or `M-API`) was not linked: only action items, risks and decisions feed a milestone."""
+    named = ", ".join(refs)
+    said = f"{named} can't be linked: only action items (A-12), risks (R-3) and decisions (D-4) link to a milestone."
+    upstream = next((ref for ref in refs if milestones.parse_ref(ref) is not None), None)
+    if upstream is not None:
+        said += f" For a milestone it waits for: `/milestone depends {milestone.ref} on {upstream}`."
+    return said
 
 
 def _depends(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:

@@ -158,6 +158,8 @@ def _event_line(event: MilestoneEvent) -> str:
         what = f"moved the forecast {date_token(event.old_forecast_at)} → {date_token(event.forecast_at)}"
     elif event.kind == MilestoneEventKind.REBASELINED and event.old_baseline_at:
         what = f"moved the baseline {date_token(event.old_baseline_at)} → {date_token(event.baseline_at)}"
+        if event.old_forecast_at:  # the forecast was on plan, and moved with it
+            what += ", and the forecast with it"
     elif event.kind == MilestoneEventKind.DONE:
         what = "marked it done"
     elif event.kind == MilestoneEventKind.REOPENED:
