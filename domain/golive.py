@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from domain.golive_schedule import Offset, parse_offset, step_moment
 from domain.sources import Source
 from domain.text import (
     FORMER_MEMBER,
+    date_token,
     escape,
     plain_from_slack,
     short_number,
@@ -283,8 +285,10 @@ def require_planner(golive: GoLive, user_id: str, what: str) -> None:
 
 
 def require_open(golive: GoLive) -> None:
+    if golive.status == GoLiveStatus.ABORTED:
+        raise Conflict(f"{golive.ref} was called off: {outcome(golive)}.")
     if golive.status not in OPEN:
-        raise Conflict(f"{golive.ref} has ended ({golive.status}).")
+        raise Conflict(f"{golive.ref} has ended: {outcome(golive)}.")
 
 
 def _require_unstarted(golive: GoLive) -> None:
@@ -431,11 +435,30 @@ def at_or_after_t(found: GoLiveStep) -> bool:
     return offset_of(found).sort_key() >= (0, 0)
 
 
-def mark(
-    golive: GoLive, found: GoLiveStep, *, status: StepStatus, actor: str, note: str, now: datetime
-) -> GoLiveStep | None:
+class Marked(StrEnum):
+    """What marking a step did."""
+
+    FIRST = "first"  # a step still to do is done, failed or skipped now
+    ADDED = "added"  # marked so already: the note is added (told in the thread), the first mark stays as it was
+    CORRECTED = "corrected"  # marked otherwise before: changed, with why, and said so in the thread
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A step's mark as it was made: the step, what happened, the status it had before (a correction) and the note
+    added (an addition)."""
+
+    step: GoLiveStep
+    kind: Marked
+    was: StepStatus = StepStatus.PENDING
+    note: str = ""
+
+
+def mark(golive: GoLive, found: GoLiveStep, *, status: StepStatus, actor: str, note: str, now: datetime) -> Mark | None:
     """Mark a step done, failed or skipped (its owner, the planner or a lead; a step at T or after once the cutover
-    is live); return it, or None when it already stood so (a double click)."""
+    is live). A step marked already keeps who marked it, when and its note: the same mark again with a note adds the
+    note (nothing changes here: the caller tells the thread); another mark is a correction, only with why (a button
+    carries none); the same mark without a note is a double click: None."""
     require_open(golive)
     if not may_mark(golive, found, actor):
         named = found.owner_id not in (FORMER_MEMBER, golive.created_by)
@@ -447,12 +470,31 @@ def mark(
         raise Conflict(f"Step #{found.position} of {golive.ref} is at `{offset_of(found)}`: it can be marked once "
                        "the cutover is live.", hint=f"The planner or a lead can start it with "
                        f"`/golive start {golive.ref}`.")  # fmt: skip
-    if found.status == status and not note:
-        return None
+    if found.status == StepStatus.PENDING:
+        found.status, found.by, found.changed_at, found.note = status, actor, now, note
+        found.revision += 1
+        golive.revision += 1
+        return Mark(found, Marked.FIRST)
+    if found.status == status:
+        if not note or note == found.note:
+            return None
+        return Mark(found, Marked.ADDED, was=found.status, note=note)
+    if not note:
+        word = {StepStatus.DONE: "done", StepStatus.FAILED: "failed", StepStatus.SKIPPED: "skip"}[status]
+        raise Conflict(f"Step #{found.position} of {golive.ref} was marked {found.status} already{marked_by(found)}.",
+                       hint=f"To change it to {status}, say why: `/golive {word} {golive.ref} {found.position} "
+                       "<why>`.")  # fmt: skip
+    was = found.status
     found.status, found.by, found.changed_at, found.note = status, actor, now, note
     found.revision += 1
     golive.revision += 1
-    return found
+    return Mark(found, Marked.CORRECTED, was=was)
+
+
+def marked_by(found: GoLiveStep) -> str:
+    """` by @x <when>`: who marked a step and when, if known."""
+    by = f" by {user_mention(found.by)}" if found.by else ""
+    return by + (f" {date_token(found.changed_at)}" if found.changed_at else "")
 
 
 def all_finished(golive: GoLive) -> bool:
@@ -520,6 +562,20 @@ def meeting_of_the_day(session: Session, golive: GoLive, *, now: datetime) -> Me
     tz = golive.project.time_zone
     same_day = in_zone(meeting.ended_at, tz).date() == in_zone(golive.ended_at or now, tz).date()
     return meeting if same_day else None
+
+
+def outcome(golive: GoLive) -> str:
+    """How its steps stand, truthfully: `1 of 7 steps done · 1 failed · 5 not marked` (the steps still to do are
+    counted once it ended after a cutover)."""
+    found = counts(golive)
+    said = f"{found[StepStatus.DONE]} of {len(golive.steps)} steps done"
+    if found[StepStatus.FAILED]:
+        said += f" · {found[StepStatus.FAILED]} failed"
+    if found[StepStatus.SKIPPED]:
+        said += f" · {found[StepStatus.SKIPPED]} skipped"
+    if golive.status == GoLiveStatus.DONE and found[StepStatus.PENDING]:
+        said += f" · {found[StepStatus.PENDING]} not marked"
+    return said
 
 
 def counts(golive: GoLive) -> dict[str, int]:

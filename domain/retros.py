@@ -36,6 +36,7 @@ NOTES_PER_PERSON = 30  # notes in all, per person and retro
 VOTES_EACH = 3
 TOP = 3  # notes offered as action items at the close
 SHOWN = 20  # a list shows at most this many retros
+FEW = 3  # notes from fewer people than this are easy to tell apart, names or not
 BY_ID_UNSEEN = "that retro"  # a retro named by its row id, missing or refused alike: never its RT- number
 
 KIND_WORDS: dict[str, str] = {
@@ -299,6 +300,18 @@ def reveal(session: Session, retro: Retro, *, now: datetime, rng: Random | None 
     retro.status = RetroStatus.REVEALED
     retro.revealed_at = now
     session.flush()
+
+
+def authors(session: Session, retro: Retro) -> int:
+    """How many people wrote the retro's notes (said only to whoever may reveal it, and on the board)."""
+    stmt = select(func.count(func.distinct(RetroNote.author_id))).where(RetroNote.retro_id == retro.id)
+    return int(session.scalar(stmt) or 0)
+
+
+def few_authors(session: Session, retro: Retro) -> int:
+    """How many wrote its notes when they are too few for notes without names to be anonymous (1 or 2); else 0."""
+    found = authors(session, retro)
+    return found if 0 < found < FEW else 0
 
 
 def board_order(notes: Sequence[RetroNote], rng: Random) -> list[RetroNote]:

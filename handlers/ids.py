@@ -85,6 +85,7 @@ class Action(StrEnum):
     RETRO_VOTE = "retro_vote"  # a note on the revealed board
     RETRO_UNVOTE = "retro_unvote"  # take a vote back (in the ephemeral after a second click or the last vote)
     RETRO_CLOSE = "retro_close"  # "Close and make actions" on the board
+    RETRO_REVEAL_ANYWAY = "retro_reveal_anyway"  # the warning when the notes come from too few people to hide who
     # go-lives (add go-live ids below this line)
     GOLIVE_STEP_DONE = "golive_step_done"  # a step's DM to its owner: Done, Failed, Skip
     GOLIVE_STEP_FAILED = "golive_step_failed"

@@ -38,20 +38,23 @@ def register(listeners: Listeners) -> None:
 
 def mark(
     session: Session, golive: GoLive, step: GoLiveStep, *, status: StepStatus, actor: str, note: str, now: datetime
-) -> GoLiveStep:
-    """Mark a step (a second time changes nothing); tell the thread and the owner's DM. Once every step of a live
-    go-live is finished: marked by the planner or a lead, it ends; marked by anyone else (an owner), the planner is
-    told they can end it."""
-    changed = golives.mark(golive, step, status=status, actor=actor, note=note, now=now)
-    if changed is None:
-        return step
-    notices.step_changed(session, golive, changed, now=now)
-    if golive.status == GoLiveStatus.LIVE and golives.all_finished(golive):
+) -> golives.Mark | None:
+    """Mark a step; tell the thread and the owner's DM. A step marked already keeps its mark: the same mark with a
+    note adds the note to the thread, another mark (with why) is said there as a correction, the same mark again
+    changes nothing (None). Once every step of a live go-live is finished: marked by the planner or a lead, it
+    ends; marked by anyone else (an owner), the planner is told they can end it."""
+    marked = golives.mark(golive, step, status=status, actor=actor, note=note, now=now)
+    if marked is None:
+        return None
+    if marked.kind == golives.Marked.ADDED:
+        return marked if notices.note_added(session, golive, step, by=actor, note=note, now=now) else None
+    notices.step_changed(session, golive, step, now=now, was=marked.was)
+    if marked.kind == golives.Marked.FIRST and golive.status == GoLiveStatus.LIVE and golives.all_finished(golive):
         if not golives.may_change_plan(golive, actor):
             notices.all_finished(session, golive, now=now)
         elif golives.end(golive, actor=None, now=now):
             notices.ended(session, golive, now=now)
-    return changed
+    return marked
 
 
 def _clicked(body: dict[str, Any], context: BoltContext, client: WebClient) -> tuple[GoLive, str]:
@@ -82,7 +85,14 @@ def _on_step(status: StepStatus) -> Callable[..., None]:
         user_id = body["user"]["id"]
         if step.owner_id != user_id:
             require_visible(context, client, golive.project, user_id, ref=golive.ref, here=_here(body))
-        mark(db(context), golive, step, status=status, actor=user_id, note="", now=now(context))
+        was = step.status
+        marked = mark(db(context), golive, step, status=status, actor=user_id, note="", now=now(context))
+        here = _here(body)
+        if marked is None and was != StepStatus.PENDING and step.by != user_id and here:  # someone else was first
+            said = f"Step #{step.position} of {golive.ref} was marked {step.status} already{golives.marked_by(step)}."
+            notices.told(db(context), golive, user_id=user_id, channel=here,
+                         click=str(body["actions"][0].get("action_ts") or now(context).timestamp()), text=said,
+                         now=now(context))  # fmt: skip
         ack()
 
     return on_click

@@ -41,7 +41,9 @@ HELP = CommandHelp(
         ("/golive step G-1 remove 3", "take step 3 out"),
         ("/golive approvers G-1 @ana @raj", "who answers the go/no-go at T-1h"),
         ("/golive done G-1 3 [note]", "step 3 done (also `failed`, `skip`; by its owner, the planner or a lead; a "
-         "step from T on once live): a reply in the live thread; a failed one offers to become an action item"),
+         "step from T on once live): a reply in the live thread; a failed one offers to become an action item. "
+         "Marked already, it keeps who and when: the same again with a note adds the note to the thread; another "
+         "mark, with why, is said there as a correction"),
         ("/golive start G-1", "start the cutover now (at T it starts by itself after a go)"),
         ("/golive end G-1", "end it (before it started: call it off): a closing summary, and a retro offered"),
         ("/golive list", "this channel's go-lives"),
@@ -173,9 +175,12 @@ def _marking(status: StepStatus) -> Answer:
         golive = _golive(command, ref, context, client)
         found = golives.step(golive, number)
         said = golives.note_of(note, name_of=names(context, client))
-        changed = golive_buttons.mark(db(context), golive, found, status=status, actor=command["user_id"],
-                                      note=said, now=now(context))  # fmt: skip
-        return {"text": render.timeline(golive, changed)[1][0]["text"]["text"]}
+        marked = golive_buttons.mark(db(context), golive, found, status=status, actor=command["user_id"],
+                                     note=said, now=now(context))  # fmt: skip
+        if marked is not None and marked.kind == golives.Marked.ADDED:
+            return {"text": render.note_added(golive, found, by=command["user_id"], note=said)[1][0]["text"]["text"]}
+        was = marked.was if marked is not None else StepStatus.PENDING
+        return {"text": render.timeline(golive, found, was=was)[1][0]["text"]["text"]}
 
     return mark
 

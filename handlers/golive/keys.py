@@ -78,6 +78,12 @@ def timeline_update(golive_id: int, step_id: int, revision: int, change: str) ->
     return f"{timeline(golive_id, step_id, revision)}:{change}"
 
 
+def step_note(golive_id: int, step_id: int, revision: int, said: str) -> str:
+    """A note added to a step marked already, as a reply in the thread (`said`: a digest of who and what, so the
+    same note from the same person is added once)."""
+    return f"{_golive(golive_id)}step-note:{step_id}:r{revision}:{said}"
+
+
 def all_finished(golive_id: int, user: str) -> str:
     """Whoever planned the go-live told every step is finished and they can end it (once)."""
     return f"{_golive(golive_id)}all-finished:{user}"

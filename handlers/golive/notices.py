@@ -4,6 +4,7 @@ it was offered, the closing summary, the retro offer and the minutes posted in t
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -94,17 +95,35 @@ def _refresh_live(session: Session, golive: GoLive, *, now: datetime) -> None:
                     now=now)  # fmt: skip
 
 
-def step_changed(session: Session, golive: GoLive, step: GoLiveStep, *, now: datetime) -> None:
-    """A step done, failed or skipped: a reply in the live thread (if it is live), the live message's summary, and
-    the owner's step DM without its buttons."""
-    if _posted(session, golive, keys.live(golive.id)):
-        text, blocks = render.timeline(golive, step)
+def step_changed(
+    session: Session, golive: GoLive, step: GoLiveStep, *, now: datetime, was: StepStatus = StepStatus.PENDING
+) -> None:
+    """A step done, failed or skipped (`was`: the mark it corrects, said as a change): a reply in the live thread
+    (if it is live; a correction before, in the runbook's), the live message's summary, and the owner's step DM
+    without its buttons."""
+    live = _posted(session, golive, keys.live(golive.id))
+    if live or (was != StepStatus.PENDING and _posted(session, golive, keys.planned(golive.id))):
+        text, blocks = render.timeline(golive, step, was=was)
         outgoing.post(session, workspace_id=golive.workspace_id, key=keys.timeline(golive.id, step.id, step.revision),
                       channel=golive.project.channel_id, text=text, blocks=blocks, now=now,
-                      thread_of=keys.live(golive.id))  # fmt: skip
+                      thread_of=keys.live(golive.id) if live else keys.planned(golive.id))  # fmt: skip
         _refresh_live(session, golive, now=now)
     _step_dms(session, golive, step, change=f"r{step.revision}", now=now)
     runbook_changed(session, golive, now=now)
+
+
+def note_added(session: Session, golive: GoLive, step: GoLiveStep, *, by: str, note: str, now: datetime) -> bool:
+    """A note added to a step marked already: a reply in the live thread (before the cutover, in the runbook's);
+    the same note from the same person once. Return whether it was new."""
+    thread = keys.live(golive.id) if _posted(session, golive, keys.live(golive.id)) else keys.planned(golive.id)
+    if not _posted(session, golive, thread):
+        return False
+    said = hashlib.sha256(f"{by}\n{note}".encode()).hexdigest()[:16]
+    text, blocks = render.note_added(golive, step, by=by, note=note)
+    return outgoing.post(session, workspace_id=golive.workspace_id,
+                         key=keys.step_note(golive.id, step.id, step.revision, said),
+                         channel=golive.project.channel_id, text=text, blocks=blocks, now=now,
+                         thread_of=thread)  # fmt: skip
 
 
 def _step_dms(session: Session, golive: GoLive, step: GoLiveStep, *, change: str, now: datetime) -> None:
@@ -145,8 +164,11 @@ def action_made(session: Session, golive: GoLive, step: GoLiveStep, *, now: date
     """A failed step became an action item: its thread reply and the owner's DM name it instead of offering it, and
     the live message and the runbook show it."""
     posted = keys.timeline(golive.id, step.id, step.revision)
-    if _posted(session, golive, posted):
+    found = outbox.find(session, workspace_id=golive.workspace_id, key=posted)
+    if found is not None:
         text, blocks = render.timeline(golive, step)
+        said = (found.payload or {}).get("blocks") or []
+        blocks = [*said[:1], *blocks[1:]]  # what the reply said happened (a correction too) stays as it was
         outgoing.update(session, workspace_id=golive.workspace_id,
                         key=keys.timeline_update(golive.id, step.id, step.revision, "action"), of_key=posted,
                         conversation=golive.project.channel_id, text=text, blocks=blocks, now=now)  # fmt: skip

@@ -273,13 +273,8 @@ def no_go_form(golive: GoLive) -> dict[str, Any]:
 
 
 def summary(golive: GoLive) -> str:
-    found = golives.counts(golive)
-    said = f"{found[StepStatus.DONE]} of {len(golive.steps)} steps done"
-    if found[StepStatus.FAILED]:
-        said += f" · {found[StepStatus.FAILED]} failed"
-    if found[StepStatus.SKIPPED]:
-        said += f" · {found[StepStatus.SKIPPED]} skipped"
-    return said
+    """How the steps stand: `1 of 7 steps done · 1 failed`, and once it ended, how many were never marked."""
+    return golives.outcome(golive)
 
 
 def live(golive: GoLive) -> tuple[str, list[dict[str, Any]]]:
@@ -296,20 +291,37 @@ def live(golive: GoLive) -> tuple[str, list[dict[str, Any]]]:
     return f"{golive.ref} {escaped(golive.title, 200)} is {status_words(golive)}: {summary(golive)}", blocks
 
 
-def timeline(golive: GoLive, step: GoLiveStep) -> tuple[str, list[dict[str, Any]]]:
-    """One step's change, as a reply in the live thread; a failed one offers to become an action item, then names
-    the item it became."""
+def timeline(
+    golive: GoLive, step: GoLiveStep, *, was: StepStatus = StepStatus.PENDING
+) -> tuple[str, list[dict[str, Any]]]:
+    """One step's change, as a reply in the live thread (`was`: the mark it corrects, said as a change); a failed
+    one offers to become an action item, then names the item it became."""
     words = DONE_WORDS.get(step.status, step.status)
     by = f" by {user_mention(step.by)}" if step.by else ""
     at = f" {when(step.changed_at)}" if step.changed_at else ""
     said = f"{MARKS.get(step.status, '')} #{step.position} {escaped(step.title, 200)}: *{words}*{by}{at}"
+    if was != StepStatus.PENDING:
+        before = DONE_WORDS.get(was, was)
+        said = (f"{MARKS.get(step.status, '')} {user_mention(step.by or '')} changed #{step.position} "
+                f"{escaped(step.title, 200)} from *{before}* to *{words}*{at}")  # fmt: skip
     if step.note:
         said += f"\n> {escaped(step.note, 500)}"
     blocks = [section(said)]
     if step.action_ref:
         blocks.append(_context(f"{_became(step)} for {user_mention(step.owner_id)}"))
     offer = make_action(golive, step)
-    return f"{golive.ref} #{step.position} {words}", blocks + ([offer] if offer else [])
+    changed = f" (was {DONE_WORDS.get(was, was)})" if was != StepStatus.PENDING else ""
+    return f"{golive.ref} #{step.position} {words}{changed}", blocks + ([offer] if offer else [])
+
+
+def note_added(golive: GoLive, step: GoLiveStep, *, by: str, note: str) -> tuple[str, list[dict[str, Any]]]:
+    """A note added to a step marked already, as a reply in the thread: its mark stays as it was."""
+    words = DONE_WORDS.get(step.status, step.status)
+    said = (
+        f":speech_balloon: {user_mention(by)} adds to #{step.position} {escaped(step.title, 200)} "
+        f"(*{words}*{golives.marked_by(step)}):\n> {escaped(note, 500)}"
+    )
+    return f"{golive.ref} #{step.position}: a note added", [section(said)]
 
 
 def closing(golive: GoLive) -> tuple[str, list[dict[str, Any]]]:

@@ -12,11 +12,12 @@ from slack_sdk import WebClient
 
 from domain import retros
 from domain.errors import Conflict, InvalidInput
-from domain.text import escape
+from domain.text import channel_mention, escape
 from handlers.channels import require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import project
 from handlers.ids import Action
+from handlers.intent import replace_question
 from handlers.registry import Listeners
 from handlers.retros import forms, notices, render, starting
 from storage.models.retros import Retro
@@ -28,6 +29,7 @@ def register(listeners: Listeners) -> None:
     listeners.action(Action.RETRO_UNVOTE, on_unvote)
     listeners.action(Action.RETRO_CLOSE, on_close)
     listeners.action(Action.RETRO_OFFERED, on_offered)
+    listeners.action(Action.RETRO_REVEAL_ANYWAY, on_reveal_anyway)
 
 
 def _value(body: dict[str, Any]) -> str:
@@ -108,6 +110,23 @@ def on_unvote(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
     notices.tell(
         db(context), retro, user_id=user, channel=_where(body), click=_click(body, at), text=text, blocks=[], now=at
     )
+    ack()
+
+
+def reveal_now(context: BoltContext, retro: Retro) -> str:
+    """Reveal the notes now (the caller checked who may); say where."""
+    retros.reveal(db(context), retro, now=now(context))
+    notices.revealed(db(context), retro, now=now(context))
+    return f"Revealed {retro.ref} in {channel_mention(retro.project.channel_id)}: voting is open."
+
+
+def on_reveal_anyway(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Reveal notes from too few people to be anonymous, once warned (the starter or a lead); the warning gives way
+    to where they are."""
+    retro = _clicked(body, context, client, _number(_value(body)))
+    retros.require_may_run(retro, body["user"]["id"], "reveal")
+    said = reveal_now(context, retro)
+    replace_question(body, context, {"text": said})
     ack()
 
 

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from domain import retros
 from domain.intent import RETRO
-from domain.text import channel_mention, escape, plural
+from domain.text import escape, plural
 from handlers.channels import require_visible
 from handlers.context import db, now, workspace
 from handlers.directory import project
@@ -18,7 +18,7 @@ from handlers.ids import Command
 from handlers.intent import refuse_unknown
 from handlers.registry import Listeners
 from handlers.render.help import CommandHelp
-from handlers.retros import buttons, forms, notices, render, starting
+from handlers.retros import buttons, forms, render, starting
 from storage.models.retros import Retro, RetroStatus
 
 HELP = CommandHelp(
@@ -99,9 +99,11 @@ def _reveal(command: dict[str, Any], rest: str, context: BoltContext, client: We
     retro = _named(command, rest, context, client)
     db(context).refresh(retro, with_for_update=True)
     retros.require_may_run(retro, command["user_id"], "reveal")
-    retros.reveal(db(context), retro, now=now(context))
-    notices.revealed(db(context), retro, now=now(context))
-    return {"text": f"Revealed {retro.ref} in {channel_mention(retro.project.channel_id)}: voting is open."}
+    if retro.status == RetroStatus.COLLECTING:
+        few = retros.few_authors(db(context), retro)
+        if few:  # not anonymous then: said first, revealed only on "Reveal anyway"
+            return render.few_authors(retro, count=retros.note_count(db(context), retro), authors=few)
+    return {"text": buttons.reveal_now(context, retro)}
 
 
 def _notes(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> None:

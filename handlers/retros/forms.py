@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from domain import actions, calendar, members, retros
 from domain.calendar import end_of_working_day
@@ -18,7 +19,7 @@ from domain.workspaces import working_hours
 from handlers.channels import require_visible
 from handlers.context import db, now, record_kind, refresh_home, workspace
 from handlers.directory import member
-from handlers.forms import checking, text_of, values_of
+from handlers.forms import checking, needed_while, text_of, values_of
 from handlers.ids import Block, View
 from handlers.registry import Listeners
 from handlers.retros import notices, render
@@ -29,6 +30,16 @@ from storage.models.retros import NoteKind, Retro, RetroNote, RetroStatus
 def register(listeners: Listeners) -> None:
     listeners.view(View.RETRO_NOTES, on_notes_submitted, check=checking(_notes_valid))
     listeners.view(View.RETRO_CLOSE, on_close_submitted, check=checking(_dues_ahead))
+    needed_while(View.RETRO_CLOSE, _close_needed)
+
+
+def _close_needed(session: Session, workspace_id: int, view: dict[str, Any]) -> str | None:
+    """A close form kept after it failed is no longer needed once the retro is closed (by a form since, or anyone)."""
+    retro_id = _metadata(view).get("retro")
+    retro = retros.by_id(session, workspace_id=workspace_id, retro_id=retro_id if isinstance(retro_id, int) else 0)
+    if retro.status == RetroStatus.CLOSED:
+        return f"{retro.ref} is closed already: this form is no longer needed."
+    return None
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

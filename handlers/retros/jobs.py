@@ -5,7 +5,10 @@ Each participant's prompt instant was worked out at the start (`domain.retro_sch
 whose instant has come and that were not queued yet (`RetroParticipant.prompted_at`), so a second tick queues
 nothing. Who is away at that moment (time away added since the start, a holiday status) is asked on a later day
 instead. The reminder's moment is worked out each tick from the same rules; its key makes it once. A retro still
-collecting when its `collect_until` passes is revealed: its board goes to the channel.
+collecting when its `collect_until` passes is revealed: its board goes to the channel. Notes from fewer than
+`retros.FEW` people are revealed then too (the time was announced at the start, and everyone was told their notes
+are revealed then), the board saying that from so few they are easy to tell apart; `/retro reveal` before it warns
+first.
 """
 
 from __future__ import annotations

@@ -78,6 +78,23 @@ def prompt(retro: Retro, *, notes: int = 0) -> tuple[str, list[dict[str, Any]]]:
     return f"{retro.ref} {escaped(retro.title, 100)}: your notes", [section(words), actions]
 
 
+def few_authors(retro: Retro, *, count: int, authors: int) -> dict[str, Any]:
+    """The ephemeral answer to `/retro reveal` when the notes come from too few people to be anonymous: a warning,
+    and "Reveal anyway" (nothing is revealed until it is clicked)."""
+    words = (
+        f":warning: The {plural(count, 'note')} of {name(retro)} come from only "
+        f"{plural(authors, 'person', 'people')}: shown without names, they would still be easy to tell apart. "
+        f"Nothing is revealed yet: wait for more notes (the reveal is {date_token(retro.collect_until)} by itself), "
+        "or reveal them anyway."
+    )
+    actions = {
+        "type": "actions",
+        "block_id": f"retro-{retro.id}-reveal",
+        "elements": [button("Reveal anyway", Action.RETRO_REVEAL_ANYWAY, str(retro.id), "danger")],
+    }
+    return {"text": words, "blocks": [section(words), actions]}
+
+
 def reminder(retro: Retro) -> tuple[str, list[dict[str, Any]]]:
     """The one reminder to someone asked who has not added notes: the reveal is near; Add notes."""
     words = (
@@ -133,10 +150,11 @@ def board(retro: Retro, notes: Sequence[RetroNote], votes: Mapping[int, int]) ->
     The same number of blocks whatever the votes, so its parts stay the same messages when it is updated."""
     voting = retro.status == RetroStatus.REVEALED
     authors = len({n.author_id for n in notes})
+    few = " (from so few, they are easy to tell apart)" if 0 < authors < retros.FEW else ""
     blocks: list[dict[str, Any]] = [
         section(
             f"{EMOJI} {name(retro)}: {plural(len(notes), 'note')} from {plural(authors, 'person', 'people')}, "
-            "shown without names."
+            f"shown without names{few}."
         ),
     ]
     for kind, mine in _kinds(notes):
