@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session, aliased
 
 from domain import sequences
@@ -425,6 +425,23 @@ def link(
     return new
 
 
+def unlink(
+    session: Session, milestone: Milestone, *, kind: str, record_id: int, ref: str, actor: str, now: datetime
+) -> bool:
+    """Take a linked record off the milestone (it stops counting for its status); return False when it was not
+    linked. The history keeps that it was."""
+    require_may_change(milestone, actor, "unlink records from")
+    gone = session.execute(
+        delete(MilestoneLink).where(
+            MilestoneLink.milestone_id == milestone.id, MilestoneLink.kind == kind, MilestoneLink.record_id == record_id
+        )
+    )
+    if not gone.rowcount:  # type: ignore[attr-defined]
+        return False
+    _event(session, milestone, MilestoneEventKind.UNLINKED, actor=actor, now=now, why=ref)
+    return True
+
+
 def links(session: Session, milestone: Milestone) -> list[ActionItem | Risk | Decision]:
     """The records linked to a milestone, actions then risks then decisions, by number."""
     found: list[ActionItem | Risk | Decision] = []
@@ -464,6 +481,21 @@ def depend(session: Session, milestone: Milestone, *, upstream: Milestone, actor
     if new:
         _event(session, milestone, MilestoneEventKind.DEPENDS, actor=actor, now=now, why=upstream.ref)
     return new
+
+
+def undepend(session: Session, milestone: Milestone, *, upstream: Milestone, actor: str, now: datetime) -> bool:
+    """Record that `milestone` no longer waits for `upstream`; return False when it did not. The history keeps that
+    it did."""
+    require_may_change(milestone, actor, "take dependencies off")
+    gone = session.execute(
+        delete(MilestoneDependency).where(
+            MilestoneDependency.milestone_id == milestone.id, MilestoneDependency.upstream_id == upstream.id
+        )
+    )
+    if not gone.rowcount:  # type: ignore[attr-defined]
+        return False
+    _event(session, milestone, MilestoneEventKind.UNDEPENDS, actor=actor, now=now, why=upstream.ref)
+    return True
 
 
 def _waits_for(session: Session, milestone: Milestone, other: Milestone) -> bool:

@@ -2,7 +2,7 @@
 who approves it and changes nothing, unknown people are refused; an impact that moves a baseline into the past is
 refused beside "Impact on dates"; an approved schedule change carries an on-plan forecast with the baseline; the
 milestone form's taken id is kept to open again; `/milestone link` names what can be linked, and `unlink` /
-`undepend` answer what they are."""
+`undepend` take a link or a dependency off."""
 
 from __future__ import annotations
 
@@ -251,16 +251,16 @@ def test_a_taken_id_in_the_milestone_form_opens_again_beside_the_id(
 # (12) /milestone link CR-2, unlink, undepend
 
 
-def test_link_names_what_can_be_linked_and_unlink_undepend_say_what_they_are(
+def test_link_names_what_can_be_linked_and_unlink_undepend_take_them_off(
     slack: SlackSender, fake_slack: FakeSlack, session: Session, uat: int
 ) -> None:
     """`link M-UAT CR-1` says only actions, risks and decisions link (an M- id: use depends); `unlink` and
-    `undepend` say a link or dependency stays, and change nothing."""
+    `undepend` take a link or a dependency off (the history keeps both), and say when there was none."""
     _raise(slack, fake_slack, days="0")  # CR-1 exists
 
-    def say(text: str) -> str:
+    def say(text: str, user: str = "U0LEAD") -> str:
         with frozen(MONDAY):
-            answer = slack.command("/milestone", text, user_id="U0LEAD", channel_id=PROJECT_CHANNEL).json()
+            answer = slack.command("/milestone", text, user_id=user, channel_id=PROJECT_CHANNEL).json()
         return str(answer["text"])
 
     said = say("link M-UAT CR-1")
@@ -271,10 +271,17 @@ def test_link_names_what_can_be_linked_and_unlink_undepend_say_what_they_are(
     with frozen(MONDAY):
         slack.command("/action", "<@U0DEV1> book the UAT room", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
     assert "Linked A-1 to M-UAT." == say("link M-UAT A-1")
-    said = say("unlink M-UAT A-1")
-    assert "can't take a linked record off a milestone" in said and "Nothing was changed" in said, said
-    said = say("undepend M-UAT on M-API")
-    assert "can't take a dependency off a milestone" in said, said
-    assert 1 == len(_rows(session, MilestoneLink))
-    assert ["created", "linked"] == [e.kind for e in _rows(session, MilestoneEvent, MilestoneEvent.milestone_id == uat)]
+    assert "Only M-UAT's owner, its creator or a project lead" in say("unlink M-UAT A-1", user="U0DEV4")
+    assert "Took A-1 off M-UAT." == say("unlink M-UAT A-1")
+    assert "Nothing taken off M-UAT. Not linked to it: A-1." == say("unlink M-UAT A-1")
+    assert "Made M-API" in say('M-API "API ready" 2027-01-10')
+    assert "M-UAT now depends on M-API." in say("depends M-UAT on M-API")
+    assert "M-UAT no longer depends on M-API." in say("undepend M-UAT on M-API")
+    assert "M-UAT does not depend on M-API; nothing changed." == say("undepend M-UAT on M-API")
+    assert [] == _rows(session, MilestoneLink)
+    kinds = [e.kind for e in _rows(session, MilestoneEvent, MilestoneEvent.milestone_id == uat)]
+    assert ["created", "linked", "unlinked", "depends", "undepends"] == kinds
+    with frozen(MONDAY):
+        shown = str(slack.command("/milestone", "show M-UAT", user_id="U0LEAD", channel_id=PROJECT_CHANNEL).json())
+    assert "unlinked A-1" in shown and "it no longer depends on M-API" in shown, shown
     assert "Made M-UNLINK" in say('"Unlink the vendors" 2027-02-01')  # a name starting with the word is a name

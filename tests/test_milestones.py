@@ -253,7 +253,7 @@ def test_depends_on_another_projects_milestone(slack: SlackSender, fake_slack: F
     _say(slack, 'M-API "API ready" 2027-01-20', channel=PAYMENTS)
     _say(slack, '"UAT sign-off" 2027-01-15')
     said = _say(slack, "depends M-UAT on <#C0PAY|proj-payments> M-API")["text"]
-    assert "M-UAT now depends on M-API in <#C0PAY>: at risk (waits for M-API)." == said
+    assert "M-UAT now depends on M-API in <#C0PAY>. M-UAT is at risk (waits for M-API)." == said
     assert "waits for M-API" in str(fake_slack.messages(PROJECT_CHANNEL)[0]["blocks"])  # the card is updated
     assert "Depends on" in str(shown := _say(slack, "show M-UAT")["blocks"]) and "<#C0PAY>" in str(shown)
     assert "Waited on by" in str(_say(slack, "show M-API", channel=PAYMENTS)["blocks"])

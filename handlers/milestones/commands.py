@@ -44,8 +44,14 @@ HELP = CommandHelp(
             "a new forecast, and why after a colon (a slip past the baseline alerts)",
         ),
         ("/milestone done M-UAT", "mark it reached; `reopen M-UAT` takes that back"),
-        ("/milestone link M-UAT A-12 R-3 D-4", "the action items, risks and decisions that feed it"),
-        ("/milestone depends M-UAT on #proj-payments M-API", "it waits for another milestone (any project's)"),
+        (
+            "/milestone link M-UAT A-12 R-3 D-4",
+            "the action items, risks and decisions that feed it; `unlink` takes off",
+        ),
+        (
+            "/milestone depends M-UAT on #proj-payments M-API",
+            "it waits for another milestone (any project's); `undepend M-UAT on ...` takes that off",
+        ),
         ("/milestone list", "this channel's open milestones, baseline vs forecast; `list all` with the done ones"),
         ("/milestone show M-UAT", "its dates, status, links, dependencies and every change"),
         ("/milestone search sign-off", "milestones whose name has these words"),
@@ -66,10 +72,21 @@ GRAMMAR = Grammar(
         "reopen": rf"{_A_MILESTONE}$",
         "link": rf"{_A_MILESTONE}\s+\S",
         "depends": rf"{_A_MILESTONE}\s+\S",
+        "unlink": rf"{_A_MILESTONE}\s+\S",
+        "undepend": rf"{_A_MILESTONE}\s+\S",
         "timeline": NOTHING,
         "help": NOTHING,
     },
-    synonyms={"complete": "done", "finish": "done", "depend": "depends", "view": "show", "ls": "list"},
+    synonyms={
+        "complete": "done",
+        "finish": "done",
+        "depend": "depends",
+        "view": "show",
+        "ls": "list",
+        "unlinks": "unlink",
+        "detach": "unlink",
+        "undepends": "undepend",
+    },
 )
 _WORD_THEN_A_MILESTONE = re.compile(rf"\S+\s+{_A_MILESTONE}(?:\s|$)", re.IGNORECASE)  # `frobnicate M-UAT ...`
 
@@ -104,8 +121,6 @@ def answer(
     handler = SUBCOMMANDS.get(word.lower()) or SUBCOMMANDS.get(GRAMMAR.synonyms.get(word.lower(), ""))
     if handler:
         return handler(command, rest.strip(), context, client)
-    if word.lower() in REMOVALS and _WORD_THEN_A_MILESTONE.match(text):  # `undepend M-DOC on M-SECURITY`
-        raise _no_removal(word.lower())
     if milestones.parse_ref(text) is not None:
         return _show(command, text, context, client)
     if not as_written and rest and text[:1] not in milestones.QUOTES:  # a quoted name is never a subcommand
@@ -115,20 +130,6 @@ def answer(
         if doubt is not None:
             return _question(command, doubt, context, client)
     return _create(command, text, context, client)
-
-
-REMOVALS = frozenset({"unlink", "unlinks", "undepend", "undepends", "detach"})  # what `/milestone` cannot do
-
-
-def _no_removal(word: str) -> InvalidInput:
-    """The answer to `/milestone unlink ...` or `undepend ...`: a link or a dependency, once recorded, stays."""
-    what = "a linked record" if word.startswith(("unlink", "detach")) else "a dependency"
-    return InvalidInput(
-        f"I can't take {what} off a milestone: once recorded, links and dependencies stay, as in its history. "
-        "Nothing was changed.",
-        hint="A linked action, risk or decision stops counting against it once closed (`/action done A-12`, "
-        "`/risk close R-3`); a milestone it depends on, once done. See `/milestone help`.",
-    )
 
 
 def _question(
@@ -306,12 +307,24 @@ def _reopen(command: dict[str, Any], rest: str, context: BoltContext, client: We
 
 
 def _link(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
+    return _relink(command, rest, context, client, adding=True)
+
+
+def _unlink(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
+    return _relink(command, rest, context, client, adding=False)
+
+
+def _relink(
+    command: dict[str, Any], rest: str, context: BoltContext, client: WebClient, *, adding: bool
+) -> dict[str, Any]:
+    """`link M-UAT A-12 R-3` (or `unlink`): each record named, checked the person may use it, linked (taken off)."""
+    verb = "link" if adding else "unlink"
     milestone, refs = _named(command, rest, context, client, for_update=True)
-    milestones.require_may_change(milestone, command["user_id"], "link records to")
+    milestones.require_may_change(milestone, command["user_id"], "link records to" if adding else "unlink records from")
     if not refs:
-        raise InvalidInput("Link what?", hint=f"Like `/milestone link {milestone.ref} A-12 R-3 D-4`.")
-    linked: list[str] = []
-    already: list[str] = []
+        raise InvalidInput(f"{verb.capitalize()} what?", hint=f"Like `/milestone {verb} {milestone.ref} A-12 R-3 D-4`.")
+    done: list[str] = []
+    unchanged: list[str] = []
     missing: list[str] = []
     other_kinds: list[str] = []
     for ref in list(dict.fromkeys(refs.split()))[:20]:
@@ -324,14 +337,18 @@ def _link(command: dict[str, Any], rest: str, context: BoltContext, client: WebC
         except (NotFound, InvalidInput):
             missing.append(escape(ref[:20]))
             continue
-        new = milestones.link(db(context), milestone, kind=kind, record_id=record.id, ref=record.ref,
-                              actor=command["user_id"], now=now(context))  # fmt: skip
-        (linked if new else already).append(record.ref)
-    if linked:
+        change = milestones.link if adding else milestones.unlink
+        changed = change(db(context), milestone, kind=kind, record_id=record.id, ref=record.ref,
+                         actor=command["user_id"], now=now(context))  # fmt: skip
+        (done if changed else unchanged).append(record.ref)
+    if done:
         cards.changed(db(context), milestone, now=now(context))
-    said = [f"Linked {', '.join(linked)} to {milestone.ref}." if linked else f"Nothing new linked to {milestone.ref}."]
-    if already:
-        said.append(f"Already linked: {', '.join(already)}.")
+    if adding:
+        said = [f"Linked {', '.join(done)} to {milestone.ref}." if done else f"Nothing new linked to {milestone.ref}."]
+        said += [f"Already linked: {', '.join(unchanged)}."] if unchanged else []
+    else:
+        said = [f"Took {', '.join(done)} off {milestone.ref}." if done else f"Nothing taken off {milestone.ref}."]
+        said += [f"Not linked to it: {', '.join(unchanged)}."] if unchanged else []
     if missing:
         said.append(f"Not found: {', '.join(missing)}.")
     if other_kinds:
@@ -350,11 +367,36 @@ def _not_linkable(milestone: Milestone, refs: list[str]) -> str:
 
 
 def _depends(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
+    milestone, upstream, where = _dependency(command, rest, context, client, verb="depends")
+    new = milestones.depend(db(context), milestone, upstream=upstream, actor=command["user_id"], now=now(context))
+    if not new:
+        return {"text": f"{milestone.ref} already depends on {upstream.ref}{where}."}
+    cards.changed(db(context), milestone, now=now(context))
+    # The status is the dependent's own (M-UAT's), which its upstream may have just changed.
+    return {"text": f"{milestone.ref} now depends on {upstream.ref}{where}. {milestone.ref} is "
+                    f"{render.status_text(milestone)}."}  # fmt: skip
+
+
+def _undepend(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
+    milestone, upstream, where = _dependency(command, rest, context, client, verb="undepend")
+    gone = milestones.undepend(db(context), milestone, upstream=upstream, actor=command["user_id"], now=now(context))
+    if not gone:
+        return {"text": f"{milestone.ref} does not depend on {upstream.ref}{where}; nothing changed."}
+    cards.changed(db(context), milestone, now=now(context))
+    return {"text": f"{milestone.ref} no longer depends on {upstream.ref}{where}. {milestone.ref} is "
+                    f"{render.status_text(milestone)}."}  # fmt: skip
+
+
+def _dependency(
+    command: dict[str, Any], rest: str, context: BoltContext, client: WebClient, *, verb: str
+) -> tuple[Milestone, Milestone, str]:
+    """`M-UAT on #proj-payments M-API` (or `M-UAT on M-API` in this channel): the milestone (locked), the one it
+    waits for (checked the person may see it), and " in #channel" when that one is another project's."""
     milestone, said = _named(command, rest, context, client, for_update=True)
     words = said.split()
     if words[:1] and words[0].lower() == "on":
         words = words[1:]
-    hint = f"Like `/milestone depends {milestone.ref} on #proj-payments M-API`."
+    hint = f"Like `/milestone {verb} {milestone.ref} on #proj-payments M-API`."
     if not words or len(words) > 2:
         raise InvalidInput("On which milestone?", hint=hint)
     if len(words) == 2:
@@ -372,12 +414,8 @@ def _depends(command: dict[str, Any], rest: str, context: BoltContext, client: W
         )
         require_visible(context, client, upstream.project, command["user_id"], ref=upstream.ref,
                         here=command["channel_id"])  # fmt: skip
-    new = milestones.depend(db(context), milestone, upstream=upstream, actor=command["user_id"], now=now(context))
     where = "" if upstream.project_id == milestone.project_id else f" in <#{upstream.project.channel_id}>"
-    if not new:
-        return {"text": f"{milestone.ref} already depends on {upstream.ref}{where}."}
-    cards.changed(db(context), milestone, now=now(context))
-    return {"text": f"{milestone.ref} now depends on {upstream.ref}{where}: {render.status_text(milestone)}."}
+    return milestone, upstream, where
 
 
 def _timeline(command: dict[str, Any], rest: str, context: BoltContext, client: WebClient) -> dict[str, Any]:
@@ -402,7 +440,9 @@ SUBCOMMANDS = {
     "done": _done,
     "reopen": _reopen,
     "link": _link,
+    "unlink": _unlink,
     "depends": _depends,
+    "undepend": _undepend,
     "timeline": _timeline,
     "help": _help,
 }

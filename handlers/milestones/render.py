@@ -168,6 +168,10 @@ def _event_line(event: MilestoneEvent) -> str:
         return f"{date_token(event.at)} {who} linked {escaped(event.why, 40)}"
     elif event.kind == MilestoneEventKind.DEPENDS:
         return f"{date_token(event.at)} {who}: it depends on {escaped(event.why, 40)}"
+    elif event.kind == MilestoneEventKind.UNLINKED:
+        return f"{date_token(event.at)} {who} unlinked {escaped(event.why, 40)}"
+    elif event.kind == MilestoneEventKind.UNDEPENDS:
+        return f"{date_token(event.at)} {who}: it no longer depends on {escaped(event.why, 40)}"
     why = f": {escaped(event.why, 300)}" if event.why else ""
     return f"{date_token(event.at)} {who} {what}{why}"
 

@@ -32,6 +32,8 @@ class MilestoneEventKind(StrEnum):
     REOPENED = "reopened"
     LINKED = "linked"
     DEPENDS = "depends"
+    UNLINKED = "unlinked"
+    UNDEPENDS = "undepends"  # a dependency taken off
 
 
 class Milestone(Base):
