@@ -186,13 +186,19 @@ def _baselines(found: list[Milestone]) -> dict[str, str]:
     return {str(m.id): m.baseline_at.isoformat() for m in found}
 
 
-def _others_approve(project: Project, approvers: list[str], requester: str) -> list[str]:
-    """Nobody approves their own request: the category's other approvers, else the project's other leads; only
-    when nobody else could (a one-person project) does the requester approve it."""
-    others = [a for a in approvers if a != requester]
-    if not others:
-        others = [str(lead) for lead in project.lead_user_ids or [] if str(lead) != requester]
-    return others or approvers
+def _route(session: Session, project: Project, category: str, requester: str) -> list[str]:
+    """Who approves this request: the category's named approvers, else the project's leads who can see its channel
+    (a role alone reads nothing of a channel the person cannot see). Nobody approves their own request: the others
+    of those, else the other leads who can see it; only when nobody else could (a one-person project) does the
+    requester approve it."""
+    leads = visibility.may_hear(session, project=project, user_ids=[str(u) for u in project.lead_user_ids or []])
+    pool = _chosen(project, category) or leads
+    if not pool:
+        if project.lead_user_ids:
+            raise InvalidInput("None of this project's leads can see this channel, so none can approve the request.",
+                               hint=NAME_APPROVERS)  # fmt: skip
+        raise InvalidInput(f"Nobody here approves {category} change requests yet.", hint=NAME_APPROVERS)
+    return [a for a in pool if a != requester] or [lead for lead in leads if lead != requester] or pool
 
 
 def create(session: Session, *, project: Project, requester: str, proposal: Proposal, now: datetime) -> ChangeRequest:
@@ -200,15 +206,7 @@ def create(session: Session, *, project: Project, requester: str, proposal: Prop
     proposal = proposal.validate(now=now)
     found = _affected(session, project, proposal.milestone_ids)
     _require_ahead(found, proposal, now)
-    approvers = approvers_for(project, proposal.category)
-    if not approvers:
-        raise InvalidInput(f"Nobody here approves {proposal.category} change requests yet.", hint=NAME_APPROVERS)
-    approvers = _others_approve(project, approvers, requester)
-    if not _chosen(project, proposal.category):  # the leads by role: only those who can see the channel
-        approvers = visibility.may_hear(session, project=project, user_ids=approvers)
-        if not approvers:
-            raise InvalidInput("None of this project's leads can see this channel, so none can approve the request.",
-                               hint=NAME_APPROVERS)  # fmt: skip
+    approvers = _route(session, project, proposal.category, requester)
     change = ChangeRequest(
         workspace_id=project.workspace_id,
         project_id=project.id,

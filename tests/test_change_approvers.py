@@ -49,7 +49,7 @@ def test_a_lead_raising_one_where_only_they_approve_sends_it_to_the_other_leads(
 
     with frozen(MONDAY):
         slack.command("/pm", "config leads <@U0DEV1>", user_id="U0LEAD", channel_id=PROJECT_CHANNEL)
-    _say(slack, "approvers schedule", user="U0DEV1")
+    assert "the leads" in str(_say(slack, "approvers schedule leads", user="U0DEV1")["blocks"])
     _raise(slack, fake_slack, chosen=[uat])
     assert ["U0DEV1"] == _changes(session)[1].approver_ids
 

@@ -16,9 +16,10 @@ from bot.settings import Settings
 from bot.slack_client import make_client
 from domain.outbox import HELD
 from sandbox.standin import FakeSlack
-from storage.models import OutboxMessage, StatusReport
+from storage.models import ChangeRequest, Milestone, OutboxMessage, StatusReport
 from tests.actions_helpers import frozen
 from tests.slack_requests import SlackSender
+from tests.test_changes import _values
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # Tuesday: 16:00 in Berlin, 20:30 in Kolkata, 20:45 in Kathmandu
 NEXT_DAY = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)  # everyone's working day has begun in Asia
@@ -179,3 +180,29 @@ def test_a_late_milestone_is_told_to_the_leads_in_the_channel_and_its_owner_not_
         assert "M-SEC is now late" in _dms(session, told), told
     gone = _dms(session, GONE)
     assert "M-SEC" not in gone and WORD not in gone
+
+
+def test_a_change_request_goes_only_to_leads_who_can_see_the_channel(
+    slack: SlackSender, fake_slack: FakeSlack, session: Session
+) -> None:
+    """The other lead left #proj-secret: the lead still in it raises a request and, nobody else able to read it,
+    approves it themself; the one who left is sent nothing, whether the leads approve by default or the category
+    names the requester."""
+    _secret_project(slack, fake_slack, LEAD, GONE)
+    _say(slack, "/milestone", f'M-SEC "{WORD} signing" 2027-01-20')
+    secret = session.scalar(select(Milestone.id))
+    session.rollback()
+    for setting in ("", f"approvers schedule <@{LEAD}>"):
+        if setting:
+            _say(slack, "/change", setting)
+        with frozen(NOW):
+            slack.command("/change", "", user_id=LEAD, channel_id=SECRET)
+            view = fake_slack.calls_to("views.open")[-1].args["view"]
+            slack.view_submission(user_id=LEAD, callback_id="change_create", private_metadata=view["private_metadata"],
+                                  values=_values(chosen=[secret]), view=view)  # fmt: skip
+    session.expire_all()
+    assert [[LEAD], [LEAD]] == [
+        c.approver_ids for c in session.scalars(select(ChangeRequest).order_by(ChangeRequest.id))
+    ]
+    session.rollback()
+    assert "CR-" not in _dms(session, GONE)
