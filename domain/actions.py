@@ -120,7 +120,7 @@ def create_from_text(
     owner = people(mentioned[0]) if mentioned else creator
     members.require_can_own(owner, "own action items")
     body = USER_MENTION.sub("", said, count=1) if mentioned and said.lstrip().startswith("<@") else said
-    body = plain_from_slack(body, name_of=lambda user_id: people(user_id).name)
+    body = plain_from_slack(body, name_of=members.name_in_text(people))
     title, due = due_phrases.split_due(
         body,
         now=now,

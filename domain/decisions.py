@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Integer, String, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from domain import away, sequences, withdrawals
+from domain import away, members, sequences, withdrawals
 from domain.errors import Conflict, InvalidInput, PermissionDenied
 from domain.sources import Source
 from domain.text import escape, plain_from_slack, short_number
@@ -114,7 +114,7 @@ def create_from_text(
     as the person's name. `source` (a meeting) becomes its context, so its first revision says where it was made.
     """
     context = f"From the {source.kind} “{source.label[:200]}”." if source is not None else ""
-    wording = Wording(plain_from_slack(said, name_of=lambda user_id: people(user_id).name), context=context)
+    wording = Wording(plain_from_slack(said, name_of=members.name_in_text(people)), context=context)
     return create(session, project=project, creator=author, wording=wording, now=now)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -77,6 +77,20 @@ def _ask_again_today(session: Session, *, workspace_id: int, user_id: str) -> No
     ):
         if user_id in (standup.participants or []):
             standup.queued_through = None
+
+
+def name_in_text(people: Callable[[str], Member]) -> Callable[[str], str]:
+    """How free text names a person it mentions, given the edge's `people` (which asks Slack for a profile not
+    known): their name, else their id. Whatever stops the name from being found (someone Slack does not know, Slack
+    not answering now) leaves the id: a name is never worth losing what was typed."""
+
+    def name_of(user_id: str) -> str:
+        try:
+            return people(user_id).name or user_id
+        except Exception:  # the edge's errors are its own (a Slack error, a timeout): this rule needs only "no name"
+            return user_id
+
+    return name_of
 
 
 def zone_of(member: Member | None, *, fallback: str) -> str:

@@ -21,7 +21,7 @@ from itertools import groupby
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session, aliased
 
-from domain import sequences
+from domain import members, sequences
 from domain.calendar import end_of_working_day, local_day, working_days_between
 from domain.due_phrases import parse_when, split_due
 from domain.errors import Conflict, DueDateError, InvalidInput, PermissionDenied
@@ -895,9 +895,7 @@ def create_from_text(
     """Make a milestone from a line as `/milestone` reads it (`"UAT sign-off" 2027-01-15 @owner`), owned by the
     person named, else by its author; `people` gives a user id's member; `source` (a meeting) is kept as the why
     of its 'created' event."""
-    line = read_line(
-        said, project=project, now=now, locale=people(author).locale, name_of=lambda user_id: people(user_id).name
-    )
+    line = read_line(said, project=project, now=now, locale=people(author).locale, name_of=members.name_in_text(people))
     owner = people(line.owner or author)
     require_can_own(owner, "own milestones")
     return create(

@@ -155,7 +155,7 @@ def create_from_text(
     `people` gives the member of a user id (the edge refreshes a stale profile from Slack): the owner's. `source`
     (a meeting) is kept in its 'created' event, so its history says where it came from.
     """
-    fields = read_fields(said, with_title=True, name_of=lambda user_id: people(user_id).name or user_id)
+    fields = read_fields(said, with_title=True, name_of=members.name_in_text(people))
     if fields.owner_id:
         members.require_can_own(people(fields.owner_id), "own a risk")
     return create(session, project=project, creator=author, fields=fields, now=now, source=source)

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -100,12 +101,13 @@ def require_known_people(text: str) -> None:
 
 
 def names(context: BoltContext, client: WebClient) -> Callable[[str], str]:
-    """How free text names the people it mentions (`<@U1>` becomes `@dev-la`): their Slack name, else their id."""
+    """How free text names the people it mentions (`<@U1>` becomes `@dev-la`): their Slack name, else their id
+    (someone Slack does not know, or Slack not answering now: a name is never worth losing what was typed)."""
 
     def name_of(user_id: str) -> str:
         try:
             return member(context, client, user_id).name or user_id
-        except NotFound:
+        except (NotFound, SlackApiError, OSError):
             return user_id
 
     return name_of

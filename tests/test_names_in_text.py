@@ -119,3 +119,16 @@ def test_a_revised_or_superseding_decision_keeps_the_names(slack: SlackSender, s
     assert "superseding D-1" in _say(slack, "/decision", "supersede D-1 <@U0DEV1|dev-la> picks the day")
     old, new = sorted(_rows(session, Decision), key=lambda d: d.number)
     assert (f"we ship when {KOLKATA} says so", f"{LA} picks the day") == (old.statement, new.statement)
+
+
+def test_a_name_slack_cannot_give_now_stays_the_id_and_the_record_is_kept(
+    slack: SlackSender, fake_slack: FakeSlack, session: Session
+) -> None:
+    """Slack is rate limiting users.info when a risk mentions someone pmbot never saw in its description: the risk
+    is recorded with the id where the name would be, not lost."""
+    fake_slack.add_user("U0NEW", name="new-joiner", tz="Europe/London")
+    fake_slack.fail_next("users.info", status=200, error="ratelimited", times=3)
+    said = _say(slack, "/risk", "vendor may slip p:3 i:4 mitigation: pair <@U0NEW> with the vendor")
+    assert "Recorded R-1" in said, said
+    [risk] = _rows(session, Risk)
+    assert "pair @U0NEW with the vendor" == risk.mitigation

@@ -15,6 +15,7 @@ from domain.actions import Actor
 from domain.errors import InvalidInput
 from domain.text import plain_from_slack
 from domain.workspaces import working_hours
+from handlers import intent
 from handlers.actions import notices as action_notices
 from handlers.actions import render
 from handlers.channels import require_may_use
@@ -50,7 +51,7 @@ def on_message_shortcut(ack: Ack, shortcut: dict[str, Any], context: BoltContext
     except SlackApiError:  # a conversation pmbot cannot see: the item simply has no link back
         permalink = None
     said = meetings.labelled_text(message.get("text") or "", "action")  # a meeting message: its ACTION: line
-    title = plain_from_slack(said, name_of=lambda u: member(context, client, u).name)
+    title = plain_from_slack(said, name_of=intent.names(context, client))
     title = " ".join(title.split())
     metadata = {"channel": channel, "channel_name": shortcut["channel"].get("name", ""), "permalink": permalink}
     view = render.action_modal(
