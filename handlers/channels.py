@@ -124,15 +124,19 @@ def may_see(context: BoltContext, client: WebClient, project: Project, user_id: 
     return visibility.can_see(db(context), project=project, user_id=user_id)
 
 
-def require_may_use(context: BoltContext, client: WebClient, record: Record, user_id: str, *, here: str | None) -> None:
+def require_may_use(
+    context: BoltContext, client: WebClient, record: Record, user_id: str, *, here: str | None, ref: str | None = None
+) -> None:
     """Raise the same NotFound as a missing record unless the person is a party to it or may read its project's
-    records (see domain.visibility.may_use); Slack is asked nothing about a party."""
+    records (see domain.visibility.may_use); Slack is asked nothing about a party. The refusal names the record by
+    `ref` when given: one looked up by a button's row id answers in a missing row's words ("the milestone"), so
+    row ids cannot be walked for the refs of records the person may not read."""
     if here is not None and here == record.project.channel_id:
         return
     if user_id not in visibility.parties(record):
         _learn(context, client, record.project, user_id)
     if not visibility.may_use(db(context), record=record, user_id=user_id):
-        raise visibility.unseen(record.ref)
+        raise visibility.unseen(ref or record.ref)
 
 
 def _learn(context: BoltContext, client: WebClient, project: Project, user_id: str) -> None:

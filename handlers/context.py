@@ -79,6 +79,12 @@ def workspace(context: Any) -> Workspace:
     return found
 
 
+def clicked_in(body: dict[str, Any]) -> str | None:
+    """The channel a button was clicked in, as Slack sent it (the `here` of a visibility check), if any."""
+    channel = body.get("channel") or {}
+    return str(channel["id"]) if channel.get("id") else None
+
+
 def after_answer(context: Any, job: Job) -> None:
     """Run `job(factory, client)` once the request's transaction has committed, while its answer goes to Slack.
 

@@ -11,13 +11,13 @@ from slack_sdk import WebClient
 
 from domain import changes, milestones
 from domain.changes import Proposal
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput
 from domain.visibility import unseen
 from handlers.changes import forms as change_forms
 from handlers.changes import notices as change_notices
 from handlers.changes import render
 from handlers.channels import may_see, require_may_use
-from handlers.context import db, now, record_kind, refresh_home, workspace
+from handlers.context import clicked_in, db, now, record_kind, refresh_home, workspace
 from handlers.directory import member
 from handlers.ids import Action, View
 from handlers.registry import Listeners
@@ -83,7 +83,7 @@ def on_answer_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, clie
     question = change.note if change.status == ChangeStatus.MORE_INFO else ""
     tz = member(context, client, change.requester_id).time_zone or change.project.time_zone
     # A requester outside the channel (raised from a slip alert) is offered none of its other milestones.
-    outsider = None if may_see(context, client, change.project, user, here=_here(body)) else user
+    outsider = None if may_see(context, client, change.project, user, here=clicked_in(body)) else user
     change_forms.open_answer(client, body["trigger_id"], db(context), change, question=question, tz=tz,
                              outsider=outsider)  # fmt: skip
     ack()
@@ -95,15 +95,11 @@ def on_from_slip(ack: Ack, body: dict[str, Any], context: BoltContext, client: W
     user = body["user"]["id"]
     # The alert went to the milestone's owner (and creator): parties to it, even outside a private channel, who are
     # offered only the milestones they are a party to.
-    outsider = None if may_see(context, client, milestone.project, user, here=_here(body)) else user
+    outsider = None if may_see(context, client, milestone.project, user, here=clicked_in(body)) else user
     proposal = _move(milestone, context)
     change_forms.open_form(client, body["trigger_id"], db(context), milestone.project, proposal=proposal,
                            milestone=milestone, outsider=outsider)  # fmt: skip
     ack()
-
-
-def _here(body: dict[str, Any]) -> str | None:
-    return (body.get("channel") or {}).get("id")
 
 
 def _slipped(body: dict[str, Any], context: BoltContext, client: WebClient) -> Milestone:
@@ -116,10 +112,7 @@ def _slipped(body: dict[str, Any], context: BoltContext, client: WebClient) -> M
     found = db(context).get(Milestone, milestone_id) if abs(milestone_id) < 2**63 else None
     if found is None or found.workspace_id != workspace(context).id:
         raise unseen("the milestone")
-    try:
-        require_may_use(context, client, found, body["user"]["id"], here=_here(body))
-    except NotFound:
-        raise unseen("the milestone") from None
+    require_may_use(context, client, found, body["user"]["id"], here=clicked_in(body), ref="the milestone")
     return found
 
 

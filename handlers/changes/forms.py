@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from domain import calendar, changes, milestones, visibility
 from domain.changes import Proposal
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput
 from domain.visibility import unseen
 from handlers.changes import notices as change_notices
 from handlers.changes import render
@@ -264,10 +264,7 @@ def _form_project(view: dict[str, Any], context: BoltContext, client: WebClient,
         found = db(context).get(Milestone, milestone_id)
         if found is None or found.workspace_id != workspace(context).id or found.project.channel_id != channel:
             raise unseen("the milestone")
-        try:
-            require_may_use(context, client, found, user_id, here=None)
-        except NotFound:  # by its row id: refused exactly like a missing one, its ref unsaid
-            raise unseen("the milestone") from None
+        require_may_use(context, client, found, user_id, here=None, ref="the milestone")  # by its row id
         return found.project
     return form_project(context, client, channel, user_id)
 

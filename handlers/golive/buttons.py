@@ -16,7 +16,7 @@ from domain import golive as golives
 from domain.errors import Conflict
 from domain.text import FORMER_MEMBER
 from handlers.channels import require_visible
-from handlers.context import db, now, record_kind, workspace
+from handlers.context import clicked_in, db, now, record_kind, workspace
 from handlers.directory import member
 from handlers.golive import forms as golive_forms
 from handlers.golive import notices, render
@@ -73,10 +73,6 @@ def _step_clicked(body: dict[str, Any], context: BoltContext, client: WebClient)
     return golive, golives.step_by_id(golive, int(parts[0]), position=int(parts[1]))
 
 
-def _here(body: dict[str, Any]) -> str | None:
-    return (body.get("channel") or {}).get("id")
-
-
 def _on_step(status: StepStatus) -> Callable[..., None]:
     def on_click(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         """Mark the step from its DM: its owner may, as may the planner and the project's leads (if they can read the
@@ -84,10 +80,10 @@ def _on_step(status: StepStatus) -> Callable[..., None]:
         golive, step = _step_clicked(body, context, client)
         user_id = body["user"]["id"]
         if step.owner_id != user_id:
-            require_visible(context, client, golive.project, user_id, ref=golive.ref, here=_here(body))
+            require_visible(context, client, golive.project, user_id, ref=golive.ref, here=clicked_in(body))
         was = step.status
         marked = mark(db(context), golive, step, status=status, actor=user_id, note="", now=now(context))
-        here = _here(body)
+        here = clicked_in(body)
         if marked is None and was != StepStatus.PENDING and step.by != user_id and here:  # someone else was first
             said = f"Step #{step.position} of {golive.ref} was marked {step.status} already{golives.marked_by(step)}."
             notices.told(db(context), golive, user_id=user_id, channel=here,
@@ -104,7 +100,7 @@ def on_make_action(ack: Ack, body: dict[str, Any], context: BoltContext, client:
     golive, step = _step_clicked(body, context, client)
     user_id, owner = body["user"]["id"], step.owner_id
     if owner != user_id:
-        require_visible(context, client, golive.project, user_id, ref=golive.ref, here=_here(body))
+        require_visible(context, client, golive.project, user_id, ref=golive.ref, here=clicked_in(body))
     session, at = db(context), now(context)
     gone = owner == FORMER_MEMBER or member(context, client, owner).deleted  # then it is whoever asks
     item = golives.make_action(session, golive, step, actor=user_id, now=at, owner_gone=gone)
@@ -119,9 +115,9 @@ def on_post_minutes(ack: Ack, body: dict[str, Any], context: BoltContext, client
     """Post the timeline as the go-live's minutes in its channel (once as it stands); tell whoever clicked."""
     golive, _ = _clicked(body, context, client)
     user_id = body["user"]["id"]
-    require_visible(context, client, golive.project, user_id, ref=golive.ref, here=_here(body))
+    require_visible(context, client, golive.project, user_id, ref=golive.ref, here=clicked_in(body))
     said = post_minutes(db(context), golive, by=user_id, now=now(context))
-    here = _here(body)
+    here = clicked_in(body)
     if here:
         notices.told(db(context), golive, user_id=user_id, channel=here, click=str(body["actions"][0].get("action_ts")),
                      text=said, now=now(context))  # fmt: skip
@@ -141,7 +137,7 @@ def _approver(body: dict[str, Any], context: BoltContext, client: WebClient) -> 
     golive, _ = _clicked(body, context, client)
     user_id = body["user"]["id"]
     if user_id not in golive.approver_ids:
-        require_visible(context, client, golive.project, user_id, ref=golive.ref, here=_here(body))
+        require_visible(context, client, golive.project, user_id, ref=golive.ref, here=clicked_in(body))
     return golive
 
 

@@ -9,10 +9,9 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from domain import milestones
-from domain.errors import NotFound
 from domain.visibility import unseen
 from handlers.channels import require_may_use
-from handlers.context import db, now, refresh_home, workspace
+from handlers.context import clicked_in, db, now, refresh_home, workspace
 from handlers.ids import Action
 from handlers.milestones import cards
 from handlers.milestones import forms as milestone_forms
@@ -40,10 +39,8 @@ def _clicked(body: dict[str, Any], context: BoltContext, client: WebClient, *, f
     one named by its row id is refused in the words of a missing row, its ref unsaid, so ids cannot be walked)."""
     value = str(body["actions"][0].get("value") or "")
     found = by_value(db(context), workspace_id=workspace(context).id, value=value, for_update=for_update)
-    try:
-        require_may_use(context, client, found, body["user"]["id"], here=(body.get("channel") or {}).get("id"))
-    except NotFound:
-        raise unseen("the milestone" if _by_row(value) else found.ref) from None
+    require_may_use(context, client, found, body["user"]["id"], here=clicked_in(body),
+                    ref="the milestone" if _by_row(value) else None)  # fmt: skip
     return found
 
 

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from domain import calendar, members, milestones
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput
 from domain.milestones import Slip
 from domain.visibility import unseen
 from handlers.channels import require_may_use
@@ -128,10 +128,7 @@ def on_move_submitted(
     found = db(context).get(Milestone, milestone_id, with_for_update=True)
     if found is None or found.workspace_id != workspace(context).id:
         raise unseen("the milestone")
-    try:
-        require_may_use(context, client, found, body["user"]["id"], here=None)
-    except NotFound:  # named by its row id: refused in the same words as a missing one, its ref unsaid
-        raise unseen("the milestone") from None
+    require_may_use(context, client, found, body["user"]["id"], here=None, ref="the milestone")  # by its row id
     day = _day(view)
     assert day is not None
     _ahead(day, found.project, now(context))

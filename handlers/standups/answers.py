@@ -18,7 +18,7 @@ from domain.text import plain_from_slack
 from domain.workspaces import is_lead
 from handlers import intent, outgoing
 from handlers.channels import may_see
-from handlers.context import db, now, record_kind, workspace
+from handlers.context import clicked_in, db, now, record_kind, workspace
 from handlers.forms import checking, text_of
 from handlers.ids import Action, Block, View
 from handlers.registry import Listeners
@@ -52,7 +52,7 @@ def _target(body: dict[str, Any], context: BoltContext, client: WebClient) -> tu
     if not 0 < number < 2**63:
         raise NotFound(GONE)
     standup = standups.get(db(context), number, workspace_id=workspace(context).id)
-    _require_asked(standup, body["user"]["id"], context, client, here=(body.get("channel") or {}).get("id"))
+    _require_asked(standup, body["user"]["id"], context, client, here=clicked_in(body))
     return standup, when
 
 
@@ -171,7 +171,7 @@ def _blocker_for(body: dict[str, Any], context: BoltContext, client: WebClient) 
     if not 0 < blocker_id < 2**63:
         raise NotFound(BLOCKER_GONE)
     found = standups.get_blocker(session, blocker_id, workspace_id=workspace(context).id)
-    here = (body.get("channel") or {}).get("id")
+    here = clicked_in(body)
     if user != found.owner_id and not may_see(context, client, session.get_one(Project, found.project_id), user,
                                               here=here):  # fmt: skip
         raise NotFound(BLOCKER_GONE)
@@ -241,7 +241,7 @@ def on_blocker_to_action(ack: Ack, body: dict[str, Any], context: BoltContext, c
     )
     kind.notify(session, item, now=now(context))
     text, blocks = render.blocker_made(item.ref, owner=item.owner_id, title=item.title)
-    where = (body.get("channel") or {}).get("id") or blocker.owner_id
+    where = clicked_in(body) or blocker.owner_id
     outgoing.ephemeral(session, workspace_id=ws, key=keys.blocker_made(blocker.id, user_id), channel=where,
                        user=user_id, text=text, blocks=blocks, now=now(context))  # fmt: skip
     answer = session.get(StandupAnswer, blocker.answer_id) if blocker.answer_id else None
