@@ -87,10 +87,10 @@ class Proposal:
 
 def approvers_for(project: Project, category: str) -> list[str]:
     """Who approves this category here: the approvers set for it, else the project's leads."""
-    return _chosen(project, category) or [str(u) for u in project.lead_user_ids or []]
+    return chosen_approvers(project, category) or [str(u) for u in project.lead_user_ids or []]
 
 
-def _chosen(project: Project, category: str) -> list[str]:
+def chosen_approvers(project: Project, category: str) -> list[str]:
     """The approvers a lead named for this category (none: its leads approve)."""
     return [str(u) for u in ((project.settings or {}).get(SETTING) or {}).get(category) or []]
 
@@ -156,19 +156,16 @@ def require_ahead(baselines: Iterable[tuple[str, date]], *, impact_days: int, to
     )
 
 
-def _require_ahead(found: list[Milestone], proposal: Proposal, now: datetime) -> None:
-    """Refuse an impact that moves an open affected milestone's baseline before today (a done one keeps its
-    baseline when the request is approved, so it is not counted)."""
-    if not proposal.impact_days:
-        return
-    for milestone in found:
-        if milestone.done_at is None:
-            project = milestone.project
-            require_ahead(
-                [(milestone.ref, milestones.day_of(milestone.baseline_at, project))],
-                impact_days=proposal.impact_days,
-                today=local_day(now, project.time_zone),
-            )
+def _require_ahead(project: Project, found: list[Milestone], proposal: Proposal, now: datetime) -> None:
+    """Refuse an impact that moves an open affected milestone's baseline before today in the project's calendar
+    (a done one keeps its baseline when the request is approved, so it is not counted): the form's own check, on
+    the milestones as they stand."""
+    if proposal.impact_days:
+        require_ahead(
+            [(m.ref, milestones.day_of(m.baseline_at, project)) for m in found if m.done_at is None],
+            impact_days=proposal.impact_days,
+            today=local_day(now, project.time_zone),
+        )
 
 
 def _affected(session: Session, project: Project, ids: list[int]) -> list[Milestone]:
@@ -192,7 +189,7 @@ def _route(session: Session, project: Project, category: str, requester: str) ->
     of those, else the other leads who can see it; only when nobody else could (a one-person project) does the
     requester approve it."""
     leads = visibility.may_hear(session, project=project, user_ids=[str(u) for u in project.lead_user_ids or []])
-    pool = _chosen(project, category) or leads
+    pool = chosen_approvers(project, category) or leads
     if not pool:
         if project.lead_user_ids:
             raise InvalidInput("None of this project's leads can see this channel, so none can approve the request.",
@@ -205,7 +202,7 @@ def create(session: Session, *, project: Project, requester: str, proposal: Prop
     """Raise a change request and route it to the category's approvers."""
     proposal = proposal.validate(now=now)
     found = _affected(session, project, proposal.milestone_ids)
-    _require_ahead(found, proposal, now)
+    _require_ahead(project, found, proposal, now)
     approvers = _route(session, project, proposal.category, requester)
     change = ChangeRequest(
         workspace_id=project.workspace_id,
@@ -530,7 +527,7 @@ def update(
     require_may_update(change, actor, revision)
     proposal = proposal.validate(now=now)
     found = _affected(session, change.project, proposal.milestone_ids)
-    _require_ahead(found, proposal, now)
+    _require_ahead(change.project, found, proposal, now)
     for name, value in _fields(proposal).items():
         setattr(change, name, value)
     change.baselines = _baselines(found)  # the answer is written against the baselines as they stand now

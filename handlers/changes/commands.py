@@ -143,8 +143,7 @@ def _approvers(command: dict[str, Any], rest: str, context: BoltContext, client:
     if word:
         category = changes.category_of(word)
         if not said:
-            named = [str(u) for u in ((proj.settings or {}).get(changes.SETTING) or {}).get(category) or []]
-            text, blocks = render.category_approvers(category, named, leads)
+            text, blocks = render.category_approvers(category, changes.chosen_approvers(proj, category), leads)
             return {"text": text, "blocks": blocks}
         caller = member(context, client, command["user_id"])
         changes.require_may_choose_approvers(proj, caller.user_id, is_admin=caller.is_admin)

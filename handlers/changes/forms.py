@@ -62,12 +62,9 @@ def _offered(
     return found
 
 
-def options(
-    session: Session, project: Project, chosen: Sequence[int] = (), *, outsider: str | None = None
-) -> list[dict[str, Any]]:
-    """The options of the milestones `_offered`, each by its baseline day."""
-    found = _offered(session, project, chosen, outsider=outsider)
-    return [render.milestone_option(m, milestones.day_of(m.baseline_at, m.project)) for m in found]
+def _options(found: Sequence[Milestone], project: Project) -> list[dict[str, Any]]:
+    """The form's options for the milestones `_offered`, each by its baseline day."""
+    return [render.milestone_option(m, milestones.day_of(m.baseline_at, project)) for m in found]
 
 
 def _baselines(found: Sequence[Milestone], project: Project) -> dict[str, Any]:
@@ -102,7 +99,7 @@ def open_form(
     view = render.form(
         callback_id=View.CHANGE_CREATE,
         metadata={**metadata, **_baselines(found, project)},
-        options=[render.milestone_option(m, milestones.day_of(m.baseline_at, project)) for m in found],
+        options=_options(found, project),
         proposal=proposal,
     )
     client.views_open(trigger_id=trigger_id, view=view)
@@ -128,7 +125,7 @@ def open_answer(
     view = render.form(
         callback_id=View.CHANGE_UPDATE,
         metadata={"ref": change.ref, "revision": change.revision, **_baselines(found, project)},
-        options=[render.milestone_option(m, milestones.day_of(m.baseline_at, project)) for m in found],
+        options=_options(found, project),
         proposal=proposal,
         needed_day=needed_day,
         question=question,
