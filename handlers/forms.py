@@ -72,17 +72,12 @@ def drop_repeated_forms(body: dict[str, Any], context: BoltContext, next: Callab
 def _reopened_saved(body: dict[str, Any], context: BoltContext) -> None:
     """A form opened again from a kept one is being saved (in this transaction: undone if its work fails): the kept
     one is no longer needed, and the DM that offered it says so, without its button."""
-    said = str((body.get("view") or {}).get("external_id") or "")
-    if not said.startswith(REOPENED) or context.get(WORKSPACE) is None:
+    if context.get(WORKSPACE) is None:
         return
-    draft_id = _number(said.removeprefix(REOPENED).partition(":")[0])
     user = str((body.get("user") or {}).get("id") or "")
-    try:
-        draft = forms.take(db(context), workspace_id=workspace(context).id, user_id=user, draft_id=draft_id,
-                           now=now(context))  # fmt: skip
-    except PmbotError:
-        return
-    if draft.view.get(SAVED):
+    draft = _reopened_from(db(context), body.get("view") or {}, workspace_id=workspace(context).id, user_id=user,
+                           at=now(context))  # fmt: skip
+    if draft is None or draft.view.get(SAVED):
         return
     draft.view = {**draft.view, SAVED: True}
     _drop_button(db(context), draft, "Saved since, from the form opened again: nothing more to do.", at=now(context))
@@ -93,18 +88,33 @@ def _superseded(
 ) -> FormDraft | None:
     """A form opened again from a kept one failed again, and is kept anew: the older one is no longer needed (the
     newer message offers the form, with the latest problem). Return the older one, whose DM is to lose its button."""
+    older = _reopened_from(session, view, workspace_id=workspace_id, user_id=user_id, at=at)
+    if older is None or older.view.get(SUPERSEDED) or older.view.get(SAVED):
+        return None
+    older.view = {**older.view, SUPERSEDED: True}
+    return older
+
+
+def _reopened_from(
+    session: Session, view: dict[str, Any], *, workspace_id: int, user_id: str, at: datetime
+) -> FormDraft | None:
+    """The kept form this view was opened again from (its `external_id` names it), if it is the person's still."""
     said = str(view.get("external_id") or "")
     if not said.startswith(REOPENED):
         return None
     try:
-        older = forms.take(session, workspace_id=workspace_id, user_id=user_id,
-                           draft_id=_number(said.removeprefix(REOPENED).partition(":")[0]), now=at)  # fmt: skip
+        return forms.take(session, workspace_id=workspace_id, user_id=user_id,
+                          draft_id=_number(said.removeprefix(REOPENED).partition(":")[0]), now=at)  # fmt: skip
     except PmbotError:
         return None
-    if older.view.get(SUPERSEDED) or older.view.get(SAVED):
+
+
+def _told_at(draft: FormDraft) -> tuple[str, str] | None:
+    """The (channel, ts) of the DM that offered a kept form, if it was noted."""
+    told = draft.view.get(TOLD)
+    if not isinstance(told, dict) or not told.get("channel") or not told.get("ts"):
         return None
-    older.view = {**older.view, SUPERSEDED: True}
-    return older
+    return str(told["channel"]), str(told["ts"])
 
 
 def _without_button(draft: FormDraft, why: str) -> tuple[str, list[dict[str, Any]]]:
@@ -115,13 +125,13 @@ def _without_button(draft: FormDraft, why: str) -> tuple[str, list[dict[str, Any
 
 def _drop_button(session: Session, draft: FormDraft, why: str, *, at: datetime) -> None:
     """Bring the DM that offered a kept form up to date: no button, and why it is no longer needed."""
-    told = draft.view.get(TOLD)
-    if not isinstance(told, dict) or not told.get("channel") or not told.get("ts"):
+    told = _told_at(draft)
+    if told is None:
         return
+    channel, ts = told
     text, blocks = _without_button(draft, why)
     outgoing.update(session, workspace_id=draft.workspace_id, key=f"form:{draft.id}:no-longer-needed", text=text,
-                    blocks=blocks, now=at, channel=str(told["channel"]), ts=str(told["ts"]),
-                    conversation=str(told["channel"]))  # fmt: skip
+                    blocks=blocks, now=at, channel=channel, ts=ts, conversation=channel)  # fmt: skip
 
 
 def values_of(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -185,10 +195,10 @@ def failed_later(
                     draft_id = forms.keep(session, workspace_id=found.id, user_id=user, view=view, errors=errors,
                                           now=failure.at)  # fmt: skip
                     before = _superseded(session, view, workspace_id=found.id, user_id=user, at=failure.at)
-                    told = before.view.get(TOLD) if before is not None else None
-                    if before is not None and isinstance(told, dict) and told.get("channel") and told.get("ts"):
+                    told = _told_at(before) if before is not None else None
+                    if before is not None and told is not None:
                         why = "Opened again and not saved either: the newer message keeps it."
-                        older = (str(told["channel"]), str(told["ts"]), *_without_button(before, why))
+                        older = (*told, *_without_button(before, why))
         except Exception:  # the database is what failed: what was typed goes into the message instead
             log.warning("could not keep a form that failed", exc_info=True)
     typed = None if draft_id is not None or not failure.worth_again else render.typed_text(view)
@@ -246,7 +256,7 @@ def on_reopen(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
     )
     why = _no_longer_needed(session, draft)
     if why is not None:
-        if not isinstance(draft.view.get(TOLD), dict):  # offered before DMs were noted: said where clicked
+        if _told_at(draft) is None:  # offered before DMs were noted: said where clicked
             raise Conflict(why)
         _drop_button(session, draft, why, at=at)
         ack()
