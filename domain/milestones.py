@@ -568,8 +568,12 @@ def facts_for(session: Session, milestones: Iterable[Milestone], *, now: datetim
     if not by_id:
         return facts
     ids = list(by_id)
-    # A status is shown on public cards, digests and exports: a linked record of another channel is named only when
-    # that channel is public; else it still counts, unnamed.
+
+    def named(mid: int, project_id: int, private: bool | None) -> bool:
+        """A status is shown on public cards, digests and exports: a linked record (or a milestone waited for) of
+        another channel is named only when that channel is public; else it still counts, unnamed."""
+        return project_id == by_id[mid].project_id or private is False
+
     overdue = session.execute(
         select(MilestoneLink.milestone_id, ActionItem.number, ActionItem.project_id, Project.is_private)
         .join(ActionItem, and_(MilestoneLink.kind == "action", ActionItem.id == MilestoneLink.record_id))
@@ -583,8 +587,7 @@ def facts_for(session: Session, milestones: Iterable[Milestone], *, now: datetim
         .order_by(ActionItem.number)
     )
     for mid, number, project_id, private in overdue:
-        named = project_id == by_id[mid].project_id or private is False
-        facts[mid].overdue_actions.append(f"A-{number}" if named else HIDDEN_ACTION)
+        facts[mid].overdue_actions.append(f"A-{number}" if named(mid, project_id, private) else HIDDEN_ACTION)
     critical = session.execute(
         select(MilestoneLink.milestone_id, Risk.number, Risk.project_id, Project.is_private)
         .join(Risk, and_(MilestoneLink.kind == "risk", Risk.id == MilestoneLink.record_id))
@@ -597,8 +600,7 @@ def facts_for(session: Session, milestones: Iterable[Milestone], *, now: datetim
         .order_by(Risk.number)
     )
     for mid, number, project_id, private in critical:
-        named = project_id == by_id[mid].project_id or private is False
-        facts[mid].critical_risks.append(f"R-{number}" if named else HIDDEN_RISK)
+        facts[mid].critical_risks.append(f"R-{number}" if named(mid, project_id, private) else HIDDEN_RISK)
     up = aliased(Milestone)
     upstream_rows = session.execute(
         select(MilestoneDependency.milestone_id, up, Project.is_private)
@@ -609,9 +611,8 @@ def facts_for(session: Session, milestones: Iterable[Milestone], *, now: datetim
     )
     for mid, upstream, private in upstream_rows:  # late, or expected after the milestone that waits for it
         if upstream.status == MilestoneStatus.LATE or upstream.forecast_at > by_id[mid].forecast_at:
-            # Likewise another channel's milestone is named only when that one is public.
-            named = upstream.project_id == by_id[mid].project_id or private is False
-            facts[mid].late_upstreams.append(upstream.ref if named else HIDDEN_UPSTREAM)
+            shown = named(mid, upstream.project_id, private)
+            facts[mid].late_upstreams.append(upstream.ref if shown else HIDDEN_UPSTREAM)
     return facts
 
 
@@ -669,7 +670,7 @@ class Line:
 
 QUOTES = '"\u201c\u201d\u201e'  # a name's quotes, straight or typographic
 _CLOSING = re.compile('["\u201c\u201d]')
-_QUOTE = re.compile('["\u201c\u201d\u201e]')
+_QUOTE = re.compile(f"[{QUOTES}]")
 _GROUP = re.compile(r"<!(?:subteam\^|here\b|channel\b|everyone\b)[^>]*>")  # a user group, @here, @channel...
 _ISO_DAY = re.compile(r"(?<![\w-])\d{4}-\d{1,2}-\d{1,2}(?![\w-])")
 _A_CODE = re.compile(r"[Mm]-\S+")

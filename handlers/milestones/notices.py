@@ -4,7 +4,7 @@ Only leads who can see a project's channel are DM'd about it (`visibility.may_he
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -89,17 +89,12 @@ def channel_shown(session: Session, project: Project) -> alerts.Shown:
     """Whether a message in the project's channel may name another milestone: one of its own, or one of a public
     channel that each guest Slack said is in this channel can see too (a guest sees only the channels they are in)."""
     guests = _guests_in(session, project)
-    seen: dict[int, bool] = {}
-
-    def to(other: Milestone) -> bool:
-        if other.project_id not in seen:
-            seen[other.project_id] = other.project_id == project.id or (
-                other.project.is_private is False
-                and all(can_see(session, project=other.project, user_id=guest) for guest in guests)
-            )
-        return seen[other.project_id]
-
-    return to
+    return _per_project(
+        project,
+        lambda other: (
+            other.is_private is False and all(can_see(session, project=other, user_id=guest) for guest in guests)
+        ),
+    )
 
 
 def _guests_in(session: Session, project: Project) -> list[str]:
@@ -124,13 +119,17 @@ def _guests_in(session: Session, project: Project) -> list[str]:
 def _seen_by(session: Session, project: Project, user: str) -> alerts.Shown:
     """Whether one person is shown another milestone in a DM about this project: one of its own, or one of a channel
     they can see (a public one only for a full member: a guest sees only the channels they are in)."""
+    return _per_project(project, lambda other: can_see(session, project=other, user_id=user))
+
+
+def _per_project(project: Project, shows: Callable[[Project], bool]) -> alerts.Shown:
+    """Whether a milestone may be named in a message about `project`: one of its own, or one of another project
+    that `shows` allows (asked once per project)."""
     seen: dict[int, bool] = {}
 
     def to(other: Milestone) -> bool:
         if other.project_id not in seen:
-            seen[other.project_id] = other.project_id == project.id or can_see(
-                session, project=other.project, user_id=user
-            )
+            seen[other.project_id] = other.project_id == project.id or shows(other.project)
         return seen[other.project_id]
 
     return to
