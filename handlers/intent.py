@@ -79,14 +79,17 @@ def question(grammar: Grammar, doubt: Doubt) -> dict[str, Any]:
 def refuse_unknown(grammar: Grammar, word: str, rest: str = "") -> InvalidInput:
     """The refusal for an unknown subcommand of a command that records nothing from free text: the closest one
     with the `rest` of what was said, if any is close."""
-    close = unknown_subcommand(grammar, word)
-    meant = " ".join(f"{close} {rest}".split())
-    hint = (
-        f"Did you mean `{grammar.command} {escape(truncate(meant, 200))}`?"
-        if close
-        else f"See `{grammar.command} help`."
-    )
+    hint = did_you_mean(grammar, word, rest) or f"See `{grammar.command} help`."
     return InvalidInput(f"I don't know `{grammar.command} {escape(word[:30])}`.", hint=hint)
+
+
+def did_you_mean(grammar: Grammar, word: str, rest: str = "") -> str | None:
+    """ "Did you mean `/cmd subcommand rest`?" for the subcommand closest to an unknown `word`, if any is close."""
+    close = unknown_subcommand(grammar, word)
+    if not close:
+        return None
+    meant = " ".join(f"{close} {rest}".split())
+    return f"Did you mean `{grammar.command} {escape(truncate(meant, 200))}`?"
 
 
 def require_known_people(text: str) -> None:

@@ -8,9 +8,10 @@ from slack_bolt import BoltContext
 
 from domain import status_reports, visibility, workspaces
 from domain.errors import InvalidInput, PermissionDenied
-from domain.intent import PM_CONFIG, unknown_subcommand
+from domain.intent import PM_CONFIG
 from handlers.channels import learn_kind
 from handlers.directory import channel_ids_in, member, project, user_ids_in
+from handlers.intent import did_you_mean
 from handlers.pm.render import settings_blocks, settings_text
 
 
@@ -69,8 +70,7 @@ def _apply(proj: Any, setting: str, value: str) -> None:
         audience = status_reports.read_audience(value)
         proj.settings = {**(proj.settings or {}), status_reports.AUDIENCE_SETTING: audience}
     else:
-        close = unknown_subcommand(PM_CONFIG, setting)
         raise InvalidInput(
             "I can set `tz`, `hours`, `days`, `leads`, `escalation`, `stakeholders` and `report`.",
-            hint=f"Did you mean `/pm config {close}`?" if close else "See `/pm help` for examples.",
+            hint=did_you_mean(PM_CONFIG, setting) or "See `/pm help` for examples.",
         )
