@@ -471,9 +471,7 @@ def mark(golive: GoLive, found: GoLiveStep, *, status: StepStatus, actor: str, n
                        "the cutover is live.", hint=f"The planner or a lead can start it with "
                        f"`/golive start {golive.ref}`.")  # fmt: skip
     if found.status == StepStatus.PENDING:
-        found.status, found.by, found.changed_at, found.note = status, actor, now, note
-        found.revision += 1
-        golive.revision += 1
+        _set(golive, found, status=status, actor=actor, note=note, now=now)
         return Mark(found, Marked.FIRST)
     if found.status == status:
         if not note or note == found.note:
@@ -485,10 +483,15 @@ def mark(golive: GoLive, found: GoLiveStep, *, status: StepStatus, actor: str, n
                        hint=f"To change it to {status}, say why: `/golive {word} {golive.ref} {found.position} "
                        "<why>`.")  # fmt: skip
     was = found.status
+    _set(golive, found, status=status, actor=actor, note=note, now=now)
+    return Mark(found, Marked.CORRECTED, was=was)
+
+
+def _set(golive: GoLive, found: GoLiveStep, *, status: StepStatus, actor: str, note: str, now: datetime) -> None:
+    """Record a step's mark: who, when and why; a new revision of the step and of the go-live (its DMs follow)."""
     found.status, found.by, found.changed_at, found.note = status, actor, now, note
     found.revision += 1
     golive.revision += 1
-    return Mark(found, Marked.CORRECTED, was=was)
 
 
 def marked_by(found: GoLiveStep) -> str:
